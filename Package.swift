@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+//
+// Counterfactual: evaluation of social outcomes contracts (Social Impact Bonds).
+// Modules are small and named for what they do; see README.md for the map.
+
+import PackageDescription
+
+let package = Package(
+    name: "Counterfactual",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "counterfactual", targets: ["CounterfactualCLI"]),
+        .library(name: "CohortData", targets: ["CohortData"]),
+        .library(name: "Propensity", targets: ["Propensity"]),
+        .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "Balance", targets: ["Balance"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Reference BLAS/LAPACK (Debian libblas-dev, liblapack-dev); OpenBLAS can be
+        // swapped in at run time through Debian alternatives.
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
+        .target(name: "CohortData"),
+        // Propensity scores: binomial GLM (logit/probit) by IRLS.
+        .target(name: "Propensity", dependencies: ["LinearAlgebra"]),
+        // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
+        .target(name: "Matching"),
+        // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
+        .target(name: "Balance"),
+        // Writers for matches.csv, summary.json and readable tables.
+        .target(name: "Reporting", dependencies: ["CohortData", "Propensity", "Matching", "Balance"]),
+        .executableTarget(
+            name: "CounterfactualCLI",
+            dependencies: [
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Fixture location and a minimal reader for the R-generated fixture files (tests only).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
+        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
+        .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
+        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,51 @@
+/// Why a cohort file could not be used. Every case names the file and, where one exists, the
+/// line (1-based, header = line 1) and column, and `description` is one sentence plus a hint.
+public enum CohortDataError: Error, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case empty(file: String)
+    case duplicateColumn(file: String, column: String)
+    case missingColumn(file: String, column: String, available: [String])
+    case raggedRow(file: String, line: Int, expected: Int, found: Int)
+    case unterminatedQuote(file: String, line: Int)
+    case nonNumeric(file: String, line: Int, column: String, value: String)
+    case nonFinite(file: String, line: Int, column: String, value: String)
+    case treatmentNotBinary(file: String, line: Int, column: String, value: String)
+    case missingValues(file: String, column: String, count: Int, firstLine: Int)
+    case constantCovariate(file: String, column: String)
+    case tooFewUnits(file: String, group: String, count: Int)
+    case noRows(file: String)
+    case duplicateLevelName(file: String, name: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason):
+            return "\(file): cannot read the file (\(reason)); check the path and permissions."
+        case .empty(let file):
+            return "\(file): the file is empty; a header row naming the columns is required."
+        case .duplicateColumn(let file, let column):
+            return "\(file), line 1: column '\(column)' appears more than once in the header; rename one of them."
+        case .missingColumn(let file, let column, let available):
+            return "\(file): no column named '\(column)' (the header has: \(available.joined(separator: ", "))); check the spelling."
+        case .raggedRow(let file, let line, let expected, let found):
+            return "\(file), line \(line): expected \(expected) fields as in the header but found \(found); check for an unquoted comma or a missing field."
+        case .unterminatedQuote(let file, let line):
+            return "\(file), line \(line): a quoted field is never closed; add the closing double quote."
+        case .nonNumeric(let file, let line, let column, let value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a number; fix the value or mark it missing (empty or NA)."
+        case .nonFinite(let file, let line, let column, let value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; infinite and NaN values cannot be used."
+        case .treatmentNotBinary(let file, let line, let column, let value):
+            return "\(file), line \(line), column '\(column)': treatment must be 0 or 1 but is '\(value)'; recode the treatment column."
+        case .missingValues(let file, let column, let count, let firstLine):
+            return "\(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") (first at line \(firstLine)); fill them in or pass --drop-missing to exclude those rows."
+        case .constantCovariate(let file, let column):
+            return "\(file), column '\(column)': the covariate takes a single value in the rows used, so it cannot enter the model; remove it from --covariates."
+        case .tooFewUnits(let file, let group, let count):
+            return "\(file): only \(count) \(group) unit\(count == 1 ? "" : "s") in the rows used; at least 2 are needed in each group."
+        case .noRows(let file):
+            return "\(file): the file has a header but no data rows."
+        case .duplicateLevelName(let file, let name):
+            return "\(file): expanding categorical covariates produces the column name '\(name)' twice; rename a column or a level."
+        }
+    }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The outcome of reading one field as a number.
+@usableFromInline
+enum ParsedNumber {
+    case value(Double)
+    case missing
+    case notANumber
+}
+
+/// Powers of ten that are exactly representable as `Double` (10^0 ... 10^22).
+@usableFromInline
+let exactPowersOfTen: [Double] = (0...22).map { k in
+    var p = 1.0
+    for _ in 0..<k { p *= 10 }
+    return p
+}
+
+/// Parses an ASCII decimal field to the correctly rounded `Double`.
+///
+/// Empty fields and `NA` are missing (R's `read.csv` conventions). Surrounding spaces are
+/// ignored. A fast path handles the common case (at most 19 significant digits, a mantissa
+/// below 2^53 and a decimal exponent of at most 22 in magnitude) with one exact integer
+/// conversion and one IEEE multiplication or division, which is correctly rounded (Clinger's
+/// fast path). Anything else goes to the C library's `strtod`, which is also correctly rounded.
+/// Text that is not entirely a number (including `0x` hexadecimal) is `notANumber`.
+@inlinable
+func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
+    var start = 0, end = field.count
+    while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
+    while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 || field[end - 1] == 0x0D { end -= 1 }
+    if start == end { return .missing }
+    if end - start == 2, field[start] == 0x4E, field[start + 1] == 0x41 { return .missing } // "NA"
+
+    var i = start
+    var negative = false
+    if field[i] == 0x2D || field[i] == 0x2B { negative = field[i] == 0x2D; i += 1 }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var significant = 0
+    var fractionDigits = 0
+    var sawDigit = false
+    while i < end, field[i] >= 0x30, field[i] <= 0x39 {
+        sawDigit = true
+        let d = UInt64(field[i] - 0x30)
+        if significant > 0 || d != 0 { significant += 1 }
+        if significant <= 19 { mantissa = mantissa &* 10 &+ d }
+        digits += 1; i += 1
+    }
+    if i < end, field[i] == 0x2E {
+        i += 1
+        while i < end, field[i] >= 0x30, field[i] <= 0x39 {
+            sawDigit = true
+            let d = UInt64(field[i] - 0x30)
+            if significant > 0 || d != 0 { significant += 1 }
+            if significant <= 19 { mantissa = mantissa &* 10 &+ d }
+            fractionDigits += 1; i += 1
+        }
+    }
+    var exponent = 0
+    var simple = sawDigit
+    if i < end, field[i] == 0x65 || field[i] == 0x45 {
+        i += 1
+        var expNegative = false
+        if i < end, field[i] == 0x2D || field[i] == 0x2B { expNegative = field[i] == 0x2D; i += 1 }
+        var expDigits = 0
+        while i < end, field[i] >= 0x30, field[i] <= 0x39 {
+            if exponent < 100_000 { exponent = exponent * 10 + Int(field[i] - 0x30) }
+            expDigits += 1; i += 1
+        }
+        if expDigits == 0 { simple = false }
+        if expNegative { exponent = -exponent }
+    }
+    if simple, i == end, significant <= 19, mantissa < (1 << 53) {
+        let e10 = exponent - fractionDigits
+        if e10 == 0 {
+            let v = Double(mantissa)
+            return .value(negative ? -v : v)
+        } else if e10 > 0, e10 <= 22 {
+            let v = Double(mantissa) * exactPowersOfTen[e10]
+            return .value(negative ? -v : v)
+        } else if e10 < 0, e10 >= -22 {
+            let v = Double(mantissa) / exactPowersOfTen[-e10]
+            return .value(negative ? -v : v)
+        }
+    }
+    return parseNumberSlow(UnsafeBufferPointer(rebasing: field[start..<end]))
+}
+
+/// Full-precision fallback through `strtod` (correctly rounded, C locale decimal point).
+@usableFromInline
+func parseNumberSlow(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
+    // Reject hexadecimal and other forms R's type.convert would not read as decimal numbers.
+    for b in field where b == 0x78 || b == 0x58 || b == 0x70 || b == 0x50 { return .notANumber }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: field.count + 1) { buffer -> ParsedNumber in
+        for (k, b) in field.enumerated() { buffer[k] = CChar(bitPattern: b) }
+        buffer[field.count] = 0
+        guard let base = buffer.baseAddress else { return .notANumber }
+        var endPointer: UnsafeMutablePointer<CChar>? = nil
+        let v = strtod(base, &endPointer)
+        guard let e = endPointer, e - base == field.count, field.count > 0 else { return .notANumber }
+        return .value(v)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import CohortData
+import Foundation
+import LinearAlgebra
+import Matching
+import Propensity
+
+/// Exit codes (see `counterfactual --help`).
+enum ExitStatus {
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let noInput: Int32 = 66
+    static let cannotCompute: Int32 = 70
+    static let cannotWrite: Int32 = 73
+}
+
+/// An output file could not be written.
+struct OutputError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
+}
+
+/// Prints `error` as one sentence on standard error and returns the exit code that goes with it.
+func report(_ error: Error) -> ExitCode {
+    let message: String
+    let code: Int32
+    switch error {
+    case let e as CohortDataError:
+        message = e.description
+        if case .unreadable = e { code = ExitStatus.noInput } else { code = ExitStatus.dataError }
+    case let e as PropensityError:
+        message = e.description; code = ExitStatus.cannotCompute
+    case let e as MatchingError:
+        message = e.description; code = ExitStatus.cannotCompute
+    case let e as LinearAlgebraError:
+        message = e.description; code = ExitStatus.cannotCompute
+    case let e as OutputError:
+        message = e.description; code = ExitStatus.cannotWrite
+    default:
+        message = String(describing: error); code = ExitStatus.cannotCompute
+    }
+    FileHandle.standardError.write(Data("counterfactual: error: \(message)\n".utf8))
+    return ExitCode(code)
+}
+
+/// Writes text to a file, creating the folder.
+func write(_ text: String, to url: URL) throws {
+    do {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
+    } catch {
+        throw OutputError(path: url.path, reason: (error as NSError).localizedDescription)
+    }
+}

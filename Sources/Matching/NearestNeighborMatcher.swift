@@ -1,0 +1,321 @@
+/// The outcome of a nearest-neighbour match.
+public struct MatchResult: Sendable {
+    /// The specification used, with the order resolved.
+    public var specification: NearestNeighborSpecification
+    /// The order actually used (MatchIt's default resolution applied).
+    public var order: MatchOrder
+    /// Caliper on the distance scale (`caliper x SD`), if any.
+    public var caliperWidth: Double?
+    /// Distance per unit.
+    public var distance: [Double]
+    /// Units outside common support (`discard`); exact-cell exclusions are not included, as in MatchIt.
+    public var discarded: [Bool]
+    /// Focal units (treated for ATT, controls for ATC), in data order.
+    public var focalUnits: [Int]
+    /// Matched controls of each focal unit, in the order they were matched (MatchIt's `match.matrix` row).
+    public var matches: [[Int]]
+    /// Matching weights, normalised to mean 1 within each group among matched units; 0 = unmatched.
+    public var weights: [Double]
+    /// Matched-set number (1-based, numbered by focal units in data order) per unit; `nil` for
+    /// unmatched units and whenever matching is with replacement (sets then overlap).
+    public var subclass: [Int?]
+    /// Warnings of the kind MatchIt gives (e.g. not enough controls for every focal unit).
+    public var warnings: [String]
+
+    /// Treatment indicator per unit (as given).
+    public var treated: [Bool]
+
+    /// Number of matched units (weight > 0) in each group.
+    public var matchedCounts: (treated: Int, control: Int) {
+        var t = 0, c = 0
+        for i in weights.indices where weights[i] > 0 {
+            if treated[i] { t += 1 } else { c += 1 }
+        }
+        return (t, c)
+    }
+}
+
+/// Nearest-neighbour matching on a scalar distance, reproducing MatchIt 4.7's `method = "nearest"`.
+///
+/// Algorithm (see README, "Algorithm notes"):
+/// 1. Common support: `discard` drops units outside the score range of the other group (or the
+///    overlap of both ranges).
+/// 2. The caliper in SD units is multiplied by the SD (n - 1 denominator) of the distance over all
+///    non-discarded units.
+/// 3. With exact cells, units in cells lacking either group cannot be matched.
+/// 4. All units are ranked by distance once (ascending, ties in data order).
+/// 5. Without replacement, matching runs in rounds: in round r every focal unit still in play, in
+///    the matching order, takes its r-th control; a focal unit that finds none drops out. With
+///    replacement each focal unit takes its k nearest controls at once, in data order.
+/// 6. Each search walks outward from the focal unit through a skip structure of available controls
+///    (`findNearestControls`), honouring the caliper and ties exactly as MatchIt.
+/// 7. Weights: focal units 1; each control 1/k per matched set it belongs to (k = the set's number
+///    of controls), summed over sets; then scaled to mean 1 within each group among matched units.
+public enum NearestNeighborMatcher {
+    /// Matches.
+    /// - Parameters:
+    ///   - treated: treatment indicator per unit.
+    ///   - distance: the matching distance per unit (a propensity score or linear predictor).
+    ///   - exactCells: optional cell id per unit; units are only matched within their cell.
+    ///   - specification: settings.
+    public static func match(
+        treated: [Bool], distance: [Double], exactCells: [Int]? = nil,
+        specification spec: NearestNeighborSpecification
+    ) throws -> MatchResult {
+        let n = treated.count
+        guard distance.count == n else {
+            throw MatchingError.lengthMismatch("\(distance.count) distances for \(n) units")
+        }
+        if let cells = exactCells, cells.count != n {
+            throw MatchingError.lengthMismatch("\(cells.count) exact cells for \(n) units")
+        }
+        guard spec.ratio >= 1 else { throw MatchingError.invalidRatio(spec.ratio) }
+        if let c = spec.caliper, !(c > 0 && c.isFinite) { throw MatchingError.invalidCaliper(c) }
+        for i in 0..<n where !distance[i].isFinite {
+            throw MatchingError.nonFiniteDistance(row: i, value: distance[i])
+        }
+
+        let discarded = commonSupport(treated: treated, distance: distance, rule: spec.discard)
+        let focalIsTreated = spec.estimand == .att
+        let focal = treated.map { $0 == focalIsTreated }
+        let focalUnits = (0..<n).filter { focal[$0] }
+        let nFocal = focalUnits.count
+
+        // Caliper on the distance scale.
+        var caliperWidth: Double? = nil
+        if let c = spec.caliper {
+            let kept = (0..<n).filter { !discarded[$0] }.map { distance[$0] }
+            caliperWidth = c * rStandardDeviation(kept)
+        }
+
+        // Eligibility, with exact-cell exclusions.
+        var eligible = discarded.map { !$0 }
+        let cells = exactCells ?? Array(repeating: 0, count: n)
+        var warnings: [String] = []
+        if exactCells != nil {
+            var hasFocal = Set<Int>(), hasControl = Set<Int>()
+            for i in 0..<n { if focal[i] { hasFocal.insert(cells[i]) } else { hasControl.insert(cells[i]) } }
+            let common = hasFocal.intersection(hasControl)
+            if common.isEmpty { throw MatchingError.noCommonCells }
+            for i in 0..<n where !common.contains(cells[i]) { eligible[i] = false }
+        }
+
+        let reuseMax = spec.replace ? Int(Int32.max) : 1
+        let order: MatchOrder = reuseMax >= nFocal ? .data
+            : (spec.order ?? (spec.estimand == .atc ? .smallest : .largest))
+
+        // Availability warnings (as MatchIt's).
+        if reuseMax < nFocal {
+            let groupName = focalIsTreated ? ("treated", "control") : ("control", "treated")
+            var byCell: [Int: (f: Int, c: Int)] = [:]
+            for i in 0..<n where eligible[i] || exactCells == nil {
+                var e = byCell[cells[i]] ?? (0, 0)
+                if focal[i] { e.f += 1 } else { e.c += 1 }
+                byCell[cells[i]] = e
+            }
+            if byCell.values.contains(where: { $0.f > 0 && $0.c < $0.f }) {
+                warnings.append("fewer \(groupName.1) units than \(groupName.0) units\(exactCells == nil ? "" : " in some exact cells"); not all \(groupName.0) units will get a match")
+            } else if spec.ratio > 1, byCell.values.contains(where: { $0.f > 0 && $0.c < spec.ratio * $0.f }) {
+                warnings.append("not all \(groupName.0) units will get \(spec.ratio) matches")
+            }
+        }
+
+        // Rank all units by distance once (ascending, ties in data order).
+        let ranked = (0..<n).sorted { a, b in
+            distance[a] < distance[b] || (distance[a] == distance[b] && a < b)
+        }
+        var rank = Array(repeating: 0, count: n)
+        for (r, i) in ranked.enumerated() { rank[i] = r }
+
+        // Controls of each cell in rank order.
+        var runIndexOfCell: [Int: Int] = [:]
+        var runUnits: [[Int]] = []
+        for i in ranked where !focal[i] && eligible[i] {
+            if let k = runIndexOfCell[cells[i]] { runUnits[k].append(i) } else {
+                runIndexOfCell[cells[i]] = runUnits.count
+                runUnits.append([i])
+            }
+        }
+        var runs = runUnits.map { ControlRun(units: $0, positions: $0.map { rank[$0] }) }
+        // Where each control sits in its run (for removal).
+        var indexInRun = Array(repeating: -1, count: n)
+        for run in runs { for (k, u) in run.units.enumerated() { indexInRun[u] = k } }
+
+        // Focal order.
+        let focalPositions = Array(0..<nFocal)
+        let focalOrder: [Int]
+        switch order {
+        case .largest:
+            focalOrder = focalPositions.sorted { a, b in
+                let da = distance[focalUnits[a]], db = distance[focalUnits[b]]
+                return da > db || (da == db && a < b)
+            }
+        case .smallest:
+            focalOrder = focalPositions.sorted { a, b in
+                let da = distance[focalUnits[a]], db = distance[focalUnits[b]]
+                return da < db || (da == db && a < b)
+            }
+        case .data:
+            focalOrder = focalPositions.filter { !discarded[focalUnits[$0]] }
+        case .random:
+            var rng = SplitMix64(seed: spec.seed)
+            var kept = focalPositions.filter { !discarded[focalUnits[$0]] }
+            kept.shuffleDeterministically(using: &rng)
+            focalOrder = kept
+        }
+
+        var matches: [[Int]] = Array(repeating: [], count: nFocal)
+        var focalEligible = focalUnits.map { eligible[$0] }
+        var availableControls = runs.reduce(0) { $0 + $1.count }
+
+        distance.withUnsafeBufferPointer { dist in
+            if reuseMax < nFocal {
+                // Without replacement: rounds.
+                for round in 1...spec.ratio {
+                    for f in focalOrder {
+                        if availableControls == 0 { break }
+                        guard focalEligible[f] else { continue }
+                        let unit = focalUnits[f]
+                        guard let runIndex = runIndexOfCell[cells[unit]] else {
+                            focalEligible[f] = false
+                            continue
+                        }
+                        let previous = matches[f]
+                        var leftStart = rank[unit], rightStart = rank[unit]
+                        var minimum = 0.0
+                        if round > 1, !previous.isEmpty {
+                            for m in previous {
+                                leftStart = min(leftStart, rank[m])
+                                rightStart = max(rightStart, rank[m])
+                            }
+                            let dl = abs(dist[unit] - dist[ranked[leftStart]])
+                            let dr = abs(dist[unit] - dist[ranked[rightStart]])
+                            if leftStart == rank[unit] { minimum = dr }
+                            else if rightStart == rank[unit] { minimum = dl }
+                            else { minimum = max(dl, dr) }
+                        }
+                        let found = findNearestControls(
+                            run: &runs[runIndex], distance: dist, focalDistance: dist[unit],
+                            leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
+                            caliper: caliperWidth, ratio: 1, excluded: previous[...])
+                        guard let chosen = found.first else {
+                            focalEligible[f] = false
+                            continue
+                        }
+                        matches[f].append(chosen.unit)
+                        runs[runIndex].remove(indexInRun[chosen.unit])
+                        availableControls -= 1
+                        if matches[f].count >= spec.ratio { focalEligible[f] = false }
+                    }
+                }
+            } else {
+                // With replacement: each focal unit takes its k nearest at once.
+                for f in focalOrder {
+                    guard focalEligible[f] else { continue }
+                    let unit = focalUnits[f]
+                    guard let runIndex = runIndexOfCell[cells[unit]] else { continue }
+                    let found = findNearestControls(
+                        run: &runs[runIndex], distance: dist, focalDistance: dist[unit],
+                        leftStart: rank[unit], rightStart: rank[unit], minimumDistance: 0,
+                        caliper: caliperWidth, ratio: spec.ratio, excluded: [])
+                    matches[f] = found.map(\.unit)
+                }
+            }
+        }
+
+        let (weights, subclass) = try matchWeights(
+            n: n, focal: focal, focalUnits: focalUnits, matches: matches, withReplacement: spec.replace)
+        if weights.indices.allSatisfy({ !focal[$0] || weights[$0] == 0 }) {
+            throw MatchingError.noMatches(focalIsTreated ? "treated" : "control")
+        }
+        var resolved = spec
+        resolved.order = order
+        return MatchResult(specification: resolved, order: order, caliperWidth: caliperWidth, distance: distance,
+                           discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
+                           subclass: subclass, warnings: warnings, treated: treated)
+    }
+
+    /// Common support (MatchIt's `discard`): which units fall outside the range of the other group's
+    /// distances (`treated`, `control`) or outside the overlap of both ranges (`both`).
+    public static func commonSupport(treated: [Bool], distance: [Double], rule: CommonSupport) -> [Bool] {
+        guard rule != .none else { return Array(repeating: false, count: treated.count) }
+        var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
+        for i in treated.indices {
+            if treated[i] { min1 = min(min1, distance[i]); max1 = max(max1, distance[i]) }
+            else { min0 = min(min0, distance[i]); max0 = max(max0, distance[i]) }
+        }
+        return treated.indices.map { i in
+            let d = distance[i]
+            switch rule {
+            case .none: return false
+            case .both: return d < max(min0, min1) || d > min(max0, max1)
+            case .control: return !treated[i] && (d < min1 || d > max1)
+            case .treated: return treated[i] && (d < min0 || d > max0)
+            }
+        }
+    }
+}
+
+/// Matching weights and matched-set numbers from the matched sets.
+///
+/// Without replacement sets are disjoint: set s (numbered by focal units in data order) gives its
+/// focal unit weight 1 and each of its k controls weight 1/k. With replacement a control's weight is
+/// the sum of 1/k over every set it joins, and no set numbers are reported. Weights are then scaled
+/// to sum to the number of matched units within each group, as MatchIt's `normalize = TRUE`.
+func matchWeights(
+    n: Int, focal: [Bool], focalUnits: [Int], matches: [[Int]], withReplacement: Bool
+) throws -> (weights: [Double], subclass: [Int?]) {
+    var weights = Array(repeating: 0.0, count: n)
+    var subclass: [Int?] = Array(repeating: nil, count: n)
+    if withReplacement {
+        for (f, set) in matches.enumerated() where !set.isEmpty {
+            let share = 1.0 / Double(set.count)
+            for c in set { weights[c] += share }
+            weights[focalUnits[f]] += 1
+        }
+    } else {
+        var s = 0
+        for (f, set) in matches.enumerated() where !set.isEmpty {
+            s += 1
+            subclass[focalUnits[f]] = s
+            for c in set { subclass[c] = s }
+            weights[focalUnits[f]] = 1
+            let share = 1.0 / Double(set.count)
+            for c in set { weights[c] = share }
+        }
+    }
+    // Normalise within each group among matched units: w * m / sum(w).
+    for group in [true, false] {
+        let members = (0..<n).filter { focal[$0] == group && weights[$0] > 0 }
+        guard !members.isEmpty else { continue }
+        let total = rSum(members.map { weights[$0] })
+        let m = Double(members.count)
+        for i in members { weights[i] = m * weights[i] / total }
+    }
+    return (weights, subclass)
+}
+
+/// A small, fast, seedable generator (SplitMix64) for reproducible random matching orders.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Array {
+    /// Fisher-Yates shuffle with an explicit algorithm (so results never depend on the standard
+    /// library's implementation).
+    mutating func shuffleDeterministically(using rng: inout SplitMix64) {
+        guard count > 1 else { return }
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            swapAt(i, j)
+        }
+    }
+}

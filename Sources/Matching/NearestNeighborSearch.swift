@@ -1,0 +1,244 @@
+/// The controls of one exact-matching cell, in order of distance, with a skip structure over the
+/// ones still available.
+///
+/// `positions[k]` is the rank of control `units[k]` in the ascending order of all units'
+/// distances (ties in data order). Controls used up are skipped in amortised O(1) by two
+/// disjoint-set forests with path compression (next available to the right / to the left).
+struct ControlRun {
+    /// Unit indices, ascending by global rank.
+    let units: [Int]
+    /// Global rank of each unit in `units`.
+    let positions: [Int]
+    /// `right[k]`: an index >= k on the path to the next available control (count = sentinel).
+    private var right: [Int32]
+    /// `left[k + 1]`: an index <= k on the path to the previous available control, shifted by one
+    /// (0 = sentinel for "none").
+    private var left: [Int32]
+
+    init(units: [Int], positions: [Int]) {
+        self.units = units
+        self.positions = positions
+        right = (0...units.count).map { Int32($0) }
+        left = (0...units.count).map { Int32($0) }
+    }
+
+    var count: Int { units.count }
+
+    /// First available index >= k, or `count` when none.
+    mutating func nextAvailable(from k: Int) -> Int {
+        var r = k
+        while Int(right[r]) != r { r = Int(right[r]) }
+        var c = k
+        while Int(right[c]) != r { let next = Int(right[c]); right[c] = Int32(r); c = next }
+        return r
+    }
+
+    /// Last available index <= k, or -1 when none.
+    mutating func previousAvailable(from k: Int) -> Int {
+        var r = k + 1
+        while Int(left[r]) != r { r = Int(left[r]) }
+        var c = k + 1
+        while Int(left[c]) != r { let next = Int(left[c]); left[c] = Int32(r); c = next }
+        return r - 1
+    }
+
+    /// Marks index k as used up.
+    mutating func remove(_ k: Int) {
+        right[k] = Int32(k + 1)
+        left[k + 1] = Int32(k)
+    }
+
+    /// Index of the first control whose rank is greater than `rank`.
+    func firstIndex(afterRank rank: Int) -> Int {
+        var lo = 0, hi = positions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if positions[mid] <= rank { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+/// A candidate found while searching outward from a focal unit.
+struct Candidate {
+    var unit: Int
+    var index: Int      // index in the ControlRun
+    var distance: Double
+}
+
+/// Searches outward from a focal unit for its nearest available controls, exactly as MatchIt 4.7's
+/// `find_control_vec` does.
+///
+/// MatchIt walks the distance-sorted list of all units, alternating one step left and one step
+/// right of the focal unit (left first), skipping units that are not available controls. The k-th
+/// step on the left therefore comes before the k-th step on the right. This implementation visits
+/// only available controls of the cell (through the skip structure) and orders them by their step
+/// count on each side, which reproduces MatchIt's discovery order, its stopping rules and hence its
+/// tie-breaking, without scanning used or non-control units.
+///
+/// - Parameters:
+///   - focalDistance: the focal unit's distance.
+///   - leftStart, rightStart: the search window's edges as global ranks (the focal unit's rank in
+///     a first round; the outermost earlier matches in later rounds).
+///   - minimumDistance: candidates closer than this are skipped (later rounds).
+///   - caliper: maximum |distance difference|, or `nil`.
+///   - ratio: how many controls are wanted.
+///   - excluded: units that may not be chosen (earlier matches of this focal unit).
+func findNearestControls(
+    run: inout ControlRun, distance: UnsafeBufferPointer<Double>, focalDistance: Double,
+    leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
+    excluded: ArraySlice<Int>
+) -> [Candidate] {
+    var found: [Candidate] = []
+    found.reserveCapacity(2 * ratio)
+    var leftStopped = false, rightStopped = false
+    var leftMatches = 0, rightMatches = 0
+    // Next candidate index on each side (through the skip structure).
+    let firstRight = run.firstIndex(afterRank: rightStart)
+    let lastLeft = run.firstIndex(afterRank: leftStart - 1) - 1  // last control with rank < leftStart
+    var nextRight = firstRight < run.count ? run.nextAvailable(from: firstRight) : run.count
+    var nextLeft = lastLeft >= 0 ? run.previousAvailable(from: lastLeft) : -1
+    if nextRight >= run.count { rightStopped = true }
+    if nextLeft < 0 { leftStopped = true }
+
+    while !leftStopped || !rightStopped {
+        // Pick the side whose next candidate is reached in fewer steps (left on ties).
+        let goLeft: Bool
+        if leftStopped { goLeft = false } else if rightStopped { goLeft = true } else {
+            let leftSteps = leftStart - run.positions[nextLeft]
+            let rightSteps = run.positions[nextRight] - rightStart
+            goLeft = leftSteps <= rightSteps
+        }
+        let k = goLeft ? nextLeft : nextRight
+        let unit = run.units[k]
+        // Advance this side before any `continue`.
+        if goLeft {
+            nextLeft = k > 0 ? run.previousAvailable(from: k - 1) : -1
+        } else {
+            nextRight = k + 1 < run.count ? run.nextAvailable(from: k + 1) : run.count
+        }
+        defer {
+            if !goLeft, nextRight >= run.count { rightStopped = true }
+            if goLeft, nextLeft < 0 { leftStopped = true }
+        }
+        if excluded.contains(unit) { continue }
+        let d = abs(focalDistance - distance[unit])
+        if let c = caliper, d > c {
+            if goLeft { leftStopped = true } else { rightStopped = true }
+            continue
+        }
+        if d < minimumDistance { continue }
+        if found.count >= ratio {
+            var closer = 0
+            for f in found where f.distance < d {
+                closer += 1
+                if closer == ratio { break }
+            }
+            if closer >= ratio {
+                if goLeft { leftStopped = true } else { rightStopped = true }
+                continue
+            }
+        }
+        found.append(Candidate(unit: unit, index: k, distance: d))
+        if goLeft {
+            leftMatches += 1
+            if leftMatches == ratio { leftStopped = true }
+        } else {
+            rightMatches += 1
+            if rightMatches == ratio { rightStopped = true }
+        }
+    }
+    return selectClosest(found, ratio: ratio)
+}
+
+/// Chooses the `ratio` closest candidates the way MatchIt does, including how ties fall:
+/// candidates already in ascending order (and no more than wanted) are kept as found; more than
+/// `ratio` are reduced with a heap selection followed by a heap sort (the GNU C++ library's
+/// `std::partial_sort`, which MatchIt's compiled code uses); otherwise a stable insertion sort
+/// (what `std::sort` does for up to 16 elements).
+func selectClosest(_ found: [Candidate], ratio: Int) -> [Candidate] {
+    let n = found.count
+    if n <= 1 { return found }
+    if n <= ratio {
+        var sorted = true
+        for i in 1..<n where found[i].distance < found[i - 1].distance { sorted = false; break }
+        if sorted { return found }
+        return insertionSorted(found)
+    }
+    var order = Array(0..<n)
+    let less: (Int, Int) -> Bool = { found[$0].distance < found[$1].distance }
+    partialSort(&order, middle: ratio, by: less)
+    return order[0..<ratio].map { found[$0] }
+}
+
+/// Stable insertion sort by distance.
+func insertionSorted(_ xs: [Candidate]) -> [Candidate] {
+    var a = xs
+    for i in 1..<max(a.count, 1) {
+        let v = a[i]
+        var j = i
+        while j > 0, v.distance < a[j - 1].distance { a[j] = a[j - 1]; j -= 1 }
+        a[j] = v
+    }
+    return a
+}
+
+// MARK: - Heap selection with the GNU C++ library's tie behaviour
+
+/// Sorts the `middle` smallest elements of `a` into `a[0..<middle]`, reproducing the element
+/// movements of libstdc++'s `std::partial_sort` (heap select, then heap sort) so that equal keys end
+/// up in the same order.
+func partialSort(_ a: inout [Int], middle: Int, by less: (Int, Int) -> Bool) {
+    makeHeap(&a, count: middle, by: less)
+    for i in middle..<a.count where less(a[i], a[0]) {
+        // pop_heap(first, middle, i): the heap's top goes to i, the old a[i] is sifted in.
+        let value = a[i]
+        a[i] = a[0]
+        adjustHeap(&a, hole: 0, count: middle, value: value, by: less)
+    }
+    // sort_heap(first, middle)
+    var last = middle
+    while last > 1 {
+        last -= 1
+        let value = a[last]
+        a[last] = a[0]
+        adjustHeap(&a, hole: 0, count: last, value: value, by: less)
+    }
+}
+
+func makeHeap(_ a: inout [Int], count len: Int, by less: (Int, Int) -> Bool) {
+    if len < 2 { return }
+    var parent = (len - 2) / 2
+    while true {
+        let value = a[parent]
+        adjustHeap(&a, hole: parent, count: len, value: value, by: less)
+        if parent == 0 { return }
+        parent -= 1
+    }
+}
+
+/// Moves the hole down to a leaf along the larger children, then pushes `value` up.
+func adjustHeap(_ a: inout [Int], hole start: Int, count len: Int, value: Int, by less: (Int, Int) -> Bool) {
+    let top = start
+    var hole = start
+    var child = start
+    while child < (len - 1) / 2 {
+        child = 2 * (child + 1)
+        if less(a[child], a[child - 1]) { child -= 1 }
+        a[hole] = a[child]
+        hole = child
+    }
+    if len & 1 == 0, child == (len - 2) / 2 {
+        child = 2 * (child + 1)
+        a[hole] = a[child - 1]
+        hole = child - 1
+    }
+    // push_heap
+    var parent = (hole - 1) / 2
+    while hole > top, less(a[parent], value) {
+        a[hole] = a[parent]
+        hole = parent
+        parent = (hole - 1) / 2
+    }
+    a[hole] = value
+}
