@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -168,7 +168,8 @@ struct Match: ParsableCommand {
         let balance = summarizeBalance(
             covariates: balanceInputs, treated: treated, weights: result.weights,
             subclass: replace ? nil : result.subclass, discarded: result.discarded,
-            estimand: estimand == .att ? .att : .atc)
+            estimand: estimand == .att ? .att : .atc,
+            matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
 
         var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
         for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }

@@ -205,15 +205,20 @@ public struct MatchReport: Sendable {
         out += "\nBalance (before -> after matching)\n"
         let rows = zip(balance.all, balance.matched).map { b, a -> [String] in
             [b.name,
-             fixed(b.meanTreated), fixed(b.meanControl), fixed(a.meanControl),
+             fixed(b.meanTreated), fixed(b.meanControl), fixed(a.meanTreated), fixed(a.meanControl),
              fixed(b.standardizedMeanDifference), fixed(a.standardizedMeanDifference),
              fixed(b.varianceRatio), fixed(a.varianceRatio),
              fixed(b.ecdfMax), fixed(a.ecdfMax)]
         }
         out += TextTable(
-            header: ["Covariate", "Mean T", "Mean C", "Mean C (m)", "SMD", "SMD (m)", "VR", "VR (m)", "eCDF max", "eCDF max (m)"],
+            header: ["Covariate", "Mean T", "Mean C", "Mean T (m)", "Mean C (m)", "SMD", "SMD (m)", "VR", "VR (m)",
+                     "eCDF max", "eCDF max (m)"],
             rows: rows
         ).render()
+        let focal = result.specification.estimand == .att ? "treated" : "control"
+        out += "(m) = after matching (weighted); SMD = standardised mean difference, scaled by the SD of the \(focal) "
+        out += "group before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
+        out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
         return out
     }
 }

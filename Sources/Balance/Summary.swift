@@ -1,0 +1,252 @@
+// `summarizeBalance`: MatchIt 4.7's `summary.matchit(m, interactions = FALSE, un = TRUE,
+// standardize = TRUE, pair.dist = TRUE)` for a nearest-neighbour match without sampling weights.
+//
+// Per column: one pass accumulates the moments of both groups in both samples (unit weights for
+// the full sample, matching weights for the matched one); one sort (non-binary columns only) serves
+// the eCDF statistics of both tables; the pair distance walks the matched sets, laid out once for
+// all columns. Columns are independent and, for large inputs, are processed in parallel; each
+// column's arithmetic is the same whichever thread runs it, so results do not depend on the number
+// of threads.
+
+import Dispatch
+import Foundation   // also links the C maths library (sqrt) on Linux
+
+/// Computes MatchIt's balance tables and sample-size table.
+///
+/// - `all` (MatchIt's `sum.all`): every unit has weight 1 — discarded and unmatched units
+///   included.
+/// - `matched` (`sum.matched`): units are weighted by `weights`, so unmatched and discarded units
+///   (weight 0) drop out.
+/// - Both tables standardise by the focal group's standard deviation in the *full* sample.
+/// - `Std. Pair Dist.` is reported in `matched` only, from `subclass` when given, otherwise from
+///   `matchMatrix` when given (MatchIt's order of preference); otherwise it is `nil`.
+///
+/// - Parameters:
+///   - covariates: Columns in display order (the caller puts `distance` first, then covariates,
+///     factors expanded to one 0/1 indicator per level). Values must be finite (MatchIt rejects
+///     missing and non-finite values).
+///   - treated: Treatment indicator per unit.
+///   - weights: Matching weights (0 for unmatched units), normalised as MatchIt does.
+///   - subclass: Matched-set id per unit (`nil` for units not in a set); pass `nil` after matching
+///     with replacement, where sets overlap.
+///   - discarded: Whether each unit was discarded for lack of common support.
+///   - estimand: `.att` standardises by the treated group, `.atc` by the control group.
+///   - matchMatrix: Optional match matrix; used for pair distances when `subclass` is `nil`
+///     (after matching with replacement, as MatchIt does with `match.matrix`).
+/// - Returns: The two balance tables (rows in the order of `covariates`) and the sample sizes.
+public func summarizeBalance(
+    covariates: [BalanceCovariate],
+    treated: [Bool],
+    weights: [Double],
+    subclass: [Int?]?,
+    discarded: [Bool],
+    estimand: BalanceEstimand = .att,
+    matchMatrix: MatchMatrix? = nil
+) -> BalanceSummary {
+    summarizeBalance(
+        covariates: covariates, treated: treated, weights: weights, subclass: subclass,
+        discarded: discarded, estimand: estimand, matchMatrix: matchMatrix,
+        parallelRowThreshold: defaultParallelRowThreshold)
+}
+
+/// Inputs with at least this many rows (and more than one column) are summarised column-parallel.
+let defaultParallelRowThreshold = 20_000
+
+/// `summarizeBalance` with an explicit parallelism threshold (0 = always parallel; `Int.max` =
+/// never), so tests can check that parallel and serial runs agree exactly.
+func summarizeBalance(
+    covariates: [BalanceCovariate],
+    treated: [Bool],
+    weights: [Double],
+    subclass: [Int?]?,
+    discarded: [Bool],
+    estimand: BalanceEstimand,
+    matchMatrix: MatchMatrix?,
+    parallelRowThreshold: Int
+) -> BalanceSummary {
+    let n = treated.count
+    precondition(weights.count == n, "summarizeBalance: weights has \(weights.count) entries, treated has \(n)")
+    precondition(discarded.count == n, "summarizeBalance: discarded has \(discarded.count) entries, treated has \(n)")
+    if let subclass {
+        precondition(subclass.count == n, "summarizeBalance: subclass has \(subclass.count) entries, treated has \(n)")
+    }
+    for c in covariates {
+        precondition(c.values.count == n, "summarizeBalance: covariate \(c.name) has \(c.values.count) values, treated has \(n)")
+    }
+    if let matchMatrix {
+        for r in matchMatrix.focalUnits { precondition(r >= 0 && r < n, "summarizeBalance: match matrix row out of range") }
+        for list in matchMatrix.matches {
+            for r in list { precondition(r >= 0 && r < n, "summarizeBalance: match matrix row out of range") }
+        }
+    }
+
+    let context = SummaryContext(
+        treated: treated, weights: weights, estimand: estimand,
+        layout: subclass.map { MatchedSetLayout(subclass: $0) },
+        matchMatrix: subclass == nil ? matchMatrix : nil)
+
+    let columns = covariates.count
+    var rows: [ColumnRows]
+    if columns > 1 && n >= parallelRowThreshold {
+        let slots = ResultSlots(count: columns)
+        DispatchQueue.concurrentPerform(iterations: columns) { j in
+            slots.store(context.rows(for: covariates[j]), at: j)
+        }
+        rows = slots.collect()
+    } else {
+        rows = covariates.map { context.rows(for: $0) }
+    }
+
+    return BalanceSummary(
+        all: rows.map(\.all), matched: rows.map(\.matched),
+        sampleSizes: sampleSizes(treated: treated, weights: weights, discarded: discarded))
+}
+
+/// MatchIt's `nn()` table without sampling weights.
+func sampleSizes(treated: [Bool], weights: [Double], discarded: [Bool]) -> SampleSizes {
+    var all = (c: 0, t: 0), matched = (c: 0, t: 0), unmatched = (c: 0, t: 0), dropped = (c: 0, t: 0)
+    var sumW: (c: ExtendedSum, t: ExtendedSum) = (0, 0)
+    var sumW2: (c: ExtendedSum, t: ExtendedSum) = (0, 0)
+    for i in 0..<treated.count {
+        let w = weights[i]
+        if treated[i] {
+            all.t += 1
+            sumW.t += ExtendedSum(w); sumW2.t += ExtendedSum(w * w)
+            if w > 0 { matched.t += 1 }
+            if w == 0 && !discarded[i] { unmatched.t += 1 }
+            if discarded[i] { dropped.t += 1 }
+        } else {
+            all.c += 1
+            sumW.c += ExtendedSum(w); sumW2.c += ExtendedSum(w * w)
+            if w > 0 { matched.c += 1 }
+            if w == 0 && !discarded[i] { unmatched.c += 1 }
+            if discarded[i] { dropped.c += 1 }
+        }
+    }
+    func ess(_ s: ExtendedSum, _ s2: ExtendedSum) -> Double {
+        if s2 == 0 { return 0 }
+        let sum = Double(s)
+        return sum * sum / Double(s2)
+    }
+    func counts(_ p: (c: Int, t: Int)) -> GroupCounts { GroupCounts(control: Double(p.c), treated: Double(p.t)) }
+    return SampleSizes(
+        // All sampling weights are 1, so the ESS of the full sample is the count itself.
+        allESS: counts(all), all: counts(all),
+        matchedESS: GroupCounts(control: ess(sumW.c, sumW2.c), treated: ess(sumW.t, sumW2.t)),
+        matched: counts(matched), unmatched: counts(unmatched), discarded: counts(dropped))
+}
+
+/// The two table rows of one column.
+struct ColumnRows: Sendable {
+    var all: BalanceRow
+    var matched: BalanceRow
+}
+
+/// Column-independent inputs, prepared once and shared read-only by every column.
+struct SummaryContext: Sendable {
+    let treated: [Bool]
+    let weights: [Double]
+    let estimand: BalanceEstimand
+    let layout: MatchedSetLayout?
+    let matchMatrix: MatchMatrix?
+    /// Unit weights scaled to sum to 1 per group, controls negated (full-sample eCDFs).
+    let signedAll: [Double]
+    /// Matching weights scaled to sum to 1 per group, controls negated (matched-sample eCDFs).
+    let signedMatched: [Double]
+
+    init(treated: [Bool], weights: [Double], estimand: BalanceEstimand, layout: MatchedSetLayout?, matchMatrix: MatchMatrix?) {
+        self.treated = treated
+        self.weights = weights
+        self.estimand = estimand
+        self.layout = layout
+        self.matchMatrix = matchMatrix
+        let ones = [Double](repeating: 1, count: treated.count)
+        signedAll = treated.withUnsafeBufferPointer { t in ones.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+        signedMatched = treated.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+    }
+
+    /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
+    func rows(for covariate: BalanceCovariate) -> ColumnRows {
+        covariate.values.withUnsafeBufferPointer { x in
+            treated.withUnsafeBufferPointer { t in
+                weights.withUnsafeBufferPointer { w in
+                    rows(name: covariate.name, x: x, t: t, w: w)
+                }
+            }
+        }
+    }
+
+    private func rows(
+        name: String, x: UnsafeBufferPointer<Double>, t: UnsafeBufferPointer<Bool>, w: UnsafeBufferPointer<Double>
+    ) -> ColumnRows {
+        // One pass: binary check and the moments of both groups in both samples.
+        var allT = WeightedMoments(), allC = WeightedMoments()
+        var matT = WeightedMoments(), matC = WeightedMoments()
+        var binary = true
+        for i in 0..<x.count {
+            let xi = x[i]
+            if binary && !isZeroOrOne(xi) { binary = false }
+            if t[i] {
+                allT.add(xi, weight: 1)
+                matT.add(xi, weight: w[i])
+            } else {
+                allC.add(xi, weight: 1)
+                matC.add(xi, weight: w[i])
+            }
+        }
+
+        var cachedScale: Double? = nil
+        let scale = { () -> Double in
+            if let s = cachedScale { return s }
+            let s = standardizationScale(treated: allT, control: allC, binary: binary, estimand: estimand)
+            cachedScale = s
+            return s
+        }
+        var cachedKeys: [SortKey]? = nil
+        func ecdf(_ signed: [Double]) -> ECDFStatistics {
+            if cachedKeys == nil { cachedKeys = sortedKeys(x) }
+            return cachedKeys!.withUnsafeBufferPointer { k in
+                signed.withUnsafeBufferPointer { s in ecdfScan(k, signedWeights: s) }
+            }
+        }
+
+        let all = balanceRow(
+            name: name, treated: allT, control: allC, binary: binary, scale: scale,
+            ecdf: { ecdf(signedAll) }, pairDistance: nil)
+
+        let rawPairDistance: Double?
+        if let layout {
+            rawPairDistance = layout.meanPairDistance(x, treated: t)
+        } else if let matchMatrix {
+            rawPairDistance = matchMatrix.meanPairDistance(x)
+        } else {
+            rawPairDistance = nil
+        }
+        let matched = balanceRow(
+            name: name, treated: matT, control: matC, binary: binary, scale: scale,
+            ecdf: { ecdf(signedMatched) },
+            pairDistance: { s in rawPairDistance.map { standardizedPairDistance($0, scale: s) } })
+        return ColumnRows(all: all, matched: matched)
+    }
+}
+
+/// Write-once result slots filled concurrently, one distinct index per task.
+private final class ResultSlots: @unchecked Sendable {
+    // Safety: each index is written by exactly one `concurrentPerform` iteration, and the slots
+    // are read only after `concurrentPerform` has returned (which orders all writes before reads).
+    private let buffer: UnsafeMutableBufferPointer<ColumnRows?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    func store(_ value: ColumnRows, at index: Int) { buffer[index] = value }
+
+    func collect() -> [ColumnRows] { buffer.map { $0! } }
+}

@@ -1,0 +1,149 @@
+import XCTest
+@testable import Balance
+
+/// `summarizeBalance` on a hand-worked example, and parallel/serial agreement.
+final class SummaryTests: XCTestCase {
+    let tolerance = 1e-12
+
+    // Treated rows 0–2 (x = 1, 2, 3) are paired 1:1 with controls 3–5 (x = 2, 4, 6);
+    // control 6 (x = 8) is discarded (weight 0, no set).
+    let x = BalanceCovariate(name: "x", values: [1, 2, 3, 2, 4, 6, 8])
+    let b = BalanceCovariate(name: "b", values: [1, 0, 1, 1, 0, 0, 1])
+    let treated = [true, true, true, false, false, false, false]
+    let weights: [Double] = [1, 1, 1, 1, 1, 1, 0]
+    let subclass: [Int?] = [1, 2, 3, 1, 2, 3, nil]
+    let discarded = [false, false, false, false, false, false, true]
+
+    func summary(subclass: [Int?]?, matchMatrix: MatchMatrix? = nil) -> BalanceSummary {
+        summarizeBalance(covariates: [x, b], treated: treated, weights: weights, subclass: subclass,
+                         discarded: discarded, estimand: .att, matchMatrix: matchMatrix)
+    }
+
+    func testHandWorkedContinuousRows() throws {
+        let s = summary(subclass: subclass)
+        let all = s.all[0], matched = s.matched[0]
+        XCTAssertEqual(all.name, "x")
+
+        // All: means 2 and 5 (discarded unit included); SMD −3 / 1; VR 1 / (20/3).
+        // eCDF over values 1, 2, 3, 4, 6, 8: F_t = 1/3, 2/3, 1, 1, 1, 1; F_c = 0, 1/4, 1/4, 1/2, 3/4, 1
+        // → 1/3, 5/12, 3/4, 1/2, 1/4, 0: mean 27/12 / 6 = .375, max .75. No pair distance.
+        XCTAssertEqual(all.meanTreated, 2, accuracy: tolerance)
+        XCTAssertEqual(all.meanControl, 5, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.standardizedMeanDifference), -3, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.varianceRatio), 0.15, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.ecdfMean), 0.375, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.ecdfMax), 0.75, accuracy: tolerance)
+        XCTAssertNil(all.standardizedPairDistance)
+
+        // Matched: control mean 4; SMD −2 / 1 (full-sample treated SD); VR 1 / 4.
+        // eCDF (x = 8 still counts as a distinct value): F_c = 0, 1/3, 1/3, 2/3, 1, 1
+        // → 1/3, 1/3, 2/3, 1/3, 0, 0: mean (5/3) / 6 = 5/18, max 2/3.
+        // Pair distance: |2 − 1|, |4 − 2|, |6 − 3| → 2, / 1.
+        XCTAssertEqual(matched.meanTreated, 2, accuracy: tolerance)
+        XCTAssertEqual(matched.meanControl, 4, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.standardizedMeanDifference), -2, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.varianceRatio), 0.25, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.ecdfMean), 5.0 / 18.0, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.ecdfMax), 2.0 / 3.0, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.standardizedPairDistance), 2, accuracy: tolerance)
+    }
+
+    func testHandWorkedBinaryRows() throws {
+        let s = summary(subclass: subclass)
+        let all = s.all[1], matched = s.matched[1]
+        // treated p = 2/3; all controls (1, 0, 0, 1) p = 1/2; matched controls (1, 0, 0) p = 1/3.
+        // Scale sqrt(2/3 · 1/3) = sqrt(2)/3. No variance ratio; eCDF statistics = |difference|.
+        let scale = 2.0.squareRoot() / 3
+        XCTAssertEqual(all.meanTreated, 2.0 / 3.0, accuracy: tolerance)
+        XCTAssertEqual(all.meanControl, 0.5, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.standardizedMeanDifference), (2.0 / 3.0 - 0.5) / scale, accuracy: tolerance)
+        XCTAssertNil(all.varianceRatio)
+        XCTAssertEqual(try XCTUnwrap(all.ecdfMean), 2.0 / 3.0 - 0.5, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(all.ecdfMax), 2.0 / 3.0 - 0.5, accuracy: tolerance)
+
+        XCTAssertEqual(matched.meanControl, 1.0 / 3.0, accuracy: tolerance)
+        XCTAssertEqual(try XCTUnwrap(matched.standardizedMeanDifference), (1.0 / 3.0) / scale, accuracy: tolerance)
+        XCTAssertNil(matched.varianceRatio)
+        XCTAssertEqual(try XCTUnwrap(matched.ecdfMax), 1.0 / 3.0, accuracy: tolerance)
+        // pairs (1, 1), (0, 0), (1, 0) → mean 1/3, standardised by the same scale
+        XCTAssertEqual(try XCTUnwrap(matched.standardizedPairDistance), (1.0 / 3.0) / scale, accuracy: tolerance)
+    }
+
+    func testSampleSizes() {
+        let n = summary(subclass: subclass).sampleSizes
+        XCTAssertEqual(n.allESS, GroupCounts(control: 4, treated: 3))
+        XCTAssertEqual(n.all, GroupCounts(control: 4, treated: 3))
+        XCTAssertEqual(n.matchedESS, GroupCounts(control: 3, treated: 3))
+        XCTAssertEqual(n.matched, GroupCounts(control: 3, treated: 3))
+        XCTAssertEqual(n.unmatched, GroupCounts(control: 0, treated: 0))   // the weight-0 control is discarded
+        XCTAssertEqual(n.discarded, GroupCounts(control: 1, treated: 0))
+    }
+
+    func testUnequalWeightsGiveESSBelowCount() {
+        // controls weighted 0.5, 0.5, 2 (normalised to mean 1): ESS = 9 / 4.5 = 2
+        let s = summarizeBalance(covariates: [x], treated: treated, weights: [1, 1, 1, 0.5, 0.5, 2, 0],
+                                 subclass: nil, discarded: Array(repeating: false, count: 7))
+        XCTAssertEqual(s.sampleSizes.matchedESS.control, 2, accuracy: tolerance)
+        XCTAssertEqual(s.sampleSizes.matched.control, 3)
+        XCTAssertEqual(s.sampleSizes.unmatched.control, 1)
+    }
+
+    func testPairDistanceNeedsMatchedSets() throws {
+        let none = summary(subclass: nil)
+        XCTAssertNil(none.matched[0].standardizedPairDistance)
+        // Every other statistic is unaffected.
+        var stripped = summary(subclass: subclass).matched
+        for i in stripped.indices { stripped[i].standardizedPairDistance = nil }
+        XCTAssertEqual(none.matched, stripped)
+
+        // A match matrix gives the same pairs here, hence the same distance.
+        let mm = MatchMatrix(focalUnits: [0, 1, 2], matches: [[3], [4], [5]])
+        let viaMatrix = summary(subclass: nil, matchMatrix: mm)
+        XCTAssertEqual(try XCTUnwrap(viaMatrix.matched[0].standardizedPairDistance), 2, accuracy: tolerance)
+    }
+
+    func testParallelAndSerialResultsAreIdentical() {
+        // A synthetic cohort: 30,000 units, continuous, integer-valued and binary columns.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let n = 30_000
+        var treated = [Bool](), weights = [Double](), subclass = [Int?](), discarded = [Bool]()
+        var c1 = [Double](), c2 = [Double](), c3 = [Double](), c4 = [Double]()
+        var set = 0
+        for i in 0..<n {
+            let isTreated = i % 4 == 0
+            if isTreated { set += 1 }
+            treated.append(isTreated)
+            let matched = isTreated || i % 4 == 1
+            weights.append(matched ? 1 : 0)
+            subclass.append(matched ? set : nil)
+            discarded.append(!matched && i % 7 == 0)
+            c1.append(next() + (isTreated ? 0.2 : 0))
+            c2.append((next() * 50).rounded())
+            c3.append(next() < (isTreated ? 0.6 : 0.4) ? 1 : 0)
+            c4.append(next() * 10_000)
+        }
+        let covariates = [
+            BalanceCovariate(name: "c1", values: c1), BalanceCovariate(name: "c2", values: c2),
+            BalanceCovariate(name: "c3", values: c3), BalanceCovariate(name: "c4", values: c4),
+        ]
+        func run(_ threshold: Int) -> BalanceSummary {
+            summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: subclass,
+                             discarded: discarded, estimand: .att, matchMatrix: nil, parallelRowThreshold: threshold)
+        }
+        let serial = run(Int.max), parallel = run(0)
+        XCTAssertEqual(serial.all, parallel.all)
+        XCTAssertEqual(serial.matched, parallel.matched)
+        XCTAssertEqual(serial.sampleSizes, parallel.sampleSizes)
+        // The public entry point (which goes parallel at this size) agrees too.
+        let publicRun = summarizeBalance(covariates: covariates, treated: treated, weights: weights,
+                                         subclass: subclass, discarded: discarded)
+        XCTAssertEqual(publicRun.matched, serial.matched)
+        // And the fused kernels agree with the stand-alone formulas.
+        XCTAssertEqual(serial.matched[0].varianceRatio, varianceRatio(c1, treated: treated, weights: weights))
+        XCTAssertEqual(serial.matched[3].ecdfMax, ecdfStatistics(c4, treated: treated, weights: weights)?.max)
+    }
+}

@@ -1,0 +1,122 @@
+import XCTest
+import TestSupport
+@testable import Matching
+
+/// Hand-worked cases of the nearest-neighbour rules. Distances are dyadic fractions so every
+/// difference is exact and ties are real ties.
+final class NearestNeighborTests: XCTestCase {
+    // Units: A (treated, 0.875), B (treated, 0.75), c1 0.8125, c2 0.625, c3 0.9375, c4 0.125.
+    let treated = [true, true, false, false, false, false]
+    let distance = [0.875, 0.75, 0.8125, 0.625, 0.9375, 0.125]
+
+    /// 2:1 without replacement, largest first.
+    /// Round 1: A is tied between c1 (one step left) and c3 (one step right): MatchIt looks left
+    /// first, so c1. B: c2 (0.125 away) beats c3 (0.1875). Round 2: A searches outward from its
+    /// first match: c3. B: c4 is the only control left.
+    func testRoundsAndLeftFirstTies() throws {
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance,
+                                                 specification: .init(ratio: 2))
+        XCTAssertEqual(r.focalUnits, [0, 1])
+        XCTAssertEqual(r.matches, [[2, 4], [3, 5]])
+        XCTAssertEqual(r.subclass, [1, 2, 1, 2, 1, 2])
+        // Each control carries 1/2; normalised to mean 1 among the 4 matched controls.
+        XCTAssertEqual(r.weights, [1, 1, 1, 1, 1, 1])
+        XCTAssertEqual(r.order, .largest)
+    }
+
+    /// 1:1, smallest first: B (0.75) goes first and takes c1 (0.0625 away, against 0.125 for c2);
+    /// A then takes c3 (0.0625), c1 being used. Largest first, A takes c1 and B falls back to c2.
+    func testOrderChangesWhoGetsTheContestedControl() throws {
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance,
+                                                 specification: .init(order: .smallest))
+        XCTAssertEqual(r.matches, [[4], [2]])
+        let largest = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init())
+        XCTAssertEqual(largest.matches, [[2], [3]])
+    }
+
+    /// With replacement both treated units may use c1; weights are 1/k per set, summed, then
+    /// normalised: c1 has 1 + 1 = 2, others 0; mean over the one matched control is 1.
+    func testReplacementReusesControls() throws {
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance,
+                                                 specification: .init(replace: true))
+        XCTAssertEqual(r.matches, [[2], [2]])
+        XCTAssertEqual(r.weights, [1, 1, 1, 0, 0, 0])
+        XCTAssertEqual(r.subclass, [nil, nil, nil, nil, nil, nil])
+        XCTAssertEqual(r.order, .data)
+    }
+
+    /// Caliper: SD of all six distances (n-1) is 0.2905...; 0.2 SD = 0.0581 < 0.0625, so nobody
+    /// can be matched within the caliper.
+    func testCaliperInStandardDeviations() throws {
+        XCTAssertThrowsError(try NearestNeighborMatcher.match(treated: treated, distance: distance,
+                                                              specification: .init(caliper: 0.2))) { e in
+            XCTAssertEqual(e as? MatchingError, .noMatches("treated"))
+        }
+        // 0.25 SD = 0.0726: A takes c1 (0.0625); B's nearest free control c2 is 0.125 away: unmatched.
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init(caliper: 0.25))
+        XCTAssertEqual(r.matches, [[2], []])
+        XCTAssertEqual(r.caliperWidth!, 0.25 * sampleSD(distance), accuracy: 1e-15)
+        XCTAssertEqual(r.subclass, [1, nil, 1, nil, nil, nil])
+    }
+
+    func testCommonSupport() {
+        // Treated range [0.75, 0.875]; control range [0.125, 0.9375].
+        XCTAssertEqual(NearestNeighborMatcher.commonSupport(treated: treated, distance: distance, rule: .control),
+                       [false, false, false, true, true, true])
+        XCTAssertEqual(NearestNeighborMatcher.commonSupport(treated: treated, distance: distance, rule: .treated),
+                       [false, false, false, false, false, false])
+        XCTAssertEqual(NearestNeighborMatcher.commonSupport(treated: treated, distance: distance, rule: .both),
+                       [false, false, false, true, true, true])
+    }
+
+    func testExactCellsRestrictMatches() throws {
+        // A and c3 in cell 1, everyone else in cell 0: A must take c3 although c1 is as close.
+        let cells = [1, 0, 0, 0, 1, 0]
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance, exactCells: cells, specification: .init())
+        XCTAssertEqual(r.matches, [[4], [2]])
+        XCTAssertThrowsError(try NearestNeighborMatcher.match(treated: treated, distance: distance,
+                                                              exactCells: [1, 1, 0, 0, 0, 0], specification: .init())) { e in
+            XCTAssertEqual(e as? MatchingError, .noCommonCells)
+        }
+    }
+
+    func testInvalidInputs() {
+        XCTAssertThrowsError(try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init(ratio: 0)))
+        XCTAssertThrowsError(try NearestNeighborMatcher.match(treated: treated, distance: [0.1, .nan, 0.2, 0.3, 0.4, 0.5],
+                                                              specification: .init())) { e in
+            guard case .nonFiniteDistance(let row, let value) = e as? MatchingError else { return XCTFail("\(e)") }
+            XCTAssertEqual(row, 1)
+            XCTAssertTrue(value.isNaN)
+        }
+    }
+
+    /// Random order is reproducible from its seed and independent of anything else.
+    func testRandomOrderIsSeeded() throws {
+        let a = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init(order: .random, seed: 7))
+        let b = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init(order: .random, seed: 7))
+        XCTAssertEqual(a.matches, b.matches)
+    }
+
+    /// The heap selection reproduces GNU libstdc++'s `std::partial_sort` on tie-heavy inputs
+    /// (reference from Scripts/partial-sort-reference.cpp, compiled with g++).
+    func testPartialSortMatchesLibstdcxx() throws {
+        let text = try String(contentsOf: Fixtures.file("cxx/partial_sort.csv"), encoding: .utf8)
+        var checked = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: ";", omittingEmptySubsequences: false)
+            let k = Int(parts[1])!
+            let keys = parts[2].split(separator: " ").map { Double($0)! }
+            let expected = parts[3].split(separator: " ").map { Int($0)! }
+            var order = Array(keys.indices)
+            partialSort(&order, middle: k, by: { keys[$0] < keys[$1] })
+            XCTAssertEqual(Array(order[0..<k]), expected, "keys \(keys), k \(k)")
+            checked += 1
+        }
+        XCTAssertEqual(checked, 400)
+    }
+
+    private func sampleSD(_ x: [Double]) -> Double {
+        let m = x.reduce(0, +) / Double(x.count)
+        return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
+    }
+}
