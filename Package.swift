@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Matching", targets: ["Matching"]),
         .library(name: "Balance", targets: ["Balance"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Synthesis", targets: ["Synthesis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,26 +30,32 @@ let package = Package(
         .target(name: "CohortData"),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
         .target(name: "Propensity", dependencies: ["LinearAlgebra"]),
+        // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
+        .target(name: "Sorting"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
-        .target(name: "Matching"),
+        .target(name: "Matching", dependencies: ["Sorting"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance"),
+        .target(name: "Balance", dependencies: ["Sorting"]),
+        // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
+        .target(name: "Synthesis"),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: ["CohortData", "Propensity", "Matching", "Balance"]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting",
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Fixture location and a minimal reader for the R-generated fixture files (tests only).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SortingTests", dependencies: ["Sorting"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

@@ -1,3 +1,4 @@
+import Sorting
 // Weighted eCDF differences, as MatchIt's `qqsum(..., standardize = TRUE)` computes them.
 //
 // Weights are scaled to sum to 1 within each treatment group and one group's weights are negated;
@@ -14,13 +15,7 @@ struct SortKey {
 
 /// Rows of `x` in increasing order of value, ties in row order (R's stable `order(x)`).
 func sortedKeys(_ x: UnsafeBufferPointer<Double>) -> [SortKey] {
-    var keys = [SortKey]()
-    keys.reserveCapacity(x.count)
-    for i in 0..<x.count { keys.append(SortKey(value: x[i], row: i)) }
-    keys.withUnsafeMutableBufferPointer { buffer in
-        buffer.sort { a, b in a.value < b.value || (a.value == b.value && a.row < b.row) }
-    }
-    return keys
+    RadixSort.ascendingOrder(x).map { SortKey(value: x[Int($0)], row: Int($0)) }
 }
 
 /// Per-unit weights scaled to sum to 1 within each group, negative for controls

@@ -84,15 +84,65 @@ public enum CSVReader {
         for (slot, s) in selected.enumerated() { slotOfField[s.index] = slot }
         let slotMap = slotOfField
 
-        // Pass 1: every selected column as numbers, in parallel blocks.
+        // Each column is read in one pass, in parallel blocks, as numbers or as dictionary-encoded
+        // text. The kind is guessed from the first data row (text when that cell is not a number, or
+        // when the caller asks for text); a column guessed numeric that turns out to hold text is
+        // re-read as text in a second pass of its own.
         let width = selected.count
-        let buffers = ColumnBuffers(width: width, rows: rows)
-        defer { buffers.deallocate() }
-        let blockResults = SendableBox(Array(repeating: BlockScan(width: width), count: blocks))
+        var isText = Array(repeating: false, count: width)
+        if let firstRecord = layout.records.first {
+            try forEachField(in: body, record: firstRecord, file: file, line: Int(firstRecord.line)) { k, field in
+                guard k < slotMap.count, slotMap[k] >= 0 else { return }
+                if case .notANumber = parseNumber(field.bytes) { isText[slotMap[k]] = true }
+            }
+        }
+        for (slot, s) in selected.enumerated() where options.textColumns.contains(s.name) { isText[slot] = true }
+        let firstPass = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
+                                 isText: isText, blockSize: blockSize, blocks: blocks)
+        defer { firstPass.deallocate() }
+        var columns: [Column] = []
+        columns.reserveCapacity(width)
+        for (slot, s) in selected.enumerated() {
+            let found = firstPass.findings[slot]
+            if isText[slot] {
+                columns.append(Column(name: s.name, values: .text(codes: Array(firstPass.codes[slot]), levels: firstPass.levels[slot]),
+                                      missingCount: found.missing, firstNonNumeric: found.firstNonNumeric))
+            } else if found.firstNonNumeric == nil {
+                columns.append(Column(name: s.name, values: .numeric(Array(firstPass.numbers[slot])), missingCount: found.missing,
+                                      firstNonFinite: found.firstNonFinite))
+            } else {
+                var onlyThis = Array(repeating: false, count: width)
+                onlyThis[slot] = true
+                var textSlotMap = Array(repeating: -1, count: slotMap.count)
+                textSlotMap[s.index] = slot
+                let again = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
+                                     isText: onlyThis, blockSize: blockSize, blocks: blocks)
+                defer { again.deallocate() }
+                columns.append(Column(name: s.name, values: .text(codes: Array(again.codes[slot]), levels: again.levels[slot]),
+                                      missingCount: again.findings[slot].missing, firstNonNumeric: found.firstNonNumeric))
+            }
+        }
+        return CohortTable(file: file, header: header, columns: columns, rowCount: rows,
+                           rowLines: layout.records.map(\.line))
+    }
+
+    /// One pass over every record: numeric slots are parsed into `numbers`, text slots are
+    /// dictionary-encoded into `codes` (levels in order of first appearance in the file).
+    static func scan(
+        _ shared: SharedBytes, layout: RecordLayout, file: String, headerCount: Int, slotMap: [Int],
+        isText: [Bool], blockSize: Int, blocks: Int
+    ) throws -> ScanResult {
+        let rows = layout.records.count
+        let width = isText.count
+        let result = ScanResult(width: width, rows: rows, isText: isText)
+        let blockFindings = SendableBox(Array(repeating: [ColumnFindings](repeating: ColumnFindings(), count: width), count: blocks))
+        let blockInterners = SendableBox(Array(repeating: [ByteInterner](), count: blocks))
         let errors = SendableBox<[CohortDataError?]>(Array(repeating: nil, count: blocks))
         DispatchQueue.concurrentPerform(iterations: blocks) { block in
             let lo = block * blockSize, hi = min(rows, lo + blockSize)
-            var scan = BlockScan(width: width)
+            var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
+            var interners = (0..<width).map { _ in ByteInterner() }
+            var unescaped: [UInt8] = []
             do {
                 for r in lo..<hi {
                     let record = layout.records[r]
@@ -102,17 +152,35 @@ public enum CSVReader {
                         guard k < slotMap.count else { return }
                         let slot = slotMap[k]
                         guard slot >= 0 else { return }
-                        switch parseNumber(field.unescapedView) {
-                        case .value(let v):
-                            if !v.isFinite, scan.firstNonFinite[slot] == nil {
-                                scan.firstNonFinite[slot] = (r, unquotedString(field))
+                        if isText[slot] {
+                            if isMissingText(field.bytes) {
+                                findings[slot].missing += 1
+                                result.codes[slot][r] = -1
+                                return
                             }
-                            buffers.columns[slot][r] = v.isFinite ? v : .nan
+                            if findings[slot].firstNonNumeric == nil, case .notANumber = parseNumber(field.bytes) {
+                                findings[slot].firstNonNumeric = (r, unquotedString(field))
+                            }
+                            if field.hasEscapedQuotes {
+                                unescaped.removeAll(keepingCapacity: true)
+                                unescaped.append(contentsOf: Array(unquotedString(field).utf8))
+                                result.codes[slot][r] = unescaped.withUnsafeBufferPointer { interners[slot].code(for: $0) }
+                            } else {
+                                result.codes[slot][r] = interners[slot].code(for: field.bytes)
+                            }
+                            return
+                        }
+                        switch parseNumber(field.bytes) {
+                        case .value(let v):
+                            if !v.isFinite, findings[slot].firstNonFinite == nil {
+                                findings[slot].firstNonFinite = (r, unquotedString(field))
+                            }
+                            result.numbers[slot][r] = v.isFinite ? v : .nan
                         case .missing:
-                            scan.missing[slot] += 1
+                            findings[slot].missing += 1
                         case .notANumber:
-                            if scan.firstNonNumeric[slot] == nil {
-                                scan.firstNonNumeric[slot] = (r, unquotedString(field))
+                            if findings[slot].firstNonNumeric == nil {
+                                findings[slot].firstNonNumeric = (r, unquotedString(field))
                             }
                         }
                     }
@@ -123,108 +191,153 @@ public enum CSVReader {
             } catch let e as CohortDataError {
                 errors.withLock { $0[block] = e }
             } catch {}
-            blockResults.withLock { $0[block] = scan }
+            blockFindings.withLock { $0[block] = findings }
+            blockInterners.withLock { $0[block] = interners }
         }
         if let first = errors.value.compactMap({ $0 }).first { throw first }
 
-        // Combine block results in block order (deterministic).
-        var missing = Array(repeating: 0, count: width)
-        var firstNonNumeric: [(row: Int, text: String)?] = Array(repeating: nil, count: width)
-        var firstNonFinite: [(row: Int, text: String)?] = Array(repeating: nil, count: width)
-        for scan in blockResults.value {
-            for s in 0..<width {
-                missing[s] += scan.missing[s]
-                if firstNonNumeric[s] == nil { firstNonNumeric[s] = scan.firstNonNumeric[s] }
-                if firstNonFinite[s] == nil { firstNonFinite[s] = scan.firstNonFinite[s] }
+        // Combine blocks in block order (deterministic whatever the thread count).
+        let allFindings = blockFindings.value
+        let allInterners = blockInterners.value
+        for slot in 0..<width {
+            var f = ColumnFindings()
+            for b in allFindings {
+                f.missing += b[slot].missing
+                if f.firstNonNumeric == nil { f.firstNonNumeric = b[slot].firstNonNumeric }
+                if f.firstNonFinite == nil { f.firstNonFinite = b[slot].firstNonFinite }
+            }
+            result.findings[slot] = f
+            guard isText[slot] else { continue }
+            var global = ByteInterner()
+            var remaps: [[Int32]] = []
+            for b in 0..<blocks {
+                let local = allInterners[b][slot]
+                remaps.append((0..<local.count).map { k in local.withLevelBytes(k) { global.code(for: $0) } })
+            }
+            result.levels[slot] = (0..<global.count).map { global.level($0) }
+            let maps = remaps
+            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                let codes = result.codes[slot]
+                let lo = b * blockSize, hi = min(rows, lo + blockSize)
+                let map = maps[b]
+                for r in lo..<hi where codes[r] >= 0 { codes[r] = map[Int(codes[r])] }
             }
         }
+        return result
+    }
+}
 
-        // Pass 2: columns that are text (not numbers, or requested as text).
-        var columns: [Column] = []
-        columns.reserveCapacity(width)
-        for (slot, s) in selected.enumerated() {
-            if firstNonNumeric[slot] == nil, !options.textColumns.contains(s.name) {
-                columns.append(Column(name: s.name, values: .numeric(Array(buffers.columns[slot])), missingCount: missing[slot],
-                                      firstNonFinite: firstNonFinite[slot]))
-            } else {
-                let text = try readTextColumn(shared, layout: layout, fieldIndex: s.index, file: file,
-                                              blockSize: blockSize, blocks: blocks)
-                columns.append(Column(name: s.name, values: .text(codes: text.codes, levels: text.levels),
-                                      missingCount: text.missing, firstNonNumeric: firstNonNumeric[slot]))
-            }
+/// What one pass found in a column.
+struct ColumnFindings: @unchecked Sendable {
+    var missing = 0
+    var firstNonNumeric: (row: Int, text: String)? = nil
+    var firstNonFinite: (row: Int, text: String)? = nil
+}
+
+/// Output of a pass: numbers for numeric columns, codes and levels for text columns. Buffers are
+/// written by disjoint row ranges from several threads.
+final class ScanResult: @unchecked Sendable {
+    let numbers: [UnsafeMutableBufferPointer<Double>]
+    let codes: [UnsafeMutableBufferPointer<Int32>]
+    var levels: [[String]]
+    var findings: [ColumnFindings]
+
+    init(width: Int, rows: Int, isText: [Bool]) {
+        numbers = isText.map { text in
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: text ? 0 : rows)
+            b.initialize(repeating: .nan)
+            return b
         }
-        return CohortTable(file: file, header: header, columns: columns, rowCount: rows,
-                           rowLines: layout.records.map(\.line))
+        codes = isText.map { text in
+            let b = UnsafeMutableBufferPointer<Int32>.allocate(capacity: text ? rows : 0)
+            b.initialize(repeating: -1)
+            return b
+        }
+        levels = Array(repeating: [], count: width)
+        findings = Array(repeating: ColumnFindings(), count: width)
     }
 
-    /// Dictionary-encodes one column, blocks in parallel, then merges block dictionaries in block
-    /// order so that levels are in order of first appearance in the file.
-    static func readTextColumn(
-        _ shared: SharedBytes, layout: RecordLayout, fieldIndex: Int, file: String,
-        blockSize: Int, blocks: Int
-    ) throws -> (codes: [Int32], levels: [String], missing: Int) {
-        let rows = layout.records.count
-        let partial = SendableBox(Array(repeating: (codes: [Int32](), levels: [String]()), count: blocks))
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
-            let lo = block * blockSize, hi = min(rows, lo + blockSize)
-            var dictionary: [String: Int32] = [:]
-            var levels: [String] = []
-            var codes = [Int32](repeating: -1, count: hi - lo)
-            for r in lo..<hi {
-                let record = layout.records[r]
-                try? forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
-                    guard k == fieldIndex else { return }
-                    let s = unquotedString(field)
-                    let trimmed = s.trimmingCharacters(in: .whitespaces)
-                    if trimmed.isEmpty || trimmed == "NA" { return }
-                    if let code = dictionary[s] {
-                        codes[r - lo] = code
-                    } else {
-                        let code = Int32(levels.count)
-                        dictionary[s] = code
-                        levels.append(s)
-                        codes[r - lo] = code
-                    }
+    func deallocate() {
+        for b in numbers { b.deallocate() }
+        for b in codes { b.deallocate() }
+    }
+}
+
+/// Whether a text cell is missing: empty or `NA` once surrounding blanks are removed.
+@inline(__always)
+func isMissingText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var start = 0, end = bytes.count
+    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
+    return start == end || (end - start == 2 && bytes[start] == 0x4E && bytes[start + 1] == 0x41)
+}
+
+/// Dictionary encoding of byte strings without allocating a `String` per cell: level bytes are
+/// kept in one arena and found through an open-addressing table keyed by an FNV-1a hash.
+struct ByteInterner {
+    private var arena: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var table: [Int32] = Array(repeating: -1, count: 64)
+
+    /// Number of distinct levels.
+    var count: Int { starts.count - 1 }
+
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    /// The code of `bytes`, adding it as a new level if unseen.
+    mutating func code(for bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let mask = table.count - 1
+        var i = Self.hash(bytes) & mask
+        while true {
+            let c = table[i]
+            if c < 0 { break }
+            let s = starts[Int(c)], e = starts[Int(c) + 1]
+            if e - s == bytes.count {
+                let same = arena.withUnsafeBufferPointer { a in
+                    bytes.count == 0 || memcmp(a.baseAddress! + s, bytes.baseAddress!, bytes.count) == 0
                 }
+                if same { return c }
             }
-            partial.withLock { $0[block] = (codes, levels) }
+            i = (i + 1) & mask
         }
-        var global: [String: Int32] = [:]
-        var levels: [String] = []
-        var codes: [Int32] = []
-        codes.reserveCapacity(rows)
-        var missing = 0
-        for part in partial.value {
-            let remap = part.levels.map { level -> Int32 in
-                if let g = global[level] { return g }
-                let g = Int32(levels.count)
-                global[level] = g
-                levels.append(level)
-                return g
-            }
-            for c in part.codes {
-                if c < 0 { missing += 1; codes.append(-1) } else { codes.append(remap[Int(c)]) }
-            }
-        }
-        return (codes, levels, missing)
+        let code = Int32(count)
+        arena.append(contentsOf: bytes)
+        starts.append(arena.count)
+        table[i] = code
+        if count * 2 > table.count { rehash() }
+        return code
     }
+
+    private mutating func rehash() {
+        table = Array(repeating: -1, count: table.count * 2)
+        let mask = table.count - 1
+        for c in 0..<count {
+            let h = withLevelBytes(c) { Self.hash($0) }
+            var i = h & mask
+            while table[i] >= 0 { i = (i + 1) & mask }
+            table[i] = Int32(c)
+        }
+    }
+
+    /// Calls `body` with the bytes of level `k`.
+    func withLevelBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in
+            body(UnsafeBufferPointer(rebasing: a[starts[k]..<starts[k + 1]]))
+        }
+    }
+
+    /// Level `k` as a string.
+    func level(_ k: Int) -> String { withLevelBytes(k) { String(decoding: $0, as: UTF8.self) } }
 }
 
 /// The input bytes, read (never written) by several threads at once.
 struct SharedBytes: @unchecked Sendable {
     let buffer: UnsafeBufferPointer<UInt8>
-}
-
-/// Per-block findings of the numeric pass.
-struct BlockScan: @unchecked Sendable {
-    var missing: [Int]
-    var firstNonNumeric: [(row: Int, text: String)?]
-    var firstNonFinite: [(row: Int, text: String)?]
-    init(width: Int) {
-        missing = Array(repeating: 0, count: width)
-        firstNonNumeric = Array(repeating: nil, count: width)
-        firstNonFinite = Array(repeating: nil, count: width)
-    }
 }
 
 /// A mutable value shared by the workers of `concurrentPerform`, guarded by a lock.
@@ -311,9 +424,6 @@ struct RawField {
     var bytes: UnsafeBufferPointer<UInt8>
     var hasEscapedQuotes: Bool
 
-    /// The bytes as they should be read (doubled quotes collapsed only when present; numeric
-    /// fields never contain quotes, so the fast path is a view).
-    var unescapedView: UnsafeBufferPointer<UInt8> { bytes }
 }
 
 /// The field's text, with doubled quotes collapsed.
@@ -360,18 +470,4 @@ func forEachField(
         i += 1 // the comma
         if i == end { try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[end..<end]), hasEscapedQuotes: false)); k += 1; break }
     }
-}
-
-/// Output columns of the numeric pass: one NaN-initialised buffer per selected column, written
-/// by disjoint row ranges from several threads.
-final class ColumnBuffers: @unchecked Sendable {
-    let columns: [UnsafeMutableBufferPointer<Double>]
-    init(width: Int, rows: Int) {
-        columns = (0..<width).map { _ in
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
-            b.initialize(repeating: .nan)
-            return b
-        }
-    }
-    func deallocate() { for c in columns { c.deallocate() } }
 }

@@ -18,6 +18,6 @@ struct Counterfactual: ParsableCommand {
         be done (separation, collinearity, no matches); 73 an output cannot be written.
         """,
         version: counterfactualVersion,
-        subcommands: [Match.self]
+        subcommands: [Match.self, Synthesize.self]
     )
 }

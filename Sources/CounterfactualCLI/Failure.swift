@@ -46,9 +46,18 @@ func report(_ error: Error) -> ExitCode {
 
 /// Writes text to a file, creating the folder.
 func write(_ text: String, to url: URL) throws {
+    try write(Data(text.utf8), to: url)
+}
+
+/// Writes bytes to a file, creating the folder.
+func write(_ bytes: [UInt8], to url: URL) throws {
+    try write(Data(bytes), to: url)
+}
+
+func write(_ data: Data, to url: URL) throws {
     do {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try data.write(to: url, options: .atomic)
     } catch {
         throw OutputError(path: url.path, reason: (error as NSError).localizedDescription)
     }

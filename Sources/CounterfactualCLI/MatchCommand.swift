@@ -90,6 +90,9 @@ struct Match: ParsableCommand {
     @Flag(help: "Do not print the balance table.")
     var quiet = false
 
+    @Flag(help: "Print the wall-clock time of each stage on standard error.")
+    var timings = false
+
     func validate() throws {
         if ratio < 1 { throw ValidationError("--ratio must be at least 1.") }
         if let caliper, !(caliper > 0 && caliper.isFinite) {
@@ -119,13 +122,17 @@ struct Match: ParsableCommand {
         var unique: [String] = []
         for name in needed where !unique.contains(name) { unique.append(name) }
 
+        var clock = StageClock()
+        defer { if timings { clock.report() } }
         var textColumns = Set(list(categorical ?? ""))
         if let id { textColumns.insert(id) }
         let table = try CSVReader.read(path: data, options: CSVReadOptions(columns: unique, textColumns: textColumns))
+        clock.lap("load")
         let frame = try ModelFrame(
             table: table, treatment: treatment, covariates: covariateNames,
             alsoRequired: distance.map { [$0] } ?? [], balanceOnly: exactNames, dropMissing: dropMissing)
         let treated = frame.treatment.map { $0 == 1 }
+        clock.lap("frame")
 
         // Distance.
         let source: MatchReport.DistanceSource
@@ -142,6 +149,8 @@ struct Match: ParsableCommand {
             distanceValues = link.distance(from: fit)
             source = .model(fit, link)
         }
+
+        clock.lap("propensity")
 
         // Exact cells.
         var cells: [Int]? = nil
@@ -163,6 +172,7 @@ struct Match: ParsableCommand {
         let result = try NearestNeighborMatcher.match(
             treated: treated, distance: distanceValues, exactCells: cells, specification: specification)
 
+        clock.lap("match")
         let balanceInputs = [BalanceCovariate(name: "distance", values: distanceValues)]
             + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) }
         let balance = summarizeBalance(
@@ -171,6 +181,7 @@ struct Match: ParsableCommand {
             estimand: estimand == .att ? .att : .atc,
             matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
 
+        clock.lap("balance")
         var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
         for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }
         let treatColumn = try table.column(treatment)
@@ -179,8 +190,7 @@ struct Match: ParsableCommand {
             programVersion: counterfactualVersion, file: data, treatment: treatment, covariates: covariateNames,
             idColumn: id, exactColumns: exactNames, exclusions: frame.exclusions, distanceSource: source,
             result: result, balance: balance, frameIndexOfRow: frameIndexOfRow,
-            ids: idColumn.map { c in (0..<table.rowCount).map { c.text(at: $0) } },
-            treatmentText: (0..<table.rowCount).map { treatColumn.text(at: $0) },
+            ids: idColumn, treatmentColumn: treatColumn,
             extraSettings: [
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
@@ -191,6 +201,7 @@ struct Match: ParsableCommand {
         try write(report.matchesCSV(), to: folder.appendingPathComponent("matches.csv"))
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
 
+        clock.lap("write")
         if !quiet {
             var text = "counterfactual match: \(data)\n"
             let ex = frame.exclusions
@@ -220,4 +231,24 @@ struct Match: ParsableCommand {
 /// Splits a comma-separated option into trimmed, non-empty names.
 func list(_ s: String) -> [String] {
     s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// Wall-clock time of successive stages.
+struct StageClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private(set) var stages: [(String, Double)] = []
+
+    /// Ends the current stage.
+    mutating func lap(_ name: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        stages.append((name, Double(now - last) / 1e9))
+        last = now
+    }
+
+    func report() {
+        var text = "timings:"
+        for (name, seconds) in stages { text += " \(name) \(formatFixed(seconds, decimals: 3))s" }
+        text += " total \(formatFixed(stages.reduce(0) { $0 + $1.1 }, decimals: 3))s\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
 }

@@ -1,3 +1,5 @@
+import Sorting
+
 /// The outcome of a nearest-neighbour match.
 public struct MatchResult: Sendable {
     /// The specification used, with the order resolved.
@@ -121,9 +123,7 @@ public enum NearestNeighborMatcher {
         }
 
         // Rank all units by distance once (ascending, ties in data order).
-        let ranked = (0..<n).sorted { a, b in
-            distance[a] < distance[b] || (distance[a] == distance[b] && a < b)
-        }
+        let ranked = RadixSort.ascendingOrder(distance).map { Int($0) }
         var rank = Array(repeating: 0, count: n)
         for (r, i) in ranked.enumerated() { rank[i] = r }
 
@@ -146,15 +146,9 @@ public enum NearestNeighborMatcher {
         let focalOrder: [Int]
         switch order {
         case .largest:
-            focalOrder = focalPositions.sorted { a, b in
-                let da = distance[focalUnits[a]], db = distance[focalUnits[b]]
-                return da > db || (da == db && a < b)
-            }
+            focalOrder = RadixSort.descendingOrder(focalUnits.map { distance[$0] }).map { Int($0) }
         case .smallest:
-            focalOrder = focalPositions.sorted { a, b in
-                let da = distance[focalUnits[a]], db = distance[focalUnits[b]]
-                return da < db || (da == db && a < b)
-            }
+            focalOrder = RadixSort.ascendingOrder(focalUnits.map { distance[$0] }).map { Int($0) }
         case .data:
             focalOrder = focalPositions.filter { !discarded[focalUnits[$0]] }
         case .random:

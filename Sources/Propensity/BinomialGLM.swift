@@ -90,46 +90,47 @@ public enum BinomialGLM {
         let n = y.count
         guard n > 0 else { throw PropensityError.noRows }
         let p = columns.count + 1
-        var x = Matrix(rows: n, columns: p, repeating: 1)
         for (j, c) in columns.enumerated() {
             precondition(c.count == n, "column \(names[j]) has \(c.count) values for \(n) rows")
-            x.elements.replaceSubrange((j + 1) * n..<(j + 2) * n, with: c)
         }
         let termNames = ["(Intercept)"] + names
+        let design = BlockedDesign(columns: columns, rows: n)
 
         // Column scales (root mean square) for a well-conditioned solve.
-        var scale = Array(repeating: 1.0, count: p)
-        for j in 1..<max(p, 1) {
-            var s = 0.0
-            for i in 0..<n { s += x[i, j] * x[i, j] }
-            let rms = (s / Double(n)).squareRoot()
-            scale[j] = rms > 0 ? rms : 1
-        }
+        let scale = [1.0] + design.rootMeanSquares()
 
-        var mu = y.map { ($0 + 0.5) / 2 }
-        var eta = mu.map { link.link($0) }
-        var deviance = Self.deviance(y: y, mu: mu)
+        // IRLS working vectors (manually managed so parallel blocks can write disjoint ranges).
+        let eta = WorkBuffer(count: n), mu = WorkBuffer(count: n)
+        let rootWeights = WorkBuffer(count: n), workingResponse = WorkBuffer(count: n)
+        defer { eta.free(); mu.free(); rootWeights.free(); workingResponse.free() }
+        for i in 0..<n {
+            mu.pointer[i] = (y[i] + 0.5) / 2
+            eta.pointer[i] = link.link(mu.pointer[i])
+        }
+        var deviance = Self.deviance(y: y, mu: mu.array())
         var beta = Array(repeating: 0.0, count: p)
         var lastInformation = Matrix(rows: p, columns: p)
-        var rootWeights = Array(repeating: 0.0, count: n)
-        var workingResponse = Array(repeating: 0.0, count: n)
-        var scratch = Array(repeating: 0.0, count: n * p)
         var converged = false
         var iterations = 0
         var change = Double.infinity
 
         while iterations < maxIterations {
             iterations += 1
-            for i in 0..<n {
-                let d = link.derivative(eta[i])
-                let variance = mu[i] * (1 - mu[i])
-                let w = (d * d / variance).squareRoot()
-                rootWeights[i] = w
-                workingResponse[i] = (eta[i] + (y[i] - mu[i]) / d) * w
+            y.withUnsafeBufferPointer { yy in
+                let ys = SendableConstPointer(yy.baseAddress)
+                design.forEachBlock { lo, hi in
+                    for i in lo..<hi {
+                        let e = eta.pointer[i], m = mu.pointer[i]
+                        let d = link.derivative(e)
+                        let w = (d * d / (m * (1 - m))).squareRoot()
+                        rootWeights.pointer[i] = w
+                        workingResponse.pointer[i] = (e + (ys.pointer![i] - m) / d) * w
+                    }
+                }
             }
-            // X'WX and X'Wz on the scaled problem.
-            let information = try weightedCrossProduct(x, rootWeights: rootWeights, scratch: &scratch)
-            let rhs = try multiply(Matrix(rows: n, columns: p, columnMajor: scratch), workingResponse, transpose: true)
+            // X'WX and X'Wz, accumulated over row blocks, then scaled.
+            let (information, rhs) = try design.weightedNormalEquations(
+                rootWeights: rootWeights.buffer, weightedResponse: workingResponse.buffer)
             var scaled = information
             var scaledRHS = rhs
             for j in 0..<p {
@@ -148,20 +149,23 @@ public enum BinomialGLM {
             let solution = try cholesky.solve(scaledRHS)
             beta = (0..<p).map { solution[$0] / scale[$0] }
             lastInformation = information
-            eta = try multiply(x, beta)
-            for i in 0..<n { mu[i] = link.inverse(eta[i]) }
-            let newDeviance = Self.deviance(y: y, mu: mu)
+            design.linearPredictor(beta, into: eta.buffer)
+            design.forEachBlock { lo, hi in
+                for i in lo..<hi { mu.pointer[i] = link.inverse(eta.pointer[i]) }
+            }
+            let newDeviance = Self.deviance(y: y, mu: mu.array())
             guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
             change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
             deviance = newDeviance
             if change < tolerance { converged = true; break }
         }
         guard converged else { throw PropensityError.notConverged(iterations: iterations, relativeChange: change) }
+        let fittedEta = eta.array(), fittedMu = mu.array()
 
         // Fitted probabilities numerically 0 or 1 (R warns; we refuse, since matching on such
         // scores is meaningless).
         let eps = 10 * Double.ulpOfOne
-        let boundary = mu.reduce(0) { $0 + (($1 > 1 - eps || $1 < eps) ? 1 : 0) }
+        let boundary = fittedMu.reduce(0) { $0 + (($1 > 1 - eps || $1 < eps) ? 1 : 0) }
         if boundary > 0 {
             let largest = (1..<p).max { abs(beta[$0] * scale[$0]) < abs(beta[$1] * scale[$1]) } ?? 0
             throw PropensityError.separation(atBoundary: boundary, largestCoefficient: termNames[largest])
@@ -177,21 +181,38 @@ public enum BinomialGLM {
         let meanY = y.reduce(0, +) / Double(n)
         let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n))
         return GLMFit(link: link, coefficients: coefficients, deviance: deviance, nullDeviance: nullDeviance,
-                      aic: Self.aic(y: y, mu: mu, parameters: p), dfResidual: n - p, dfNull: n - 1,
-                      iterations: iterations, linearPredictor: eta, fitted: mu)
+                      aic: Self.aic(y: y, mu: fittedMu, parameters: p), dfResidual: n - p, dfNull: n - 1,
+                      iterations: iterations, linearPredictor: fittedEta, fitted: fittedMu)
     }
 
-    /// Binomial deviance for 0/1 responses, computed term by term as R's `binomial_dev_resids`.
+    /// Binomial deviance for 0/1 responses, computed term by term as R's `binomial_dev_resids`,
+    /// summed over fixed blocks of rows (in parallel) and then across blocks in order, so the total
+    /// does not depend on the number of threads.
     public static func deviance(y: [Double], mu: [Double]) -> Double {
-        var total = 0.0
-        for i in 0..<y.count {
-            let yi = y[i], m = mu[i]
-            var r = 0.0
-            if yi > 0 { r += yi * log(yi / m) }
-            if yi < 1 { r += (1 - yi) * log((1 - yi) / (1 - m)) }
-            total += 2 * r
+        let n = y.count
+        let blocks = (n + BlockedDesign.blockRows - 1) / BlockedDesign.blockRows
+        var partial = Array(repeating: 0.0, count: blocks)
+        partial.withUnsafeMutableBufferPointer { out in
+            let sums = SendablePointer(out.baseAddress!)
+            y.withUnsafeBufferPointer { yy in
+                mu.withUnsafeBufferPointer { mm in
+                    let ys = SendableConstPointer(yy.baseAddress), ms = SendableConstPointer(mm.baseAddress)
+                    DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                        let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
+                        var total = 0.0
+                        for i in lo..<hi {
+                            let yi = ys.pointer![i], m = ms.pointer![i]
+                            var r = 0.0
+                            if yi > 0 { r += yi * log(yi / m) }
+                            if yi < 1 { r += (1 - yi) * log((1 - yi) / (1 - m)) }
+                            total += 2 * r
+                        }
+                        sums.pointer[b] = total
+                    }
+                }
+            }
         }
-        return total
+        return partial.reduce(0, +)
     }
 
     /// AIC for 0/1 responses: `-2 sum log f(y_i; mu_i) + 2p`.

@@ -1,4 +1,6 @@
 import Balance
+import Dispatch
+import Foundation
 import CohortData
 import Matching
 import Propensity
@@ -25,18 +27,18 @@ public struct MatchReport: Sendable {
     public var balance: BalanceSummary
     /// For each input row: its index in the frame, or nil when it was excluded.
     public var frameIndexOfRow: [Int?]
-    /// Text of the id column per input row (empty when absent).
-    public var ids: [String]?
-    /// Treatment text per input row, as read (for excluded rows too).
-    public var treatmentText: [String]
+    /// The id column, if any (its text is copied into matches.csv).
+    public var ids: Column?
+    /// The treatment column as read (for excluded rows too).
+    public var treatmentColumn: Column
     /// Extra settings to record (model tolerance, iterations, ...).
     public var extraSettings: [(String, JSONValue)]
 
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,
         exactColumns: [String], exclusions: ExclusionReport, distanceSource: DistanceSource,
-        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: [Int?], ids: [String]?,
-        treatmentText: [String], extraSettings: [(String, JSONValue)] = []
+        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: [Int?], ids: Column?,
+        treatmentColumn: Column, extraSettings: [(String, JSONValue)] = []
     ) {
         self.programVersion = programVersion
         self.file = file
@@ -50,7 +52,7 @@ public struct MatchReport: Sendable {
         self.balance = balance
         self.frameIndexOfRow = frameIndexOfRow
         self.ids = ids
-        self.treatmentText = treatmentText
+        self.treatmentColumn = treatmentColumn
         self.extraSettings = extraSettings
     }
 
@@ -60,26 +62,41 @@ public struct MatchReport: Sendable {
     /// `treat`, `distance`, `weight`, `subclass` (empty when unmatched or with replacement), and
     /// `status` (`matched`, `unmatched`, `discarded` for common support, `excluded` for rows
     /// dropped for missing values).
-    public func matchesCSV() -> String {
-        var out = "row"
-        if idColumn != nil { out += ",id" }
-        out += ",treat,distance,weight,subclass,status\n"
-        for (row, frameIndex) in frameIndexOfRow.enumerated() {
-            out += String(row + 1)
-            if let ids { out += "," + csvField(ids[row]) }
-            out += "," + csvField(treatmentText[row])
-            if let i = frameIndex {
-                let w = result.weights[i]
-                let status = w > 0 ? "matched" : (result.discarded[i] ? "discarded" : "unmatched")
-                out += "," + JSONValue.format(result.distance[i])
-                out += "," + JSONValue.format(w)
-                out += "," + (result.subclass[i].map(String.init) ?? "")
-                out += "," + status + "\n"
-            } else {
-                out += ",,0,,excluded\n"
+    public func matchesCSV() -> [UInt8] {
+        var header = "row"
+        if idColumn != nil { header += ",id" }
+        header += ",treat,distance,weight,subclass,status\n"
+        let rows = frameIndexOfRow.count
+        let chunk = 65_536
+        let chunks = (rows + chunk - 1) / chunk
+        let parts = ChunkedBytes(count: chunks)
+        let report = self
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var out: [UInt8] = []
+            out.reserveCapacity(chunk * 48)
+            for row in (c * chunk)..<min(rows, (c + 1) * chunk) {
+                report.appendMatchLine(row: row, to: &out)
             }
+            parts.store(out, at: c)
         }
-        return out
+        return Array(header.utf8) + parts.joined()
+    }
+
+    private func appendMatchLine(row: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: String(row + 1).utf8)
+        if let ids { out.append(0x2C); out.append(contentsOf: csvField(ids.text(at: row)).utf8) }
+        out.append(0x2C); out.append(contentsOf: csvField(treatmentColumn.text(at: row)).utf8)
+        if let i = frameIndexOfRow[row] {
+            let w = result.weights[i]
+            let status = w > 0 ? "matched" : (result.discarded[i] ? "discarded" : "unmatched")
+            out.append(0x2C); out.append(contentsOf: JSONValue.format(result.distance[i]).utf8)
+            out.append(0x2C); out.append(contentsOf: JSONValue.format(w).utf8)
+            out.append(0x2C); if let s = result.subclass[i] { out.append(contentsOf: String(s).utf8) }
+            out.append(0x2C); out.append(contentsOf: status.utf8)
+        } else {
+            out.append(contentsOf: ",,0,,excluded".utf8)
+        }
+        out.append(0x0A)
     }
 
     // MARK: summary.json
@@ -282,6 +299,22 @@ public struct TextTable {
             out += line + "\n"
             if k == 0 { out += String(repeating: "-", count: line.count) + "\n" }
         }
+        return out
+    }
+}
+
+/// Byte chunks produced in parallel and joined in order.
+final class ChunkedBytes: @unchecked Sendable {
+    private var parts: [[UInt8]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+    func store(_ bytes: [UInt8], at index: Int) {
+        lock.lock(); parts[index] = bytes; lock.unlock()
+    }
+    func joined() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for p in parts { out.append(contentsOf: p) }
         return out
     }
 }

@@ -1,0 +1,36 @@
+import XCTest
+@testable import Sorting
+
+/// The radix order must equal a stable comparison sort (ties in input order), for every kind of key.
+final class RadixSortTests: XCTestCase {
+    func reference(_ keys: [Double], descending: Bool) -> [Int32] {
+        keys.indices.sorted { a, b in
+            let x = keys[a], y = keys[b]
+            if x == y { return a < b }
+            return descending ? x > y : x < y
+        }.map { Int32($0) }
+    }
+
+    func testMatchesStableComparisonSort() {
+        var rng = SystemRandomNumberGenerator()
+        let generators: [(String, () -> Double)] = [
+            ("continuous", { Double.random(in: -1e6...1e6, using: &rng) }),
+            ("integers with ties", { Double(Int.random(in: -5...20, using: &rng)) }),
+            ("binary", { Double(Int.random(in: 0...1, using: &rng)) }),
+            ("tiny and huge", { [1e-300, -1e-300, 5e-324, -0.0, 0.0, 1e300, -1e300, .infinity, -.infinity, 0.1][Int.random(in: 0..<10, using: &rng)] }),
+            ("probabilities", { Double.random(in: 0..<1, using: &rng) }),
+        ]
+        for (name, draw) in generators {
+            for n in [0, 1, 5, 255, 256, 1000, 70_000] {
+                let keys = (0..<n).map { _ in draw() }
+                XCTAssertEqual(RadixSort.ascendingOrder(keys), reference(keys, descending: false), "\(name) n=\(n) ascending")
+                XCTAssertEqual(RadixSort.descendingOrder(keys), reference(keys, descending: true), "\(name) n=\(n) descending")
+            }
+        }
+    }
+
+    func testNegativeZeroTiesWithPositiveZero() {
+        let keys = [0.0, -0.0, 0.0, -0.0] + Array(repeating: 1.0, count: 300)
+        XCTAssertEqual(Array(RadixSort.ascendingOrder(keys).prefix(4)), [0, 1, 2, 3])
+    }
+}
