@@ -7,12 +7,17 @@ public struct CSVReadOptions: Sendable {
     public var columns: [String]?
     /// Columns to keep as text even when every value looks numeric (e.g. an id or a coded category).
     public var textColumns: Set<String>
+    /// Text columns holding identifiers (nearly all distinct): stored in file order without
+    /// looking for repeats, which saves hashing every cell. Implies text.
+    public var identifierColumns: Set<String>
     /// Number of worker threads; `nil` uses every active processor. Results do not depend on it.
     public var threads: Int?
 
-    public init(columns: [String]? = nil, textColumns: Set<String> = [], threads: Int? = nil) {
+    public init(columns: [String]? = nil, textColumns: Set<String> = [], identifierColumns: Set<String> = [],
+                threads: Int? = nil) {
         self.columns = columns
         self.textColumns = textColumns
+        self.identifierColumns = identifierColumns
         self.threads = threads
     }
 }
@@ -96,29 +101,37 @@ public enum CSVReader {
                 if case .notANumber = parseNumber(field.bytes) { isText[slotMap[k]] = true }
             }
         }
-        for (slot, s) in selected.enumerated() where options.textColumns.contains(s.name) { isText[slot] = true }
+        var isIdentifier = Array(repeating: false, count: width)
+        for (slot, s) in selected.enumerated() {
+            if options.textColumns.contains(s.name) { isText[slot] = true }
+            if options.identifierColumns.contains(s.name) { isText[slot] = true; isIdentifier[slot] = true }
+        }
         let firstPass = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
-                                 isText: isText, blockSize: blockSize, blocks: blocks)
+                                 isText: isText, isIdentifier: isIdentifier, blockSize: blockSize, blocks: blocks)
         defer { firstPass.deallocate() }
         var columns: [Column] = []
         columns.reserveCapacity(width)
         for (slot, s) in selected.enumerated() {
             let found = firstPass.findings[slot]
+            // Each buffer is copied into its column and released at once, so at most one column
+            // exists twice.
             if isText[slot] {
-                columns.append(Column(name: s.name, values: .text(codes: Array(firstPass.codes[slot]), levels: firstPass.levels[slot]),
+                columns.append(Column(name: s.name, values: .text(codes: firstPass.takeCodes(slot), levels: firstPass.levels[slot]),
                                       missingCount: found.missing, firstNonNumeric: found.firstNonNumeric))
             } else if found.firstNonNumeric == nil {
-                columns.append(Column(name: s.name, values: .numeric(Array(firstPass.numbers[slot])), missingCount: found.missing,
+                columns.append(Column(name: s.name, values: .numeric(firstPass.takeNumbers(slot)), missingCount: found.missing,
                                       firstNonFinite: found.firstNonFinite))
             } else {
+                firstPass.release(slot)
                 var onlyThis = Array(repeating: false, count: width)
                 onlyThis[slot] = true
                 var textSlotMap = Array(repeating: -1, count: slotMap.count)
                 textSlotMap[s.index] = slot
                 let again = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
-                                     isText: onlyThis, blockSize: blockSize, blocks: blocks)
+                                     isText: onlyThis, isIdentifier: Array(repeating: false, count: width),
+                                     blockSize: blockSize, blocks: blocks)
                 defer { again.deallocate() }
-                columns.append(Column(name: s.name, values: .text(codes: Array(again.codes[slot]), levels: again.levels[slot]),
+                columns.append(Column(name: s.name, values: .text(codes: again.takeCodes(slot), levels: again.levels[slot]),
                                       missingCount: again.findings[slot].missing, firstNonNumeric: found.firstNonNumeric))
             }
         }
@@ -127,10 +140,11 @@ public enum CSVReader {
     }
 
     /// One pass over every record: numeric slots are parsed into `numbers`, text slots are
-    /// dictionary-encoded into `codes` (levels in order of first appearance in the file).
+    /// dictionary-encoded into `codes` (levels in order of first appearance in the file;
+    /// identifier slots get one level per non-missing cell, in file order).
     static func scan(
         _ shared: SharedBytes, layout: RecordLayout, file: String, headerCount: Int, slotMap: [Int],
-        isText: [Bool], blockSize: Int, blocks: Int
+        isText: [Bool], isIdentifier: [Bool], blockSize: Int, blocks: Int
     ) throws -> ScanResult {
         let rows = layout.records.count
         let width = isText.count
@@ -141,7 +155,7 @@ public enum CSVReader {
         DispatchQueue.concurrentPerform(iterations: blocks) { block in
             let lo = block * blockSize, hi = min(rows, lo + blockSize)
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
-            var interners = (0..<width).map { _ in ByteInterner() }
+            var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
             var unescaped: [UInt8] = []
             do {
                 for r in lo..<hi {
@@ -208,7 +222,7 @@ public enum CSVReader {
             }
             result.findings[slot] = f
             guard isText[slot] else { continue }
-            var global = ByteInterner()
+            var global = ByteInterner(deduplicating: !isIdentifier[slot])
             var remaps: [[Int32]] = []
             for b in 0..<blocks {
                 let local = allInterners[b][slot]
@@ -241,6 +255,27 @@ final class ScanResult: @unchecked Sendable {
     let codes: [UnsafeMutableBufferPointer<Int32>]
     var levels: [[String]]
     var findings: [ColumnFindings]
+    private var released: [Bool]
+
+    /// Column `slot`'s numbers as an array; its buffer is freed.
+    func takeNumbers(_ slot: Int) -> [Double] {
+        defer { release(slot) }
+        return Array(numbers[slot])
+    }
+
+    /// Column `slot`'s codes as an array; its buffer is freed.
+    func takeCodes(_ slot: Int) -> [Int32] {
+        defer { release(slot) }
+        return Array(codes[slot])
+    }
+
+    /// Frees column `slot`'s buffers.
+    func release(_ slot: Int) {
+        guard !released[slot] else { return }
+        released[slot] = true
+        numbers[slot].deallocate()
+        codes[slot].deallocate()
+    }
 
     init(width: Int, rows: Int, isText: [Bool]) {
         numbers = isText.map { text in
@@ -255,11 +290,11 @@ final class ScanResult: @unchecked Sendable {
         }
         levels = Array(repeating: [], count: width)
         findings = Array(repeating: ColumnFindings(), count: width)
+        released = Array(repeating: false, count: width)
     }
 
     func deallocate() {
-        for b in numbers { b.deallocate() }
-        for b in codes { b.deallocate() }
+        for slot in 0..<released.count { release(slot) }
     }
 }
 
@@ -277,7 +312,14 @@ func isMissingText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 struct ByteInterner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
-    private var table: [Int32] = Array(repeating: -1, count: 64)
+    private var table: [Int32]
+    /// When false every call adds a level (for identifiers, which are nearly always distinct).
+    let deduplicating: Bool
+
+    init(deduplicating: Bool = true) {
+        self.deduplicating = deduplicating
+        table = deduplicating ? Array(repeating: -1, count: 64) : []
+    }
 
     /// Number of distinct levels.
     var count: Int { starts.count - 1 }
@@ -291,6 +333,11 @@ struct ByteInterner {
 
     /// The code of `bytes`, adding it as a new level if unseen.
     mutating func code(for bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard deduplicating else {
+            arena.append(contentsOf: bytes)
+            starts.append(arena.count)
+            return Int32(count - 1)
+        }
         let mask = table.count - 1
         var i = Self.hash(bytes) & mask
         while true {

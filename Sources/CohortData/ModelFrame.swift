@@ -143,7 +143,7 @@ public struct ModelFrame: Sendable {
                 if let bad = column.firstNonFinite {
                     throw CohortDataError.nonFinite(file: file, line: table.line(ofRow: bad.row), column: column.name, value: bad.text)
                 }
-                let values = used.map { v[$0] }
+                let values = used.count == table.rowCount ? v : used.map { v[$0] }
                 if let first = values.first, values.allSatisfy({ $0 == first }) {
                     throw CohortDataError.constantCovariate(file: file, column: column.name)
                 }

@@ -124,9 +124,9 @@ struct Match: ParsableCommand {
 
         var clock = StageClock()
         defer { if timings { clock.report() } }
-        var textColumns = Set(list(categorical ?? ""))
-        if let id { textColumns.insert(id) }
-        let table = try CSVReader.read(path: data, options: CSVReadOptions(columns: unique, textColumns: textColumns))
+        let textColumns = Set(list(categorical ?? ""))
+        let table = try CSVReader.read(path: data, options: CSVReadOptions(
+            columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
         clock.lap("load")
         let frame = try ModelFrame(
             table: table, treatment: treatment, covariates: covariateNames,
@@ -198,7 +198,16 @@ struct Match: ParsableCommand {
             ])
 
         let folder = URL(fileURLWithPath: out, isDirectory: true)
-        try write(report.matchesCSV(), to: folder.appendingPathComponent("matches.csv"))
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: folder.path, reason: (error as NSError).localizedDescription)
+        }
+        do {
+            try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
+        } catch let e as ReportWriteError {
+            throw OutputError(path: e.path, reason: e.reason)
+        }
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
 
         clock.lap("write")

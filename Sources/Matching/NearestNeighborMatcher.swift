@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Sorting
 
 /// The outcome of a nearest-neighbour match.
@@ -136,10 +138,7 @@ public enum NearestNeighborMatcher {
                 runUnits.append([i])
             }
         }
-        var runs = runUnits.map { ControlRun(units: $0, positions: $0.map { rank[$0] }) }
-        // Where each control sits in its run (for removal).
-        var indexInRun = Array(repeating: -1, count: n)
-        for run in runs { for (k, u) in run.units.enumerated() { indexInRun[u] = k } }
+        let runs = runUnits.map { ControlRun(units: $0, positions: $0.map { rank[$0] }) }
 
         // Focal order.
         let focalPositions = Array(0..<nFocal)
@@ -158,64 +157,42 @@ public enum NearestNeighborMatcher {
             focalOrder = kept
         }
 
-        var matches: [[Int]] = Array(repeating: [], count: nFocal)
-        var focalEligible = focalUnits.map { eligible[$0] }
-        var availableControls = runs.reduce(0) { $0 + $1.count }
-
-        distance.withUnsafeBufferPointer { dist in
-            if reuseMax < nFocal {
-                // Without replacement: rounds.
-                for round in 1...spec.ratio {
-                    for f in focalOrder {
-                        if availableControls == 0 { break }
-                        guard focalEligible[f] else { continue }
-                        let unit = focalUnits[f]
-                        guard let runIndex = runIndexOfCell[cells[unit]] else {
-                            focalEligible[f] = false
-                            continue
-                        }
-                        let previous = matches[f]
-                        var leftStart = rank[unit], rightStart = rank[unit]
-                        var minimum = 0.0
-                        if round > 1, !previous.isEmpty {
-                            for m in previous {
-                                leftStart = min(leftStart, rank[m])
-                                rightStart = max(rightStart, rank[m])
-                            }
-                            let dl = abs(dist[unit] - dist[ranked[leftStart]])
-                            let dr = abs(dist[unit] - dist[ranked[rightStart]])
-                            if leftStart == rank[unit] { minimum = dr }
-                            else if rightStart == rank[unit] { minimum = dl }
-                            else { minimum = max(dl, dr) }
-                        }
-                        let found = findNearestControls(
-                            run: &runs[runIndex], distance: dist, focalDistance: dist[unit],
-                            leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
-                            caliper: caliperWidth, ratio: 1, excluded: previous[...])
-                        guard let chosen = found.first else {
-                            focalEligible[f] = false
-                            continue
-                        }
-                        matches[f].append(chosen.unit)
-                        runs[runIndex].remove(indexInRun[chosen.unit])
-                        availableControls -= 1
-                        if matches[f].count >= spec.ratio { focalEligible[f] = false }
+        // Match. Exact cells never share controls, and with replacement nothing is used up, so the
+        // work is split across cores (by cell, or by blocks of focal units) without changing any result.
+        let sets = MatchSets(count: nFocal)
+        let search = SearchContext(distance: distance, rank: rank, ranked: ranked, focalUnits: focalUnits,
+                                   cells: cells, runIndexOfCell: runIndexOfCell, caliper: caliperWidth, ratio: spec.ratio)
+        if reuseMax < nFocal {
+            // Without replacement: rounds, within each cell, in the global matching order.
+            var focalByRun = Array(repeating: [Int](), count: runs.count)
+            for f in focalOrder where eligible[focalUnits[f]] {
+                if let r = runIndexOfCell[cells[focalUnits[f]]] { focalByRun[r].append(f) }
+            }
+            let shared = SharedRuns(runs)
+            let byRun = focalByRun
+            DispatchQueue.concurrentPerform(iterations: runs.count) { r in
+                search.matchWithoutReplacement(run: shared.runs[r], focalOrder: byRun[r], into: sets)
+            }
+        } else {
+            // With replacement: every focal unit takes its k nearest at once.
+            let candidates = focalOrder.filter { eligible[focalUnits[$0]] && runIndexOfCell[cells[focalUnits[$0]]] != nil }
+            let shared = SharedRuns(runs)
+            let block = 2048
+            DispatchQueue.concurrentPerform(iterations: (candidates.count + block - 1) / block) { b in
+                for f in candidates[(b * block)..<min(candidates.count, (b + 1) * block)] {
+                    let unit = search.focalUnits[f]
+                    var run = shared.runs[search.runIndexOfCell[search.cells[unit]]!]
+                    let found = search.distance.withUnsafeBufferPointer { dist in
+                        findNearestControls(
+                            run: &run, distance: dist, focalDistance: dist[unit],
+                            leftStart: search.rank[unit], rightStart: search.rank[unit], minimumDistance: 0,
+                            caliper: search.caliper, ratio: search.ratio, excluded: [])
                     }
-                }
-            } else {
-                // With replacement: each focal unit takes its k nearest at once.
-                for f in focalOrder {
-                    guard focalEligible[f] else { continue }
-                    let unit = focalUnits[f]
-                    guard let runIndex = runIndexOfCell[cells[unit]] else { continue }
-                    let found = findNearestControls(
-                        run: &runs[runIndex], distance: dist, focalDistance: dist[unit],
-                        leftStart: rank[unit], rightStart: rank[unit], minimumDistance: 0,
-                        caliper: caliperWidth, ratio: spec.ratio, excluded: [])
-                    matches[f] = found.map(\.unit)
+                    sets.set(f, found.map(\.unit))
                 }
             }
         }
+        let matches = sets.all
 
         let (weights, subclass) = try matchWeights(
             n: n, focal: focal, focalUnits: focalUnits, matches: matches, withReplacement: spec.replace)
@@ -312,4 +289,77 @@ extension Array {
             swapAt(i, j)
         }
     }
+}
+
+/// The fixed inputs of the outward searches, shared read-only by the workers.
+struct SearchContext: Sendable {
+    let distance: [Double]
+    let rank: [Int]
+    let ranked: [Int]
+    let focalUnits: [Int]
+    let cells: [Int]
+    let runIndexOfCell: [Int: Int]
+    let caliper: Double?
+    let ratio: Int
+
+    /// MatchIt's rounds without replacement for the focal units of one cell (in matching order):
+    /// in round r each focal unit still in play takes its r-th control; one that finds none drops out.
+    func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int], into sets: MatchSets) {
+        var run = initial
+        var available = run.count
+        var inPlay = Array(repeating: true, count: focalOrder.count)
+        var found = Array(repeating: [Int](), count: focalOrder.count)
+        distance.withUnsafeBufferPointer { dist in
+            for round in 1...ratio {
+                for (k, f) in focalOrder.enumerated() {
+                    if available == 0 { break }
+                    guard inPlay[k] else { continue }
+                    let unit = focalUnits[f]
+                    var leftStart = rank[unit], rightStart = rank[unit]
+                    var minimum = 0.0
+                    if round > 1, !found[k].isEmpty {
+                        for m in found[k] {
+                            leftStart = min(leftStart, rank[m])
+                            rightStart = max(rightStart, rank[m])
+                        }
+                        let dl = abs(dist[unit] - dist[ranked[leftStart]])
+                        let dr = abs(dist[unit] - dist[ranked[rightStart]])
+                        if leftStart == rank[unit] { minimum = dr }
+                        else if rightStart == rank[unit] { minimum = dl }
+                        else { minimum = max(dl, dr) }
+                    }
+                    let candidates = findNearestControls(
+                        run: &run, distance: dist, focalDistance: dist[unit],
+                        leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
+                        caliper: caliper, ratio: 1, excluded: found[k][...])
+                    guard let chosen = candidates.first else {
+                        inPlay[k] = false
+                        continue
+                    }
+                    found[k].append(chosen.unit)
+                    run.remove(chosen.index)
+                    available -= 1
+                    if found[k].count >= ratio { inPlay[k] = false }
+                }
+            }
+        }
+        for (k, f) in focalOrder.enumerated() { sets.set(f, found[k]) }
+    }
+}
+
+/// Control runs shared read-only by workers (each worker copies the run it mutates).
+final class SharedRuns: @unchecked Sendable {
+    let runs: [ControlRun]
+    init(_ runs: [ControlRun]) { self.runs = runs }
+}
+
+/// Matched controls per focal unit, written by parallel workers at distinct indices.
+final class MatchSets: @unchecked Sendable {
+    private var storage: [[Int]]
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: [], count: count) }
+    func set(_ f: Int, _ controls: [Int]) {
+        lock.lock(); storage[f] = controls; lock.unlock()
+    }
+    var all: [[Int]] { lock.lock(); defer { lock.unlock() }; return storage }
 }

@@ -63,23 +63,55 @@ public struct MatchReport: Sendable {
     /// `status` (`matched`, `unmatched`, `discarded` for common support, `excluded` for rows
     /// dropped for missing values).
     public func matchesCSV() -> [UInt8] {
+        var out: [UInt8] = []
+        forEachMatchesChunk { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Streams `matches.csv` to a file: chunks of rows are formatted in parallel and written in
+    /// order, so memory stays bounded at any size.
+    public func writeMatchesCSV(to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw ReportWriteError(path: path, reason: "cannot create the file")
+        }
+        var failure: Error?
+        forEachMatchesChunk { bytes in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: bytes) } catch { failure = error }
+        }
+        do { try handle.close() } catch { failure = failure ?? error }
+        if let failure { throw ReportWriteError(path: path, reason: (failure as NSError).localizedDescription) }
+    }
+
+    /// Calls `body` with the header and then each formatted chunk of lines, in order.
+    func forEachMatchesChunk(_ body: ([UInt8]) -> Void) {
         var header = "row"
         if idColumn != nil { header += ",id" }
         header += ",treat,distance,weight,subclass,status\n"
+        body(Array(header.utf8))
         let rows = frameIndexOfRow.count
         let chunk = 65_536
         let chunks = (rows + chunk - 1) / chunk
-        let parts = ChunkedBytes(count: chunks)
+        let batch = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let report = self
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            var out: [UInt8] = []
-            out.reserveCapacity(chunk * 48)
-            for row in (c * chunk)..<min(rows, (c + 1) * chunk) {
-                report.appendMatchLine(row: row, to: &out)
+        var first = 0
+        while first < chunks {
+            let count = min(batch, chunks - first)
+            let parts = ChunkedBytes(count: count)
+            let start = first
+            DispatchQueue.concurrentPerform(iterations: count) { k in
+                let c = start + k
+                var out: [UInt8] = []
+                out.reserveCapacity(chunk * 48)
+                for row in (c * chunk)..<min(rows, (c + 1) * chunk) {
+                    report.appendMatchLine(row: row, to: &out)
+                }
+                parts.store(out, at: k)
             }
-            parts.store(out, at: c)
+            for k in 0..<count { body(parts.take(k)) }
+            first += count
         }
-        return Array(header.utf8) + parts.joined()
     }
 
     private func appendMatchLine(row: Int, to out: inout [UInt8]) {
@@ -242,7 +274,7 @@ public struct MatchReport: Sendable {
 
 /// A field quoted for CSV when it needs it (RFC 4180).
 func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return s
@@ -311,10 +343,17 @@ final class ChunkedBytes: @unchecked Sendable {
     func store(_ bytes: [UInt8], at index: Int) {
         lock.lock(); parts[index] = bytes; lock.unlock()
     }
-    func joined() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for p in parts { out.append(contentsOf: p) }
-        return out
+    func take(_ index: Int) -> [UInt8] {
+        lock.lock(); defer { lock.unlock() }
+        let p = parts[index]
+        parts[index] = []
+        return p
     }
+}
+
+/// An output file could not be written.
+public struct ReportWriteError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
 }
