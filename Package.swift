@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Balance", targets: ["Balance"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
+        .library(name: "Distributions", targets: ["Distributions"]),
+        .library(name: "Outcomes", targets: ["Outcomes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,7 +31,7 @@ let package = Package(
         // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
         .target(name: "CohortData"),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
-        .target(name: "Propensity", dependencies: ["LinearAlgebra"]),
+        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions"]),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
@@ -38,6 +40,11 @@ let package = Package(
         .target(name: "Balance", dependencies: ["Sorting"]),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
         .target(name: "Synthesis"),
+        // Probability distributions (normal, Student t, chi-square; incomplete beta and gamma).
+        .target(name: "Distributions"),
+        // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
+        // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
+        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: ["CohortData", "Propensity", "Matching", "Balance"]),
         .executableTarget(
@@ -56,6 +63,8 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
+        .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
+        .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

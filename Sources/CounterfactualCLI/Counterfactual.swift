@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The program's version, recorded in every output it writes.
 let counterfactualVersion = "0.1.0"
@@ -20,4 +23,27 @@ struct Counterfactual: ParsableCommand {
         version: counterfactualVersion,
         subcommands: [Match.self, Synthesize.self]
     )
+
+    static func main() {
+        configureAllocator()
+        main(nil)
+    }
+}
+
+/// Lets glibc reuse freed large blocks instead of mapping fresh, zero-filled pages for every large
+/// temporary array. By default every block above 32 MB is mmapped and unmapped on free, which at ten
+/// million rows costs more time in page faults than the arithmetic (measured: 34 s -> 25 s end to
+/// end at 10^7 rows, with a lower peak). With mmap off and trimming off, large blocks come from the
+/// heap and freed ones are reused.
+func configureAllocator() {
+    #if canImport(Glibc)
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    guard let handle = dlopen(nil, RTLD_NOW) else { return }
+    defer { dlclose(handle) }
+    guard let symbol = dlsym(handle, "mallopt") else { return }
+    let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+    let trimThreshold: Int32 = -1, mmapMax: Int32 = -4   // M_TRIM_THRESHOLD, M_MMAP_MAX (malloc.h)
+    _ = mallopt(mmapMax, 0)
+    _ = mallopt(trimThreshold, Int32.max)
+    #endif
 }

@@ -94,14 +94,14 @@ public enum NearestNeighborMatcher {
 
         // Eligibility, with exact-cell exclusions.
         var eligible = discarded.map { !$0 }
-        let cells = exactCells ?? Array(repeating: 0, count: n)
+        let (cells, cellCount) = denseCells(exactCells, count: n)
         var warnings: [String] = []
         if exactCells != nil {
-            var hasFocal = Set<Int>(), hasControl = Set<Int>()
-            for i in 0..<n { if focal[i] { hasFocal.insert(cells[i]) } else { hasControl.insert(cells[i]) } }
-            let common = hasFocal.intersection(hasControl)
-            if common.isEmpty { throw MatchingError.noCommonCells }
-            for i in 0..<n where !common.contains(cells[i]) { eligible[i] = false }
+            var hasFocal = Array(repeating: false, count: cellCount), hasControl = Array(repeating: false, count: cellCount)
+            for i in 0..<n { if focal[i] { hasFocal[cells[i]] = true } else { hasControl[cells[i]] = true } }
+            let common = (0..<cellCount).map { hasFocal[$0] && hasControl[$0] }
+            if !common.contains(true) { throw MatchingError.noCommonCells }
+            for i in 0..<n where !common[cells[i]] { eligible[i] = false }
         }
 
         let reuseMax = spec.replace ? Int(Int32.max) : 1
@@ -111,15 +111,13 @@ public enum NearestNeighborMatcher {
         // Availability warnings (as MatchIt's).
         if reuseMax < nFocal {
             let groupName = focalIsTreated ? ("treated", "control") : ("control", "treated")
-            var byCell: [Int: (f: Int, c: Int)] = [:]
+            var byCell = Array(repeating: (f: 0, c: 0), count: cellCount)
             for i in 0..<n where eligible[i] || exactCells == nil {
-                var e = byCell[cells[i]] ?? (0, 0)
-                if focal[i] { e.f += 1 } else { e.c += 1 }
-                byCell[cells[i]] = e
+                if focal[i] { byCell[cells[i]].f += 1 } else { byCell[cells[i]].c += 1 }
             }
-            if byCell.values.contains(where: { $0.f > 0 && $0.c < $0.f }) {
+            if byCell.contains(where: { $0.f > 0 && $0.c < $0.f }) {
                 warnings.append("fewer \(groupName.1) units than \(groupName.0) units\(exactCells == nil ? "" : " in some exact cells"); not all \(groupName.0) units will get a match")
-            } else if spec.ratio > 1, byCell.values.contains(where: { $0.f > 0 && $0.c < spec.ratio * $0.f }) {
+            } else if spec.ratio > 1, byCell.contains(where: { $0.f > 0 && $0.c < spec.ratio * $0.f }) {
                 warnings.append("not all \(groupName.0) units will get \(spec.ratio) matches")
             }
         }
@@ -129,16 +127,11 @@ public enum NearestNeighborMatcher {
         var rank = Array(repeating: 0, count: n)
         for (r, i) in ranked.enumerated() { rank[i] = r }
 
-        // Controls of each cell in rank order.
-        var runIndexOfCell: [Int: Int] = [:]
-        var runUnits: [[Int]] = []
-        for i in ranked where !focal[i] && eligible[i] {
-            if let k = runIndexOfCell[cells[i]] { runUnits[k].append(i) } else {
-                runIndexOfCell[cells[i]] = runUnits.count
-                runUnits.append([i])
-            }
-        }
+        // Controls of each cell in rank order (one run per cell that has controls to offer).
+        var runUnits = Array(repeating: [Int](), count: cellCount)
+        for i in ranked where !focal[i] && eligible[i] { runUnits[cells[i]].append(i) }
         let runs = runUnits.map { ControlRun(units: $0, positions: $0.map { rank[$0] }) }
+        let runIndexOfCell: [Int?] = runs.indices.map { runs[$0].count > 0 ? $0 : nil }
 
         // Focal order.
         let focalPositions = Array(0..<nFocal)
@@ -204,6 +197,19 @@ public enum NearestNeighborMatcher {
         return MatchResult(specification: resolved, order: order, caliperWidth: caliperWidth, distance: distance,
                            discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
                            subclass: subclass, warnings: warnings, treated: treated)
+    }
+
+    /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching).
+    static func denseCells(_ cells: [Int]?, count n: Int) -> ([Int], Int) {
+        guard let cells else { return (Array(repeating: 0, count: n), 1) }
+        var ids: [Int: Int] = [:]
+        let dense = cells.map { c -> Int in
+            if let d = ids[c] { return d }
+            let d = ids.count
+            ids[c] = d
+            return d
+        }
+        return (dense, max(ids.count, 1))
     }
 
     /// Common support (MatchIt's `discard`): which units fall outside the range of the other group's
@@ -298,7 +304,7 @@ struct SearchContext: Sendable {
     let ranked: [Int]
     let focalUnits: [Int]
     let cells: [Int]
-    let runIndexOfCell: [Int: Int]
+    let runIndexOfCell: [Int?]
     let caliper: Double?
     let ratio: Int
 

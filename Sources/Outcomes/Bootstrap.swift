@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a 64-bit generator with a Weyl-sequence state and a
-/// bijective output mix. Small, fast, and good enough for resampling indices.
-public struct SplitMix64: Sendable {
+/// The random stream of one bootstrap replicate: SplitMix64 (Steele, Lea & Flood 2014), a 64-bit
+/// generator with a Weyl-sequence state and a bijective output mix. Small, fast, and good enough
+/// for resampling indices.
+public struct ReplicateStream: Sendable {
     /// Current state.
     public private(set) var state: UInt64
 
@@ -14,7 +15,7 @@ public struct SplitMix64: Sendable {
     /// state₀ = mix(seed ⊕ mix(index + γ)), `γ = 0x9E3779B97F4A7C15`, `mix` SplitMix64's output
     /// function (a bijection, so distinct replicate indices give distinct streams for a seed).
     public init(seed: UInt64, stream index: UInt64) {
-        state = SplitMix64.mix(seed ^ SplitMix64.mix(index &+ 0x9E37_79B9_7F4A_7C15))
+        state = ReplicateStream.mix(seed ^ ReplicateStream.mix(index &+ 0x9E37_79B9_7F4A_7C15))
     }
 
     /// The output function (variant 13 of Stafford's mixers).
@@ -30,7 +31,7 @@ public struct SplitMix64: Sendable {
     @inline(__always)
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        return SplitMix64.mix(state)
+        return ReplicateStream.mix(state)
     }
 
     /// A uniform integer in `0..<bound` (Lemire's multiply-and-reject; unbiased).
@@ -82,7 +83,7 @@ public struct BootstrapResult: Sendable, Equatable {
 /// Each replicate draws `G` clusters (matched sets) uniformly with replacement from the `G`
 /// clusters of the sample, keeping every unit of a drawn cluster with its weight, and recomputes
 /// `m_T`, `m_C` (weighted means) on the resample. Replicate `b` uses its own SplitMix64 stream
-/// `SplitMix64(seed: seed, stream: b)`, so every replicate — and hence every result — is the same
+/// `ReplicateStream(seed: seed, stream: b)`, so every replicate — and hence every result — is the same
 /// whatever the number of threads; replicates are spread over threads with
 /// `DispatchQueue.concurrentPerform`, and the summaries are computed afterwards in replicate order.
 ///
@@ -142,7 +143,7 @@ public struct ClusterBootstrap: Sendable {
             clusterTotals.withUnsafeBufferPointer { t in
                 clusterUnits.withUnsafeBufferPointer { u in
                     for r in lo..<hi {
-                        var rng = SplitMix64(seed: seed, stream: UInt64(r))
+                        var rng = ReplicateStream(seed: seed, stream: UInt64(r))
                         var wT = 0.0, wyT = 0.0, wC = 0.0, wyC = 0.0
                         var nT = 0, nC = 0
                         for _ in 0..<g {

@@ -76,7 +76,7 @@ public enum PoissonRegression {
         try validateCountSample(sample, level: level)
         let x = treatmentDesign(sample.treated)
         let fit = try irls(x: x, y: sample.outcome, priorWeights: sample.weights, family: .poisson, etaStart: nil)
-        return try countModelFit(family: .poisson, fit: fit, x: x, sample: sample, level: level, theta: nil)
+        return try countModelFit(family: .poisson, fit: fit, x: x, sample: sample, level: level, negativeBinomial: nil)
     }
 }
 
@@ -134,15 +134,8 @@ public enum NegativeBinomialRegression {
         if iteration > maxit {
             throw OutcomesError.notConverged("negative binomial θ/IRLS alternation", iterations: maxit)
         }
-        var result = try countModelFit(family: .negativeBinomial, fit: fit, x: x, sample: sample, level: level,
-                                       theta: estimate)
-        result = CountModelFit(
-            family: result.family, modelBased: result.modelBased, clusterRobust: result.clusterRobust,
-            clusterCount: result.clusterCount, deviance: result.deviance, nullDeviance: result.nullDeviance,
-            iterations: result.iterations, residualDegreesOfFreedom: result.residualDegreesOfFreedom,
-            theta: theta, thetaStandardError: estimate.standardError, twiceLogLikelihood: 2 * logLik,
-            alternations: iteration - 1)
-        return result
+        return try countModelFit(family: .negativeBinomial, fit: fit, x: x, sample: sample, level: level,
+                                 negativeBinomial: (theta, estimate.standardError, 2 * logLik, iteration - 1))
     }
 
     /// MASS's `theta.ml`.
@@ -327,7 +320,8 @@ func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily,
 
 /// Coefficient tables of a converged count model.
 func countModelFit(family: CountModelFit.Family, fit: IRLSFit, x: Matrix, sample: MatchedSample, level: Double,
-                   theta: (theta: Double, standardError: Double)?) throws -> CountModelFit {
+                   negativeBinomial nb: (theta: Double, standardError: Double, twiceLogLikelihood: Double, alternations: Int)?)
+    throws -> CountModelFit {
     let name = family == .poisson ? "Poisson model" : "negative binomial model"
     let modelBased = try coefficientTable(coefficients: fit.beta, covariance: rowMajor(fit.inverseInformation),
                                           reference: .normal, level: level, model: name)
@@ -347,6 +341,6 @@ func countModelFit(family: CountModelFit.Family, fit: IRLSFit, x: Matrix, sample
     return CountModelFit(family: family, modelBased: modelBased, clusterRobust: clusterRobust,
                          clusterCount: sample.clusterCount, deviance: fit.deviance, nullDeviance: fit.nullDeviance,
                          iterations: fit.iterations, residualDegreesOfFreedom: sample.count - 2,
-                         theta: theta?.theta, thetaStandardError: theta?.standardError, twiceLogLikelihood: nil,
-                         alternations: nil)
+                         theta: nb?.theta, thetaStandardError: nb?.standardError,
+                         twiceLogLikelihood: nb?.twiceLogLikelihood, alternations: nb?.alternations)
 }

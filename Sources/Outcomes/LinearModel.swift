@@ -3,8 +3,8 @@ import LinearAlgebra
 /// Weighted linear regression of the outcome on treatment, `y ~ treat`, as R's
 /// `lm(y ~ treat, weights = w)` on the matched sample.
 ///
-/// - Coefficients: weighted least squares `β = (X'WX)⁻¹ X'Wy` (Cholesky; with one binary
-///   regressor, `β₀ = m_C` and `β₁ = m_T − m_C`, the weighted means).
+/// - Coefficients: weighted least squares `β = (X'WX)⁻¹ X'Wy`, which with one binary regressor
+///   is `β₀ = m_C`, `β₁ = m_T − m_C` (the weighted means, computed as such).
 /// - Model-based (classical) covariance: `σ̂² (X'WX)⁻¹`, `σ̂² = Σ wᵢ rᵢ² / (n − 2)`, t reference
 ///   with `n − 2` degrees of freedom (R's `summary.lm`, `confint.lm`).
 /// - Cluster-robust covariance: `sandwich::vcovCL(fit, cluster = ~cluster)` defaults, type HC1:
@@ -64,8 +64,12 @@ public struct LinearModelFit: Sendable {
         let x = treatmentDesign(sample.treated)
         var scratch: [Double] = []
         let (_, cholesky) = try weightedInformation(x, weights: sample.weights, scratch: &scratch)
-        let beta = try cholesky.solve(try weightedCrossVector(x, weights: sample.weights, sample.outcome))
         let inverse = try cholesky.inverse()
+        // The normal equations' solution in closed form, from extended-precision weighted sums:
+        // β₀ = m_C, β₁ = m_T − m_C (exact where the arithmetic allows; a QR or Cholesky solve
+        // would leave rounding noise of order ε·|m| in a zero effect).
+        let (t, c) = sample.totals()
+        let beta = [c.mean, t.mean - c.mean]
         let fitted = try multiply(x, beta)
         var scores = [Double](repeating: 0, count: n)
         var rss: ExtendedSum = 0

@@ -1,4 +1,5 @@
 import Dispatch
+import Distributions
 import LinearAlgebra
 #if canImport(Glibc)
 import Glibc
@@ -107,7 +108,7 @@ public enum BinomialGLM {
             mu.pointer[i] = (y[i] + 0.5) / 2
             eta.pointer[i] = link.link(mu.pointer[i])
         }
-        var deviance = Self.deviance(y: y, mu: mu.array())
+        var deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer))
         var beta = Array(repeating: 0.0, count: p)
         var lastInformation = Matrix(rows: p, columns: p)
         var converged = false
@@ -153,7 +154,7 @@ public enum BinomialGLM {
             design.forEachBlock { lo, hi in
                 for i in lo..<hi { mu.pointer[i] = link.inverse(eta.pointer[i]) }
             }
-            let newDeviance = Self.deviance(y: y, mu: mu.array())
+            let newDeviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer))
             guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
             change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
             deviance = newDeviance
@@ -176,7 +177,7 @@ public enum BinomialGLM {
             let se = covariance[j, j].squareRoot()
             let z = beta[j] / se
             return Coefficient(name: termNames[j], estimate: beta[j], standardError: se, zValue: z,
-                               pValue: 2 * NormalDistribution.cdf(-abs(z)))
+                               pValue: Normal.twoSidedPValue(z))
         }
         let meanY = y.reduce(0, +) / Double(n)
         let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n))
@@ -189,30 +190,32 @@ public enum BinomialGLM {
     /// summed over fixed blocks of rows (in parallel) and then across blocks in order, so the total
     /// does not depend on the number of threads.
     public static func deviance(y: [Double], mu: [Double]) -> Double {
+        mu.withUnsafeBufferPointer { deviance(y: y, mu: $0) }
+    }
+
+    static func deviance(y: [Double], mu: UnsafeBufferPointer<Double>) -> Double {
         let n = y.count
         let blocks = (n + BlockedDesign.blockRows - 1) / BlockedDesign.blockRows
-        var partial = Array(repeating: 0.0, count: blocks)
-        partial.withUnsafeMutableBufferPointer { out in
-            let sums = SendablePointer(out.baseAddress!)
-            y.withUnsafeBufferPointer { yy in
-                mu.withUnsafeBufferPointer { mm in
-                    let ys = SendableConstPointer(yy.baseAddress), ms = SendableConstPointer(mm.baseAddress)
-                    DispatchQueue.concurrentPerform(iterations: blocks) { b in
-                        let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
-                        var total = 0.0
-                        for i in lo..<hi {
-                            let yi = ys.pointer![i], m = ms.pointer![i]
-                            var r = 0.0
-                            if yi > 0 { r += yi * log(yi / m) }
-                            if yi < 1 { r += (1 - yi) * log((1 - yi) / (1 - m)) }
-                            total += 2 * r
-                        }
-                        sums.pointer[b] = total
-                    }
+        let partial = WorkBuffer(count: blocks)
+        defer { partial.free() }
+        y.withUnsafeBufferPointer { yy in
+            let ys = SendableConstPointer(yy.baseAddress), ms = SendableConstPointer(mu.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
+                var total = 0.0
+                for i in lo..<hi {
+                    let yi = ys.pointer![i], m = ms.pointer![i]
+                    var r = 0.0
+                    if yi > 0 { r += yi * log(yi / m) }
+                    if yi < 1 { r += (1 - yi) * log((1 - yi) / (1 - m)) }
+                    total += 2 * r
                 }
+                partial.pointer[b] = total
             }
         }
-        return partial.reduce(0, +)
+        var total = 0.0
+        for b in 0..<blocks { total += partial.pointer[b] }
+        return total
     }
 
     /// AIC for 0/1 responses: `-2 sum log f(y_i; mu_i) + 2p`.

@@ -137,7 +137,10 @@ public struct OffenderCohortModel: Sendable, Equatable {
 
     /// Generates chunk `chunk` (rows `chunk * chunkSize ..<`), returning the cohort and events text.
     func generateChunk(_ chunk: Int, intercept: Double, withEvents: Bool) -> (cohort: [UInt8], events: [UInt8], treated: Int) {
+        // People and their offences draw from separate streams, so the cohort file is the same
+        // whether or not an events file is written.
         var rng = RandomStream(seed: seed, stream: UInt64(chunk))
+        var eventRNG = RandomStream(seed: seed, stream: UInt64(chunk) | (1 << 62))
         let lo = chunk * Self.chunkSize, hi = min(rows, lo + Self.chunkSize)
         var cohort = [UInt8](); cohort.reserveCapacity((hi - lo) * 110)
         var events = [UInt8](); if withEvents { events.reserveCapacity((hi - lo) * 120) }
@@ -173,7 +176,7 @@ public struct OffenderCohortModel: Sendable, Equatable {
             cohort.newline()
 
             if withEvents {
-                appendEvents(&events, &rng, id: i + 1, release: p.releaseDay, counted: counted, outside: outside)
+                appendEvents(&events, &eventRNG, id: i + 1, release: p.releaseDay, counted: counted, outside: outside)
             }
         }
         return (cohort, events, treatedCount)

@@ -4,39 +4,12 @@ import TestSupport
 
 /// Runs the built `counterfactual` executable as a user would.
 final class MatchCommandTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The folder holding the built products (the test bundle sits beside the executable).
-    static var productsDirectory: URL {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return Bundle.main.bundleURL
-    }
-
-    func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.productsDirectory.appendingPathComponent("counterfactual")
-        process.arguments = arguments
-        process.currentDirectoryURL = Fixtures.repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> CommandLineTool.Run {
+        try CommandLineTool().run(arguments)
     }
 
     func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cf-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try CommandLineTool.makeTemporaryFolder()
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
