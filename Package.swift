@@ -18,9 +18,12 @@ let package = Package(
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Distributions", targets: ["Distributions"]),
         .library(name: "Outcomes", targets: ["Outcomes"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // Reference BLAS/LAPACK (Debian libblas-dev, liblapack-dev); OpenBLAS can be
@@ -39,18 +42,26 @@ let package = Package(
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
         .target(name: "Balance", dependencies: ["Sorting"]),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
-        .target(name: "Synthesis"),
+        .target(name: "Synthesis", dependencies: ["CohortData"]),
         // Probability distributions (normal, Student t, chi-square; incomplete beta and gamma).
         .target(name: "Distributions"),
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
-        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra"]),
+        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData"]),
+        // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
+        .target(name: "Contracts", dependencies: [
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         // Writers for matches.csv, summary.json and readable tables.
-        .target(name: "Reporting", dependencies: ["CohortData", "Propensity", "Matching", "Balance"]),
+        .target(name: "Reporting", dependencies: [
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis",
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +76,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
+        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

@@ -15,6 +15,7 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
     case tooFewUnits(file: String, group: String, count: Int)
     case noRows(file: String)
     case duplicateLevelName(file: String, name: String)
+    case invalidDate(file: String, line: Int, column: String, value: String)
 
     public var description: String {
         switch self {
@@ -44,6 +45,8 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
             return "\(file): only \(count) \(group) unit\(count == 1 ? "" : "s") in the rows used; at least 2 are needed in each group."
         case .noRows(let file):
             return "\(file): the file has a header but no data rows."
+        case .invalidDate(let file, let line, let column, let value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a date; write dates as YYYY-MM-DD."
         case .duplicateLevelName(let file, let name):
             return "\(file): expanding categorical covariates produces the column name '\(name)' twice; rename a column or a level."
         }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import CohortData
+import Contracts
+import Outcomes
+import Reporting
 import Foundation
 import LinearAlgebra
 import Matching
@@ -37,6 +40,14 @@ func report(_ error: Error) -> ExitCode {
         message = e.description; code = ExitStatus.cannotCompute
     case let e as OutputError:
         message = e.description; code = ExitStatus.cannotWrite
+    case let e as ReportWriteError:
+        message = e.description; code = ExitStatus.cannotWrite
+    case let e as PlanError:
+        message = e.description; code = ExitStatus.dataError
+    case let e as EvaluationError:
+        message = e.description; code = ExitStatus.dataError
+    case let e as OutcomesError:
+        message = e.description; code = ExitStatus.cannotCompute
     default:
         message = String(describing: error); code = ExitStatus.cannotCompute
     }

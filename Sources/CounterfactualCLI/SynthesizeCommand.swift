@@ -81,6 +81,13 @@ final class ProgressReporter: @unchecked Sendable {
         FileHandle.standardError.write(Data("\r\(label): \(done)/\(total) (\(percent)%)".utf8))
     }
 
+    /// A named step (for work without a known total).
+    func note(_ step: String) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label): \(step)".utf8))
+    }
+
     func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\n".utf8))

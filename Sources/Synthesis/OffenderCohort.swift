@@ -1,3 +1,4 @@
+import CohortData
 import Dispatch
 import Foundation
 
@@ -357,7 +358,7 @@ extension Array where Element == UInt8 {
 
     /// Days since 1970-01-01 as YYYY-MM-DD (proleptic Gregorian calendar).
     mutating func date(_ days: Int) {
-        let (y, m, d) = civilDate(fromDays: days)
+        let (y, m, d) = CalendarDate.civil(fromDays: days)
         integer(y)
         append(0x2D)
         if m < 10 { append(0x30) }
@@ -366,29 +367,4 @@ extension Array where Element == UInt8 {
         if d < 10 { append(0x30) }
         integer(d)
     }
-}
-
-/// Converts days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (the era-based algorithm: 400-year cycles of 146,097 days).
-public func civilDate(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (inverse of `civilDate`).
-public func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = month > 2 ? month - 3 : month + 9
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
 }

@@ -102,12 +102,12 @@ final class OffenderCohortTests: XCTestCase {
     }
 
     func testCivilDatesRoundTrip() {
-        XCTAssertTrue(civilDate(fromDays: 0) == (1970, 1, 1))
-        XCTAssertTrue(civilDate(fromDays: 14_861) == (2010, 9, 9))
-        XCTAssertTrue(civilDate(fromDays: daysSinceEpoch(year: 2012, month: 2, day: 29)) == (2012, 2, 29))
+        XCTAssertTrue(CalendarDate.civil(fromDays: 0) == (1970, 1, 1))
+        XCTAssertTrue(CalendarDate.civil(fromDays: 14_861) == (2010, 9, 9))
+        XCTAssertTrue(CalendarDate.civil(fromDays: CalendarDate.days(year: 2012, month: 2, day: 29)) == (2012, 2, 29))
         for d in stride(from: -100_000, to: 100_000, by: 37) {
-            let c = civilDate(fromDays: d)
-            XCTAssertEqual(daysSinceEpoch(year: c.year, month: c.month, day: c.day), d)
+            let c = CalendarDate.civil(fromDays: d)
+            XCTAssertEqual(CalendarDate.days(year: c.year, month: c.month, day: c.day), d)
         }
     }
 }

@@ -1,0 +1,488 @@
+import Dispatch
+import Foundation
+import Distributions
+import Synthesis
+
+/// One cohort of an outcomes contract and the comparison group it is judged against.
+public struct ContractCohort: Sendable, Equatable {
+    /// People in the treated cohort, `n_T` (at least 2).
+    public var cohortSize: Int
+    /// People in its comparison group, `n_C` (at least 2).
+    public var comparisonSize: Int
+
+    public init(cohortSize: Int, comparisonSize: Int) {
+        self.cohortSize = cohortSize
+        self.comparisonSize = comparisonSize
+    }
+}
+
+/// When an outcomes contract pays. The defaults are the Peterborough SIB's: a cohort is paid when
+/// its reduction in reconviction events is at least 10%; failing that, every cohort is paid when
+/// the pooled reduction (the cohort-size-weighted mean of the cohort reductions) is at least 7.5%.
+public struct PaymentRule: Sendable, Equatable {
+    /// Relative reduction a single cohort must reach (0.10).
+    public var cohortThreshold: Double
+    /// Relative reduction the pooled result must reach (0.075).
+    public var pooledThreshold: Double
+    /// Whether a trigger also needs the Wald test's `p ≤ significanceLevel` (Peterborough: no).
+    public var requiresSignificance: Bool
+    public var significanceLevel: Double
+    public var alternative: Alternative
+
+    public init(cohortThreshold: Double = 0.10, pooledThreshold: Double = 0.075,
+                requiresSignificance: Bool = false, significanceLevel: Double = 0.05,
+                alternative: Alternative = .twoSided) {
+        self.cohortThreshold = cohortThreshold
+        self.pooledThreshold = pooledThreshold
+        self.requiresSignificance = requiresSignificance
+        self.significanceLevel = significanceLevel
+        self.alternative = alternative
+    }
+
+    /// A reduction within this distance below a threshold counts as meeting it, so that results
+    /// that equal the threshold in exact arithmetic (1,395 events against 1,550 is exactly 10%)
+    /// are not lost to rounding.
+    public static let thresholdTolerance = 1e-12
+}
+
+/// A Monte Carlo estimate and its standard error.
+public struct MonteCarloEstimate: Sendable, Equatable {
+    public let value: Double
+    /// `√(p(1 − p)/R)` for a probability, `s/√R` for a mean, over `R` replicates.
+    public let standardError: Double
+
+    public init(value: Double, standardError: Double) {
+        self.value = value
+        self.standardError = standardError
+    }
+}
+
+/// What a contract delivers at one true effect, over the simulated replicates.
+public struct ContractOutcome: Sendable, Equatable {
+    /// True relative reduction `δ` in every cohort.
+    public let effect: Double
+    /// Probability that cohort `k` meets the cohort trigger, in cohort order.
+    public let cohortTrigger: [MonteCarloEstimate]
+    /// Probability that the pooled trigger is met (0 for a single cohort).
+    public let pooledTrigger: MonteCarloEstimate
+    /// Probability that any payment is made (some cohort trigger or the pooled trigger).
+    public let anyPayment: MonteCarloEstimate
+    /// Mean of the pooled reduction `Σ w_k r̂_k`.
+    public let pooledReduction: MonteCarloEstimate
+    /// Mean measured events avoided `Σ_k n_T,k (ȳ_C,k − ȳ_T,k)` (unbiased for `trueEventsAvoided`).
+    public let eventsAvoided: MonteCarloEstimate
+    /// Mean events avoided that are paid for (zero when nothing pays; rule in `ContractSimulation`).
+    public let paidEventsAvoided: MonteCarloEstimate
+    /// Expected events avoided, `δ μ_C Σ_k n_T,k`.
+    public let trueEventsAvoided: Double
+    /// Lognormal approximation to `cohortTrigger` (ignores any significance requirement).
+    public let approximateCohortTrigger: [Double]
+    /// Lognormal approximation to `pooledTrigger` (ignores any significance requirement).
+    public let approximatePooledTrigger: Double
+}
+
+/// The results of `ContractSimulation.run()`, one outcome per effect in grid order.
+public struct ContractSimulationResult: Sendable, Equatable {
+    public let outcomes: [ContractOutcome]
+    public let replicates: Int
+    public let seed: UInt64
+}
+
+/// Seeded Monte Carlo of a whole outcomes contract: `K` cohorts, each compared with its own
+/// comparison group, under a grid of true relative effects.
+///
+/// **Model.** Every person's count of events is negative binomial with size `θ`
+/// (`RandomStream.negativeBinomial(mean:size:)`; Poisson when `θ = ∞`), with mean `μ_C` in every
+/// comparison group and `(1 − δ) μ_C` in every treated cohort.
+///
+/// **Analysis of one replicate.** For cohort `k`: means `ȳ_T`, `ȳ_C`, relative reduction
+/// `r̂_k = 1 − ȳ_T/ȳ_C`, difference `D_k = ȳ_C − ȳ_T` with the Wald standard error
+/// `SE_k = √(s_T²/n_T + s_C²/n_C)` from the sample variances (denominator `n − 1`), `z_k = D_k/SE_k`.
+/// Pooled, with weights `w_k = n_T,k / Σ_j n_T,j`: `r̂ = Σ w_k r̂_k`, and the Wald test of
+/// `Σ w_k D_k` with `SE² = Σ w_k² SE_k²`. A cohort *triggers* when `r̂_k ≥ cohortThreshold`; the
+/// *pooled trigger* is met when `r̂ ≥ pooledThreshold`; with `requiresSignificance` each also needs
+/// its p-value `≤ significanceLevel` (`Alternative.pValue`). A cohort whose comparison mean is zero
+/// never triggers.
+///
+/// The pooled trigger applies only to contracts of two or more cohorts (a single cohort's pooled
+/// result is its own, judged by the cohort trigger).
+///
+/// **Payment** (as `Contracts.decidePayments` with catch-up). Measured events avoided in cohort `k`
+/// are `E_k = n_T,k D_k`. A cohort is paid when it triggers, or through the catch-up when the
+/// pooled trigger is met; a paid cohort is paid for `max(0, E_k)` events:
+/// `paid = Σ_{k paid} max(0, E_k)`.
+///
+/// **Streams and threads.** Replicate `r` draws from its own stream
+/// `RandomStream(seed: seed, stream: r)`: first every comparison group (cohort order), then the
+/// treated cohorts. Comparison groups do not depend on the effect, so they are drawn once and
+/// shared by all effects, and the treated draws of every effect start from the same stream state
+/// (a copy); this gives exactly the numbers of drawing everything afresh per effect, and compares
+/// effects on common random numbers (each estimate is unbiased; estimates at different effects
+/// are positively correlated, so the curves are smooth). An effect's results therefore do not
+/// depend on the rest of the grid. Replicates are spread over threads with
+/// `DispatchQueue.concurrentPerform` and summarized afterwards in replicate order: the results
+/// are the same bits for any thread count.
+public struct ContractSimulation: Sendable {
+    public var cohorts: [ContractCohort]
+    /// Comparison-group mean events per person `μ_C`.
+    public var baselineRate: Double
+    /// Negative binomial size `θ` (`.infinity`: Poisson).
+    public var dispersion: Double
+    public var rule: PaymentRule
+    /// True relative reductions `δ ≤ 1` to simulate (negative values are increases).
+    public var effects: [Double]
+    /// Replicates `R` per effect (at least 2).
+    public var replicates: Int
+    public var seed: UInt64
+    /// Worker threads (at least 1); the results do not depend on it.
+    public var threads: Int
+
+    /// The effect grid 0%, 2.5%, …, 20%.
+    public static let defaultEffects: [Double] = (0...8).map { Double($0) * 0.025 }
+
+    /// Defaults: two Peterborough cohorts of 1,000 with 1:1 comparison groups, 1.55 events per
+    /// person, Peterborough's payment rule.
+    public init(cohorts: [ContractCohort] = Array(repeating: ContractCohort(cohortSize: 1000, comparisonSize: 1000), count: 2),
+                baselineRate: Double = 1.55, dispersion: Double, rule: PaymentRule = PaymentRule(),
+                effects: [Double] = ContractSimulation.defaultEffects, replicates: Int = 2000,
+                seed: UInt64 = 20_100_909, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.cohorts = cohorts
+        self.baselineRate = baselineRate
+        self.dispersion = dispersion
+        self.rule = rule
+        self.effects = effects
+        self.replicates = replicates
+        self.seed = seed
+        self.threads = threads
+    }
+
+    /// Checks every input's domain.
+    public func validate() throws {
+        guard !cohorts.isEmpty, cohorts.count <= 32 else {
+            throw DesignError.invalidArgument("a contract needs 1 to 32 cohorts, got \(cohorts.count)")
+        }
+        for c in cohorts where c.cohortSize < 2 || c.comparisonSize < 2 {
+            throw DesignError.invalidArgument("cohort and comparison sizes must be at least 2, got \(c.cohortSize) and \(c.comparisonSize)")
+        }
+        guard baselineRate > 0, baselineRate.isFinite else {
+            throw DesignError.invalidArgument("the baseline rate must be positive and finite, got \(baselineRate)")
+        }
+        guard dispersion > 0, !dispersion.isNaN else {
+            throw DesignError.invalidArgument("the dispersion (size) must be positive or infinite, got \(dispersion)")
+        }
+        guard !effects.isEmpty else { throw DesignError.invalidArgument("the effect grid is empty") }
+        for e in effects where !(e <= 1) || !e.isFinite {
+            throw DesignError.invalidArgument("effects are relative reductions of at most 1, got \(e)")
+        }
+        guard rule.cohortThreshold.isFinite, rule.pooledThreshold.isFinite else {
+            throw DesignError.invalidArgument("thresholds must be finite")
+        }
+        guard rule.significanceLevel > 0, rule.significanceLevel < 1 else {
+            throw DesignError.invalidArgument("the significance level must be in (0, 1), got \(rule.significanceLevel)")
+        }
+        guard replicates >= 2 else { throw DesignError.invalidArgument("at least 2 replicates are needed, got \(replicates)") }
+        guard threads >= 1 else { throw DesignError.invalidArgument("threads must be at least 1, got \(threads)") }
+    }
+
+    /// Cohort weights `w_k = n_T,k / Σ_j n_T,j`.
+    public var weights: [Double] {
+        let total = Double(cohorts.reduce(0) { $0 + $1.cohortSize })
+        return cohorts.map { Double($0.cohortSize) / total }
+    }
+
+    /// Approximate trigger probabilities at a true effect `δ` (no significance requirement).
+    ///
+    /// Cohort `k`: `CountOutcomeAssumptions.probabilityOfReaching` (the ratio `ȳ_T/ȳ_C` lognormal
+    /// with `L_k ~ N(m_k, s_k²)`). Pooled: the pooled trigger `Σ w_k r̂_k ≥ T_p` is
+    /// `S = Σ w_k e^{L_k} ≤ 1 − T_p`; `S` is approximated by the lognormal with its mean
+    /// `M = Σ w_k e^{m_k + s_k²/2}` and variance `V = Σ w_k² (e^{s_k²} − 1) e^{2m_k + s_k²}`
+    /// (Fenton–Wilkinson): `σ² = log(1 + V/M²)`, `P = Φ((log(1 − T_p) − log M + σ²/2)/σ)`.
+    /// For one cohort this is exactly the cohort formula; the pooled probability is 0 for one
+    /// cohort (the pooled trigger needs two).
+    public func approximateTriggerProbabilities(effect delta: Double) -> (cohorts: [Double], pooled: Double) {
+        let designs = cohorts.map { c in
+            CountOutcomeAssumptions(baselineRate: baselineRate, dispersion: dispersion, cohortSize: c.cohortSize,
+                                    comparisonSize: c.comparisonSize)
+        }
+        let perCohort = designs.map { $0.probabilityOfReaching(rule.cohortThreshold, relativeReduction: delta) }
+        guard cohorts.count >= 2 else { return (perCohort, 0) }
+        guard rule.pooledThreshold < 1 else { return (perCohort, 0) }
+        let w = weights
+        var mean = 0.0, variance = 0.0
+        for (j, d) in designs.enumerated() {
+            guard let (m, s2) = d.logRatioMoments(relativeReduction: delta) else { return (perCohort, 1) }
+            let e = exp(m + s2 / 2)
+            mean += w[j] * e
+            variance += w[j] * w[j] * expm1(s2) * e * e
+        }
+        let sigma2 = log1p(variance / (mean * mean))
+        let pooled = Normal.cdf((log1p(-rule.pooledThreshold) - log(mean) + sigma2 / 2) / sigma2.squareRoot())
+        return (perCohort, pooled)
+    }
+
+    /// Runs the simulation (`replicates × effects` contracts).
+    public func run() throws -> ContractSimulationResult {
+        try validate()
+        let k = cohorts.count, e = effects.count, b = replicates
+        let nT = cohorts.map(\.cohortSize), nC = cohorts.map(\.comparisonSize)
+        let w = weights
+        let muC = baselineRate, theta = dispersion, rule = self.rule, seed = self.seed
+        let effectGrid = effects
+        let flags = SlotBuffer<UInt64>(count: e * b, initial: 0)
+        // Per (effect, replicate): measured events avoided, paid events avoided, pooled reduction.
+        let values = SlotBuffer<Double>(count: 3 * e * b, initial: 0)
+        let critical = rule.alternative.criticalValue(rule.significanceLevel)
+        let chunks = min(threads, b)
+
+        let totalTreatedPeople = nT.reduce(0, +)
+        var offsets = [Int](repeating: 0, count: k + 1)
+        for j in 0..<k { offsets[j + 1] = offsets[j] + nT[j] }
+        let cohortStart = offsets
+
+        let work: @Sendable (Int) -> Void = { chunk in
+            let lo = chunk * b / chunks, hi = (chunk + 1) * b / chunks
+            var sumC = [Int](repeating: 0, count: k), squaresC = [Int](repeating: 0, count: k)
+            // Per treated person (all cohorts, contiguous): rate at no effect, uniform, its log.
+            var rate = [Double](repeating: 0, count: totalTreatedPeople)
+            var uniform = [Double](repeating: 0, count: totalTreatedPeople)
+            var logUniform = [Double](repeating: 0, count: totalTreatedPeople)
+            for r in lo..<hi {
+                var rng = RandomStream(seed: seed, stream: UInt64(r))
+                for j in 0..<k {
+                    (sumC[j], squaresC[j]) = drawTotals(&rng, count: nC[j], mean: muC, size: theta)
+                }
+                drawTreatedFrailties(&rng, mean: muC, size: theta, rate: &rate, uniform: &uniform, logUniform: &logUniform)
+                for ei in 0..<e {
+                    let factor = 1 - effectGrid[ei]
+                    var bits: UInt64 = 0
+                    var pooledR = 0.0, pooledD = 0.0, pooledVar = 0.0
+                    var allEvents = 0.0, triggeredEvents = 0.0, positiveEvents = 0.0
+                    var comparable = true
+                    for j in 0..<k {
+                        let (sumT, squaresT) = treatedTotals(rate: rate, uniform: uniform, logUniform: logUniform,
+                                                             range: cohortStart[j]..<cohortStart[j + 1], factor: factor)
+                        let nTj = Double(nT[j]), nCj = Double(nC[j])
+                        let meanT = Double(sumT) / nTj, meanC = Double(sumC[j]) / nCj
+                        // Sample variances from exact integer sums: (n Σy² − (Σy)²) / (n (n − 1)).
+                        let varT = Double(nT[j] * squaresT - sumT * sumT) / (nTj * (nTj - 1))
+                        let varC = Double(nC[j] * squaresC[j] - sumC[j] * sumC[j]) / (nCj * (nCj - 1))
+                        let se2 = varT / nTj + varC / nCj
+                        let d = meanC - meanT
+                        let events = nTj * d
+                        allEvents += events
+                        positiveEvents += max(0, events)
+                        pooledD += w[j] * d
+                        pooledVar += w[j] * w[j] * se2
+                        guard meanC > 0 else { comparable = false; continue }
+                        let reduction = 1 - meanT / meanC
+                        pooledR += w[j] * reduction
+                        var triggered = reduction >= rule.cohortThreshold - PaymentRule.thresholdTolerance
+                        if triggered && rule.requiresSignificance {
+                            triggered = significant(d / se2.squareRoot(), critical: critical, rule.alternative)
+                        }
+                        if triggered {
+                            bits |= 1 << UInt64(j)
+                            triggeredEvents += max(0, events)
+                        }
+                    }
+                    var pooledMet = k >= 2 && comparable && pooledR >= rule.pooledThreshold - PaymentRule.thresholdTolerance
+                    if pooledMet && rule.requiresSignificance {
+                        pooledMet = significant(pooledD / pooledVar.squareRoot(), critical: critical, rule.alternative)
+                    }
+                    if pooledMet { bits |= 1 << 32 }
+                    let paid = pooledMet ? positiveEvents : triggeredEvents
+                    let slot = ei * b + r
+                    flags.store(bits, at: slot)
+                    values.store(allEvents, at: 3 * slot)
+                    values.store(paid, at: 3 * slot + 1)
+                    values.store(comparable ? pooledR : .nan, at: 3 * slot + 2)
+                }
+            }
+        }
+        if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+
+        let f = flags.collect(), v = values.collect()
+        let totalTreated = Double(nT.reduce(0, +))
+        var outcomes: [ContractOutcome] = []
+        for ei in 0..<e {
+            var cohortHits = [Int](repeating: 0, count: k)
+            var pooledHits = 0, anyHits = 0
+            var events = MeanAccumulator(), paid = MeanAccumulator(), pooled = MeanAccumulator()
+            for r in 0..<b {
+                let slot = ei * b + r
+                let bits = f[slot]
+                for j in 0..<k where bits & (1 << UInt64(j)) != 0 { cohortHits[j] += 1 }
+                if bits & (1 << 32) != 0 { pooledHits += 1 }
+                if bits != 0 { anyHits += 1 }
+                events.add(v[3 * slot]); paid.add(v[3 * slot + 1])
+                if !v[3 * slot + 2].isNaN { pooled.add(v[3 * slot + 2]) }
+            }
+            let approx = approximateTriggerProbabilities(effect: effects[ei])
+            outcomes.append(ContractOutcome(
+                effect: effects[ei],
+                cohortTrigger: cohortHits.map { proportion($0, b) },
+                pooledTrigger: proportion(pooledHits, b),
+                anyPayment: proportion(anyHits, b),
+                pooledReduction: pooled.estimate,
+                eventsAvoided: events.estimate,
+                paidEventsAvoided: paid.estimate,
+                trueEventsAvoided: effects[ei] * muC * totalTreated,
+                approximateCohortTrigger: approx.cohorts,
+                approximatePooledTrigger: approx.pooled))
+        }
+        return ContractSimulationResult(outcomes: outcomes, replicates: b, seed: seed)
+    }
+}
+
+/// Draws `count` negative binomial (Poisson when `size` is infinite) counts and returns their sum
+/// and sum of squares (exact integers).
+@inline(__always)
+func drawTotals(_ rng: inout RandomStream, count: Int, mean: Double, size: Double) -> (Int, Int) {
+    var sum = 0, squares = 0
+    if size.isInfinite {
+        for _ in 0..<count { let y = rng.poisson(mean); sum += y; squares += y * y }
+    } else {
+        for _ in 0..<count { let y = rng.negativeBinomial(mean: mean, size: size); sum += y; squares += y * y }
+    }
+    return (sum, squares)
+}
+
+/// Treated people's draws for one replicate, shared by every effect: person `i`'s rate at no
+/// effect, `λ_i = G_i μ_C/θ` with `G_i = rng.gamma(shape: θ)` (`λ_i = μ_C` when `θ = ∞`), and a
+/// uniform `U_i = rng.uniform()` (with `log U_i`), drawn in that order person by person.
+func drawTreatedFrailties(_ rng: inout RandomStream, mean: Double, size: Double,
+                          rate: inout [Double], uniform: inout [Double], logUniform: inout [Double]) {
+    let n = rate.count
+    let scale = mean / size
+    rate.withUnsafeMutableBufferPointer { lambda in
+        uniform.withUnsafeMutableBufferPointer { u in
+            logUniform.withUnsafeMutableBufferPointer { logU in
+                for i in 0..<n {
+                    lambda[i] = size.isInfinite ? mean : rng.gamma(shape: size) * scale
+                    let v = rng.uniform()
+                    u[i] = v
+                    logU[i] = v > 0 ? DeterministicMath.log(v) : -.infinity
+                }
+            }
+        }
+    }
+}
+
+/// Sum and sum of squares of the treated counts of one cohort (`range` of the person arrays) under
+/// effect factor `1 − δ`: person `i` has the Poisson(`(1 − δ) λ_i`) quantile at `U_i`.
+@inline(__always)
+func treatedTotals(rate: [Double], uniform: [Double], logUniform: [Double], range: Range<Int>,
+                   factor: Double) -> (Int, Int) {
+    var sum = 0, squares = 0
+    rate.withUnsafeBufferPointer { lambda in
+        uniform.withUnsafeBufferPointer { u in
+            logUniform.withUnsafeBufferPointer { logU in
+                for i in range {
+                    let mean = factor * lambda[i]
+                    // Zero exactly when U ≤ e^{−λ}: decided on the log scale without an exp.
+                    if logU[i] <= -mean { continue }
+                    let y = poissonQuantile(u[i], mean: mean)
+                    sum += y
+                    squares += y * y
+                }
+            }
+        }
+    }
+    return (sum, squares)
+}
+
+/// The Poisson(`λ`) quantile at `u ∈ [0, 1)`: the smallest `k` with `P(X ≤ k) ≥ u`, by sequential
+/// search from 0 (`RandomStream.poisson`'s arithmetic) for `λ ≤ 30`, and from `⌊λ⌋` (starting
+/// from `P(X ≤ ⌊λ⌋) = Q(⌊λ⌋ + 1, λ)`, the regularized upper incomplete gamma) above.
+func poissonQuantile(_ u: Double, mean lambda: Double) -> Int {
+    guard lambda > 0 else { return 0 }
+    if lambda <= 30 {
+        var k = 0
+        var p = DeterministicMath.exp(-lambda)
+        var cumulative = p
+        while u > cumulative {
+            k += 1
+            p *= lambda / Double(k)
+            cumulative += p
+            if p < 1e-300 && cumulative < u { break }
+        }
+        return k
+    }
+    var k = Int(lambda)
+    var cdf = SpecialFunctions.regularizedIncompleteGamma(a: Double(k + 1), x: lambda).upper
+    var p = DeterministicMath.exp(-lambda + Double(k) * DeterministicMath.log(lambda)
+                                  - SpecialFunctions.logGamma(Double(k + 1)))
+    if u <= cdf {
+        while k > 0 {
+            let below = cdf - p   // P(X ≤ k − 1)
+            if u > below { break }
+            p *= Double(k) / lambda
+            cdf = below
+            k -= 1
+        }
+        return k
+    }
+    while u > cdf {
+        k += 1
+        p *= lambda / Double(k)
+        cdf += p
+        if p < 1e-300 { break }
+    }
+    return k
+}
+
+/// Whether a z statistic (positive when the treated cohort does better) is significant.
+@inline(__always)
+func significant(_ z: Double, critical: Double, _ alternative: Alternative) -> Bool {
+    guard !z.isNaN else { return false }
+    return alternative == .twoSided ? abs(z) >= critical : z >= critical
+}
+
+/// `p = hits/R` with standard error `√(p(1 − p)/R)`.
+func proportion(_ hits: Int, _ replicates: Int) -> MonteCarloEstimate {
+    let p = Double(hits) / Double(replicates)
+    return MonteCarloEstimate(value: p, standardError: (p * (1 - p) / Double(replicates)).squareRoot())
+}
+
+/// Running mean and variance (Welford), added in a fixed order.
+struct MeanAccumulator {
+    var count = 0
+    var mean = 0.0
+    var m2 = 0.0
+
+    mutating func add(_ x: Double) {
+        count += 1
+        let delta = x - mean
+        mean += delta / Double(count)
+        m2 += delta * (x - mean)
+    }
+
+    /// The mean with standard error `s/√n` (`s` with denominator `n − 1`).
+    var estimate: MonteCarloEstimate {
+        guard count >= 2 else { return MonteCarloEstimate(value: count == 1 ? mean : .nan, standardError: .nan) }
+        return MonteCarloEstimate(value: mean, standardError: (m2 / Double(count - 1) / Double(count)).squareRoot())
+    }
+}
+
+/// Write-once slots filled concurrently.
+final class SlotBuffer<Element>: @unchecked Sendable {
+    // Safety: each index is written by exactly one `concurrentPerform` iteration (replicate
+    // ranges are disjoint), and the slots are read only after `concurrentPerform` has returned,
+    // which orders all writes before the reads.
+    private let buffer: UnsafeMutableBufferPointer<Element>
+
+    init(count: Int, initial: Element) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: initial)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    @inline(__always)
+    func store(_ value: Element, at index: Int) { buffer[index] = value }
+
+    func collect() -> [Element] { Array(buffer) }
+}
