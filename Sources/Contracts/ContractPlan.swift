@@ -123,11 +123,12 @@ extension ContractPlan {
         let contract = try r.optionalTable("contract")
         let reporting = try r.optionalTable("reporting")
 
+        let cohortFile = try data.string("cohort"), eventsFile = try data.string("events")
         let cohortID = try data.string("id")
         let plan = ContractPlan(
             name: try r.string("name", default: "Evaluation"),
             data: DataFiles(
-                cohort: try data.string("cohort"), events: try data.string("events"), id: cohortID,
+                cohort: cohortFile, events: eventsFile, id: cohortID,
                 treatment: try data.string("treatment"), releaseDate: try data.string("release_date"),
                 covariates: try data.strings("covariates"), categorical: try data.strings("categorical", default: []),
                 dropMissing: try data.bool("drop_missing", default: false)),

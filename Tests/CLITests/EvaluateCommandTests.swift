@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+import TestSupport
+
+final class EvaluateCommandTests: XCTestCase {
+    let tool = CommandLineTool()
+
+    func temporaryFolder() throws -> URL {
+        let url = try CommandLineTool.makeTemporaryFolder()
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// The README's main command: the bundled Peterborough-style example.
+    func testBundledExampleEvaluates() throws {
+        let out = try temporaryFolder()
+        let r = try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Cohort 1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("For every 100 people in Cohort 1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Total due"), r.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("evaluation.json"))) as! [String: Any]
+        let cohorts = json["cohorts"] as! [[String: Any]]
+        XCTAssertEqual(cohorts.map { $0["name"] as! String }, ["Cohort 1", "Cohort 2"])
+        // Input hashes agree with coreutils' sha256sum.
+        let inputs = json["inputs"] as! [[String: Any]]
+        for input in inputs {
+            let path = input["file"] as! String
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            p.arguments = [path]
+            p.currentDirectoryURL = Fixtures.repositoryRoot
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(input["sha256"] as? String, String(text.prefix(64)), path)
+        }
+        // Payment arithmetic is consistent: due = min(cap, events avoided x price) for paid cohorts.
+        let payments = json["payments"] as! [String: Any]
+        let price = payments["price_per_event"] as! Double
+        var total = 0.0
+        for c in cohorts {
+            let p = c["payment"] as! [String: Any]
+            let due = p["due"] as! Double
+            let paid = (p["paid_on_own_trigger"] as! Bool) || (p["paid_on_catch_up"] as! Bool)
+            if paid { XCTAssertEqual(due, min(1_500_000, (p["events_avoided"] as! Double) * price), accuracy: 1e-6) }
+            total += due
+        }
+        XCTAssertEqual(payments["total_due"] as! Double, total, accuracy: 1e-6)
+        // Same plan, same bytes.
+        let again = try temporaryFolder()
+        XCTAssertEqual(try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", again.path, "--quiet"]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("evaluation.json")),
+                       try Data(contentsOf: again.appendingPathComponent("evaluation.json")))
+    }
+
+    func testPlanErrorsExit65() throws {
+        let dir = try temporaryFolder()
+        let plan = dir.appendingPathComponent("plan.toml")
+        try Data("name = \"x\"\n[data]\ncohort = \"c.csv\"\n".utf8).write(to: plan)
+        let r = try tool.run(["evaluate", plan.path, "--out", dir.path])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("[data] events is missing"), r.stderr)
+    }
+}

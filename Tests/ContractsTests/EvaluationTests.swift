@@ -1,0 +1,135 @@
+import Foundation
+import XCTest
+import CohortData
+@testable import Contracts
+
+final class EvaluationTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cf-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+    }
+
+    static let plan = """
+    name = "hand-worked"
+    [data]
+    cohort = "cohort.csv"
+    events = "events.csv"
+    id = "id"
+    treatment = "treat"
+    release_date = "released"
+    covariates = ["x"]
+    [events]
+    offence_date = "offence"
+    proven_date = "convicted"
+    [[cohort]]
+    name = "All"
+    released_from = 2011-01-01
+    released_to = "2011-12-31"
+    [contract]
+    price_per_event = 100.0
+    [reporting]
+    minimum_group_size = 5
+    minimum_reoffenders = 1
+    """
+
+    /// Six treated and six comparison people; 1:1 matching without replacement matches everyone, so
+    /// the rates are the plain means: treated events 1,0,2,0,1,0 (4 in all), comparison 2,1,0,3,1,1
+    /// (8 in all): 66.7 vs 133.3 per 100, a 50% reduction, 4 events avoided, 400 due.
+    func testHandWorkedEvaluation() throws {
+        var cohort = "id,treat,released,x\n"
+        let xs = [1.0, 2.2, 3.1, 4.6, 5.3, 6.9, 1.5, 2.4, 3.8, 4.1, 5.9, 6.2]
+        for k in 0..<12 { cohort += "p\(k),\(k < 6 ? 1 : 0),2011-0\(k % 9 + 1)-15,\(xs[k])\n" }
+        cohort += "late,0,2013-01-01,3.3\n"   // released outside the cohort: reported, not evaluated
+        try write("cohort.csv", cohort)
+        let counts = [1, 0, 2, 0, 1, 0, 2, 1, 0, 3, 1, 1]
+        var events = "id,offence,convicted\n"
+        for k in 0..<12 {
+            let release = CalendarDate.parse("2011-0\(k % 9 + 1)-15")!
+            for e in 0..<counts[k] {
+                // Distinct court dates, offences 10 days after release + 20 days per event.
+                let o = release + 10 + 20 * e
+                events += "p\(k),\(CalendarDate.format(o)),\(CalendarDate.format(o + 30))\n"
+            }
+        }
+        // Two offences at one court appearance: one event (p0 already has 1 event on that date).
+        let r0 = CalendarDate.parse("2011-01-15")!
+        events += "p0,\(CalendarDate.format(r0 + 12)),\(CalendarDate.format(r0 + 40))\n"
+        // Outside the windows (p1 released 2011-02-15): before release, after 12 months; then a
+        // conviction after the court lag.
+        events += "p1,\(CalendarDate.format(r0 - 5)),\(CalendarDate.format(r0 + 3))\n"
+        events += "p1,2012-03-01,2012-04-01\n"
+        events += "p2,2011-12-01,2012-10-01\n"   // p2 released 2011-03-15: lag ends 2012-09-15
+        try write("events.csv", events)
+        try write("plan.toml", Self.plan)
+
+        let plan = try ContractPlan.load(path: folder.appendingPathComponent("plan.toml").path)
+        let e = try Evaluator.run(plan)
+        XCTAssertEqual(e.rowsOutsideCohorts, 1)
+        XCTAssertEqual(e.derivation.offenceBeforeRelease, 1)
+        XCTAssertEqual(e.derivation.offenceAfterFollowUp, 1)
+        XCTAssertEqual(e.derivation.provenAfterCourtLag, 1)
+        XCTAssertEqual(e.derivation.reconvictionEvents, 12)
+        let c = e.cohorts[0]
+        XCTAssertEqual(c.match.matchedCounts.treated, 6)
+        XCTAssertEqual(c.match.matchedCounts.control, 6)
+        XCTAssertEqual(c.rates.treatedMean, 4.0 / 6, accuracy: 1e-15)
+        XCTAssertEqual(c.rates.comparisonMean, 8.0 / 6, accuracy: 1e-15)
+        XCTAssertEqual(e.decision.cohorts[0].reduction, 0.5, accuracy: 1e-15)
+        XCTAssertTrue(e.decision.cohorts[0].thresholdMet)
+        XCTAssertEqual(e.decision.cohorts[0].eventsAvoided, 4, accuracy: 1e-12)
+        XCTAssertEqual(e.decision.totalDue, 400, accuracy: 1e-9)
+        XCTAssertFalse(e.decision.pooledThresholdMet)   // one cohort is no pool
+    }
+
+    func testRecordErrorsNameFileAndLine() throws {
+        try write("plan.toml", Self.plan)
+        try write("cohort.csv", "id,treat,released,x\na,1,2011-01-01,1\nb,0,2011-01-01,2\n")
+        try write("events.csv", "id,offence,convicted\na,2011-02-01,2011-03-01\nzz,2011-02-01,2011-03-01\n")
+        let plan = try ContractPlan.load(path: folder.appendingPathComponent("plan.toml").path)
+        XCTAssertThrowsError(try Evaluator.run(plan)) { error in
+            XCTAssertEqual(error as? EvaluationError, .unknownPerson(file: plan.resolve("events.csv"), line: 3, id: "zz"))
+        }
+        try write("events.csv", "id,offence,convicted\na,2011-02-01,2011-01-20\n")
+        XCTAssertThrowsError(try Evaluator.run(plan)) { error in
+            XCTAssertEqual(error as? EvaluationError,
+                           .provenBeforeOffence(file: plan.resolve("events.csv"), line: 2, offence: "2011-02-01", proven: "2011-01-20"))
+        }
+        try write("events.csv", "id,offence,convicted\na,2011-02-30,2011-03-01\n")
+        XCTAssertThrowsError(try Evaluator.run(plan)) { error in
+            XCTAssertEqual(error as? CohortDataError,
+                           .invalidDate(file: plan.resolve("events.csv"), line: 2, column: "offence", value: "2011-02-30"))
+        }
+    }
+
+    func testPlanDefaultsAndErrors() throws {
+        let plan = try ContractPlan.parse(Self.plan)
+        XCTAssertEqual(plan.terms.cohortThreshold, 0.10)
+        XCTAssertEqual(plan.terms.pooledThreshold, 0.075)
+        XCTAssertEqual(plan.outcome.followUpMonths, 12)
+        XCTAssertEqual(plan.outcome.courtLagMonths, 6)
+        XCTAssertEqual(plan.outcome.measure, .reconvictionEvents)
+        XCTAssertEqual(plan.events.id, "id")
+        XCTAssertEqual(plan.cohorts[0].releasedFrom, CalendarDate.parse("2011-01-01"))   // TOML date
+        XCTAssertEqual(plan.cohorts[0].releasedTo, CalendarDate.parse("2011-12-31"))     // string date
+        XCTAssertThrowsError(try ContractPlan.parse("name = 1\n[data]\n", file: "p.toml")) { error in
+            XCTAssertEqual((error as? PlanError)?.message, "[data] cohort is missing; it names a file or column.")
+        }
+        XCTAssertThrowsError(try ContractPlan.parse(Self.plan.replacingOccurrences(of: "[contract]", with: "[contract]\ncohort_threshold = \"ten\""),
+                                                    file: "p.toml")) { error in
+            XCTAssertEqual((error as? PlanError)?.message, "[contract] cohort_threshold must be a number.")
+        }
+        XCTAssertThrowsError(try ContractPlan.parse("[data\n", file: "p.toml")) { error in
+            XCTAssertTrue(((error as? PlanError)?.message ?? "").hasPrefix("line 1"), "\(error)")
+        }
+    }
+}
