@@ -236,7 +236,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Balance: MatchIt summary() of the 1:1 caliper match (distance + 25 balance columns).
+    // Balance: MatchIt summary() of the 1:1 caliper match (distance + 22 balance columns).
     Benchmark("Balance summary after 1:1 caliper (\(size) rows)",
               configuration: .init(setup: { _ = try fixture.referenceMatch() })) { benchmark in
         run(benchmark) {
