@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Distributions", targets: ["Distributions"]),
         .library(name: "Outcomes", targets: ["Outcomes"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Design", targets: ["Design"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,8 @@ let package = Package(
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
+        .target(name: "Design", dependencies: ["Distributions", "Synthesis"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts",
@@ -61,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts",
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "Design",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
+        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

@@ -223,84 +223,38 @@ public struct ContractSimulation: Sendable {
     /// Runs the simulation (`replicates × effects` contracts).
     public func run() throws -> ContractSimulationResult {
         try validate()
-        let k = cohorts.count, e = effects.count, b = replicates
-        let nT = cohorts.map(\.cohortSize), nC = cohorts.map(\.comparisonSize)
-        let w = weights
-        let muC = baselineRate, theta = dispersion, rule = self.rule, seed = self.seed
+        let e = effects.count, b = replicates
+        let assessor = ContractAssessor(self)
         let effectGrid = effects
         let flags = SlotBuffer<UInt64>(count: e * b, initial: 0)
         // Per (effect, replicate): measured events avoided, paid events avoided, pooled reduction.
         let values = SlotBuffer<Double>(count: 3 * e * b, initial: 0)
-        let critical = rule.alternative.criticalValue(rule.significanceLevel)
         let chunks = min(threads, b)
-
-        let totalTreatedPeople = nT.reduce(0, +)
-        var offsets = [Int](repeating: 0, count: k + 1)
-        for j in 0..<k { offsets[j + 1] = offsets[j] + nT[j] }
-        let cohortStart = offsets
+        let simulation = self
 
         let work: @Sendable (Int) -> Void = { chunk in
             let lo = chunk * b / chunks, hi = (chunk + 1) * b / chunks
-            var sumC = [Int](repeating: 0, count: k), squaresC = [Int](repeating: 0, count: k)
-            // Per treated person (all cohorts, contiguous): rate at no effect, uniform, its log.
-            var rate = [Double](repeating: 0, count: totalTreatedPeople)
-            var uniform = [Double](repeating: 0, count: totalTreatedPeople)
-            var logUniform = [Double](repeating: 0, count: totalTreatedPeople)
+            var draws = ReplicateDraws(simulation)
             for r in lo..<hi {
-                var rng = RandomStream(seed: seed, stream: UInt64(r))
-                for j in 0..<k {
-                    (sumC[j], squaresC[j]) = drawTotals(&rng, count: nC[j], mean: muC, size: theta)
-                }
-                drawTreatedFrailties(&rng, mean: muC, size: theta, rate: &rate, uniform: &uniform, logUniform: &logUniform)
+                draws.draw(replicate: r)
                 for ei in 0..<e {
                     let factor = 1 - effectGrid[ei]
-                    var bits: UInt64 = 0
-                    var pooledR = 0.0, pooledD = 0.0, pooledVar = 0.0
-                    var allEvents = 0.0, triggeredEvents = 0.0, positiveEvents = 0.0
-                    var comparable = true
-                    for j in 0..<k {
-                        let (sumT, squaresT) = treatedTotals(rate: rate, uniform: uniform, logUniform: logUniform,
-                                                             range: cohortStart[j]..<cohortStart[j + 1], factor: factor)
-                        let nTj = Double(nT[j]), nCj = Double(nC[j])
-                        let meanT = Double(sumT) / nTj, meanC = Double(sumC[j]) / nCj
-                        // Sample variances from exact integer sums: (n Σy² − (Σy)²) / (n (n − 1)).
-                        let varT = Double(nT[j] * squaresT - sumT * sumT) / (nTj * (nTj - 1))
-                        let varC = Double(nC[j] * squaresC[j] - sumC[j] * sumC[j]) / (nCj * (nCj - 1))
-                        let se2 = varT / nTj + varC / nCj
-                        let d = meanC - meanT
-                        let events = nTj * d
-                        allEvents += events
-                        positiveEvents += max(0, events)
-                        pooledD += w[j] * d
-                        pooledVar += w[j] * w[j] * se2
-                        guard meanC > 0 else { comparable = false; continue }
-                        let reduction = 1 - meanT / meanC
-                        pooledR += w[j] * reduction
-                        var triggered = reduction >= rule.cohortThreshold - PaymentRule.thresholdTolerance
-                        if triggered && rule.requiresSignificance {
-                            triggered = significant(d / se2.squareRoot(), critical: critical, rule.alternative)
-                        }
-                        if triggered {
-                            bits |= 1 << UInt64(j)
-                            triggeredEvents += max(0, events)
-                        }
+                    let a = assessor.assess { j in
+                        let (sumT, squaresT) = draws.treatedTotals(cohort: j, factor: factor)
+                        return (sumT, squaresT, draws.comparisonSum[j], draws.comparisonSquares[j])
                     }
-                    var pooledMet = k >= 2 && comparable && pooledR >= rule.pooledThreshold - PaymentRule.thresholdTolerance
-                    if pooledMet && rule.requiresSignificance {
-                        pooledMet = significant(pooledD / pooledVar.squareRoot(), critical: critical, rule.alternative)
-                    }
-                    if pooledMet { bits |= 1 << 32 }
-                    let paid = pooledMet ? positiveEvents : triggeredEvents
                     let slot = ei * b + r
-                    flags.store(bits, at: slot)
-                    values.store(allEvents, at: 3 * slot)
-                    values.store(paid, at: 3 * slot + 1)
-                    values.store(comparable ? pooledR : .nan, at: 3 * slot + 2)
+                    flags.store(a.flags, at: slot)
+                    values.store(a.eventsAvoided, at: 3 * slot)
+                    values.store(a.paidEventsAvoided, at: 3 * slot + 1)
+                    values.store(a.pooledReduction, at: 3 * slot + 2)
                 }
             }
         }
         if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
 
+        let k = cohorts.count, muC = baselineRate
+        let nT = cohorts.map(\.cohortSize)
         let f = flags.collect(), v = values.collect()
         let totalTreated = Double(nT.reduce(0, +))
         var outcomes: [ContractOutcome] = []
@@ -331,6 +285,140 @@ public struct ContractSimulation: Sendable {
                 approximatePooledTrigger: approx.pooled))
         }
         return ContractSimulationResult(outcomes: outcomes, replicates: b, seed: seed)
+    }
+}
+
+/// The draws of one replicate: every comparison group's totals, and each treated person's rate at
+/// no effect and uniform, from which the treated totals at any effect follow.
+///
+/// Replicate `r` uses `RandomStream(seed: seed, stream: r)`: the comparison groups in cohort order
+/// (`negativeBinomial(mean: μ_C, size: θ)`, or `poisson(μ_C)`, person by person), then for each
+/// treated person in cohort order `G = gamma(shape: θ)` (skipped when Poisson) and `U = uniform()`.
+/// The treated count at effect `δ` is the Poisson(`(1 − δ) G μ_C/θ`) quantile at `U`, which is
+/// exactly what `negativeBinomial(mean: (1 − δ) μ_C, size: θ)` returns from the same stream state
+/// (it draws the same gamma, then one uniform for its Poisson inversion) whenever the Poisson mean
+/// is at most 30 — in effect always at reconviction rates; above 30 `RandomStream.poisson` splits
+/// the mean into parts with one uniform each, while this uses one uniform and exact inversion.
+struct ReplicateDraws {
+    let seed: UInt64
+    let mean: Double
+    let size: Double
+    let comparisonSizes: [Int]
+    /// Start of each cohort in the person arrays (`cohorts + 1` entries).
+    let cohortStart: [Int]
+    private(set) var comparisonSum: [Int]
+    private(set) var comparisonSquares: [Int]
+    /// Per treated person (all cohorts, contiguous): rate at no effect, uniform, its log.
+    private(set) var rate: [Double]
+    private(set) var uniform: [Double]
+    private(set) var logUniform: [Double]
+
+    init(_ simulation: ContractSimulation) {
+        seed = simulation.seed
+        mean = simulation.baselineRate
+        size = simulation.dispersion
+        comparisonSizes = simulation.cohorts.map(\.comparisonSize)
+        var start = [0]
+        for c in simulation.cohorts { start.append(start.last! + c.cohortSize) }
+        cohortStart = start
+        comparisonSum = Array(repeating: 0, count: simulation.cohorts.count)
+        comparisonSquares = comparisonSum
+        rate = Array(repeating: 0, count: start.last!)
+        uniform = rate
+        logUniform = rate
+    }
+
+    /// Draws replicate `r` (overwriting the previous one).
+    mutating func draw(replicate r: Int) {
+        var rng = RandomStream(seed: seed, stream: UInt64(r))
+        for j in comparisonSizes.indices {
+            (comparisonSum[j], comparisonSquares[j]) = drawTotals(&rng, count: comparisonSizes[j], mean: mean, size: size)
+        }
+        drawTreatedFrailties(&rng, mean: mean, size: size, rate: &rate, uniform: &uniform, logUniform: &logUniform)
+    }
+
+    /// Sum and sum of squares of cohort `j`'s treated counts at effect factor `1 − δ`.
+    @inline(__always)
+    func treatedTotals(cohort j: Int, factor: Double) -> (Int, Int) {
+        Design.treatedTotals(rate: rate, uniform: uniform, logUniform: logUniform,
+                             range: cohortStart[j]..<cohortStart[j + 1], factor: factor)
+    }
+}
+
+/// The analysis and payment decision of one simulated contract (rules in `ContractSimulation`).
+struct ContractAssessment: Equatable {
+    /// Bit `j` (`j < 32`): cohort `j` triggered; bit 32: the pooled trigger was met.
+    var flags: UInt64
+    /// `Σ_k E_k`.
+    var eventsAvoided: Double
+    /// Events paid for.
+    var paidEventsAvoided: Double
+    /// `Σ w_k r̂_k` (NaN when some comparison mean is zero).
+    var pooledReduction: Double
+
+    var pooledTriggerMet: Bool { flags & (1 << 32) != 0 }
+    func cohortTriggered(_ j: Int) -> Bool { flags & (1 << UInt64(j)) != 0 }
+}
+
+/// Applies the analysis and payment rule of a `ContractSimulation` to cohort totals.
+struct ContractAssessor: Sendable {
+    let treatedSizes: [Int]
+    let comparisonSizes: [Int]
+    let weights: [Double]
+    let rule: PaymentRule
+    let critical: Double
+
+    init(_ simulation: ContractSimulation) {
+        treatedSizes = simulation.cohorts.map(\.cohortSize)
+        comparisonSizes = simulation.cohorts.map(\.comparisonSize)
+        weights = simulation.weights
+        rule = simulation.rule
+        critical = simulation.rule.alternative.criticalValue(simulation.rule.significanceLevel)
+    }
+
+    /// `totals(j)` gives cohort `j`'s `(Σy_T, Σy_T², Σy_C, Σy_C²)`.
+    @inline(__always)
+    func assess(_ totals: (Int) -> (Int, Int, Int, Int)) -> ContractAssessment {
+        let k = treatedSizes.count
+        var bits: UInt64 = 0
+        var pooledR = 0.0, pooledD = 0.0, pooledVar = 0.0
+        var allEvents = 0.0, triggeredEvents = 0.0, positiveEvents = 0.0
+        var comparable = true
+        for j in 0..<k {
+            let (sumT, squaresT, sumC, squaresC) = totals(j)
+            let nT = treatedSizes[j], nC = comparisonSizes[j]
+            let nTj = Double(nT), nCj = Double(nC)
+            let meanT = Double(sumT) / nTj, meanC = Double(sumC) / nCj
+            // Sample variances from exact integer sums: (n Σy² − (Σy)²) / (n (n − 1)).
+            let varT = Double(nT * squaresT - sumT * sumT) / (nTj * (nTj - 1))
+            let varC = Double(nC * squaresC - sumC * sumC) / (nCj * (nCj - 1))
+            let se2 = varT / nTj + varC / nCj
+            let d = meanC - meanT
+            let events = nTj * d
+            allEvents += events
+            positiveEvents += max(0, events)
+            pooledD += weights[j] * d
+            pooledVar += weights[j] * weights[j] * se2
+            guard meanC > 0 else { comparable = false; continue }
+            let reduction = 1 - meanT / meanC
+            pooledR += weights[j] * reduction
+            var triggered = reduction >= rule.cohortThreshold - PaymentRule.thresholdTolerance
+            if triggered && rule.requiresSignificance {
+                triggered = significant(d / se2.squareRoot(), critical: critical, rule.alternative)
+            }
+            if triggered {
+                bits |= 1 << UInt64(j)
+                triggeredEvents += max(0, events)
+            }
+        }
+        var pooledMet = k >= 2 && comparable && pooledR >= rule.pooledThreshold - PaymentRule.thresholdTolerance
+        if pooledMet && rule.requiresSignificance {
+            pooledMet = significant(pooledD / pooledVar.squareRoot(), critical: critical, rule.alternative)
+        }
+        if pooledMet { bits |= 1 << 32 }
+        return ContractAssessment(flags: bits, eventsAvoided: allEvents,
+                                  paidEventsAvoided: pooledMet ? positiveEvents : triggeredEvents,
+                                  pooledReduction: comparable ? pooledR : .nan)
     }
 }
 

@@ -1,0 +1,116 @@
+import ArgumentParser
+import CohortData
+import Design
+import Foundation
+
+struct DesignContract: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "design",
+        abstract: "Threshold and power design: detectable reductions and the chance a contract pays.",
+        discussion: """
+        For a cohort size, a baseline event rate and its dispersion (or a pilot data file), prints \
+        the minimum detectable relative reduction at the given power and significance for one \
+        cohort and for pooled cohorts, the reduction that is just significant, and, by seeded \
+        Monte Carlo simulation of whole cohorts (negative binomial counts, parallel over \
+        replicates, identical whatever the thread count), the probability that the contract's \
+        cohort trigger, pooled trigger and any payment occur under each true effect.
+
+        Defaults are the Peterborough design: cohorts of 1,000, 1.55 reconviction events per \
+        person, 60% reconvicted, triggers of 10% per cohort and 7.5% pooled.
+
+        Example:
+          counterfactual design --cohort-size 1000 --baseline-rate 1.55
+          counterfactual design --pilot Datasets/peterborough/cohort.csv --pilot-column reconvictions
+        """
+    )
+
+    @Option(help: "Treated people per cohort.")
+    var cohortSize: Int = 1000
+
+    @Option(help: "Comparison people per treated person (1 = 1:1 matching).")
+    var comparisonPerTreated: Int = 1
+
+    @Option(help: "Baseline events per person in the comparison group.")
+    var baselineRate: Double = 1.55
+
+    @Option(help: "Baseline proportion reoffending (for the binary measure).")
+    var baselineProportion: Double = 0.60
+
+    @Option(help: "Negative binomial dispersion (size theta); default: the value that reconciles the baseline rate with the baseline proportion.")
+    var dispersion: Double?
+
+    @Option(help: "Pilot CSV: estimate the baseline rate and dispersion from a column of counts.")
+    var pilot: String?
+
+    @Option(help: "Column of counts in the pilot file.")
+    var pilotColumn: String = "reconvictions"
+
+    @Option(help: "Significance level.")
+    var significance: Double = 0.05
+
+    @Option(help: "Power for the minimum detectable reduction.")
+    var power: Double = 0.80
+
+    @Option(help: "Cohort trigger (relative reduction).")
+    var cohortThreshold: Double = 0.10
+
+    @Option(help: "Pooled trigger (relative reduction).")
+    var pooledThreshold: Double = 0.075
+
+    @Flag(help: "Triggers also require statistical significance.")
+    var requireSignificance = false
+
+    @Option(help: "Monte Carlo replicates per effect.")
+    var replicates: Int = 2000
+
+    @Option(help: "Seed of the simulation.")
+    var seed: UInt64 = 20_100_909
+
+    func validate() throws {
+        if cohortSize < 2 { throw ValidationError("--cohort-size must be at least 2.") }
+        if comparisonPerTreated < 1 { throw ValidationError("--comparison-per-treated must be at least 1.") }
+        if !(baselineRate > 0) { throw ValidationError("--baseline-rate must be positive.") }
+        if !(baselineProportion > 0 && baselineProportion < 1) { throw ValidationError("--baseline-proportion must lie in (0, 1).") }
+        if let dispersion, !(dispersion > 0) { throw ValidationError("--dispersion must be positive.") }
+        if !(significance > 0 && significance < 1) { throw ValidationError("--significance must lie in (0, 1).") }
+        if !(power > 0 && power < 1) { throw ValidationError("--power must lie in (0, 1).") }
+        if replicates < 1 { throw ValidationError("--replicates must be at least 1.") }
+    }
+
+    func run() throws {
+        do {
+            var rate = baselineRate
+            var theta = dispersion
+            var header = ""
+            if let pilot {
+                let table = try CSVReader.read(path: pilot, options: CSVReadOptions(columns: [pilotColumn]))
+                let values = try table.numeric(pilotColumn)
+                var counts: [Int] = []
+                counts.reserveCapacity(values.count)
+                for (r, v) in values.enumerated() {
+                    guard v.isFinite, v >= 0, v == v.rounded() else {
+                        throw CohortDataError.nonNumeric(file: pilot, line: table.line(ofRow: r), column: pilotColumn,
+                                                         value: v.isNaN ? "" : String(v))
+                    }
+                    counts.append(Int(v))
+                }
+                let estimate = try CountPilotEstimate(counts: counts)
+                rate = estimate.mean
+                theta = dispersion ?? estimate.dispersion
+                header = "Pilot \(pilot) (\(estimate.count) people): mean \(estimate.mean), variance \(estimate.variance), "
+                    + "dispersion (method of moments) \(estimate.dispersion)\n\n"
+            }
+            let configuration = DesignTable.Configuration(
+                cohortSize: cohortSize, comparisonPerTreated: comparisonPerTreated, baselineRate: rate,
+                baselineProportion: baselineProportion, dispersion: theta, significanceLevel: significance, power: power,
+                rule: PaymentRule(cohortThreshold: cohortThreshold, pooledThreshold: pooledThreshold,
+                                  requiresSignificance: requireSignificance, significanceLevel: significance),
+                replicates: replicates, seed: seed)
+            print(header + (try DesignTable(configuration)).formatted())
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw report(error)
+        }
+    }
+}
