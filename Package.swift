@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData"]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
         .target(name: "Contracts", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes",
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.

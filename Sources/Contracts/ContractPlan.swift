@@ -55,10 +55,27 @@ public struct ContractPlan: Sendable, Equatable {
     }
 
     public struct Cohort: Sendable, Equatable {
+        /// How a cohort's people (treated and comparison) are chosen.
+        public enum Selection: Sendable, Equatable, CustomStringConvertible {
+            /// Released in this inclusive range of dates (days since 1970-01-01).
+            case released(from: Int, to: Int)
+            /// Rows whose `column` holds `value`.
+            case column(name: String, value: String)
+
+            public var column: String? {
+                if case .column(let name, _) = self { return name }
+                return nil
+            }
+
+            public var description: String {
+                switch self {
+                case .released(let from, let to): return "released \(CalendarDate.format(from)) to \(CalendarDate.format(to))"
+                case .column(let name, let value): return "\(name) = \(value)"
+                }
+            }
+        }
         public var name: String
-        /// Release dates, inclusive (days since 1970-01-01).
-        public var releasedFrom: Int
-        public var releasedTo: Int
+        public var selection: Selection
     }
 
     public struct Reporting: Sendable, Equatable {
@@ -174,9 +191,13 @@ extension ContractPlan {
     func validate(file: String) throws {
         func fail(_ m: String) -> PlanError { PlanError(file: file, message: m) }
         if data.covariates.isEmpty { throw fail("[data] covariates is empty; list the matching covariates.") }
-        if cohorts.isEmpty { throw fail("no [[cohort]] tables; define at least one cohort with name, released_from, released_to.") }
-        for c in cohorts where c.releasedTo < c.releasedFrom {
-            throw fail("cohort '\(c.name)' ends before it starts; check released_from and released_to.")
+        if cohorts.isEmpty {
+            throw fail("no [[cohort]] tables; define at least one cohort with name and released_from/released_to (or column/value).")
+        }
+        for c in cohorts {
+            if case .released(let from, let to) = c.selection, to < from {
+                throw fail("cohort '\(c.name)' ends before it starts; check released_from and released_to.")
+            }
         }
         if matching.ratio < 1 { throw fail("[matching] ratio must be at least 1.") }
         if let c = matching.caliper, !(c > 0) { throw fail("[matching] caliper must be positive.") }
@@ -287,8 +308,14 @@ struct TableReader {
                 guard let d = CalendarDate.parse(text) else { throw r.error(key, "'\(text)' is not a date; write YYYY-MM-DD") }
                 return d
             }
-            return ContractPlan.Cohort(name: try r.string("name", default: "Cohort \(k + 1)"),
-                                       releasedFrom: try date("released_from"), releasedTo: try date("released_to"))
+            let name = try r.string("name", default: "Cohort \(k + 1)")
+            if let column = try r.optionalString("column") {
+                guard let value = t["value"] else { throw r.error("value", "is missing; give the value of '\(column)' that defines the cohort") }
+                let text = value.string ?? value.int.map(String.init) ?? ""
+                guard !text.isEmpty else { throw r.error("value", "must be a string or a whole number") }
+                return ContractPlan.Cohort(name: name, selection: .column(name: column, value: text))
+            }
+            return ContractPlan.Cohort(name: name, selection: .released(from: try date("released_from"), to: try date("released_to")))
         }
     }
 }

@@ -11,7 +11,7 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case unknownPerson(file: String, line: Int, id: String)
     case provenBeforeOffence(file: String, line: Int, offence: String, proven: String)
     case missingDate(file: String, line: Int, column: String)
-    case emptyCohort(name: String, from: String, to: String, treated: Int, controls: Int)
+    case emptyCohort(name: String, selection: String, treated: Int, controls: Int)
     case invalidSetting(String)
 
     public var description: String {
@@ -24,8 +24,8 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
             return "\(file), line \(line): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
         case .missingDate(let file, let line, let column):
             return "\(file), line \(line), column '\(column)': the date is missing; every record needs it."
-        case .emptyCohort(let name, let from, let to, let treated, let controls):
-            return "cohort '\(name)' (released \(from) to \(to)) has \(treated) treated and \(controls) comparison people; at least 2 of each are needed; check the cohort dates."
+        case .emptyCohort(let name, let selection, let treated, let controls):
+            return "cohort '\(name)' (\(selection)) has \(treated) treated and \(controls) comparison people; at least 2 of each are needed; check the cohort's definition."
         case .invalidSetting(let what):
             return "plan: \(what)"
         }
@@ -85,6 +85,7 @@ public enum Evaluator {
         // Cohort file.
         let cohortPath = plan.resolve(plan.data.cohort)
         var columns = [plan.data.id, plan.data.treatment, plan.data.releaseDate] + plan.data.covariates + plan.matching.exact
+            + plan.cohorts.compactMap { $0.selection.column }
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
         let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
@@ -149,14 +150,22 @@ public enum Evaluator {
         var evaluations: [CohortEvaluation] = []
         for cohort in plan.cohorts {
             progress?("evaluating \(cohort.name)")
-            let rows = (0..<table.rowCount).filter { release[$0] >= cohort.releasedFrom && release[$0] <= cohort.releasedTo }
+            let rows: [Int]
+            switch cohort.selection {
+            case .released(let from, let to):
+                rows = (0..<table.rowCount).filter { release[$0] >= from && release[$0] <= to }
+            case .column(let name, let value):
+                let c = try table.column(name)
+                rows = (0..<table.rowCount).filter { c.text(at: $0) == value }
+            }
             for r in rows { inSomeCohort[r] = true }
             evaluations.append(try evaluate(cohort: cohort, rows: rows, table: table, measures: measures, plan: plan))
         }
 
         let outcomes = evaluations.map { e in
             CohortOutcome(name: e.cohort.name, size: e.rates.treatedUnits, treatedRate: e.rates.treatedMean,
-                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue)
+                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue,
+                          reductionStandardError: e.relativeReduction.standardError)
         }
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: table.rowCount, eventRowsRead: events.rowCount,
                           cohorts: evaluations, decision: decidePayments(outcomes, terms: plan.terms),
@@ -170,8 +179,8 @@ public enum Evaluator {
         let treatValues = try subset.numeric(plan.data.treatment)
         let treatedCount = treatValues.filter { $0 == 1 }.count, controlCount = treatValues.filter { $0 == 0 }.count
         if treatedCount < 2 || controlCount < 2 {
-            throw EvaluationError.emptyCohort(name: cohort.name, from: CalendarDate.format(cohort.releasedFrom),
-                                              to: CalendarDate.format(cohort.releasedTo), treated: treatedCount, controls: controlCount)
+            throw EvaluationError.emptyCohort(name: cohort.name, selection: cohort.selection.description,
+                                              treated: treatedCount, controls: controlCount)
         }
         let frame = try ModelFrame(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
                                    balanceOnly: plan.matching.exact, dropMissing: plan.data.dropMissing)

@@ -1,3 +1,5 @@
+import Distributions
+
 /// The payment terms of a reduction-triggered contract (the Peterborough design by default).
 public struct PaymentTerms: Sendable, Codable, Equatable {
     /// A cohort triggers a payment when its relative reduction reaches this (0.10).
@@ -45,13 +47,17 @@ public struct CohortOutcome: Sendable, Equatable {
     public var comparisonRate: Double
     /// p-value of the difference (for the significance requirement).
     public var pValue: Double
+    /// Standard error of the relative reduction (for the pooled significance test); nil if unknown.
+    public var reductionStandardError: Double?
 
-    public init(name: String, size: Int, treatedRate: Double, comparisonRate: Double, pValue: Double) {
+    public init(name: String, size: Int, treatedRate: Double, comparisonRate: Double, pValue: Double,
+                reductionStandardError: Double? = nil) {
         self.name = name
         self.size = size
         self.treatedRate = treatedRate
         self.comparisonRate = comparisonRate
         self.pValue = pValue
+        self.reductionStandardError = reductionStandardError
     }
 
     /// Relative reduction `1 - treated / comparison`.
@@ -82,6 +88,10 @@ public struct PaymentDecision: Sendable, Equatable {
     public var cohorts: [CohortPayment]
     /// Cohort-size-weighted mean of the cohort reductions.
     public var pooledReduction: Double
+    /// Standard error of the pooled reduction (cohorts independent) and the two-sided p-value of
+    /// its Wald test; nil when a cohort's standard error is unknown.
+    public var pooledStandardError: Double?
+    public var pooledPValue: Double?
     public var pooledThresholdMet: Bool
     public var totalDue: Double
 }
@@ -90,7 +100,8 @@ public struct PaymentDecision: Sendable, Equatable {
 /// 1. each cohort's reduction `1 - treated/comparison` is compared with `cohortThreshold` (and, if
 ///    required, its p-value with `significanceLevel`);
 /// 2. the pooled reduction is the cohort-size-weighted mean of the cohort reductions, compared with
-///    `pooledThreshold` (with the significance requirement, every cohort's p-value must pass too);
+///    `pooledThreshold` (with the significance requirement, its Wald test must pass too: the cohorts
+///    are independent samples, so Var = sum of (size share)^2 x Var(cohort reduction));
 ///    the pooled trigger applies only at the final assessment and only across two or more cohorts
 ///    (a single cohort's "pooled" reduction is its own, which must meet the cohort trigger);
 /// 3. a cohort is paid `eventsAvoided x pricePerEvent` if it met its own trigger, or, with `catchUp`,
@@ -100,9 +111,19 @@ public func decidePayments(_ cohorts: [CohortOutcome], terms: PaymentTerms) -> P
     let totalSize = cohorts.reduce(0) { $0 + $1.size }
     let pooled = totalSize == 0 ? 0
         : cohorts.reduce(0.0) { $0 + Double($1.size) * $1.reduction } / Double(totalSize)
-    let allSignificant = cohorts.allSatisfy { $0.pValue <= terms.significanceLevel }
+    var pooledSE: Double? = nil
+    var pooledP: Double? = nil
+    if totalSize > 0, cohorts.allSatisfy({ $0.reductionStandardError != nil }) {
+        let variance = cohorts.reduce(0.0) { acc, c in
+            let share = Double(c.size) / Double(totalSize)
+            return acc + share * share * c.reductionStandardError! * c.reductionStandardError!
+        }
+        pooledSE = variance.squareRoot()
+        pooledP = variance > 0 ? Normal.twoSidedPValue(pooled / variance.squareRoot()) : nil
+    }
+    let pooledSignificant = (pooledP ?? 1) <= terms.significanceLevel
     let pooledMet = terms.finalAssessment && cohorts.count >= 2 && pooled >= terms.pooledThreshold
-        && (!terms.requireSignificance || allSignificant)
+        && (!terms.requireSignificance || pooledSignificant)
     var remaining = terms.capTotal ?? .infinity
     var decisions: [CohortPayment] = []
     for c in cohorts {
@@ -118,6 +139,7 @@ public func decidePayments(_ cohorts: [CohortOutcome], terms: PaymentTerms) -> P
                                        paidOnOwnTrigger: own && due > 0, paidOnCatchUp: catchUp && due > 0,
                                        eventsAvoided: c.eventsAvoided, uncapped: uncapped, due: due))
     }
-    return PaymentDecision(cohorts: decisions, pooledReduction: pooled, pooledThresholdMet: pooledMet,
+    return PaymentDecision(cohorts: decisions, pooledReduction: pooled, pooledStandardError: pooledSE,
+                           pooledPValue: pooledP, pooledThresholdMet: pooledMet,
                            totalDue: decisions.reduce(0) { $0 + $1.due })
 }

@@ -104,8 +104,7 @@ public struct EvaluationReport {
         }()
         return .object([
             ("name", .string(c.cohort.name)),
-            ("released_from", .string(CalendarDate.format(c.cohort.releasedFrom))),
-            ("released_to", .string(CalendarDate.format(c.cohort.releasedTo))),
+            ("selection", .string(c.cohort.selection.description)),
             ("treated_in_cohort", .int(c.treatedInCohort)), ("comparison_pool", .int(c.comparisonPool)),
             ("rows_excluded_missing", .int(c.exclusions.rowsDroppedForMissing)),
             ("propensity", .object([
@@ -226,6 +225,9 @@ public struct EvaluationReport {
             ("cohorts", .array(cohorts)),
             ("pooled", .object([
                 ("reduction", .number(evaluation.decision.pooledReduction)),
+                ("standard_error", .number(evaluation.decision.pooledStandardError)),
+                ("p_value", .number(evaluation.decision.pooledPValue)),
+                ("test", .string("Wald test of the size-weighted mean of the cohort reductions (cohorts independent; delta-method SEs)")),
                 ("weights", .string("cohort-size-weighted mean of cohort reductions (size = matched treated people)")),
                 ("threshold", .number(plan.terms.pooledThreshold)), ("met", .bool(evaluation.decision.pooledThresholdMet)),
                 ("final_assessment", .bool(plan.terms.finalAssessment)),

@@ -119,8 +119,12 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(plan.outcome.courtLagMonths, 6)
         XCTAssertEqual(plan.outcome.measure, .reconvictionEvents)
         XCTAssertEqual(plan.events.id, "id")
-        XCTAssertEqual(plan.cohorts[0].releasedFrom, CalendarDate.parse("2011-01-01"))   // TOML date
-        XCTAssertEqual(plan.cohorts[0].releasedTo, CalendarDate.parse("2011-12-31"))     // string date
+        // released_from is a TOML date, released_to a string: both read.
+        XCTAssertEqual(plan.cohorts[0].selection,
+                       .released(from: CalendarDate.parse("2011-01-01")!, to: CalendarDate.parse("2011-12-31")!))
+        let byColumn = try ContractPlan.parse(Self.plan.replacingOccurrences(
+            of: "name = \"All\"\nreleased_from = 2011-01-01\nreleased_to = \"2011-12-31\"", with: "name = \"All\"\ncolumn = \"wave\"\nvalue = 2"))
+        XCTAssertEqual(byColumn.cohorts[0].selection, .column(name: "wave", value: "2"))
         XCTAssertThrowsError(try ContractPlan.parse("name = 1\n[data]\n", file: "p.toml")) { error in
             XCTAssertEqual((error as? PlanError)?.message, "[data] cohort is missing; it names a file or column.")
         }

@@ -64,4 +64,21 @@ final class PaymentRulesTests: XCTestCase {
         let insignificant = CohortOutcome(name: "A", size: 800, treatedRate: 1.30, comparisonRate: 1.50, pValue: 0.06)
         XCTAssertEqual(decidePayments([insignificant], terms: terms).totalDue, 0)
     }
+
+    /// Pooled significance: a Wald test of the size-weighted mean reduction with independent
+    /// cohorts. Reductions 8% (SE 6%) and 9% (SE 6%), equal sizes: pooled 8.5%, SE = 6% / sqrt(2) =
+    /// 4.243%, z = 2.0035, p = 0.04512695 (R: 2 * pnorm(-0.085 / (0.06 / sqrt(2)))).
+    func testPooledWaldTest() {
+        let a = CohortOutcome(name: "A", size: 500, treatedRate: 0.92, comparisonRate: 1.0, pValue: 0.2, reductionStandardError: 0.06)
+        let b = CohortOutcome(name: "B", size: 500, treatedRate: 0.91, comparisonRate: 1.0, pValue: 0.15, reductionStandardError: 0.06)
+        let d = decidePayments([a, b], terms: PaymentTerms(requireSignificance: true, pricePerEvent: 1))
+        XCTAssertEqual(d.pooledReduction, 0.085, accuracy: 1e-15)
+        XCTAssertEqual(d.pooledStandardError!, 0.06 / 2.0.squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(d.pooledPValue!, 0.04512695, accuracy: 1e-8)
+        XCTAssertTrue(d.pooledThresholdMet)
+        XCTAssertEqual(d.cohorts.map(\.paidOnCatchUp), [true, true])
+        // Without standard errors the pooled test cannot be done, so the requirement fails.
+        let noSE = CohortOutcome(name: "B", size: 500, treatedRate: 0.91, comparisonRate: 1.0, pValue: 0.15)
+        XCTAssertFalse(decidePayments([a, noSE], terms: PaymentTerms(requireSignificance: true)).pooledThresholdMet)
+    }
 }
