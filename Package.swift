@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Balance", targets: ["Balance"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Distributions", targets: ["Distributions"]),
         .library(name: "Outcomes", targets: ["Outcomes"]),
         .library(name: "Contracts", targets: ["Contracts"]),
@@ -39,23 +40,25 @@ let package = Package(
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
-        .target(name: "Matching", dependencies: ["Sorting"]),
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
         .target(name: "Balance", dependencies: ["Sorting"]),
+        // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
+        .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
-        .target(name: "Synthesis", dependencies: ["CohortData"]),
+        .target(name: "Synthesis", dependencies: ["CohortData", "Randomness"]),
         // Probability distributions (normal, Student t, chi-square; incomplete beta and gamma).
         .target(name: "Distributions"),
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
-        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData"]),
+        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness"]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
         .target(name: "Contracts", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
-        .target(name: "Design", dependencies: ["Distributions", "Synthesis"]),
+        .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts",
@@ -71,6 +74,7 @@ let package = Package(
         // Fixture location and a minimal reader for the R-generated fixture files (tests only).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SortingTests", dependencies: ["Sorting"]),
+        .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
@@ -80,7 +84,7 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
-        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions"]),
+        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

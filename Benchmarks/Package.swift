@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "Matching", package: "Counterfactual"),
                 .product(name: "Balance", package: "Counterfactual"),
                 .product(name: "Synthesis", package: "Counterfactual"),
+                .product(name: "Randomness", package: "Counterfactual"),
             ],
             path: "Benchmarks/CounterfactualBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Distributions
-import Synthesis
+import Randomness
 
 /// One cohort of an outcomes contract and the comparison group it is judged against.
 public struct ContractCohort: Sendable, Equatable {

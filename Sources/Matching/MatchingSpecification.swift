@@ -14,7 +14,7 @@ public enum MatchOrder: String, Sendable, Codable, CaseIterable {
     case smallest
     /// Data order.
     case data
-    /// A seeded random permutation (Counterfactual's own generator: not comparable with R's `sample`).
+    /// A seeded random permutation (Fisher-Yates on a xoshiro256** stream: not comparable with R's `sample`).
     case random
 }
 

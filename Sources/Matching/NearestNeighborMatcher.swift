@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Randomness
 import Sorting
 
 /// The outcome of a nearest-neighbour match.
@@ -144,7 +145,7 @@ public enum NearestNeighborMatcher {
         case .data:
             focalOrder = focalPositions.filter { !discarded[focalUnits[$0]] }
         case .random:
-            var rng = SplitMix64(seed: spec.seed)
+            var rng = RandomStream(seed: spec.seed)
             var kept = focalPositions.filter { !discarded[focalUnits[$0]] }
             kept.shuffleDeterministically(using: &rng)
             focalOrder = kept
@@ -272,26 +273,13 @@ func matchWeights(
     return (weights, subclass)
 }
 
-/// A small, fast, seedable generator (SplitMix64) for reproducible random matching orders.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 extension Array {
     /// Fisher-Yates shuffle with an explicit algorithm (so results never depend on the standard
     /// library's implementation).
-    mutating func shuffleDeterministically(using rng: inout SplitMix64) {
+    mutating func shuffleDeterministically(using rng: inout RandomStream) {
         guard count > 1 else { return }
         for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
+            let j = rng.integer(below: i + 1)
             swapAt(i, j)
         }
     }

@@ -1,52 +1,6 @@
 import Dispatch
 import Foundation
-
-/// The random stream of one bootstrap replicate: SplitMix64 (Steele, Lea & Flood 2014), a 64-bit
-/// generator with a Weyl-sequence state and a bijective output mix. Small, fast, and good enough
-/// for resampling indices.
-public struct ReplicateStream: Sendable {
-    /// Current state.
-    public private(set) var state: UInt64
-
-    /// A generator starting at `state`.
-    public init(state: UInt64) { self.state = state }
-
-    /// The independent stream for replicate `index` under `seed`:
-    /// state₀ = mix(seed ⊕ mix(index + γ)), `γ = 0x9E3779B97F4A7C15`, `mix` SplitMix64's output
-    /// function (a bijection, so distinct replicate indices give distinct streams for a seed).
-    public init(seed: UInt64, stream index: UInt64) {
-        state = ReplicateStream.mix(seed ^ ReplicateStream.mix(index &+ 0x9E37_79B9_7F4A_7C15))
-    }
-
-    /// The output function (variant 13 of Stafford's mixers).
-    @inline(__always)
-    public static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// The next 64 random bits.
-    @inline(__always)
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return ReplicateStream.mix(state)
-    }
-
-    /// A uniform integer in `0..<bound` (Lemire's multiply-and-reject; unbiased).
-    @inline(__always)
-    public mutating func next(below bound: Int) -> Int {
-        precondition(bound > 0, "bound must be positive")
-        let b = UInt64(bound)
-        var product = next().multipliedFullWidth(by: b)
-        if product.low < b {
-            let threshold = (0 &- b) % b
-            while product.low < threshold { product = next().multipliedFullWidth(by: b) }
-        }
-        return Int(product.high)
-    }
-}
+import Randomness
 
 /// Summary of bootstrap replicates of one statistic.
 public struct BootstrapSummary: Sendable, Equatable {
@@ -143,11 +97,11 @@ public struct ClusterBootstrap: Sendable {
             clusterTotals.withUnsafeBufferPointer { t in
                 clusterUnits.withUnsafeBufferPointer { u in
                     for r in lo..<hi {
-                        var rng = ReplicateStream(seed: seed, stream: UInt64(r))
+                        var rng = RandomStream(seed: seed, stream: UInt64(r))
                         var wT = 0.0, wyT = 0.0, wC = 0.0, wyC = 0.0
                         var nT = 0, nC = 0
                         for _ in 0..<g {
-                            let c = rng.next(below: g)
+                            let c = rng.integer(below: g)
                             wT += t[4 * c]; wyT += t[4 * c + 1]
                             wC += t[4 * c + 2]; wyC += t[4 * c + 3]
                             nT += u[2 * c]; nC += u[2 * c + 1]

@@ -1,4 +1,5 @@
 import CohortData
+import Randomness
 import Dispatch
 import Foundation
 

@@ -1,5 +1,6 @@
 import XCTest
 import Distributions
+import Randomness
 import Synthesis
 @testable import Design
 

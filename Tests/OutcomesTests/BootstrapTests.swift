@@ -3,23 +3,9 @@ import TestSupport
 @testable import Outcomes
 
 /// The seeded cluster bootstrap. R's generator differs, so there is no R fixture: the tests check
-/// the generator against published SplitMix64 outputs, bit-identical results for any thread count,
-/// and closed-form limits.
+/// bit-identical results for any thread count and closed-form limits (the generator itself,
+/// `Randomness.RandomStream`, is checked against reference outputs in RandomnessTests).
 final class BootstrapTests: XCTestCase {
-    /// SplitMix64 from state 0: the reference sequence (Vigna's splitmix64.c).
-    func testSplitMix64ReferenceOutputs() {
-        var rng = ReplicateStream(state: 0)
-        XCTAssertEqual(rng.next(), 0xE220_A839_7B1D_CDAF)
-        XCTAssertEqual(rng.next(), 0x6E78_9E6A_A1B9_65F4)
-        XCTAssertEqual(rng.next(), 0x06C4_5D18_8009_454F)
-        // Bounded draws stay in range and hit every value.
-        var seen = Set<Int>()
-        for _ in 0..<1000 { let k = rng.next(below: 7); XCTAssert((0..<7).contains(k)); seen.insert(k) }
-        XCTAssertEqual(seen.count, 7)
-        // Streams differ per replicate index.
-        XCTAssertNotEqual(ReplicateStream(seed: 42, stream: 0).state, ReplicateStream(seed: 42, stream: 1).state)
-    }
-
     /// The lalonde 1:1 match clustered by matched pair: results are identical (bit for bit,
     /// every replicate) with 1, 2, 3 and 8 threads, and with a different seed they differ.
     func testDeterministicAcrossThreadCounts() throws {

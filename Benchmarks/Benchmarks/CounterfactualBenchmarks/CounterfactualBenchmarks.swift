@@ -17,6 +17,7 @@ import Benchmark
 import CohortData
 import Foundation
 import Matching
+import Randomness
 import Propensity
 import Synthesis
 
@@ -145,9 +146,9 @@ final class Fixture: @unchecked Sendable {
 /// matched treated units (so the work cannot be optimised away).
 func bootstrapReplicate(frame: ModelFrame, columns: [[Double]], names: [String], seed: UInt64) throws -> Int {
     let n = frame.count
-    var rng = SplitMix64(seed: seed)
+    var rng = RandomStream(seed: seed)
     var rows = [Int](repeating: 0, count: n)
-    for i in 0..<n { rows[i] = Int(rng.next() % UInt64(n)) }
+    for i in 0..<n { rows[i] = rng.integer(below: n) }
     let y = rows.map { frame.treatment[$0] }
     let x = columns.map { c in rows.map { c[$0] } }
     let fit = try BinomialGLM.fit(columns: x, names: names, response: y, link: .logit)

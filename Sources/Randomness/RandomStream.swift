@@ -21,6 +21,12 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
+    /// A stream starting from an explicit state (not all zero), for checking against reference outputs.
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        precondition(state.0 | state.1 | state.2 | state.3 != 0, "xoshiro256** needs a non-zero state")
+        (s0, s1, s2, s3) = state
+    }
+
     /// Next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
