@@ -34,24 +34,26 @@ let package = Package(
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
         // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
-        .target(name: "CohortData"),
+        .target(name: "CohortData", dependencies: ["Parallel"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
         .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions"]),
+        // Order-preserving parallel map over DispatchQueue.concurrentPerform.
+        .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
-        .target(name: "Matching", dependencies: ["Sorting", "Randomness"]),
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance", dependencies: ["Sorting"]),
+        .target(name: "Balance", dependencies: ["Sorting", "Parallel"]),
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
-        .target(name: "Synthesis", dependencies: ["CohortData", "Randomness"]),
+        .target(name: "Synthesis", dependencies: ["CohortData", "Randomness", "Parallel"]),
         // Probability distributions (normal, Student t, chi-square; incomplete beta and gamma).
         .target(name: "Distributions"),
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
-        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness"]),
+        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel"]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
         .target(name: "Contracts", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions",
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts",
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "Parallel",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
@@ -74,6 +76,7 @@ let package = Package(
         // Fixture location and a minimal reader for the R-generated fixture files (tests only).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SortingTests", dependencies: ["Sorting"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),

@@ -10,6 +10,7 @@
 
 import Dispatch
 import Foundation   // also links the C maths library (sqrt) on Linux
+import Parallel
 
 /// Computes MatchIt's balance tables and sample-size table.
 ///
@@ -88,11 +89,7 @@ func summarizeBalance(
     let columns = covariates.count
     var rows: [ColumnRows]
     if columns > 1 && n >= parallelRowThreshold {
-        let slots = ResultSlots(count: columns)
-        DispatchQueue.concurrentPerform(iterations: columns) { j in
-            slots.store(context.rows(for: covariates[j]), at: j)
-        }
-        rows = slots.collect()
+        rows = Parallel.map(columns) { j in context.rows(for: covariates[j]) }
     } else {
         rows = covariates.map { context.rows(for: $0) }
     }
@@ -228,25 +225,4 @@ struct SummaryContext: Sendable {
             pairDistance: { s in rawPairDistance.map { standardizedPairDistance($0, scale: s) } })
         return ColumnRows(all: all, matched: matched)
     }
-}
-
-/// Write-once result slots filled concurrently, one distinct index per task.
-private final class ResultSlots: @unchecked Sendable {
-    // Safety: each index is written by exactly one `concurrentPerform` iteration, and the slots
-    // are read only after `concurrentPerform` has returned (which orders all writes before reads).
-    private let buffer: UnsafeMutableBufferPointer<ColumnRows?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    func store(_ value: ColumnRows, at index: Int) { buffer[index] = value }
-
-    func collect() -> [ColumnRows] { buffer.map { $0! } }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallel
 
 /// Options for reading a cohort CSV file.
 public struct CSVReadOptions: Sendable {
@@ -149,70 +150,62 @@ public enum CSVReader {
         let rows = layout.records.count
         let width = isText.count
         let result = ScanResult(width: width, rows: rows, isText: isText)
-        let blockFindings = SendableBox(Array(repeating: [ColumnFindings](repeating: ColumnFindings(), count: width), count: blocks))
-        let blockInterners = SendableBox(Array(repeating: [ByteInterner](), count: blocks))
-        let errors = SendableBox<[CohortDataError?]>(Array(repeating: nil, count: blocks))
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        // Blocks in parallel; a structural error throws, and the first block's error wins.
+        let perBlock = try Parallel.map(blocks) { block -> BlockScan in
             let lo = block * blockSize, hi = min(rows, lo + blockSize)
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
             var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
             var unescaped: [UInt8] = []
-            do {
-                for r in lo..<hi {
-                    let record = layout.records[r]
-                    var fieldCount = 0
-                    try forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
-                        fieldCount = k + 1
-                        guard k < slotMap.count else { return }
-                        let slot = slotMap[k]
-                        guard slot >= 0 else { return }
-                        if isText[slot] {
-                            if isMissingText(field.bytes) {
-                                findings[slot].missing += 1
-                                result.codes[slot][r] = -1
-                                return
-                            }
-                            if findings[slot].firstNonNumeric == nil, case .notANumber = parseNumber(field.bytes) {
-                                findings[slot].firstNonNumeric = (r, unquotedString(field))
-                            }
-                            if field.hasEscapedQuotes {
-                                unescaped.removeAll(keepingCapacity: true)
-                                unescaped.append(contentsOf: Array(unquotedString(field).utf8))
-                                result.codes[slot][r] = unescaped.withUnsafeBufferPointer { interners[slot].code(for: $0) }
-                            } else {
-                                result.codes[slot][r] = interners[slot].code(for: field.bytes)
-                            }
+            for r in lo..<hi {
+                let record = layout.records[r]
+                var fieldCount = 0
+                try forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
+                    fieldCount = k + 1
+                    guard k < slotMap.count else { return }
+                    let slot = slotMap[k]
+                    guard slot >= 0 else { return }
+                    if isText[slot] {
+                        if isMissingText(field.bytes) {
+                            findings[slot].missing += 1
+                            result.codes[slot][r] = -1
                             return
                         }
-                        switch parseNumber(field.bytes) {
-                        case .value(let v):
-                            if !v.isFinite, findings[slot].firstNonFinite == nil {
-                                findings[slot].firstNonFinite = (r, unquotedString(field))
-                            }
-                            result.numbers[slot][r] = v.isFinite ? v : .nan
-                        case .missing:
-                            findings[slot].missing += 1
-                        case .notANumber:
-                            if findings[slot].firstNonNumeric == nil {
-                                findings[slot].firstNonNumeric = (r, unquotedString(field))
-                            }
+                        if findings[slot].firstNonNumeric == nil, case .notANumber = parseNumber(field.bytes) {
+                            findings[slot].firstNonNumeric = (r, unquotedString(field))
+                        }
+                        if field.hasEscapedQuotes {
+                            unescaped.removeAll(keepingCapacity: true)
+                            unescaped.append(contentsOf: Array(unquotedString(field).utf8))
+                            result.codes[slot][r] = unescaped.withUnsafeBufferPointer { interners[slot].code(for: $0) }
+                        } else {
+                            result.codes[slot][r] = interners[slot].code(for: field.bytes)
+                        }
+                        return
+                    }
+                    switch parseNumber(field.bytes) {
+                    case .value(let v):
+                        if !v.isFinite, findings[slot].firstNonFinite == nil {
+                            findings[slot].firstNonFinite = (r, unquotedString(field))
+                        }
+                        result.numbers[slot][r] = v.isFinite ? v : .nan
+                    case .missing:
+                        findings[slot].missing += 1
+                    case .notANumber:
+                        if findings[slot].firstNonNumeric == nil {
+                            findings[slot].firstNonNumeric = (r, unquotedString(field))
                         }
                     }
-                    if fieldCount != headerCount {
-                        throw CohortDataError.raggedRow(file: file, line: Int(record.line), expected: headerCount, found: fieldCount)
-                    }
                 }
-            } catch let e as CohortDataError {
-                errors.withLock { $0[block] = e }
-            } catch {}
-            blockFindings.withLock { $0[block] = findings }
-            blockInterners.withLock { $0[block] = interners }
+                if fieldCount != headerCount {
+                    throw CohortDataError.raggedRow(file: file, line: Int(record.line), expected: headerCount, found: fieldCount)
+                }
+            }
+            return BlockScan(findings: findings, interners: interners)
         }
-        if let first = errors.value.compactMap({ $0 }).first { throw first }
 
         // Combine blocks in block order (deterministic whatever the thread count).
-        let allFindings = blockFindings.value
-        let allInterners = blockInterners.value
+        let allFindings = perBlock.map(\.findings)
+        let allInterners = perBlock.map(\.interners)
         for slot in 0..<width {
             var f = ColumnFindings()
             for b in allFindings {
@@ -387,19 +380,10 @@ struct SharedBytes: @unchecked Sendable {
     let buffer: UnsafeBufferPointer<UInt8>
 }
 
-/// A mutable value shared by the workers of `concurrentPerform`, guarded by a lock.
-final class SendableBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        lock.lock(); defer { lock.unlock() }
-        return stored
-    }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock(); defer { lock.unlock() }
-        return try body(&stored)
-    }
+/// What one block of records produced.
+struct BlockScan: @unchecked Sendable {
+    var findings: [ColumnFindings]
+    var interners: [ByteInterner]
 }
 
 /// Where each record lies in the buffer.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallel
 import Randomness
 import Sorting
 
@@ -153,7 +154,7 @@ public enum NearestNeighborMatcher {
 
         // Match. Exact cells never share controls, and with replacement nothing is used up, so the
         // work is split across cores (by cell, or by blocks of focal units) without changing any result.
-        let sets = MatchSets(count: nFocal)
+        var matches = Array(repeating: [Int](), count: nFocal)
         let search = SearchContext(distance: distance, rank: rank, ranked: ranked, focalUnits: focalUnits,
                                    cells: cells, runIndexOfCell: runIndexOfCell, caliper: caliperWidth, ratio: spec.ratio)
         if reuseMax < nFocal {
@@ -164,16 +165,19 @@ public enum NearestNeighborMatcher {
             }
             let shared = SharedRuns(runs)
             let byRun = focalByRun
-            DispatchQueue.concurrentPerform(iterations: runs.count) { r in
-                search.matchWithoutReplacement(run: shared.runs[r], focalOrder: byRun[r], into: sets)
+            let found = Parallel.map(runs.count) { r in
+                search.matchWithoutReplacement(run: shared.runs[r], focalOrder: byRun[r])
+            }
+            for r in 0..<runs.count {
+                for (k, f) in byRun[r].enumerated() { matches[f] = found[r][k] }
             }
         } else {
             // With replacement: every focal unit takes its k nearest at once.
             let candidates = focalOrder.filter { eligible[focalUnits[$0]] && runIndexOfCell[cells[focalUnits[$0]]] != nil }
             let shared = SharedRuns(runs)
             let block = 2048
-            DispatchQueue.concurrentPerform(iterations: (candidates.count + block - 1) / block) { b in
-                for f in candidates[(b * block)..<min(candidates.count, (b + 1) * block)] {
+            let found = Parallel.map((candidates.count + block - 1) / block) { b -> [[Int]] in
+                candidates[(b * block)..<min(candidates.count, (b + 1) * block)].map { f -> [Int] in
                     let unit = search.focalUnits[f]
                     var run = shared.runs[search.runIndexOfCell[search.cells[unit]]!]
                     let found = search.distance.withUnsafeBufferPointer { dist in
@@ -182,11 +186,11 @@ public enum NearestNeighborMatcher {
                             leftStart: search.rank[unit], rightStart: search.rank[unit], minimumDistance: 0,
                             caliper: search.caliper, ratio: search.ratio, excluded: [])
                     }
-                    sets.set(f, found.map(\.unit))
+                    return found.map(\.unit)
                 }
             }
+            for (k, f) in candidates.enumerated() { matches[f] = found[k / block][k % block] }
         }
-        let matches = sets.all
 
         let (weights, subclass) = try matchWeights(
             n: n, focal: focal, focalUnits: focalUnits, matches: matches, withReplacement: spec.replace)
@@ -298,7 +302,8 @@ struct SearchContext: Sendable {
 
     /// MatchIt's rounds without replacement for the focal units of one cell (in matching order):
     /// in round r each focal unit still in play takes its r-th control; one that finds none drops out.
-    func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int], into sets: MatchSets) {
+    /// Returns the controls found for each focal unit, in `focalOrder`.
+    func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int]) -> [[Int]] {
         var run = initial
         var available = run.count
         var inPlay = Array(repeating: true, count: focalOrder.count)
@@ -337,7 +342,7 @@ struct SearchContext: Sendable {
                 }
             }
         }
-        for (k, f) in focalOrder.enumerated() { sets.set(f, found[k]) }
+        return found
     }
 }
 
@@ -345,15 +350,4 @@ struct SearchContext: Sendable {
 final class SharedRuns: @unchecked Sendable {
     let runs: [ControlRun]
     init(_ runs: [ControlRun]) { self.runs = runs }
-}
-
-/// Matched controls per focal unit, written by parallel workers at distinct indices.
-final class MatchSets: @unchecked Sendable {
-    private var storage: [[Int]]
-    private let lock = NSLock()
-    init(count: Int) { storage = Array(repeating: [], count: count) }
-    func set(_ f: Int, _ controls: [Int]) {
-        lock.lock(); storage[f] = controls; lock.unlock()
-    }
-    var all: [[Int]] { lock.lock(); defer { lock.unlock() }; return storage }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallel
 import Randomness
 
 /// Summary of bootstrap replicates of one statistic.
@@ -88,12 +89,14 @@ public struct ClusterBootstrap: Sendable {
         for i in 0..<sample.count { units[2 * sample.clusterCode[i] + (sample.treated[i] ? 0 : 1)] += 1 }
 
         let b = replicates
-        let output = ReplicateBuffer(count: 2 * b)
-        let chunks = min(threads, b)
+        let chunks = max(1, min(threads, b))
         let seed = self.seed
         let clusterTotals = totals, clusterUnits = units
-        let work: @Sendable (Int) -> Void = { chunk in
+        // Each replicate draws from its own stream, so the chunking (threads) never changes results.
+        let work: @Sendable (Int) -> [(difference: Double?, reduction: Double?)] = { chunk in
             let lo = chunk * b / chunks, hi = (chunk + 1) * b / chunks
+            var out: [(difference: Double?, reduction: Double?)] = []
+            out.reserveCapacity(hi - lo)
             clusterTotals.withUnsafeBufferPointer { t in
                 clusterUnits.withUnsafeBufferPointer { u in
                     for r in lo..<hi {
@@ -108,21 +111,18 @@ public struct ClusterBootstrap: Sendable {
                         }
                         if nT > 0 && nC > 0 {
                             let mT = wyT / wT, mC = wyC / wC
-                            output.store(mT - mC, at: 2 * r)
-                            if mC != 0 { output.store(1 - mT / mC, at: 2 * r + 1) }
+                            out.append((mT - mC, mC != 0 ? 1 - mT / mC : nil))
+                        } else {
+                            out.append((nil, nil))
                         }
                     }
                 }
             }
+            return out
         }
-        if chunks == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
-        }
-        let values = output.collect()
-        let differences = (0..<b).map { values[2 * $0] }
-        let reductions = (0..<b).map { values[2 * $0 + 1] }
+        let values = (chunks == 1 ? [work(0)] : Parallel.map(chunks, work)).flatMap { $0 }
+        let differences = values.map(\.difference)
+        let reductions = values.map(\.reduction)
         return BootstrapResult(
             difference: try summarize(estimate: rates.difference, replicates: differences),
             relativeReduction: try summarize(estimate: fullRR, replicates: reductions),
@@ -155,26 +155,4 @@ func quantileType7(_ sorted: [Double], _ p: Double) -> Double {
     let hi = min(lo + 1, m - 1)
     let frac = h - Double(lo)
     return frac == 0 ? sorted[lo] : sorted[lo] + frac * (sorted[hi] - sorted[lo])
-}
-
-/// Write-once replicate slots filled concurrently.
-private final class ReplicateBuffer: @unchecked Sendable {
-    // Safety: each index is written by exactly one `concurrentPerform` iteration (replicate
-    // ranges are disjoint), and the slots are read only after `concurrentPerform` has returned,
-    // which orders all writes before the reads.
-    private let buffer: UnsafeMutableBufferPointer<Double?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
-    }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    func store(_ value: Double, at index: Int) { buffer[index] = value }
-
-    func collect() -> [Double?] { Array(buffer) }
 }

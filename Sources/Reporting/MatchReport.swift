@@ -1,6 +1,7 @@
 import Balance
 import Dispatch
 import Foundation
+import Parallel
 import CohortData
 import Matching
 import Propensity
@@ -98,18 +99,17 @@ public struct MatchReport: Sendable {
         var first = 0
         while first < chunks {
             let count = min(batch, chunks - first)
-            let parts = ChunkedBytes(count: count)
             let start = first
-            DispatchQueue.concurrentPerform(iterations: count) { k in
+            let parts = Parallel.map(count) { k -> [UInt8] in
                 let c = start + k
                 var out: [UInt8] = []
                 out.reserveCapacity(chunk * 48)
                 for row in (c * chunk)..<min(rows, (c + 1) * chunk) {
                     report.appendMatchLine(row: row, to: &out)
                 }
-                parts.store(out, at: k)
+                return out
             }
-            for k in 0..<count { body(parts.take(k)) }
+            for part in parts { body(part) }
             first += count
         }
     }
@@ -332,22 +332,6 @@ public struct TextTable {
             if k == 0 { out += String(repeating: "-", count: line.count) + "\n" }
         }
         return out
-    }
-}
-
-/// Byte chunks produced in parallel and joined in order.
-final class ChunkedBytes: @unchecked Sendable {
-    private var parts: [[UInt8]]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-    func store(_ bytes: [UInt8], at index: Int) {
-        lock.lock(); parts[index] = bytes; lock.unlock()
-    }
-    func take(_ index: Int) -> [UInt8] {
-        lock.lock(); defer { lock.unlock() }
-        let p = parts[index]
-        parts[index] = []
-        return p
     }
 }
 

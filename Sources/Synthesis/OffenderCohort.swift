@@ -1,4 +1,5 @@
 import CohortData
+import Parallel
 import Randomness
 import Dispatch
 import Foundation
@@ -245,15 +246,13 @@ public struct OffenderCohortModel: Sendable, Equatable {
         var start = 0
         while start < chunks {
             let count = min(batch, chunks - start)
-            let results = ChunkResults(count: count)
             let model = self
             let withEvents = events != nil
             let first = start
-            DispatchQueue.concurrentPerform(iterations: count) { k in
-                results.store(model.generateChunk(first + k, intercept: intercept, withEvents: withEvents), at: k)
+            let results = Parallel.map(count) { k in
+                model.generateChunk(first + k, intercept: intercept, withEvents: withEvents)
             }
-            for k in 0..<count {
-                let r = results.take(k)
+            for r in results {
                 try cohort.write(r.cohort)
                 try events?.write(r.events)
                 treated += r.treated
@@ -264,22 +263,6 @@ public struct OffenderCohortModel: Sendable, Equatable {
         try cohort.close()
         try events?.close()
         return treated
-    }
-}
-
-/// Slots for chunk results, each written by one worker.
-final class ChunkResults: @unchecked Sendable {
-    private var slots: [(cohort: [UInt8], events: [UInt8], treated: Int)?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ r: (cohort: [UInt8], events: [UInt8], treated: Int), at k: Int) {
-        lock.lock(); slots[k] = r; lock.unlock()
-    }
-    func take(_ k: Int) -> (cohort: [UInt8], events: [UInt8], treated: Int) {
-        lock.lock(); defer { lock.unlock() }
-        let r = slots[k]!
-        slots[k] = nil
-        return r
     }
 }
 

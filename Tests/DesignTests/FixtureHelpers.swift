@@ -10,14 +10,7 @@ func designFixture(_ name: String) throws -> FixtureTable {
 
 /// A double from a fixture row (R writes `Inf` for an infinite value).
 func number(_ table: FixtureTable, _ row: [String], _ column: String) -> Double {
-    let s = row[table.index(of: column)]
-    switch s {
-    case "Inf": return .infinity
-    case "-Inf": return -.infinity
-    default:
-        guard let v = Double(s) else { preconditionFailure("column \(column) holds '\(s)'") }
-        return v
-    }
+    table.number(row, column)
 }
 
 func integer(_ table: FixtureTable, _ row: [String], _ column: String) -> Int {

@@ -44,14 +44,7 @@ func rows(_ table: FixtureTable, where conditions: [String: String]) -> [[String
 
 /// A double from a fixture row.
 func value(_ table: FixtureTable, _ row: [String], _ column: String) -> Double {
-    let s = row[table.index(of: column)]
-    switch s {
-    case "Inf": return .infinity
-    case "-Inf": return -.infinity
-    default:
-        guard let v = Double(s) else { preconditionFailure("column \(column) holds '\(s)'") }
-        return v
-    }
+    table.number(row, column)
 }
 
 /// Largest relative differences seen per check, printed at the end of each test class for the

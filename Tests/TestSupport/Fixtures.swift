@@ -89,6 +89,19 @@ public struct FixtureTable: Sendable {
         strings(column).map { s in s.isEmpty || s == "NA" ? nil : Int(s) ?? Double(s).map { Int($0) } }
     }
 
+    /// A number from a row of this table, reading R's `Inf` and `-Inf`; traps on anything else
+    /// that is not a number (a fixture error, not a test failure).
+    public func number(_ row: [String], _ column: String) -> Double {
+        let s = row[index(of: column)]
+        switch s {
+        case "Inf": return .infinity
+        case "-Inf": return -.infinity
+        default:
+            guard let v = Double(s) else { preconditionFailure("column \(column) holds '\(s)'") }
+            return v
+        }
+    }
+
     /// The row whose first field equals `key` (e.g. a balance-table variable name).
     public func row(named key: String) -> [String]? {
         rows.first { $0.first == key }
