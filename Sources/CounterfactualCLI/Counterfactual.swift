@@ -16,12 +16,12 @@ struct Counterfactual: ParsableCommand {
         (as in the HMP Peterborough Social Impact Bond and the Justice Data Lab). Its matching \
         reproduces R's MatchIt 4.7 nearest-neighbour algorithm exactly.
 
-        Exit codes: 0 success; 64 invalid options; 65 invalid data or plan (the message names the file, \
+        Exit codes: 0 success; 1 verify found a difference; 64 invalid options; 65 invalid data or plan (the message names the file, \
         line and column); 66 an input file cannot be read; 70 the model or the matching cannot \
         be done (separation, collinearity, no matches); 73 an output cannot be written.
         """,
         version: counterfactualVersion,
-        subcommands: [Evaluate.self, DesignContract.self, Match.self, Synthesize.self]
+        subcommands: [Evaluate.self, DesignContract.self, Match.self, Synthesize.self, Verify.self]
     )
 
     static func main() {

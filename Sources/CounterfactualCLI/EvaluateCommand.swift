@@ -32,6 +32,7 @@ struct Evaluate: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             let contract = try ContractPlan.load(path: plan)
             let progress = ProgressReporter(label: "evaluate", total: 0)
@@ -40,6 +41,11 @@ struct Evaluate: ParsableCommand {
             let report = try EvaluationReport(evaluation: evaluation, programVersion: counterfactualVersion, planPath: plan)
             let folder = URL(fileURLWithPath: out, isDirectory: true)
             try write(report.json().serialized(), to: folder.appendingPathComponent("evaluation.json"))
+            try writeManifest(
+                folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
+                outputs: [(role: "evaluation", file: "evaluation.json")],
+                seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
+                timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)])
             if !quiet {
                 print(report.text() + "\nWrote \(folder.appendingPathComponent("evaluation.json").path)")
             }

@@ -10,6 +10,7 @@ import Propensity
 
 /// Exit codes (see `counterfactual --help`).
 enum ExitStatus {
+    static let verificationFailed: Int32 = 1
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66

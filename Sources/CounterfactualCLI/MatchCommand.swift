@@ -209,8 +209,11 @@ struct Match: ParsableCommand {
             throw OutputError(path: e.path, reason: e.reason)
         }
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
-
         clock.lap("write")
+        try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
+                          outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
+                          seeds: order == .random ? [("order", String(seed))] : [], timings: clock.stages)
+
         if !quiet {
             var text = "counterfactual match: \(data)\n"
             let ex = frame.exclusions
