@@ -31,6 +31,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Do not print the summary.")
     var quiet = false
 
+    @Flag(name: .customLong("report"), help: "Also write report.html and report.md (as `counterfactual report DIR`).")
+    var writesReport = false
+
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
@@ -46,6 +49,7 @@ struct Evaluate: ParsableCommand {
                 outputs: [(role: "evaluation", file: "evaluation.json")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)])
+            if writesReport { try writeReport(folder: folder) }
             if !quiet {
                 print(report.text() + "\nWrote \(folder.appendingPathComponent("evaluation.json").path)")
             }

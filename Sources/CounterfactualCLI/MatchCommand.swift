@@ -93,6 +93,9 @@ struct Match: ParsableCommand {
     @Flag(help: "Print the wall-clock time of each stage on standard error.")
     var timings = false
 
+    @Flag(name: .customLong("report"), help: "Also write report.html and report.md (as `counterfactual report DIR`).")
+    var writesReport = false
+
     func validate() throws {
         if ratio < 1 { throw ValidationError("--ratio must be at least 1.") }
         if let caliper, !(caliper > 0 && caliper.isFinite) {
@@ -214,6 +217,7 @@ struct Match: ParsableCommand {
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
                           seeds: order == .random ? [("order", String(seed))] : [], timings: clock.stages)
 
+        if writesReport { try writeReport(folder: folder) }
         if !quiet {
             var text = "counterfactual match: \(data)\n"
             let ex = frame.exclusions

@@ -120,6 +120,7 @@ public struct EvaluationReport {
                 ("warnings", .array(c.match.warnings.map(JSONValue.string))),
                 ("max_abs_smd_after", .number(maxSMD)),
                 ("balance", .array(balance)),
+                ("common_support", distanceHistogram(distance: c.match.distance, treated: c.match.treated, weights: c.match.weights)),
             ])),
             ("measure", .object([
                 ("name", .string(plan.outcome.measure.rawValue)),

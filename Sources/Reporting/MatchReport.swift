@@ -232,6 +232,7 @@ public struct MatchReport: Sendable {
             ("propensity", propensity),
             ("counts", counts),
             ("balance", .array(rows)),
+            ("common_support", distanceHistogram(distance: result.distance, treated: result.treated, weights: result.weights)),
             ("warnings", .array(result.warnings.map(JSONValue.string))),
         ])
     }

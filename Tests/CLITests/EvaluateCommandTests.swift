@@ -56,6 +56,28 @@ final class EvaluateCommandTests: XCTestCase {
                        try Data(contentsOf: again.appendingPathComponent("evaluation.json")))
     }
 
+    /// The report is self-contained and has every section; the Markdown carries the same tables.
+    func testReport() throws {
+        let out = try temporaryFolder()
+        let r = try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path, "--quiet", "--report"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        for id in ["data", "outcomes", "cohort-1", "cohort-2", "caveats"] {
+            XCTAssertTrue(html.contains("id=\"\(id)\""), "section \(id)")
+        }
+        XCTAssertEqual(html.components(separatedBy: "<figure>").count - 1, 6)      // 2 cohorts x (histogram, Love plot, KM)
+        XCTAssertFalse(html.contains("src=\"http"), "no network fetches")
+        XCTAssertFalse(html.contains("href=\"http"), "no network fetches")
+        XCTAssertTrue(html.contains("For every 100 people in Cohort 1"))
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| Cohort 1 | 113.6 | 129.0 | 12.0% |"), markdown)
+        // `report DIR` writes the same files from the folder alone.
+        let again = try tool.run(["report", out.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8), html)
+        XCTAssertEqual(try tool.run(["report", "/nonexistent-folder"]).status, 73)
+    }
+
     func testPlanErrorsExit65() throws {
         let dir = try temporaryFolder()
         let plan = dir.appendingPathComponent("plan.toml")
