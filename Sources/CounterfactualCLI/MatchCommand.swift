@@ -127,6 +127,9 @@ struct Match: ParsableCommand {
 
         var clock = StageClock()
         defer { if timings { clock.report() } }
+        let progress = ProgressReporter(label: "match", total: 0)
+        defer { progress.finish() }
+        progress.note("loading \(data)")
         let textColumns = Set(list(categorical ?? ""))
         let table = try CSVReader.read(path: data, options: CSVReadOptions(
             columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
@@ -136,6 +139,7 @@ struct Match: ParsableCommand {
             alsoRequired: distance.map { [$0] } ?? [], balanceOnly: exactNames, dropMissing: dropMissing)
         let treated = frame.treatment.map { $0 == 1 }
         clock.lap("frame")
+        progress.note(distance == nil ? "fitting the propensity model" : "reading the distance")
 
         // Distance.
         let source: MatchReport.DistanceSource
@@ -154,6 +158,7 @@ struct Match: ParsableCommand {
         }
 
         clock.lap("propensity")
+        progress.note("matching")
 
         // Exact cells.
         var cells: [Int]? = nil
@@ -176,6 +181,7 @@ struct Match: ParsableCommand {
             treated: treated, distance: distanceValues, exactCells: cells, specification: specification)
 
         clock.lap("match")
+        progress.note("balance")
         let balanceInputs = [BalanceCovariate(name: "distance", values: distanceValues)]
             + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) }
         let balance = summarizeBalance(
@@ -185,6 +191,7 @@ struct Match: ParsableCommand {
             matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
 
         clock.lap("balance")
+        progress.note("writing \(out)")
         var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
         for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }
         let treatColumn = try table.column(treatment)
