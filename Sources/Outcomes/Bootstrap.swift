@@ -38,7 +38,7 @@ public struct BootstrapResult: Sendable, Equatable {
 /// Each replicate draws `G` clusters (matched sets) uniformly with replacement from the `G`
 /// clusters of the sample, keeping every unit of a drawn cluster with its weight, and recomputes
 /// `m_T`, `m_C` (weighted means) on the resample. Replicate `b` uses its own `RandomStream` (xoshiro256**) stream
-/// `ReplicateStream(seed: seed, stream: b)`, so every replicate — and hence every result — is the same
+/// `RandomStream(seed: seed, stream: b)`, so every replicate — and hence every result — is the same
 /// whatever the number of threads; replicates are spread over threads with
 /// `DispatchQueue.concurrentPerform`, and the summaries are computed afterwards in replicate order.
 ///
