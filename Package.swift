@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Outcomes", targets: ["Outcomes"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Design", targets: ["Design"]),
+        .library(name: "RateCards", targets: ["RateCards"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,6 +62,8 @@ let package = Package(
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
         .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
+        // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
+        .target(name: "RateCards", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "Parallel",
@@ -69,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "Design",
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "Design", "RateCards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
         .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
+        .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],

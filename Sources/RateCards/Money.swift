@@ -1,3 +1,5 @@
+import Foundation
+
 /// An amount of money in whole pence. Every rate-card amount (prices, caps, payments, totals) is
 /// held as an integer number of pence, so sums and splits are exact: nothing is ever rounded
 /// except a payer's share of a payment, by the rule documented at `Share.split(_:among:)`.
@@ -73,7 +75,7 @@ public struct Share: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 2 {
-            guard let n = Int(parts[0].trimmingCharacters(in: " ")), let d = Int(parts[1].trimmingCharacters(in: " ")) else { return nil }
+            guard let n = Int(parts[0].trimmingCharacters(in: .whitespaces)), let d = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { return nil }
             self.init(numerator: n, denominator: d)
             return
         }
