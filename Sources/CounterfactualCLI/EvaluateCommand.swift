@@ -48,7 +48,7 @@ struct Evaluate: ParsableCommand {
                 folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
                 outputs: [(role: "evaluation", file: "evaluation.json")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
-                timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)])
+                timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
             if writesReport { try writeReport(folder: folder) }
             if !quiet {
                 print(report.text() + "\nWrote \(folder.appendingPathComponent("evaluation.json").path)")

@@ -57,7 +57,8 @@ struct RateCard: ParsableCommand {
             try writeManifest(
                 folder: folder, inputs: [(role: "plan", path: plan), (role: "events", path: eventsPath)],
                 outputs: [(role: "ledger", file: "ledger.json"), (role: "claims", file: "ledger.csv")],
-                seeds: [], timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)])
+                seeds: [], timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)],
+                plan: try? String(contentsOfFile: plan, encoding: .utf8))
             if !quiet {
                 print(ledger.summary(eventsFile: eventsPath))
                 print("Wrote \(folder.appendingPathComponent("ledger.json").path) and \(folder.appendingPathComponent("ledger.csv").path)")

@@ -4,7 +4,7 @@ import Reporting
 
 /// Writes `manifest.json` into an output folder.
 func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs: [(role: String, file: String)],
-                   seeds: [(String, String)], timings: [(String, Double)]) throws {
+                   seeds: [(String, String)], timings: [(String, Double)], plan: String? = nil) throws {
     let executable = Bundle.main.executableURL?.deletingLastPathComponent().path ?? FileManager.default.currentDirectoryPath
     let manifest = Manifest(
         programVersion: counterfactualVersion, gitCommit: Manifest.gitCommit(near: executable),
@@ -13,7 +13,7 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
         outputs: try outputs.map { o in
             Manifest.FileRecord(role: o.role, path: o.file, sha256: try sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
-        seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings)
+        seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan)
     try write(manifest.json().serialized(), to: folder.appendingPathComponent("manifest.json"))
 }
 

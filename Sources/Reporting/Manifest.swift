@@ -28,12 +28,15 @@ public struct Manifest: Sendable, Equatable {
     public var seeds: [(String, String)]
     public var threads: Int
     public var timings: [(String, Double)]
+    /// The plan file's text, for commands driven by a plan (so the manifest alone says what was asked).
+    public var plan: String?
 
     public static func == (a: Manifest, b: Manifest) -> Bool { a.json() == b.json() }
 
     public init(programVersion: String, gitCommit: String?, arguments: [String], workingDirectory: String,
                 inputs: [FileRecord], outputs: [FileRecord], seeds: [(String, String)], threads: Int,
-                timings: [(String, Double)]) {
+                timings: [(String, Double)], plan: String? = nil) {
+        self.plan = plan
         self.programVersion = programVersion
         self.gitCommit = gitCommit
         self.arguments = arguments
@@ -59,6 +62,7 @@ public struct Manifest: Sendable, Equatable {
             ("seeds", .object(seeds.map { ($0.0, .string($0.1)) })),
             ("threads", .int(threads)),
             ("timings_seconds", .object(timings.map { ($0.0, .number($0.1)) })),
+            ("plan", plan.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -83,7 +87,7 @@ public struct Manifest: Sendable, Equatable {
         return Manifest(programVersion: program["version"] as? String ?? "", gitCommit: program["git_commit"] as? String,
                         arguments: arguments, workingDirectory: workingDirectory, inputs: records(inputs),
                         outputs: records(outputs), seeds: seeds, threads: root["threads"] as? Int ?? 0,
-                        timings: [])
+                        timings: [], plan: root["plan"] as? String)
     }
 
     /// The commit of the git work tree holding `directory` (with `-dirty` when it has uncommitted

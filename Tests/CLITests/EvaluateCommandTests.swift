@@ -49,6 +49,12 @@ final class EvaluateCommandTests: XCTestCase {
             total += due
         }
         XCTAssertEqual(payments["total_due"] as! Double, total, accuracy: 1e-6)
+        // The manifest records the plan itself, and verify reproduces the evaluation.
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
+        XCTAssertEqual(manifest["plan"] as? String,
+                       try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("Datasets/peterborough/plan.toml"), encoding: .utf8))
+        let verified = try tool.run(["verify", out.path])
+        XCTAssertEqual(verified.status, 0, verified.stderr)
         // Same plan, same bytes.
         let again = try temporaryFolder()
         XCTAssertEqual(try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", again.path, "--quiet"]).status, 0)
