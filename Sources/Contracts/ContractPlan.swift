@@ -133,12 +133,20 @@ extension ContractPlan {
             throw PlanError(file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description); fix the TOML syntax.")
         }
         let r = TableReader(root, path: "", file: file)
+        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "reporting"])
         let data = try r.table("data")
         let events = try r.optionalTable("events")
         let outcome = try r.optionalTable("outcome")
         let matching = try r.optionalTable("matching")
         let contract = try r.optionalTable("contract")
         let reporting = try r.optionalTable("reporting")
+        try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing"])
+        try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
+        try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
+        try matching.allow(["link", "ratio", "replace", "caliper", "estimand", "order", "discard", "exact", "seed"])
+        try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
+                            "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment"])
+        try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
         let cohortFile = try data.string("cohort"), eventsFile = try data.string("events")
         let cohortID = try data.string("id")
@@ -227,6 +235,15 @@ struct TableReader {
         PlanError(file: file, message: "\(name(key)) \(what).")
     }
 
+    /// Rejects keys not in `known`: a misspelt key (say `cohort_treshold`) would otherwise be
+    /// ignored and its default used, which in a payment plan is a silent change of terms.
+    func allow(_ known: [String]) throws {
+        guard let table else { return }
+        for key in table.keys.sorted() where !known.contains(key) {
+            throw PlanError(file: file, message: "\(path.isEmpty ? "" : "[\(path)] ")unknown key '\(key)'; the keys here are \(known.joined(separator: ", ")).")
+        }
+    }
+
     func table(_ key: String) throws -> TableReader {
         guard let t = table?[key]?.table else { throw error(key, "is missing; add the table") }
         return TableReader(t, path: key, file: file)
@@ -302,6 +319,7 @@ struct TableReader {
         return try array.enumerated().map { k, item in
             guard let t = item.table else { throw error("cohort", "must be an array of tables ([[cohort]])") }
             let r = TableReader(t, path: "cohort \(k + 1)", file: file)
+            try r.allow(["name", "released_from", "released_to", "column", "value"])
             func date(_ key: String) throws -> Int {
                 if let d = t[key]?.date { return CalendarDate.days(year: Int(d.year), month: Int(d.month), day: Int(d.day)) }
                 let text = try r.string(key)

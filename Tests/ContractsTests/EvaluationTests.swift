@@ -132,6 +132,10 @@ final class EvaluationTests: XCTestCase {
                                                     file: "p.toml")) { error in
             XCTAssertEqual((error as? PlanError)?.message, "[contract] cohort_threshold must be a number.")
         }
+        XCTAssertThrowsError(try ContractPlan.parse(Self.plan.replacingOccurrences(of: "price_per_event", with: "price_per_evnt"),
+                                                    file: "p.toml")) { error in
+            XCTAssertTrue(((error as? PlanError)?.message ?? "").hasPrefix("[contract] unknown key 'price_per_evnt'"), "\(error)")
+        }
         XCTAssertThrowsError(try ContractPlan.parse("[data\n", file: "p.toml")) { error in
             XCTAssertTrue(((error as? PlanError)?.message ?? "").hasPrefix("line 1"), "\(error)")
         }
