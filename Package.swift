@@ -37,7 +37,7 @@ let package = Package(
         // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
         .target(name: "CohortData", dependencies: ["Parallel"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
-        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions"]),
+        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel"]),
         // Order-preserving parallel map over DispatchQueue.concurrentPerform.
         .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.

@@ -46,17 +46,25 @@ public func weightedCrossProduct(
 public func crossProduct(rows n: Int, columns p: Int, columnMajor a: [Double]) throws -> Matrix {
     var c = Matrix(rows: p, columns: p)
     guard p > 0 else { return c }
-    var nn = try blasInt(p), kk = try blasInt(n)
-    var lda = max(kk, 1), ldc = nn
-    var alpha = 1.0, beta = 0.0
-    var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "T"))
-    a.withUnsafeBufferPointer { ap in
-        c.elements.withUnsafeMutableBufferPointer { cp in
-            dsyrk_(&uplo, &trans, &nn, &kk, &alpha, ap.baseAddress, &lda, &beta, cp.baseAddress, &ldc, 1, 1)
+    try a.withUnsafeBufferPointer { ap in
+        try c.elements.withUnsafeMutableBufferPointer { cp in
+            try crossProduct(ap.baseAddress!, rows: n, columns: p, into: cp.baseAddress!)
         }
     }
     c.symmetrizeFromUpper()
     return c
+}
+
+/// Cross product `A' A` of an `n x p` column-major block at `a` (leading dimension `n`), written
+/// into the upper triangle of the `p x p` column-major `c` (the lower triangle is left as it was).
+/// Allocates nothing, for loops over blocks of rows.
+public func crossProduct(_ a: UnsafePointer<Double>, rows n: Int, columns p: Int, into c: UnsafeMutablePointer<Double>) throws {
+    guard p > 0 else { return }
+    var nn = try blasInt(p), kk = try blasInt(n)
+    var lda = max(kk, 1), ldc = nn
+    var alpha = 1.0, beta = 0.0
+    var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "T"))
+    dsyrk_(&uplo, &trans, &nn, &kk, &alpha, a, &lda, &beta, c, &ldc, 1, 1)
 }
 
 /// Matrix-vector product `y = A x` (or `A' x` when `transpose` is true), via BLAS `dgemv`.
@@ -67,20 +75,30 @@ public func multiply(_ a: Matrix, _ x: [Double], transpose: Bool = false) throws
         throw LinearAlgebraError.dimensionMismatch("vector of \(x.count) for a \(a.rows)x\(a.columns) matrix")
     }
     var y = Array(repeating: 0.0, count: outCount)
-    guard outCount > 0 else { return y }
-    if inCount == 0 { return y }
-    var m = try blasInt(a.rows), n = try blasInt(a.columns)
-    var lda = max(m, 1), inc: Int32 = 1, incy: Int32 = 1
-    var alpha = 1.0, beta = 0.0
-    var trans = CChar(UInt8(ascii: transpose ? "T" : "N"))
-    a.elements.withUnsafeBufferPointer { ap in
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                dgemv_(&trans, &m, &n, &alpha, ap.baseAddress, &lda, xp.baseAddress, &inc, &beta, yp.baseAddress, &incy, 1)
+    guard outCount > 0, inCount > 0 else { return y }
+    try a.elements.withUnsafeBufferPointer { ap in
+        try x.withUnsafeBufferPointer { xp in
+            try y.withUnsafeMutableBufferPointer { yp in
+                try multiply(ap.baseAddress!, rows: a.rows, columns: a.columns, xp.baseAddress!, into: yp.baseAddress!,
+                             transpose: transpose)
             }
         }
     }
     return y
+}
+
+/// `y = A x` (or `A' x` when `transpose` is true) for an `m x n` column-major block at `a`
+/// (leading dimension `m`), via BLAS `dgemv`. Allocates nothing, for loops over blocks of rows.
+public func multiply(
+    _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, _ x: UnsafePointer<Double>,
+    into y: UnsafeMutablePointer<Double>, transpose: Bool = false
+) throws {
+    guard m > 0, n > 0 else { return }
+    var mm = try blasInt(m), nn = try blasInt(n)
+    var lda = max(mm, 1), inc: Int32 = 1, incy: Int32 = 1
+    var alpha = 1.0, beta = 0.0
+    var trans = CChar(UInt8(ascii: transpose ? "T" : "N"))
+    dgemv_(&trans, &mm, &nn, &alpha, a, &lda, x, &inc, &beta, y, &incy, 1)
 }
 
 /// Cholesky factorisation `A = U'U` of a symmetric positive-definite matrix (LAPACK `dpotrf`).

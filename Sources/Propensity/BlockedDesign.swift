@@ -1,6 +1,6 @@
-import CLAPACK
 import Dispatch
 import LinearAlgebra
+import Parallel
 
 /// A design matrix `[1, x_1, ..., x_k]` held as its columns, processed in fixed blocks of rows.
 ///
@@ -51,10 +51,10 @@ struct BlockedDesign: @unchecked Sendable {
         defer { partialA.free(); partialB.free() }
         let rw = SendablePointer(rootWeights.baseAddress!), wz = SendablePointer(weightedResponse.baseAddress!)
         let cols = columns
-        DispatchQueue.concurrentPerform(iterations: blockCount) { b in
+        let failures = Parallel.map(blockCount) { b -> LinearAlgebraError? in
             let lo = b * Self.blockRows, m = min(n, lo + Self.blockRows) - lo
             var scratch = [Double](repeating: 0, count: m * p)
-            scratch.withUnsafeMutableBufferPointer { s in
+            return scratch.withUnsafeMutableBufferPointer { s -> LinearAlgebraError? in
                 for i in 0..<m { s[i] = rw.pointer[lo + i] }
                 for (j, c) in cols.enumerated() {
                     c.withUnsafeBufferPointer { x in
@@ -62,16 +62,16 @@ struct BlockedDesign: @unchecked Sendable {
                         for i in 0..<m { s[base + i] = x[lo + i] * rw.pointer[lo + i] }
                     }
                 }
-                var nn = Int32(p), kk = Int32(m), lda = Int32(max(m, 1)), ldc = Int32(p)
-                var alpha = 1.0, beta = 0.0
-                var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "T"))
-                dsyrk_(&uplo, &trans, &nn, &kk, &alpha, s.baseAddress, &lda, &beta,
-                       partialA.pointer + b * p * p, &ldc, 1, 1)
-                var inc: Int32 = 1
-                dgemv_(&trans, &kk, &nn, &alpha, s.baseAddress, &lda, wz.pointer + lo, &inc, &beta,
-                       partialB.pointer + b * p, &inc, 1)
+                do {
+                    try crossProduct(s.baseAddress!, rows: m, columns: p, into: partialA.pointer + b * p * p)
+                    try multiply(s.baseAddress!, rows: m, columns: p, wz.pointer + lo, into: partialB.pointer + b * p, transpose: true)
+                    return nil
+                } catch {
+                    return error as? LinearAlgebraError
+                }
             }
         }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
         var a = Matrix(rows: p, columns: p)
         var rhs = [Double](repeating: 0, count: p)
         for b in 0..<blockCount {
