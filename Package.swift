@@ -55,15 +55,16 @@ let package = Package(
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
         .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel"]),
+        // Typed, key-checked reading of TOML plan files, shared by contract and rate-card plans.
+        .target(name: "PlanFiles", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
         .target(name: "Contracts", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions",
-            .product(name: "TOMLKit", package: "TOMLKit"),
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions", "PlanFiles",
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
         .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
         // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
-        .target(name: "RateCards", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "Parallel",
@@ -89,6 +90,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
+        .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
         .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
         .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
         .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),

@@ -1,6 +1,6 @@
 import CohortData
 import Foundation
-import TOMLKit
+import PlanFiles
 
 /// An evaluation plan: which data, how to match, which outcome, which cohorts and which payment
 /// terms. Read from TOML; every key but the data files and columns has a default, and the defaults
@@ -107,12 +107,8 @@ public struct ContractPlan: Sendable, Equatable {
     }
 }
 
-/// Why a plan could not be read.
-public struct PlanError: Error, Equatable, CustomStringConvertible {
-    public var file: String
-    public var message: String
-    public var description: String { "\(file): \(message)" }
-}
+/// Why a plan could not be read (file and one sentence naming the table and key).
+public typealias PlanError = PlanFileError
 
 extension ContractPlan {
     /// Reads and validates a plan file.
@@ -128,18 +124,14 @@ extension ContractPlan {
 
     /// Parses plan text.
     public static func parse(_ text: String, file: String = "<plan>", baseDirectory: String = ".") throws -> ContractPlan {
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw PlanError(file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description); fix the TOML syntax.")
-        }
-        let r = TableReader(root, path: "", file: file)
+        let r = try PlanTable.parse(text, file: file)
         try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "reporting"])
-        let data = try r.table("data")
-        let events = try r.optionalTable("events")
-        let outcome = try r.optionalTable("outcome")
-        let matching = try r.optionalTable("matching")
-        let contract = try r.optionalTable("contract")
-        let reporting = try r.optionalTable("reporting")
+        let data = try r.requiredTable("data")
+        let events = try r.table("events")
+        let outcome = try r.table("outcome")
+        let matching = try r.table("matching")
+        let contract = try r.table("contract")
+        let reporting = try r.table("reporting")
         try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing"])
         try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
         try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
@@ -148,13 +140,16 @@ extension ContractPlan {
                             "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
-        let cohortFile = try data.string("cohort"), eventsFile = try data.string("events")
-        let cohortID = try data.string("id")
+        let column = "it names a file or column"
+        let cohortFile = try data.requiredString("cohort", missing: column)
+        let eventsFile = try data.requiredString("events", missing: column)
+        let cohortID = try data.requiredString("id", missing: column)
         let plan = ContractPlan(
             name: try r.string("name", default: "Evaluation"),
             data: DataFiles(
                 cohort: cohortFile, events: eventsFile, id: cohortID,
-                treatment: try data.string("treatment"), releaseDate: try data.string("release_date"),
+                treatment: try data.requiredString("treatment", missing: column),
+                releaseDate: try data.requiredString("release_date", missing: column),
                 covariates: try data.strings("covariates"), categorical: try data.strings("categorical", default: []),
                 dropMissing: try data.bool("drop_missing", default: false)),
             events: EventColumns(
@@ -174,7 +169,7 @@ extension ContractPlan {
                 estimand: try matching.string("estimand", default: "ATT"), order: try matching.optionalString("order"),
                 discard: try matching.string("discard", default: "none"), exact: try matching.strings("exact", default: []),
                 seed: UInt64(try matching.int("seed", default: 42))),
-            cohorts: try r.cohorts(),
+            cohorts: try cohorts(r),
             terms: PaymentTerms(
                 cohortThreshold: try contract.double("cohort_threshold", default: 0.10),
                 pooledThreshold: try contract.double("pooled_threshold", default: 0.075),
@@ -218,122 +213,19 @@ extension ContractPlan {
     }
 }
 
-/// Typed access to a TOML table with errors that name the key.
-struct TableReader {
-    let table: TOMLTable?
-    let path: String
-    let file: String
-
-    init(_ table: TOMLTable?, path: String, file: String) {
-        self.table = table
-        self.path = path
-        self.file = file
-    }
-
-    private func name(_ key: String) -> String { path.isEmpty ? key : "[\(path)] \(key)" }
-    func error(_ key: String, _ what: String) -> PlanError {
-        PlanError(file: file, message: "\(name(key)) \(what).")
-    }
-
-    /// Rejects keys not in `known`: a misspelt key (say `cohort_treshold`) would otherwise be
-    /// ignored and its default used, which in a payment plan is a silent change of terms.
-    func allow(_ known: [String]) throws {
-        guard let table else { return }
-        for key in table.keys.sorted() where !known.contains(key) {
-            throw PlanError(file: file, message: "\(path.isEmpty ? "" : "[\(path)] ")unknown key '\(key)'; the keys here are \(known.joined(separator: ", ")).")
-        }
-    }
-
-    func table(_ key: String) throws -> TableReader {
-        guard let t = table?[key]?.table else { throw error(key, "is missing; add the table") }
-        return TableReader(t, path: key, file: file)
-    }
-
-    func optionalTable(_ key: String) throws -> TableReader {
-        guard let value = table?[key] else { return TableReader(nil, path: key, file: file) }
-        guard let t = value.table else { throw error(key, "must be a table") }
-        return TableReader(t, path: key, file: file)
-    }
-
-    func string(_ key: String, default fallback: String? = nil) throws -> String {
-        guard let value = table?[key] else {
-            if let fallback { return fallback }
-            throw error(key, "is missing; it names a file or column")
-        }
-        guard let s = value.string else { throw error(key, "must be a string") }
-        return s
-    }
-
-    func optionalString(_ key: String) throws -> String? {
-        guard let value = table?[key] else { return nil }
-        guard let s = value.string else { throw error(key, "must be a string") }
-        return s
-    }
-
-    func strings(_ key: String, default fallback: [String]? = nil) throws -> [String] {
-        guard let value = table?[key] else {
-            if let fallback { return fallback }
-            throw error(key, "is missing; give a list of names")
-        }
-        guard let array = value.array else { throw error(key, "must be a list of strings") }
-        return try array.map { item in
-            guard let s = item.string else { throw error(key, "must be a list of strings") }
-            return s
-        }
-    }
-
-    func int(_ key: String, default fallback: Int) throws -> Int {
-        guard let value = table?[key] else { return fallback }
-        guard let i = value.int else { throw error(key, "must be a whole number") }
-        return i
-    }
-
-    func double(_ key: String, default fallback: Double) throws -> Double {
-        try optionalDouble(key) ?? fallback
-    }
-
-    func optionalDouble(_ key: String) throws -> Double? {
-        guard let value = table?[key] else { return nil }
-        if let d = value.double { return d }
-        if let i = value.int { return Double(i) }
-        throw error(key, "must be a number")
-    }
-
-    func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let value = table?[key] else { return fallback }
-        guard let b = value.bool else { throw error(key, "must be true or false") }
-        return b
-    }
-
-    func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, default fallback: E) throws -> E where E.RawValue == String {
-        let raw = try string(key, default: fallback.rawValue)
-        guard let e = E(rawValue: raw) else {
-            throw error(key, "must be one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
-        }
-        return e
-    }
-
-    func cohorts() throws -> [ContractPlan.Cohort] {
-        guard let value = table?["cohort"] else { return [] }
-        guard let array = value.array else { throw error("cohort", "must be an array of tables ([[cohort]])") }
-        return try array.enumerated().map { k, item in
-            guard let t = item.table else { throw error("cohort", "must be an array of tables ([[cohort]])") }
-            let r = TableReader(t, path: "cohort \(k + 1)", file: file)
-            try r.allow(["name", "released_from", "released_to", "column", "value"])
-            func date(_ key: String) throws -> Int {
-                if let d = t[key]?.date { return CalendarDate.days(year: Int(d.year), month: Int(d.month), day: Int(d.day)) }
-                let text = try r.string(key)
-                guard let d = CalendarDate.parse(text) else { throw r.error(key, "'\(text)' is not a date; write YYYY-MM-DD") }
-                return d
-            }
-            let name = try r.string("name", default: "Cohort \(k + 1)")
-            if let column = try r.optionalString("column") {
-                guard let value = t["value"] else { throw r.error("value", "is missing; give the value of '\(column)' that defines the cohort") }
+extension ContractPlan {
+    /// The `[[cohort]]` tables: a name and either `released_from`/`released_to` or `column`/`value`.
+    static func cohorts(_ r: PlanTable) throws -> [Cohort] {
+        try r.tables("cohort").enumerated().map { k, t in
+            try t.allow(["name", "released_from", "released_to", "column", "value"])
+            let name = try t.string("name", default: "Cohort \(k + 1)")
+            if let column = try t.optionalString("column") {
+                guard let value = t.table?["value"] else { throw t.error("value", "is missing; give the value of '\(column)' that defines the cohort") }
                 let text = value.string ?? value.int.map(String.init) ?? ""
-                guard !text.isEmpty else { throw r.error("value", "must be a string or a whole number") }
-                return ContractPlan.Cohort(name: name, selection: .column(name: column, value: text))
+                guard !text.isEmpty else { throw t.error("value", "must be a string or a whole number") }
+                return Cohort(name: name, selection: .column(name: column, value: text))
             }
-            return ContractPlan.Cohort(name: name, selection: .released(from: try date("released_from"), to: try date("released_to")))
+            return Cohort(name: name, selection: .released(from: try t.date("released_from"), to: try t.date("released_to")))
         }
     }
 }

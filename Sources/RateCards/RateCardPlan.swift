@@ -1,6 +1,6 @@
 import CohortData
 import Foundation
-import TOMLKit
+import PlanFiles
 
 /// A rate-card outcomes contract: the outcomes paid for and their prices, how outcomes depend on
 /// each other, the cap on total payments (which may change on given dates), who pays which
@@ -299,11 +299,15 @@ extension RateCardPlan {
 
     /// Parses plan text; `file` names it in error messages.
     public static func parse(_ text: String, file: String = "<plan>", baseDirectory: String = ".") throws -> RateCardPlan {
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw RateCardError.plan(file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description); fix the TOML syntax.")
+        do {
+            return try read(text, file: file, baseDirectory: baseDirectory)
+        } catch let e as PlanFileError {
+            throw RateCardError.plan(file: e.file, message: e.message)
         }
-        let top = Keys(root, context: "", file: file)
+    }
+
+    private static func read(_ text: String, file: String, baseDirectory: String) throws -> RateCardPlan {
+        let top = try PlanTable.parse(text, file: file)
         try top.allow(["name", "period", "events", "outcome", "cap", "payer"])
         let name = try top.string("name", default: "Rate card")
         let periodText = try top.string("period", default: Period.quarter.rawValue)
@@ -321,12 +325,12 @@ extension RateCardPlan {
 
         let outcomes = try top.tables("outcome").enumerated().map { k, t -> Outcome in
             try t.allow(["id", "name", "price", "requires", "sustains", "months", "weeks", "days", "max_per_person", "target"])
-            let id = try t.requiredString("id", hint: "the outcome id used in the events file")
+            let id = try t.requiredString("id", missing: "give the outcome id used in the events file")
             let price = try t.money("price")
             var periods: [(String, SustainmentPeriod)] = []
-            if let n = try t.optionalInt("months") { periods.append(("months", .months(n))) }
-            if let n = try t.optionalInt("weeks") { periods.append(("weeks", .weeks(n))) }
-            if let n = try t.optionalInt("days") { periods.append(("days", .days(n))) }
+            if let n = try t.optionalWholeNumber("months") { periods.append(("months", .months(n))) }
+            if let n = try t.optionalWholeNumber("weeks") { periods.append(("weeks", .weeks(n))) }
+            if let n = try t.optionalWholeNumber("days") { periods.append(("days", .days(n))) }
             let sustains = try t.optionalString("sustains")
             if periods.count > 1 {
                 throw t.error(periods[1].0, "cannot be given with \(periods[0].0); give one of months, weeks or days")
@@ -343,7 +347,7 @@ extension RateCardPlan {
             return Outcome(
                 id: id, name: try t.string("name", default: id), price: price,
                 requires: try t.optionalString("requires"), sustains: sustainment,
-                maxPerPerson: try t.optionalInt("max_per_person") ?? 1, target: try t.optionalInt("target"))
+                maxPerPerson: try t.optionalWholeNumber("max_per_person") ?? 1, target: try t.optionalWholeNumber("target"))
         }
 
         let caps = try top.tables("cap").map { t -> Cap in
@@ -353,76 +357,15 @@ extension RateCardPlan {
         let payerTables = try top.tables("payer")
         let payers = try payerTables.isEmpty ? [defaultPayer] : payerTables.map { t -> Payer in
             try t.allow(["name", "share"])
-            return Payer(name: try t.requiredString("name", hint: "the payer's name"), share: try t.share("share"))
+            return Payer(name: try t.requiredString("name", missing: "give the payer's name"), share: try t.share("share"))
         }
         return try RateCardPlan(name: name, period: period, events: columns, outcomes: outcomes, caps: caps,
                                 payers: payers, source: text, baseDirectory: baseDirectory, file: file)
     }
 }
 
-/// Typed access to one TOML table; every error names the file, the table and the key.
-private struct Keys {
-    let table: TOMLTable?
-    /// "" at the top level, "[events]", "[[outcome]] 2", ...
-    let context: String
-    let file: String
-
-    init(_ table: TOMLTable?, context: String, file: String) {
-        self.table = table
-        self.context = context
-        self.file = file
-    }
-
-    func error(_ key: String, _ what: String) -> RateCardError {
-        .plan(file: file, message: "\(context.isEmpty ? "" : context + " ")\(key) \(what).")
-    }
-
-    /// Rejects keys not in `known` (a misspelt key would otherwise be silently ignored).
-    func allow(_ known: [String]) throws {
-        guard let table else { return }
-        for key in table.keys.sorted() where !known.contains(key) {
-            throw RateCardError.plan(file: file, message: "\(context.isEmpty ? "" : context + " ")unknown key '\(key)'; the keys here are \(known.joined(separator: ", ")).")
-        }
-    }
-
-    func table(_ key: String) throws -> Keys {
-        guard let value = table?[key] else { return Keys(nil, context: "[\(key)]", file: file) }
-        guard let t = value.table else { throw error(key, "must be a table ([\(key)])") }
-        return Keys(t, context: "[\(key)]", file: file)
-    }
-
-    /// An array of tables (`[[key]]`), each with its own context ("[[key]] 1", ...).
-    func tables(_ key: String) throws -> [Keys] {
-        guard let value = table?[key] else { return [] }
-        guard let array = value.array else { throw error(key, "must be an array of tables ([[\(key)]])") }
-        return try (0..<array.count).map { k in
-            guard let t = array[k].table else { throw error(key, "must be an array of tables ([[\(key)]])") }
-            return Keys(t, context: "[[\(key)]] \(k + 1)", file: file)
-        }
-    }
-
-    func optionalString(_ key: String) throws -> String? {
-        guard let value = table?[key] else { return nil }
-        guard let s = value.string else { throw error(key, "must be a string") }
-        return s
-    }
-
-    func string(_ key: String, default fallback: String) throws -> String {
-        try optionalString(key) ?? fallback
-    }
-
-    func requiredString(_ key: String, hint: String) throws -> String {
-        guard let s = try optionalString(key) else { throw error(key, "is missing; give \(hint)") }
-        return s
-    }
-
-    func optionalInt(_ key: String) throws -> Int? {
-        guard let value = table?[key] else { return nil }
-        if let i = value.int { return i }
-        if let d = value.double, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
-        throw error(key, "must be a whole number")
-    }
-
+/// The rate card's own value types, read from plan tables.
+extension PlanTable {
     /// Pounds: an integer, a float with at most two decimals, or such a decimal as a string.
     func money(_ key: String) throws -> Money {
         guard let value = table?[key] else { throw error(key, "is missing; give an amount in pounds") }
@@ -453,13 +396,5 @@ private struct Keys {
             throw error(key, "must be a fraction greater than 0 and at most 1, as a decimal (0.6) or a string \"3/5\"")
         }
         return share
-    }
-
-    /// A TOML date (2019-01-01) or a string "YYYY-MM-DD", as days since 1970-01-01.
-    func date(_ key: String) throws -> Int {
-        guard let value = table?[key] else { throw error(key, "is missing; give a date as YYYY-MM-DD") }
-        if let d = value.date { return CalendarDate.days(year: d.year, month: d.month, day: d.day) }
-        if let s = value.string, let d = CalendarDate.parse(s.trimmingCharacters(in: .whitespaces)) { return d }
-        throw error(key, "must be a date written YYYY-MM-DD")
     }
 }
