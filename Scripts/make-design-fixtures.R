@@ -49,27 +49,7 @@ if (!dir.exists(file.path("Tests", "Fixtures"))) {
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
 # ---------------------------------------------------------------- writers ---
-fmt_col <- function(x) {
-  if (is.factor(x)) x <- as.character(x)
-  if (is.logical(x)) x <- as.integer(x)
-  if (is.integer(x)) {
-    s <- as.character(x)
-  } else if (is.double(x)) {
-    s <- sprintf("%.17g", x)
-  } else {
-    s <- as.character(x)
-  }
-  s[is.na(x)] <- ""
-  s
-}
-
-write_fixture <- function(df, name) {
-  cols <- lapply(df, fmt_col)
-  lines <- do.call(paste, c(cols, sep = ","))
-  con <- file(file.path(out_dir, name), open = "wb")
-  writeLines(c(paste(names(df), collapse = ","), lines), con, sep = "\n")
-  close(con)
-}
+source(file.path("Scripts", "fixture-helpers.R"))   # fmt_col, write_fixture
 
 TOL <- 1e-15
 crit <- function(alpha, alternative) {
