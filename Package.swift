@@ -38,14 +38,16 @@ let package = Package(
         .target(name: "CohortData", dependencies: ["Parallel"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
         .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel"]),
+        // Sums, means and standard deviations as R computes them (extended-precision accumulation).
+        .target(name: "RArithmetic"),
         // Order-preserving parallel map over DispatchQueue.concurrentPerform.
         .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
-        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel"]),
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance", dependencies: ["Sorting", "Parallel"]),
+        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic"]),
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
@@ -54,7 +56,7 @@ let package = Package(
         .target(name: "Distributions"),
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
-        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel"]),
+        .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel", "RArithmetic"]),
         // Typed, key-checked reading of TOML plan files, shared by contract and rate-card plans.
         .target(name: "PlanFiles", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.

@@ -1,3 +1,4 @@
+import RArithmetic
 import Sorting
 // Weighted eCDF differences, as MatchIt's `qqsum(..., standardize = TRUE)` computes them.
 //

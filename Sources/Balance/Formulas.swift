@@ -4,6 +4,8 @@
 // formula can be used and tested on its own. Sampling weights are not supported (MatchIt's
 // `s.weights` are taken to be 1 throughout).
 
+import RArithmetic
+
 /// Applies `body` to contiguous buffers of three arrays.
 @inline(__always)
 private func withBuffers<R>(

@@ -1,5 +1,7 @@
 // Mean absolute within-pair differences (MatchIt's `pair.dist()`).
 
+import RArithmetic
+
 /// Units grouped into matched sets, in the order MatchIt's `pairdistsubC` visits them: sorted by
 /// set id, and within a set by row. Built once and shared by every column.
 struct MatchedSetLayout: Sendable {

@@ -11,6 +11,7 @@
 import Dispatch
 import Foundation   // also links the C maths library (sqrt) on Linux
 import Parallel
+import RArithmetic
 
 /// Computes MatchIt's balance tables and sample-size table.
 ///

@@ -4,14 +4,9 @@
 // below do the same where the platform has the type, so weighted means round as MatchIt's do.
 // The second central moment is accumulated with West's (1979) weighted update, which is stable in
 // one pass; MatchIt computes the same quantity in two passes, so it agrees to rounding error.
+// `ExtendedSum` (R's accumulator type) comes from RArithmetic.
 
-#if arch(x86_64) || arch(i386)
-/// The accumulator type R uses for sums of doubles (`LDOUBLE`).
-typealias ExtendedSum = Float80
-#else
-/// The accumulator type R uses for sums of doubles (`LDOUBLE`); plain double on this platform.
-typealias ExtendedSum = Double
-#endif
+import RArithmetic
 
 /// `sqrt(.Machine$double.eps)`: MatchIt's threshold for a mean difference (or a standard deviation)
 /// to count as zero.

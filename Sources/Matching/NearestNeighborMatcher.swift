@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Parallel
+import RArithmetic
 import Randomness
 import Sorting
 

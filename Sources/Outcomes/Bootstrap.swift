@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Parallel
+import RArithmetic
 import Randomness
 
 /// Summary of bootstrap replicates of one statistic.

@@ -1,6 +1,7 @@
-import Foundation
 import Distributions
+import Foundation
 import LinearAlgebra
+import RArithmetic
 
 /// A rate ratio `exp(β₁)` with its Wald interval `exp(β₁ ± z SE)` and p-value.
 public struct RateRatio: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RArithmetic
 
 /// Weighted linear regression of the outcome on treatment, `y ~ treat`, as R's
 /// `lm(y ~ treat, weights = w)` on the matched sample.

@@ -1,10 +1,4 @@
-#if arch(x86_64) || arch(i386)
-/// The accumulator R uses for sums of doubles (`LDOUBLE`, 80-bit extended on x86-64).
-typealias ExtendedSum = Float80
-#else
-/// The accumulator R uses for sums of doubles; plain double on this platform.
-typealias ExtendedSum = Double
-#endif
+import RArithmetic
 
 /// A matched sample: one outcome per unit, the arm, the matching weight and the matched-set id.
 ///

@@ -1,4 +1,5 @@
 import Distributions
+import RArithmetic
 
 /// Welch's two-sample t test of the treated against the comparison group, unweighted, on the
 /// units with positive weight: R's `t.test(y[treat], y[!treat])` (`var.equal = FALSE`).
