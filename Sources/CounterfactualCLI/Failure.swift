@@ -2,6 +2,7 @@ import ArgumentParser
 import CohortData
 import Contracts
 import Outcomes
+import RateCards
 import Reporting
 import Foundation
 import LinearAlgebra
@@ -27,33 +28,24 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Prints `error` as one sentence on standard error and returns the exit code that goes with it.
 func report(_ error: Error) -> ExitCode {
-    let message: String
-    let code: Int32
-    switch error {
-    case let e as CohortDataError:
-        message = e.description
-        if case .unreadable = e { code = ExitStatus.noInput } else { code = ExitStatus.dataError }
-    case let e as PropensityError:
-        message = e.description; code = ExitStatus.cannotCompute
-    case let e as MatchingError:
-        message = e.description; code = ExitStatus.cannotCompute
-    case let e as LinearAlgebraError:
-        message = e.description; code = ExitStatus.cannotCompute
-    case let e as OutputError:
-        message = e.description; code = ExitStatus.cannotWrite
-    case let e as ReportWriteError:
-        message = e.description; code = ExitStatus.cannotWrite
-    case let e as PlanError:
-        message = e.description; code = ExitStatus.dataError
-    case let e as EvaluationError:
-        message = e.description; code = ExitStatus.dataError
-    case let e as OutcomesError:
-        message = e.description; code = ExitStatus.cannotCompute
-    default:
-        message = String(describing: error); code = ExitStatus.cannotCompute
-    }
+    let message = String(describing: error)   // every error type here describes itself in one sentence
     FileHandle.standardError.write(Data("counterfactual: error: \(message)\n".utf8))
-    return ExitCode(code)
+    return ExitCode(exitStatus(for: error))
+}
+
+/// The documented exit code for an error (see `counterfactual --help`).
+func exitStatus(for error: Error) -> Int32 {
+    if case .unreadable? = error as? CohortDataError { return ExitStatus.noInput }
+    if case .unreadablePlan? = error as? RateCardError { return ExitStatus.noInput }
+    switch error {
+    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError:
+        return ExitStatus.dataError
+    case is OutputError, is ReportWriteError:
+        return ExitStatus.cannotWrite
+    default:
+        // Model, matching, linear algebra and outcome statistics that cannot be computed.
+        return ExitStatus.cannotCompute
+    }
 }
 
 /// Writes text to a file, creating the folder.

@@ -65,10 +65,6 @@ struct RateCard: ParsableCommand {
             }
         } catch let e as ExitCode {
             throw e
-        } catch let e as RateCardError {
-            FileHandle.standardError.write(Data("counterfactual: error: \(e.description)\n".utf8))
-            if case .unreadablePlan = e { throw ExitCode(ExitStatus.noInput) }
-            throw ExitCode(ExitStatus.dataError)
         } catch {
             throw report(error)
         }
