@@ -1,7 +1,6 @@
 import XCTest
 import Distributions
 import Randomness
-import Synthesis
 @testable import Design
 
 /// The seeded Monte Carlo of whole contracts: its draws against `RandomStream.negativeBinomial`,
