@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Propensity", targets: ["Propensity"]),
         .library(name: "Matching", targets: ["Matching"]),
         .library(name: "Balance", targets: ["Balance"]),
+        .library(name: "MatchedComparison", targets: ["MatchedComparison"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Randomness", targets: ["Randomness"]),
@@ -48,6 +49,9 @@ let package = Package(
         .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
         .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic"]),
+        // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
+        // fit or user distance -> exact cells -> one type per method -> balance.
+        .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles"]),
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
@@ -61,7 +65,7 @@ let package = Package(
         .target(name: "PlanFiles", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
         // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
         .target(name: "Contracts", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions", "PlanFiles",
+            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Distributions", "PlanFiles",
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
         .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
@@ -69,13 +73,14 @@ let package = Package(
         .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "Parallel",
+            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "Parallel",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "Design", "RateCards",
+                "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
+                "Design", "RateCards", "PlanFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,11 +94,12 @@ let package = Package(
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
+        .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
-        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
+        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData", "MatchedComparison"]),
         .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
         .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),

@@ -1,5 +1,6 @@
 import CohortData
 import Foundation
+import MatchedComparison
 import PlanFiles
 
 /// An evaluation plan: which data, how to match, which outcome, which cohorts and which payment
@@ -42,18 +43,6 @@ public struct ContractPlan: Sendable, Equatable {
         public var countCautions: Bool
     }
 
-    public struct MatchingSettings: Sendable, Equatable {
-        public var link: String
-        public var ratio: Int
-        public var replace: Bool
-        public var caliper: Double?
-        public var estimand: String
-        public var order: String?
-        public var discard: String
-        public var exact: [String]
-        public var seed: UInt64
-    }
-
     public struct Cohort: Sendable, Equatable {
         /// How a cohort's people (treated and comparison) are chosen.
         public enum Selection: Sendable, Equatable, CustomStringConvertible {
@@ -91,7 +80,8 @@ public struct ContractPlan: Sendable, Equatable {
     public var data: DataFiles
     public var events: EventColumns
     public var outcome: OutcomeSettings
-    public var matching: MatchingSettings
+    /// The `[matching]` table: method, distance and settings, read and validated with the plan.
+    public var matching: MatchingPlan
     public var cohorts: [Cohort]
     public var terms: PaymentTerms
     public var reporting: Reporting
@@ -135,7 +125,6 @@ extension ContractPlan {
         try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing"])
         try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
         try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
-        try matching.allow(["link", "ratio", "replace", "caliper", "estimand", "order", "discard", "exact", "seed"])
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
                             "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
@@ -163,12 +152,7 @@ extension ContractPlan {
                 followUpMonths: try outcome.int("follow_up_months", default: 12),
                 courtLagMonths: try outcome.int("court_lag_months", default: 6),
                 countCautions: try outcome.bool("count_cautions", default: false)),
-            matching: MatchingSettings(
-                link: try matching.string("link", default: "logit"), ratio: try matching.int("ratio", default: 1),
-                replace: try matching.bool("replace", default: false), caliper: try matching.optionalDouble("caliper"),
-                estimand: try matching.string("estimand", default: "ATT"), order: try matching.optionalString("order"),
-                discard: try matching.string("discard", default: "none"), exact: try matching.strings("exact", default: []),
-                seed: UInt64(try matching.int("seed", default: 42))),
+            matching: try MatchingPlan(table: matching),
             cohorts: try cohorts(r),
             terms: PaymentTerms(
                 cohortThreshold: try contract.double("cohort_threshold", default: 0.10),
@@ -202,8 +186,6 @@ extension ContractPlan {
                 throw fail("cohort '\(c.name)' ends before it starts; check released_from and released_to.")
             }
         }
-        if matching.ratio < 1 { throw fail("[matching] ratio must be at least 1.") }
-        if let c = matching.caliper, !(c > 0) { throw fail("[matching] caliper must be positive.") }
         if !(terms.cohortThreshold > -1 && terms.cohortThreshold < 1 && terms.pooledThreshold > -1 && terms.pooledThreshold < 1) {
             throw fail("[contract] thresholds are relative reductions and must lie between -1 and 1.")
         }

@@ -1,6 +1,7 @@
 import Balance
 import CohortData
 import Foundation
+import MatchedComparison
 import Matching
 import Outcomes
 import Propensity
@@ -12,7 +13,6 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case provenBeforeOffence(file: String, line: Int, offence: String, proven: String)
     case missingDate(file: String, line: Int, column: String)
     case emptyCohort(name: String, selection: String, treated: Int, controls: Int)
-    case invalidSetting(String)
 
     public var description: String {
         switch self {
@@ -26,8 +26,6 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
             return "\(file), line \(line), column '\(column)': the date is missing; every record needs it."
         case .emptyCohort(let name, let selection, let treated, let controls):
             return "cohort '\(name)' (\(selection)) has \(treated) treated and \(controls) comparison people; at least 2 of each are needed; check the cohort's definition."
-        case .invalidSetting(let what):
-            return "plan: \(what)"
         }
     }
 }
@@ -42,9 +40,10 @@ public struct NotEstimable: Error, Sendable, Equatable, CustomStringConvertible 
 public struct CohortEvaluation: Sendable {
     public var cohort: ContractPlan.Cohort
     public var exclusions: ExclusionReport
-    public var fit: GLMFit
-    public var match: MatchResult
-    public var balance: BalanceSummary
+    /// The matched comparison group (propensity model or user distance, match, balance).
+    public var comparison: ComparisonGroup
+    public var match: MatchResult { comparison.result }
+    public var balance: BalanceSummary { comparison.balance }
     /// Treated / comparison people in the cohort's rows, and matched.
     public var treatedInCohort: Int
     public var comparisonPool: Int
@@ -85,7 +84,7 @@ public enum Evaluator {
         // Cohort file.
         let cohortPath = plan.resolve(plan.data.cohort)
         var columns = [plan.data.id, plan.data.treatment, plan.data.releaseDate] + plan.data.covariates + plan.matching.exact
-            + plan.cohorts.compactMap { $0.selection.column }
+            + (plan.matching.distanceColumn.map { [$0] } ?? []) + plan.cohorts.compactMap { $0.selection.column }
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
         let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
@@ -182,48 +181,9 @@ public enum Evaluator {
             throw EvaluationError.emptyCohort(name: cohort.name, selection: cohort.selection.description,
                                               treated: treatedCount, controls: controlCount)
         }
-        let frame = try ModelFrame(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
-                                   balanceOnly: plan.matching.exact, dropMissing: plan.data.dropMissing)
-        guard let link = DistanceLink(rawValue: plan.matching.link) else {
-            throw EvaluationError.invalidSetting("[matching] link must be one of \(DistanceLink.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        guard let estimand = Estimand(rawValue: plan.matching.estimand.uppercased()) else {
-            throw EvaluationError.invalidSetting("[matching] estimand must be ATT or ATC.")
-        }
-        guard let discard = CommonSupport(rawValue: plan.matching.discard) else {
-            throw EvaluationError.invalidSetting("[matching] discard must be none, treated, control or both.")
-        }
-        let order = try plan.matching.order.map { o -> MatchOrder in
-            guard let m = MatchOrder(rawValue: o) else {
-                throw EvaluationError.invalidSetting("[matching] order must be largest, smallest, data or random.")
-            }
-            return m
-        }
-        let fit = try BinomialGLM.fit(columns: frame.modelColumns.map(\.values), names: frame.modelColumns.map(\.name),
-                                      response: frame.treatment, link: link.binomialLink)
-        let distance = link.distance(from: fit)
-        let treated = frame.treatment.map { $0 == 1 }
-        var cells: [Int]? = nil
-        if !plan.matching.exact.isEmpty {
-            let exactColumns = try plan.matching.exact.map { try subset.column($0) }
-            var ids: [[String]: Int] = [:]
-            cells = frame.rows.map { r in
-                let key = exactColumns.map { $0.text(at: r) }
-                if let c = ids[key] { return c }
-                ids[key] = ids.count
-                return ids.count - 1
-            }
-        }
-        let spec = NearestNeighborSpecification(ratio: plan.matching.ratio, replace: plan.matching.replace,
-                                                caliper: plan.matching.caliper, order: order, discard: discard,
-                                                estimand: estimand, seed: plan.matching.seed)
-        let match = try NearestNeighborMatcher.match(treated: treated, distance: distance, exactCells: cells, specification: spec)
-        let balance = summarizeBalance(
-            covariates: [BalanceCovariate(name: "distance", values: distance)]
-                + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
-            treated: treated, weights: match.weights, subclass: plan.matching.replace ? nil : match.subclass,
-            discarded: match.discarded, estimand: estimand == .att ? .att : .atc,
-            matchMatrix: MatchMatrix(focalUnits: match.focalUnits, matches: match.matches))
+        let group = try ComparisonGroup.match(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
+                                              dropMissing: plan.data.dropMissing, plan: plan.matching)
+        let frame = group.frame, match = group.result, treated = group.treated
 
         // Outcomes of the frame's rows.
         let original = frame.rows.map { rows[$0] }
@@ -272,7 +232,7 @@ public enum Evaluator {
             ? "fewer than \(plan.reporting.minimumReoffenders) reoffenders in a group (treatment \(reoffendersT), comparison \(reoffendersC))" : nil
 
         return CohortEvaluation(
-            cohort: cohort, exclusions: frame.exclusions, fit: fit, match: match, balance: balance,
+            cohort: cohort, exclusions: frame.exclusions, comparison: group,
             treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, linearModel: lm,
             relativeReduction: reduction, poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,

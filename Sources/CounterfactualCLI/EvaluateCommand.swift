@@ -36,7 +36,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        do {
+        try runReportingErrors {
             let contract = try ContractPlan.load(path: plan)
             let progress = ProgressReporter(label: "evaluate", total: 0)
             let evaluation = try Evaluator.run(contract) { step in progress.note(step) }
@@ -53,10 +53,6 @@ struct Evaluate: ParsableCommand {
             if !quiet {
                 print(report.text() + "\nWrote \(folder.appendingPathComponent("evaluation.json").path)")
             }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw report(error)
         }
     }
 }

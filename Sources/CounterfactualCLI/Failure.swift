@@ -1,13 +1,10 @@
 import ArgumentParser
 import CohortData
 import Contracts
-import Outcomes
+import Foundation
+import MatchedComparison
 import RateCards
 import Reporting
-import Foundation
-import LinearAlgebra
-import Matching
-import Propensity
 
 /// Exit codes (see `counterfactual --help`).
 enum ExitStatus {
@@ -26,6 +23,18 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
 }
 
+/// Runs a command's work; any error is printed as one sentence on standard error and becomes its
+/// documented exit code (every command's `run()` goes through here).
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        throw report(error)
+    }
+}
+
 /// Prints `error` as one sentence on standard error and returns the exit code that goes with it.
 func report(_ error: Error) -> ExitCode {
     let message = String(describing: error)   // every error type here describes itself in one sentence
@@ -38,6 +47,8 @@ func exitStatus(for error: Error) -> Int32 {
     if case .unreadable? = error as? CohortDataError { return ExitStatus.noInput }
     if case .unreadablePlan? = error as? RateCardError { return ExitStatus.noInput }
     switch error {
+    case is MatchingPlanError:
+        return ExitStatus.usage
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError:

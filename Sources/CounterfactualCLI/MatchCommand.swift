@@ -2,10 +2,12 @@ import ArgumentParser
 import Balance
 import CohortData
 import Foundation
+import MatchedComparison
 import Matching
 import Propensity
 import Reporting
 
+extension MatchingPlan.Method: ExpressibleByArgument {}
 extension DistanceLink: ExpressibleByArgument {}
 extension Estimand: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
@@ -45,6 +47,9 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
+    @Option(help: "Matching method (MatchIt's method): nearest.")
+    var method: MatchingPlan.Method = .nearest
+
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
     var distance: String?
 
@@ -54,13 +59,13 @@ struct Match: ParsableCommand {
     @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls).")
     var estimand: Estimand = .att
 
-    @Option(help: "Number of controls per treated unit (k:1). Without replacement every treated unit gets its first control before any gets its second.")
+    @Option(help: "Number of controls per treated unit (k:1), 1 to 1000. Without replacement every treated unit gets its first control before any gets its second.")
     var ratio: Int = 1
 
     @Flag(help: "Match with replacement (controls may be reused).")
     var replace = false
 
-    @Option(help: "Caliper, in standard deviations of the distance (SD over all units not discarded, n-1 denominator).")
+    @Option(help: "Caliper, in standard deviations of the distance (SD over all units not discarded, n-1 denominator); above 0, at most 100.")
     var caliper: Double?
 
     @Option(help: "Matching order: largest, smallest, data, random (default: largest for ATT, smallest for ATC; data with replacement).")
@@ -78,10 +83,10 @@ struct Match: ParsableCommand {
     @Flag(help: "Exclude rows with missing values in the columns used (counted and reported) instead of stopping.")
     var dropMissing = false
 
-    @Option(help: "Propensity model convergence tolerance on the relative deviance change (R's glm epsilon).")
+    @Option(help: "Propensity model convergence tolerance on the relative deviance change (R's glm epsilon), 1e-16 to 0.1.")
     var tolerance: Double = 1e-8
 
-    @Option(help: "Maximum IRLS iterations for the propensity model (R's glm maxit).")
+    @Option(help: "Maximum IRLS iterations for the propensity model (R's glm maxit), 1 to 10000.")
     var maxIterations: Int = 25
 
     @Option(help: "Output folder for matches.csv and summary.json.")
@@ -96,30 +101,28 @@ struct Match: ParsableCommand {
     @Flag(name: .customLong("report"), help: "Also write report.html and report.md (as `counterfactual report DIR`).")
     var writesReport = false
 
+    /// The matching plan these flags describe.
+    var matchingPlan: MatchingPlan {
+        MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
+                     discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
+                     seed: seed, tolerance: tolerance, maxIterations: maxIterations)
+    }
+
     func validate() throws {
-        if ratio < 1 { throw ValidationError("--ratio must be at least 1.") }
-        if let caliper, !(caliper > 0 && caliper.isFinite) {
-            throw ValidationError("--caliper must be a positive number of standard deviations.")
-        }
         if list(covariates).isEmpty { throw ValidationError("--covariates needs at least one column.") }
-        if tolerance <= 0 { throw ValidationError("--tolerance must be positive.") }
-        if maxIterations < 1 { throw ValidationError("--max-iterations must be at least 1.") }
+        do { try matchingPlan.validate() } catch {
+            throw ValidationError("\(error.setting.flag) \(error.problem).")
+        }
     }
 
     func run() throws {
-        do {
-            try execute()
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw report(error)
-        }
+        try runReportingErrors(execute)
     }
 
     private func execute() throws {
+        let plan = matchingPlan
         let covariateNames = list(covariates)
-        let exactNames = list(exact ?? "")
-        var needed = [treatment] + covariateNames + exactNames
+        var needed = [treatment] + covariateNames + plan.exact
         if let id { needed.append(id) }
         if let distance { needed.append(distance) }
         var unique: [String] = []
@@ -134,72 +137,32 @@ struct Match: ParsableCommand {
         let table = try CSVReader.read(path: data, options: CSVReadOptions(
             columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
         clock.lap("load")
-        let frame = try ModelFrame(
-            table: table, treatment: treatment, covariates: covariateNames,
-            alsoRequired: distance.map { [$0] } ?? [], balanceOnly: exactNames, dropMissing: dropMissing)
-        let treated = frame.treatment.map { $0 == 1 }
-        clock.lap("frame")
-        progress.note(distance == nil ? "fitting the propensity model" : "reading the distance")
-
-        // Distance.
-        let source: MatchReport.DistanceSource
-        let distanceValues: [Double]
-        if let distance {
-            let values = try table.numeric(distance)
-            distanceValues = frame.rows.map { values[$0] }
-            source = .column(distance)
-        } else {
-            let fit = try BinomialGLM.fit(
-                columns: frame.modelColumns.map(\.values), names: frame.modelColumns.map(\.name),
-                response: frame.treatment, link: link.binomialLink, tolerance: tolerance,
-                maxIterations: maxIterations)
-            distanceValues = link.distance(from: fit)
-            source = .model(fit, link)
-        }
-
-        clock.lap("propensity")
-        progress.note("matching")
-
-        // Exact cells.
-        var cells: [Int]? = nil
-        if !exactNames.isEmpty {
-            let columns = try exactNames.map { try table.column($0) }
-            var cellIDs: [[String]: Int] = [:]
-            cells = frame.rows.map { r in
-                let key = columns.map { $0.text(at: r) }
-                if let c = cellIDs[key] { return c }
-                let c = cellIDs.count
-                cellIDs[key] = c
-                return c
+        let group = try ComparisonGroup.match(
+            table: table, treatment: treatment, covariates: covariateNames, dropMissing: dropMissing, plan: plan
+        ) { stage in
+            switch stage {
+            case .frame:
+                clock.lap("frame")
+                progress.note(distance == nil ? "fitting the propensity model" : "reading the distance")
+            case .distance:
+                clock.lap("propensity")
+                progress.note("matching")
+            case .match:
+                clock.lap("match")
+                progress.note("balance")
+            case .balance:
+                clock.lap("balance")
             }
         }
+        let result = group.result
 
-        let specification = NearestNeighborSpecification(
-            ratio: ratio, replace: replace, caliper: caliper, order: order, discard: discard,
-            estimand: estimand, seed: seed)
-        let result = try NearestNeighborMatcher.match(
-            treated: treated, distance: distanceValues, exactCells: cells, specification: specification)
-
-        clock.lap("match")
-        progress.note("balance")
-        let balanceInputs = [BalanceCovariate(name: "distance", values: distanceValues)]
-            + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) }
-        let balance = summarizeBalance(
-            covariates: balanceInputs, treated: treated, weights: result.weights,
-            subclass: replace ? nil : result.subclass, discarded: result.discarded,
-            estimand: estimand == .att ? .att : .atc,
-            matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
-
-        clock.lap("balance")
         progress.note("writing \(out)")
-        var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
-        for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }
         let treatColumn = try table.column(treatment)
         let idColumn = try id.map { try table.column($0) }
         let report = MatchReport(
             programVersion: counterfactualVersion, file: data, treatment: treatment, covariates: covariateNames,
-            idColumn: id, exactColumns: exactNames, exclusions: frame.exclusions, distanceSource: source,
-            result: result, balance: balance, frameIndexOfRow: frameIndexOfRow,
+            idColumn: id, exactColumns: plan.exact, exclusions: group.frame.exclusions, distanceSource: group.distanceSource,
+            result: result, balance: group.balance, frameIndexOfRow: group.frameIndexOfRow,
             ids: idColumn, treatmentColumn: treatColumn,
             extraSettings: [
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
@@ -222,14 +185,14 @@ struct Match: ParsableCommand {
         clock.lap("write")
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
-                          seeds: order == .random ? [("order", String(seed))] : [], timings: clock.stages)
+                          seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
 
         if writesReport { try writeReport(folder: folder) }
         if !quiet {
             var text = "counterfactual match: \(data)\n"
-            let ex = frame.exclusions
+            let ex = group.frame.exclusions
             text += "Rows: \(ex.rowsRead) read, \(ex.rowsUsed) used, \(ex.rowsDroppedForMissing) excluded for missing values\n"
-            switch source {
+            switch group.distanceSource {
             case .model(let fit, let link):
                 text += "Propensity model: binomial GLM (\(fit.link.rawValue)), \(fit.coefficients.count) coefficients, "
                 text += "deviance \(formatFixed(fit.deviance, decimals: 4)), AIC \(formatFixed(fit.aic, decimals: 4)), "
@@ -241,7 +204,7 @@ struct Match: ParsableCommand {
             text += "order \(result.order.rawValue)"
             if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
             if discard != .none { text += ", discard \(discard.rawValue)" }
-            if !exactNames.isEmpty { text += ", exact on \(exactNames.joined(separator: ","))" }
+            if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
             text += "\n"
             for w in result.warnings { text += "Warning: \(w)\n" }
             text += "\n" + report.balanceText()
@@ -249,6 +212,11 @@ struct Match: ParsableCommand {
             print(text, terminator: "")
         }
     }
+}
+
+extension MatchingPlan.Setting {
+    /// The `match` flag that sets this.
+    var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
 }
 
 /// Splits a comma-separated option into trimmed, non-empty names.

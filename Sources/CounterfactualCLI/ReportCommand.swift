@@ -26,12 +26,10 @@ struct Report: ParsableCommand {
     var folder: String
 
     func run() throws {
-        do {
+        try runReportingErrors {
             let url = URL(fileURLWithPath: folder, isDirectory: true)
             try writeReport(folder: url)
             print("Wrote \(url.appendingPathComponent("report.html").path) and \(url.appendingPathComponent("report.md").path)")
-        } catch {
-            throw report(error)
         }
     }
 }

@@ -75,17 +75,17 @@ public enum MatchingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidRatio(let k):
-            return "--ratio must be a whole number of at least 1 (got \(k))."
+            return "matching setting ratio must be a whole number of at least 1 (got \(k))."
         case .invalidCaliper(let c):
-            return "--caliper must be a positive, finite number of standard deviations (got \(c))."
+            return "matching setting caliper must be a positive, finite number of standard deviations (got \(c))."
         case .lengthMismatch(let what):
             return "inputs have different lengths: \(what)."
         case .nonFiniteDistance(let row, let value):
             return "the distance of row \(row + 1) is \(value); every unit needs a finite distance."
         case .noCommonCells:
-            return "no exact-matching cell contains both treated and control units, so no matches can be made; loosen --exact."
+            return "no exact-matching cell contains both treated and control units, so no matches can be made; match exactly on fewer columns."
         case .noMatches(let group):
-            return "no \(group) units were matched; widen the caliper, relax --exact or --discard."
+            return "no \(group) units were matched; widen the caliper, or match exactly on fewer columns, or discard less."
         }
     }
 }

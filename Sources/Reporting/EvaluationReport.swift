@@ -3,6 +3,7 @@ import CohortData
 import Contracts
 import Crypto
 import Foundation
+import MatchedComparison
 import Matching
 import Outcomes
 import Propensity
@@ -107,12 +108,12 @@ public struct EvaluationReport {
             ("selection", .string(c.cohort.selection.description)),
             ("treated_in_cohort", .int(c.treatedInCohort)), ("comparison_pool", .int(c.comparisonPool)),
             ("rows_excluded_missing", .int(c.exclusions.rowsDroppedForMissing)),
-            ("propensity", .object([
-                ("link", .string(c.fit.link.rawValue)),
-                ("coefficients", .object(c.fit.coefficients.map { ($0.name, .number($0.estimate)) })),
-                ("standard_errors", .object(c.fit.coefficients.map { ($0.name, .number($0.standardError)) })),
-                ("deviance", .number(c.fit.deviance)), ("aic", .number(c.fit.aic)), ("iterations", .int(c.fit.iterations)),
-            ])),
+            ("propensity", c.comparison.fit.map { fit in .object([
+                ("link", .string(fit.link.rawValue)),
+                ("coefficients", .object(fit.coefficients.map { ($0.name, .number($0.estimate)) })),
+                ("standard_errors", .object(fit.coefficients.map { ($0.name, .number($0.standardError)) })),
+                ("deviance", .number(fit.deviance)), ("aic", .number(fit.aic)), ("iterations", .int(fit.iterations)),
+            ]) } ?? .null),
             ("matching", .object([
                 ("matched_treated", .int(counts.treated)), ("matched_comparison", .int(counts.control)),
                 ("caliper_width", .number(c.match.caliperWidth)), ("order", .string(c.match.order.rawValue)),

@@ -3,18 +3,14 @@ import Dispatch
 import Foundation
 import Parallel
 import CohortData
+import MatchedComparison
 import Matching
 import Propensity
 
 /// Everything a `match` run produced, with the inputs that produced it, ready to be written out.
 public struct MatchReport: Sendable {
-    /// How the distance was obtained.
-    public enum DistanceSource: Sendable {
-        /// A binomial GLM on the covariates.
-        case model(GLMFit, DistanceLink)
-        /// A column of the input file supplied by the user.
-        case column(String)
-    }
+    /// How the distance was obtained (the matching pipeline's `DistanceSource`).
+    public typealias DistanceSource = MatchedComparison.DistanceSource
 
     public var programVersion: String
     public var file: String

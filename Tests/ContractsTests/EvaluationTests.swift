@@ -1,4 +1,5 @@
 import Foundation
+import MatchedComparison
 import XCTest
 import CohortData
 @testable import Contracts
@@ -139,5 +140,23 @@ final class EvaluationTests: XCTestCase {
         XCTAssertThrowsError(try ContractPlan.parse("[data\n", file: "p.toml")) { error in
             XCTAssertTrue(((error as? PlanError)?.message ?? "").hasPrefix("line 1"), "\(error)")
         }
+    }
+
+    /// A bad `[matching]` value fails when the plan is read (before any data is loaded: the data
+    /// files named here do not exist), naming the plan file and key.
+    func testBadMatchingSettingFailsWhenThePlanIsRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("plan.toml").path
+        let text = Self.plan.replacingOccurrences(of: "[contract]", with: "[matching]\nlink = \"logistic\"\n\n[contract]")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ContractPlan.load(path: file)) { error in
+            XCTAssertEqual(String(describing: error),
+                           "\(file): [matching] link must be one of logit, linear.logit, probit, linear.probit.")
+        }
+        let plan = try ContractPlan.parse(Self.plan.replacingOccurrences(
+            of: "[contract]", with: "[matching]\nestimand = \"atc\"\nratio = 2\ncaliper = 0.2\n\n[contract]"))
+        XCTAssertEqual(plan.matching, MatchingPlan(estimand: .atc, ratio: 2, caliper: 0.2))
     }
 }

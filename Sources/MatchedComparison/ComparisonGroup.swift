@@ -1,0 +1,121 @@
+import Balance
+import CohortData
+import Matching
+import Propensity
+
+/// How the matching distance was obtained.
+public enum DistanceSource: Sendable {
+    /// A binomial GLM of the treatment on the covariates, and the link that turns it into a distance.
+    case model(GLMFit, DistanceLink)
+    /// A column of the input supplied by the user.
+    case column(String)
+}
+
+/// A matched comparison group and everything needed to explain it. `ComparisonGroup.match` is the
+/// one pipeline behind `counterfactual match` and every cohort of `counterfactual evaluate`, as
+/// MatchIt's `matchit()` is the one entry point of every method. (Module convention: a procedure is
+/// a static function on the type it produces.)
+///
+/// Stages, in order (`match` reports the end of each through `stage`):
+/// 1. **frame**: the model frame of the rows given (treatment 0/1, covariates with R treatment
+///    contrasts, the distance and exact columns required; missing values fail or are excluded and
+///    counted, by `dropMissing`);
+/// 2. **distance**: the propensity model (binomial GLM by IRLS, as R's `glm`) and the distance on
+///    its link scale, or the user's distance column;
+/// 3. **match**: exact cells (one cell per distinct combination of the exact columns' values, in
+///    order of first appearance), then the plan's method (`MatchingMethod`);
+/// 4. **balance**: MatchIt `summary()` statistics before and after matching, for the distance and
+///    every covariate (exact columns included); subclasses are used for pair distances only when
+///    matching without replacement.
+public struct ComparisonGroup: Sendable {
+    public enum Stage: String, Sendable {
+        case frame, distance, match, balance
+    }
+
+    public var plan: MatchingPlan
+    /// The rows used, exclusions and design columns.
+    public var frame: ModelFrame
+    public var distanceSource: DistanceSource
+    /// Treatment indicator per frame row.
+    public var treated: [Bool]
+    /// The match (distance, weights, subclasses and match matrix per frame row).
+    public var result: MatchResult
+    public var balance: BalanceSummary
+    /// For each row of the input table: its index in the frame, or nil when it was excluded.
+    public var frameIndexOfRow: [Int?]
+
+    /// The propensity model, when the distance came from one.
+    public var fit: GLMFit? {
+        if case .model(let fit, _) = distanceSource { return fit }
+        return nil
+    }
+
+    /// Runs the pipeline on `table`.
+    /// - Parameters:
+    ///   - table: the rows to match (a whole file, or one cohort's rows).
+    ///   - treatment: the 0/1 treatment column.
+    ///   - covariates: the propensity model's covariates, in model order.
+    ///   - dropMissing: exclude rows with missing values (counted) instead of failing.
+    ///   - plan: the matching plan (validated here again, so a library caller cannot skip it).
+    ///   - stage: called at the end of each stage, with the next stage's work still to do.
+    public static func match(
+        table: CohortTable, treatment: String, covariates: [String], dropMissing: Bool, plan: MatchingPlan,
+        stage: (Stage) -> Void = { _ in }
+    ) throws -> ComparisonGroup {
+        try plan.validate()
+        let frame = try ModelFrame(
+            table: table, treatment: treatment, covariates: covariates,
+            alsoRequired: plan.distanceColumn.map { [$0] } ?? [], balanceOnly: plan.exact, dropMissing: dropMissing)
+        let treated = frame.treatment.map { $0 == 1 }
+        stage(.frame)
+
+        let source: DistanceSource
+        let distance: [Double]
+        if let column = plan.distanceColumn {
+            let values = try table.numeric(column)
+            distance = frame.rows.map { values[$0] }
+            source = .column(column)
+        } else {
+            let fit = try BinomialGLM.fit(
+                columns: frame.modelColumns.map(\.values), names: frame.modelColumns.map(\.name),
+                response: frame.treatment, link: plan.link.binomialLink, tolerance: plan.tolerance,
+                maxIterations: plan.maxIterations)
+            distance = plan.link.distance(from: fit)
+            source = .model(fit, plan.link)
+        }
+        stage(.distance)
+
+        let cells = try exactCells(table: table, rows: frame.rows, columns: plan.exact)
+        let result = try plan.method.implementation.match(
+            MatchingInput(treated: treated, distance: distance, exactCells: cells), plan: plan)
+        stage(.match)
+
+        let balance = summarizeBalance(
+            covariates: [BalanceCovariate(name: "distance", values: distance)]
+                + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
+            treated: treated, weights: result.weights, subclass: plan.replace ? nil : result.subclass,
+            discarded: result.discarded, estimand: plan.estimand == .att ? .att : .atc,
+            matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
+        stage(.balance)
+
+        var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
+        for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }
+        return ComparisonGroup(plan: plan, frame: frame, distanceSource: source, treated: treated, result: result,
+                                 balance: balance, frameIndexOfRow: frameIndexOfRow)
+    }
+
+    /// One cell number per frame row: rows with equal text in every exact column share a cell;
+    /// cells are numbered by first appearance. `nil` without exact columns.
+    static func exactCells(table: CohortTable, rows: [Int], columns names: [String]) throws -> [Int]? {
+        guard !names.isEmpty else { return nil }
+        let columns = try names.map { try table.column($0) }
+        var cellOfKey: [[String]: Int] = [:]
+        return rows.map { r in
+            let key = columns.map { $0.text(at: r) }
+            if let c = cellOfKey[key] { return c }
+            let c = cellOfKey.count
+            cellOfKey[key] = c
+            return c
+        }
+    }
+}

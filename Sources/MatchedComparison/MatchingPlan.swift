@@ -1,0 +1,116 @@
+import Matching
+import Propensity
+
+/// Everything that decides a matched comparison, validated once, shared by `counterfactual match`
+/// (from its flags) and by evaluation plans (from the `[matching]` table): which method, how the
+/// distance is obtained, and the method's settings. Every default is explicit and is MatchIt 4.7's
+/// (`matchit()` with `method = "nearest"`, `distance = "glm"`, `link = "logit"`, `ratio = 1`, no
+/// replacement, no caliper, `discard = "none"`), R's `glm` for the propensity model.
+public struct MatchingPlan: Sendable, Equatable {
+    /// The matching method (MatchIt's `method`); each is one type in `Methods/`.
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        /// Greedy nearest-neighbour matching (`NearestNeighborMethod`).
+        case nearest
+    }
+
+    public var method: Method
+    /// Propensity link and distance scale (ignored when `distanceColumn` is given).
+    public var link: DistanceLink
+    /// A column holding the user's own distance; `nil` = fit the propensity model.
+    public var distanceColumn: String?
+    public var estimand: Estimand
+    /// Matching order; `nil` = MatchIt's default for the estimand.
+    public var order: MatchOrder?
+    public var discard: CommonSupport
+    /// Controls per focal unit (k:1).
+    public var ratio: Int
+    public var replace: Bool
+    /// Caliper in standard deviations of the distance; `nil` = none.
+    public var caliper: Double?
+    /// Columns to match exactly on (units are matched only within cells of equal values).
+    public var exact: [String]
+    /// Seed for `order = random`.
+    public var seed: UInt64
+    /// Propensity model convergence tolerance on the relative deviance change (R's `glm` epsilon).
+    public var tolerance: Double
+    /// Maximum IRLS iterations of the propensity model (R's `glm` maxit).
+    public var maxIterations: Int
+
+    public init(
+        method: Method = .nearest, link: DistanceLink = .logit, distanceColumn: String? = nil,
+        estimand: Estimand = .att, order: MatchOrder? = nil, discard: CommonSupport = .none, ratio: Int = 1,
+        replace: Bool = false, caliper: Double? = nil, exact: [String] = [], seed: UInt64 = 42,
+        tolerance: Double = 1e-8, maxIterations: Int = 25
+    ) {
+        self.method = method
+        self.link = link
+        self.distanceColumn = distanceColumn
+        self.estimand = estimand
+        self.order = order
+        self.discard = discard
+        self.ratio = ratio
+        self.replace = replace
+        self.caliper = caliper
+        self.exact = exact
+        self.seed = seed
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+    }
+
+    /// The settings a plan or a command line can get wrong, by their plan key (`[matching] ratio`);
+    /// the CLI maps them to its flags (`--ratio`).
+    public enum Setting: String, Sendable, CaseIterable {
+        case method, link, distance, estimand, order, discard, ratio, replace, caliper, exact, seed, tolerance
+        case maxIterations = "max_iterations"
+    }
+
+    /// Valid ranges, stated once (docs/inputs.md lists them).
+    public static let ratioRange = 1...1_000
+    public static let maxIterationsRange = 1...10_000
+    public static let toleranceRange = 1e-16...0.1
+    public static let caliperRange = 0.0...100.0
+
+    /// Checks every setting against its documented range, before any data is read.
+    public func validate() throws(MatchingPlanError) {
+        guard Self.ratioRange.contains(ratio) else {
+            throw MatchingPlanError(setting: .ratio, problem: "must be a whole number from \(Self.ratioRange.lowerBound) to \(Self.ratioRange.upperBound) (got \(ratio))")
+        }
+        if let caliper, !(caliper > 0 && caliper <= Self.caliperRange.upperBound) {
+            throw MatchingPlanError(setting: .caliper, problem: "must be a positive number of standard deviations, at most \(Int(Self.caliperRange.upperBound)) (got \(caliper))")
+        }
+        guard tolerance.isFinite, Self.toleranceRange.contains(tolerance) else {
+            throw MatchingPlanError(setting: .tolerance, problem: "must lie between 1e-16 and 0.1 (got \(tolerance))")
+        }
+        guard Self.maxIterationsRange.contains(maxIterations) else {
+            throw MatchingPlanError(setting: .maxIterations, problem: "must be a whole number from 1 to \(Self.maxIterationsRange.upperBound) (got \(maxIterations))")
+        }
+        var seen = Set<String>()
+        for name in exact where !seen.insert(name).inserted {
+            throw MatchingPlanError(setting: .exact, problem: "names '\(name)' twice")
+        }
+        if let column = distanceColumn, column.isEmpty {
+            throw MatchingPlanError(setting: .distance, problem: "is empty; name the column that holds the distance")
+        }
+    }
+
+    /// The nearest-neighbour settings of this plan.
+    public var nearestNeighbor: NearestNeighborSpecification {
+        NearestNeighborSpecification(ratio: ratio, replace: replace, caliper: caliper, order: order, discard: discard,
+                                     estimand: estimand, seed: seed)
+    }
+}
+
+/// A matching setting outside its valid range, named by setting (not by CLI flag or plan key:
+/// callers say where the setting came from).
+public struct MatchingPlanError: Error, Equatable, CustomStringConvertible {
+    public var setting: MatchingPlan.Setting
+    /// What is wrong, as the end of a sentence ("must be at least 1 (got 0)").
+    public var problem: String
+
+    public init(setting: MatchingPlan.Setting, problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    public var description: String { "matching setting \(setting.rawValue) \(problem)." }
+}
