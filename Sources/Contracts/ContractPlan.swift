@@ -18,6 +18,12 @@ public struct ContractPlan: Sendable, Equatable {
         public var covariates: [String]
         public var categorical: [String]
         public var dropMissing: Bool
+        /// Optional column saying whether each person was traced in the national records (1/0,
+        /// true/false, yes/no); untraced people are excluded and counted.
+        public var traced: String?
+        /// Optional date the data were extracted (days since 1970-01-01): people whose outcome
+        /// window has not closed by then are excluded and counted.
+        public var extractDate: Int?
     }
 
     public struct EventColumns: Sendable, Equatable {
@@ -122,7 +128,8 @@ extension ContractPlan {
         let matching = try r.table("matching")
         let contract = try r.table("contract")
         let reporting = try r.table("reporting")
-        try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing"])
+        try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing",
+                        "traced", "data_extract_date"])
         try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
         try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
@@ -140,7 +147,9 @@ extension ContractPlan {
                 treatment: try data.requiredString("treatment", missing: column),
                 releaseDate: try data.requiredString("release_date", missing: column),
                 covariates: try data.strings("covariates"), categorical: try data.strings("categorical", default: []),
-                dropMissing: try data.bool("drop_missing", default: false)),
+                dropMissing: try data.bool("drop_missing", default: false),
+                traced: try data.optionalString("traced"),
+                extractDate: data.table?["data_extract_date"] == nil ? nil : try data.date("data_extract_date")),
             events: EventColumns(
                 id: try events.string("id", default: cohortID),
                 offenceDate: try events.string("offence_date", default: "offence_date"),
@@ -184,6 +193,19 @@ extension ContractPlan {
         for c in cohorts {
             if case .released(let from, let to) = c.selection, to < from {
                 throw fail("cohort '\(c.name)' ends before it starts; check released_from and released_to.")
+            }
+        }
+        // Overlapping cohorts would put the same people in two cohorts and pay for them twice.
+        for (j, a) in cohorts.enumerated() {
+            for b in cohorts[(j + 1)...] {
+                if a.name == b.name { throw fail("two [[cohort]] tables are named '\(a.name)'; give each cohort its own name.") }
+                switch (a.selection, b.selection) {
+                case (.released(let f1, let t1), .released(let f2, let t2)) where f1 <= t2 && f2 <= t1:
+                    throw fail("cohorts '\(a.name)' (\(a.selection)) and '\(b.name)' (\(b.selection)) overlap; release windows must not overlap, or the same people would be evaluated and paid for twice.")
+                case (.column(let c1, let v1), .column(let c2, let v2)) where c1 == c2 && v1 == v2:
+                    throw fail("cohorts '\(a.name)' and '\(b.name)' are both \(c1) = \(v1); each cohort needs its own value.")
+                default: break
+                }
             }
         }
         if !(terms.cohortThreshold > -1 && terms.cohortThreshold < 1 && terms.pooledThreshold > -1 && terms.pooledThreshold < 1) {

@@ -8,18 +8,18 @@ import Propensity
 
 /// Why an evaluation could not be done (beyond data, model and matching errors, which keep their own types).
 public enum EvaluationError: Error, Equatable, CustomStringConvertible {
-    case duplicateID(file: String, line: Int, id: String)
-    case unknownPerson(file: String, line: Int, id: String)
+    case rowInTwoCohorts(file: String, line: Int, first: String, second: String)
+    case badFlag(file: String, line: Int, column: String, value: String)
     case provenBeforeOffence(file: String, line: Int, offence: String, proven: String)
     case missingDate(file: String, line: Int, column: String)
     case emptyCohort(name: String, selection: String, treated: Int, controls: Int)
 
     public var description: String {
         switch self {
-        case .duplicateID(let file, let line, let id):
-            return "\(file), line \(line): id '\(id)' appears more than once; every person needs a unique id."
-        case .unknownPerson(let file, let line, let id):
-            return "\(file), line \(line): id '\(id)' is not in the cohort file; check the event's id."
+        case .rowInTwoCohorts(let file, let line, let first, let second):
+            return "\(file), line \(line): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
+        case .badFlag(let file, let line, let column, let value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not 1/0, true/false or yes/no."
         case .provenBeforeOffence(let file, let line, let offence, let proven):
             return "\(file), line \(line): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
         case .missingDate(let file, let line, let column):
@@ -74,8 +74,29 @@ public struct Evaluation: Sendable {
     public var eventRowsRead: Int
     public var cohorts: [CohortEvaluation]
     public var decision: PaymentDecision
+    /// Which rows were evaluated in which cohort, and the count of every row that was not.
+    public var assignment: CohortAssignment
+    /// Offence records whose id is not in the cohort file (extracts are wider than cohorts: counted, not an error).
+    public var eventsOfUnknownIDs: Int
+    /// Offence records of people in the cohort file who are not evaluated (outside every cohort, or
+    /// their index release is another row).
+    public var eventsOfPeopleNotEvaluated: Int
     /// Rows of the cohort file in no cohort's release window (listed, not silently dropped).
-    public var rowsOutsideCohorts: Int
+    public var rowsOutsideCohorts: Int { assignment.outsideCohorts }
+}
+
+/// Reads a traced column: 1/0, true/false or yes/no (any case); anything else is an error naming
+/// the line.
+func tracedFlags(table: CohortTable, column name: String) throws -> [Bool] {
+    let column = try table.column(name)
+    return try (0..<table.rowCount).map { r in
+        switch column.text(at: r).lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        case let other:
+            throw EvaluationError.badFlag(file: table.file, line: table.line(ofRow: r), column: name, value: other)
+        }
+    }
 }
 
 /// Runs a plan end to end.
@@ -87,17 +108,16 @@ public enum Evaluator {
             + (plan.matching.distanceColumn.map { [$0] } ?? []) + plan.cohorts.compactMap { $0.selection.column }
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
+        if let traced = plan.data.traced, !columns.contains(traced) { columns.append(traced) }
         let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
             columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
         let idColumn = try table.column(plan.data.id)
-        var rowOfID: [String: Int] = [:]
-        rowOfID.reserveCapacity(table.rowCount)
+        var ids = [String]()
+        ids.reserveCapacity(table.rowCount)
         for r in 0..<table.rowCount {
             let id = idColumn.text(at: r)
             if id.isEmpty { throw EvaluationError.missingDate(file: table.file, line: table.line(ofRow: r), column: plan.data.id) }
-            if rowOfID.updateValue(r, forKey: id) != nil {
-                throw EvaluationError.duplicateID(file: table.file, line: table.line(ofRow: r), id: id)
-            }
+            ids.append(id)
         }
         let releaseOptional = try table.dates(plan.data.releaseDate)
         var release = [Int](repeating: 0, count: table.rowCount)
@@ -107,6 +127,21 @@ public enum Evaluator {
             }
             release[r] = d
         }
+        let membership = try plan.cohorts.map { cohort -> [Bool] in
+            switch cohort.selection {
+            case .released(let from, let to):
+                return release.map { $0 >= from && $0 <= to }
+            case .column(let name, let value):
+                let c = try table.column(name)
+                return (0..<table.rowCount).map { c.text(at: $0) == value }
+            }
+        }
+        let traced = try plan.data.traced.map { try tracedFlags(table: table, column: $0) }
+        let assignment = try CohortAssignment(
+            ids: ids, release: release, membership: membership, traced: traced, extractDate: plan.data.extractDate,
+            outcomeMonths: plan.outcome.followUpMonths + plan.outcome.courtLagMonths, file: table.file,
+            line: table.line(ofRow:), cohortNames: plan.cohorts.map(\.name))
+        let knownIDs = Set(ids)
 
         // Events.
         let eventsPath = plan.resolve(plan.data.events)
@@ -122,10 +157,12 @@ public enum Evaluator {
         let cautions = Set(plan.events.cautionValues)
         var records: [OffenceRecord] = []
         records.reserveCapacity(events.rowCount)
+        var eventsOfUnknownIDs = 0, eventsOfPeopleNotEvaluated = 0
         for r in 0..<events.rowCount {
             let id = eventID.text(at: r)
-            guard let person = rowOfID[id] else {
-                throw EvaluationError.unknownPerson(file: events.file, line: events.line(ofRow: r), id: id)
+            guard let person = assignment.indexRowOfID[id] else {
+                if knownIDs.contains(id) { eventsOfPeopleNotEvaluated += 1 } else { eventsOfUnknownIDs += 1 }
+                continue
             }
             guard let o = offence[r] else {
                 throw EvaluationError.missingDate(file: events.file, line: events.line(ofRow: r), column: plan.events.offenceDate)
@@ -145,20 +182,10 @@ public enum Evaluator {
         let measures = ReoffendingMeasures(releaseDays: release, records: records, windows: windows)
 
         // Cohorts.
-        var inSomeCohort = [Bool](repeating: false, count: table.rowCount)
         var evaluations: [CohortEvaluation] = []
-        for cohort in plan.cohorts {
+        for (k, cohort) in plan.cohorts.enumerated() {
             progress?("evaluating \(cohort.name)")
-            let rows: [Int]
-            switch cohort.selection {
-            case .released(let from, let to):
-                rows = (0..<table.rowCount).filter { release[$0] >= from && release[$0] <= to }
-            case .column(let name, let value):
-                let c = try table.column(name)
-                rows = (0..<table.rowCount).filter { c.text(at: $0) == value }
-            }
-            for r in rows { inSomeCohort[r] = true }
-            evaluations.append(try evaluate(cohort: cohort, rows: rows, table: table, measures: measures, plan: plan))
+            evaluations.append(try evaluate(cohort: cohort, rows: assignment.rows[k], table: table, measures: measures, plan: plan))
         }
 
         let outcomes = evaluations.map { e in
@@ -168,7 +195,8 @@ public enum Evaluator {
         }
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: table.rowCount, eventRowsRead: events.rowCount,
                           cohorts: evaluations, decision: decidePayments(outcomes, terms: plan.terms),
-                          rowsOutsideCohorts: inSomeCohort.filter { !$0 }.count)
+                          assignment: assignment, eventsOfUnknownIDs: eventsOfUnknownIDs,
+                          eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
     }
 
     static func evaluate(
