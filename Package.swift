@@ -88,6 +88,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SortingTests", dependencies: ["Sorting"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
+        .testTarget(name: "RArithmeticTests", dependencies: ["TestSupport", "RArithmetic"]),
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),

@@ -39,6 +39,8 @@ final class MatchCommandTests: XCTestCase {
         XCTAssertEqual(matches.strings("id").first, "NSW1")
         let w = matches.doubles("weight"), ew = expected.doubles("weight")
         let d = matches.doubles("distance"), ed = expected.doubles("distance")
+        XCTAssertEqual(w.count, ew.count, "fixture and result lengths")
+        guard w.count == ew.count, d.count == ed.count else { return }
         for i in w.indices {
             XCTAssertLessThanOrEqual(relativeDifference(w[i]!, ew[i]!), 1e-12)
             XCTAssertLessThanOrEqual(relativeDifference(d[i]!, ed[i]!), 1e-8)
@@ -48,6 +50,7 @@ final class MatchCommandTests: XCTestCase {
         let propensity = json["propensity"] as! [String: Any]
         let coefficients = propensity["coefficients"] as! [String: Double]
         let glm = try FixtureTable(contentsOf: Fixtures.file("glm/lalonde_logit_coefficients.csv"))
+        XCTAssertEqual(coefficients.count, glm.rows.count, "fixture and result lengths")
         for (term, estimate) in zip(glm.strings("term"), glm.doubles("estimate")) {
             XCTAssertLessThanOrEqual(relativeDifference(coefficients[term]!, estimate!), 1e-8, term)
         }
@@ -59,6 +62,8 @@ final class MatchCommandTests: XCTestCase {
                        ["distance", "age", "educ", "raceblack", "racehispan", "racewhite", "married", "nodegree", "re74", "re75"])
         let after = try FixtureTable(contentsOf: Fixtures.file("matchit/nn_1to1/balance_matched.csv"))
         let smd = after.doubles("std_mean_diff")
+        XCTAssertEqual(balance.count, smd.count, "fixture and result lengths")
+        guard balance.count == smd.count else { return }
         for (k, row) in balance.enumerated() {
             XCTAssertEqual(row["smd_after"] as! Double, smd[k]!, accuracy: 1e-6, "\(row["covariate"]!)")
         }

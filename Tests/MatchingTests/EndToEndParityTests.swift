@@ -26,10 +26,14 @@ final class EndToEndParityTests: XCTestCase {
                                           response: frame.treatment, link: link.binomialLink)
             let distance = link.distance(from: fit)
             let expected = try FixtureTable(contentsOf: Fixtures.file("matchit/\(name)/matches.csv")).doubles("distance")
+            XCTAssertEqual(distance.count, expected.count, "\(name): fixture and result lengths")
+            guard distance.count == expected.count else { continue }
             let worst = zip(distance, expected).map { relativeDifference($0, $1!) }.max() ?? 0
             XCTAssertLessThanOrEqual(worst, 1e-8, "\(name): distance")
             let result = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: spec)
             let matrix = try FixtureTable(contentsOf: Fixtures.file("matchit/\(name)/match_matrix.csv"))
+            XCTAssertEqual(result.matches.count, matrix.rows.count, "\(name): fixture and result lengths")
+            guard result.matches.count == matrix.rows.count else { continue }
             for (k, row) in matrix.rows.enumerated() {
                 XCTAssertEqual(result.matches[k], row.dropFirst().compactMap { Int($0) }.map { $0 - 1 }, "\(name): row \(row[0])")
             }

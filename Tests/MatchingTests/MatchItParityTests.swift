@@ -67,6 +67,7 @@ final class MatchItParityTests: XCTestCase {
 
         // Match matrix: the same controls, in the same order, for every focal unit.
         XCTAssertEqual(result.focalUnits.count, matrix.rows.count, "\(c.name): focal units")
+        guard result.focalUnits.count == matrix.rows.count, result.matches.count == matrix.rows.count else { return }
         for (k, row) in matrix.rows.enumerated() {
             let focalRow = Int(row[0])! - 1
             XCTAssertEqual(result.focalUnits[k], focalRow, "\(c.name): focal unit \(k)")
@@ -77,6 +78,8 @@ final class MatchItParityTests: XCTestCase {
         let weights = expected.doubles("weight").map { $0! }
         let subclass = expected.integers("subclass")
         let discarded = expected.integers("discarded").map { $0! == 1 }
+        XCTAssertEqual(result.weights.count, weights.count, "\(c.name): fixture and result lengths")
+        guard result.weights.count == weights.count else { return }
         XCTAssertEqual(result.discarded, discarded, "\(c.name): discarded")
         XCTAssertEqual(result.subclass, c.specification.replace ? Array(repeating: nil, count: weights.count) : subclass,
                        "\(c.name): subclass")

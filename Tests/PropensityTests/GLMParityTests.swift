@@ -45,6 +45,7 @@ final class GLMParityTests: XCTestCase {
         let fitted = try FixtureTable(contentsOf: Fixtures.file(prefix + "fitted.csv"))
         let eta = fitted.doubles("linear_predictor"), mu = fitted.doubles("fitted")
         XCTAssertEqual(eta.count, fit.fitted.count)
+        guard eta.count == fit.fitted.count, eta.count == fit.linearPredictor.count else { return }
         for i in eta.indices {
             XCTAssertLessThanOrEqual(relativeDifference(fit.linearPredictor[i], eta[i]!), 1e-8, "\(link) eta row \(i + 1)")
             XCTAssertLessThanOrEqual(relativeDifference(fit.fitted[i], mu[i]!), 1e-8, "\(link) mu row \(i + 1)")
