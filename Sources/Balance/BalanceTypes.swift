@@ -117,7 +117,7 @@ public struct SampleSizes: Sendable, Equatable, Codable {
 }
 
 /// The result of `summarizeBalance`: MatchIt's `sum.all`, `sum.matched` and `nn`.
-public struct BalanceSummary: Sendable {
+public struct BalanceSummary: Sendable, Codable {
     /// Balance in the full (unmatched) sample, every unit with weight 1 — discarded units included.
     public var all: [BalanceRow]
     /// Balance in the matched sample, weighted by the matching weights.

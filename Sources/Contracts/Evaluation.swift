@@ -13,9 +13,12 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case provenBeforeOffence(file: String, line: Int, offence: String, proven: String)
     case missingDate(file: String, line: Int, column: String)
     case emptyCohort(name: String, selection: String, treated: Int, controls: Int)
+    case frozenMismatch(String)
 
     public var description: String {
         switch self {
+        case .frozenMismatch(let what):
+            return "the frozen matched sets no longer fit the data: \(what); re-run the matching stage."
         case .rowInTwoCohorts(let file, let line, let first, let second):
             return "\(file), line \(line): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
         case .badFlag(let file, let line, let column, let value):
@@ -99,16 +102,54 @@ func tracedFlags(table: CohortTable, column name: String) throws -> [Bool] {
     }
 }
 
-/// Runs a plan end to end.
+/// One cohort's matched comparison, as the matching stage leaves it (no outcome data needed).
+public struct MatchedCohort: Sendable, Codable {
+    public var name: String
+    /// The cohort file's rows evaluated in this cohort (0-based, file order); the comparison
+    /// group's input row `k` is file row `rows[k]`.
+    public var rows: [Int]
+    /// Treated and comparison people among `rows`.
+    public var treatedInCohort: Int
+    public var comparisonPool: Int
+    public var group: ComparisonGroup
+}
+
+/// The matching stage of an evaluation: the cohort file read, people assigned to cohorts and every
+/// cohort's comparison group built, without opening the events file (outcome-blind matching, as in
+/// Peterborough, where matching was done on data without reoffending).
+public struct MatchedCohorts: Sendable {
+    public var plan: ContractPlan
+    public var cohortRowsRead: Int
+    /// Release date of every row of the cohort file (days since 1970-01-01).
+    public var release: [Int]
+    /// Every id of the cohort file (to tell events of people not evaluated from unknown ids).
+    public var knownIDs: Set<String>
+    public var assignment: CohortAssignment
+    public var cohorts: [MatchedCohort]
+}
+
+/// Runs a plan: `matchCohorts` (the matching stage), then `score` (outcomes, inference, payment).
 public enum Evaluator {
+    /// Both stages.
     public static func run(_ plan: ContractPlan, progress: ((String) -> Void)? = nil) throws -> Evaluation {
-        // Cohort file.
+        try score(try matchCohorts(plan, progress: progress), progress: progress)
+    }
+
+    /// The cohort file, read and assigned to cohorts (no matching).
+    struct CohortFile {
+        var table: CohortTable
+        var ids: [String]
+        var release: [Int]
+        var assignment: CohortAssignment
+    }
+
+    static func readCohortFile(_ plan: ContractPlan, progress: ((String) -> Void)?) throws -> CohortFile {
         let cohortPath = plan.resolve(plan.data.cohort)
         var columns = [plan.data.id, plan.data.treatment, plan.data.releaseDate] + plan.data.covariates + plan.matching.exact
             + (plan.matching.distanceColumn.map { [$0] } ?? []) + plan.cohorts.compactMap { $0.selection.column }
+            + (plan.data.traced.map { [$0] } ?? [])
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
-        if let traced = plan.data.traced, !columns.contains(traced) { columns.append(traced) }
         let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
             columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
         let idColumn = try table.column(plan.data.id)
@@ -141,9 +182,53 @@ public enum Evaluator {
             ids: ids, release: release, membership: membership, traced: traced, extractDate: plan.data.extractDate,
             outcomeMonths: plan.outcome.followUpMonths + plan.outcome.courtLagMonths, file: table.file,
             line: table.line(ofRow:), cohortNames: plan.cohorts.map(\.name))
-        let knownIDs = Set(ids)
+        return CohortFile(table: table, ids: ids, release: release, assignment: assignment)
+    }
 
-        // Events.
+    /// The matching stage: reads the cohort file (never the events file), assigns people to
+    /// cohorts and matches each cohort.
+    public static func matchCohorts(_ plan: ContractPlan, progress: ((String) -> Void)? = nil) throws -> MatchedCohorts {
+        let file = try readCohortFile(plan, progress: progress)
+        var cohorts: [MatchedCohort] = []
+        for (k, cohort) in plan.cohorts.enumerated() {
+            progress?("matching \(cohort.name)")
+            let rows = file.assignment.rows[k]
+            let subset = file.table.selecting(rows: rows)
+            let treatValues = try subset.numeric(plan.data.treatment)
+            let treatedCount = treatValues.filter { $0 == 1 }.count, controlCount = treatValues.filter { $0 == 0 }.count
+            if treatedCount < 2 || controlCount < 2 {
+                throw EvaluationError.emptyCohort(name: cohort.name, selection: cohort.selection.description,
+                                                  treated: treatedCount, controls: controlCount)
+            }
+            let group = try ComparisonGroup.match(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
+                                                  dropMissing: plan.data.dropMissing, plan: plan.matching)
+            cohorts.append(MatchedCohort(name: cohort.name, rows: rows, treatedInCohort: treatedCount,
+                                         comparisonPool: controlCount, group: group))
+        }
+        return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
+                              knownIDs: Set(file.ids), assignment: file.assignment, cohorts: cohorts)
+    }
+
+    /// The matching stage restored from frozen matched sets: the cohort file is read and assigned
+    /// again (no matching) and must give exactly the rows each frozen cohort was matched on;
+    /// otherwise this throws, naming the first cohort that differs.
+    public static func restore(_ plan: ContractPlan, frozen: [MatchedCohort], progress: ((String) -> Void)? = nil) throws -> MatchedCohorts {
+        let file = try readCohortFile(plan, progress: progress)
+        guard frozen.map(\.name) == plan.cohorts.map(\.name) else {
+            throw EvaluationError.frozenMismatch("the plan's cohorts (\(plan.cohorts.map(\.name).joined(separator: ", "))) are not the frozen ones (\(frozen.map(\.name).joined(separator: ", ")))")
+        }
+        for (k, cohort) in frozen.enumerated() where cohort.rows != file.assignment.rows[k] {
+            throw EvaluationError.frozenMismatch("cohort '\(cohort.name)' now holds \(file.assignment.rows[k].count) people, not the \(cohort.rows.count) it was matched on")
+        }
+        return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
+                              knownIDs: Set(file.ids), assignment: file.assignment, cohorts: frozen)
+    }
+
+    /// The scoring stage: reads the events file, derives the outcome measures from each person's
+    /// index release, compares the matched groups and decides the payments.
+    public static func score(_ matched: MatchedCohorts, progress: ((String) -> Void)? = nil) throws -> Evaluation {
+        let plan = matched.plan
+        let assignment = matched.assignment
         let eventsPath = plan.resolve(plan.data.events)
         progress?("loading \(eventsPath)")
         var eventColumns = [plan.events.id, plan.events.offenceDate, plan.events.provenDate]
@@ -161,7 +246,7 @@ public enum Evaluator {
         for r in 0..<events.rowCount {
             let id = eventID.text(at: r)
             guard let person = assignment.indexRowOfID[id] else {
-                if knownIDs.contains(id) { eventsOfPeopleNotEvaluated += 1 } else { eventsOfUnknownIDs += 1 }
+                if matched.knownIDs.contains(id) { eventsOfPeopleNotEvaluated += 1 } else { eventsOfUnknownIDs += 1 }
                 continue
             }
             guard let o = offence[r] else {
@@ -179,13 +264,12 @@ public enum Evaluator {
         }
         let windows = ReoffendingWindows(followUpMonths: plan.outcome.followUpMonths, courtLagMonths: plan.outcome.courtLagMonths,
                                          countCautions: plan.outcome.countCautions)
-        let measures = ReoffendingMeasures(releaseDays: release, records: records, windows: windows)
+        let measures = ReoffendingMeasures(releaseDays: matched.release, records: records, windows: windows)
 
-        // Cohorts.
         var evaluations: [CohortEvaluation] = []
-        for (k, cohort) in plan.cohorts.enumerated() {
-            progress?("evaluating \(cohort.name)")
-            evaluations.append(try evaluate(cohort: cohort, rows: assignment.rows[k], table: table, measures: measures, plan: plan))
+        for (cohort, m) in zip(plan.cohorts, matched.cohorts) {
+            progress?("scoring \(cohort.name)")
+            evaluations.append(try evaluate(cohort: cohort, matched: m, measures: measures, plan: plan))
         }
 
         let outcomes = evaluations.map { e in
@@ -193,28 +277,21 @@ public enum Evaluator {
                           comparisonRate: e.rates.comparisonMean, pValue: e.pValue,
                           reductionStandardError: e.relativeReduction.standardError)
         }
-        return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: table.rowCount, eventRowsRead: events.rowCount,
-                          cohorts: evaluations, decision: decidePayments(outcomes, terms: plan.terms),
-                          assignment: assignment, eventsOfUnknownIDs: eventsOfUnknownIDs,
-                          eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
+        return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: matched.cohortRowsRead,
+                          eventRowsRead: events.rowCount, cohorts: evaluations,
+                          decision: decidePayments(outcomes, terms: plan.terms), assignment: assignment,
+                          eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
     }
 
     static func evaluate(
-        cohort: ContractPlan.Cohort, rows: [Int], table: CohortTable, measures: ReoffendingMeasures, plan: ContractPlan
+        cohort: ContractPlan.Cohort, matched: MatchedCohort, measures: ReoffendingMeasures, plan: ContractPlan
     ) throws -> CohortEvaluation {
-        let subset = table.selecting(rows: rows)
-        let treatValues = try subset.numeric(plan.data.treatment)
-        let treatedCount = treatValues.filter { $0 == 1 }.count, controlCount = treatValues.filter { $0 == 0 }.count
-        if treatedCount < 2 || controlCount < 2 {
-            throw EvaluationError.emptyCohort(name: cohort.name, selection: cohort.selection.description,
-                                              treated: treatedCount, controls: controlCount)
-        }
-        let group = try ComparisonGroup.match(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
-                                              dropMissing: plan.data.dropMissing, plan: plan.matching)
-        let frame = group.frame, match = group.result, treated = group.treated
+        let group = matched.group, rows = matched.rows
+        let match = group.result, treated = group.treated
+        let treatedCount = matched.treatedInCohort, controlCount = matched.comparisonPool
 
         // Outcomes of the frame's rows.
-        let original = frame.rows.map { rows[$0] }
+        let original = group.rows.map { rows[$0] }
         let counts = original.map { measures.reconvictionEvents[$0] }
         let binary = original.map { measures.provenReoffending[$0] }
         let y = plan.outcome.measure == .reconvictionEvents ? counts : binary
@@ -260,7 +337,7 @@ public enum Evaluator {
             ? "fewer than \(plan.reporting.minimumReoffenders) reoffenders in a group (treatment \(reoffendersT), comparison \(reoffendersC))" : nil
 
         return CohortEvaluation(
-            cohort: cohort, exclusions: frame.exclusions, comparison: group,
+            cohort: cohort, exclusions: group.exclusions, comparison: group,
             treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, linearModel: lm,
             relativeReduction: reduction, poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,

@@ -161,7 +161,7 @@ struct Match: ParsableCommand {
         let idColumn = try id.map { try table.column($0) }
         let report = MatchReport(
             programVersion: counterfactualVersion, file: data, treatment: treatment, covariates: covariateNames,
-            idColumn: id, exactColumns: plan.exact, exclusions: group.frame.exclusions, distanceSource: group.distanceSource,
+            idColumn: id, exactColumns: plan.exact, exclusions: group.exclusions, distanceSource: group.distanceSource,
             result: result, balance: group.balance, frameIndexOfRow: group.frameIndexOfRow,
             ids: idColumn, treatmentColumn: treatColumn,
             extraSettings: [
@@ -190,7 +190,7 @@ struct Match: ParsableCommand {
         if writesReport { try writeReport(folder: folder) }
         if !quiet {
             var text = "counterfactual match: \(data)\n"
-            let ex = group.frame.exclusions
+            let ex = group.exclusions
             text += "Rows: \(ex.rowsRead) read, \(ex.rowsUsed) used, \(ex.rowsDroppedForMissing) excluded for missing values\n"
             switch group.distanceSource {
             case .model(let fit, let link):

@@ -4,7 +4,7 @@ import Matching
 import Propensity
 
 /// How the matching distance was obtained.
-public enum DistanceSource: Sendable {
+public enum DistanceSource: Sendable, Codable {
     /// A binomial GLM of the treatment on the covariates, and the link that turns it into a distance.
     case model(GLMFit, DistanceLink)
     /// A column of the input supplied by the user.
@@ -27,14 +27,21 @@ public enum DistanceSource: Sendable {
 /// 4. **balance**: MatchIt `summary()` statistics before and after matching, for the distance and
 ///    every covariate (exact columns included); subclasses are used for pair distances only when
 ///    matching without replacement.
-public struct ComparisonGroup: Sendable {
+///
+/// The value is `Codable` (every number round-trips exactly through JSON written in shortest form),
+/// so a matching stage can be frozen and its matched sets scored later without re-matching.
+public struct ComparisonGroup: Sendable, Codable {
     public enum Stage: String, Sendable {
         case frame, distance, match, balance
     }
 
     public var plan: MatchingPlan
-    /// The rows used, exclusions and design columns.
-    public var frame: ModelFrame
+    /// The input rows used (indices into the table given to `match`), in order; frame row `k` is input row `rows[k]`.
+    public var rows: [Int]
+    /// Rows read, used and excluded for missing values (by column).
+    public var exclusions: ExclusionReport
+    /// Rows of the input table.
+    public var inputRowCount: Int
     public var distanceSource: DistanceSource
     /// Treatment indicator per frame row.
     public var treated: [Bool]
@@ -42,7 +49,11 @@ public struct ComparisonGroup: Sendable {
     public var result: MatchResult
     public var balance: BalanceSummary
     /// For each row of the input table: its index in the frame, or nil when it was excluded.
-    public var frameIndexOfRow: [Int?]
+    public var frameIndexOfRow: [Int?] {
+        var index: [Int?] = Array(repeating: nil, count: inputRowCount)
+        for (k, r) in rows.enumerated() { index[r] = k }
+        return index
+    }
 
     /// The propensity model, when the distance came from one.
     public var fit: GLMFit? {
@@ -98,10 +109,8 @@ public struct ComparisonGroup: Sendable {
             matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
         stage(.balance)
 
-        var frameIndexOfRow: [Int?] = Array(repeating: nil, count: table.rowCount)
-        for (k, r) in frame.rows.enumerated() { frameIndexOfRow[r] = k }
-        return ComparisonGroup(plan: plan, frame: frame, distanceSource: source, treated: treated, result: result,
-                                 balance: balance, frameIndexOfRow: frameIndexOfRow)
+        return ComparisonGroup(plan: plan, rows: frame.rows, exclusions: frame.exclusions, inputRowCount: table.rowCount,
+                               distanceSource: source, treated: treated, result: result, balance: balance)
     }
 
     /// One cell number per frame row: rows with equal text in every exact column share a cell;

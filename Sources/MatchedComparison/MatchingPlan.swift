@@ -6,7 +6,7 @@ import Propensity
 /// distance is obtained, and the method's settings. Every default is explicit and is MatchIt 4.7's
 /// (`matchit()` with `method = "nearest"`, `distance = "glm"`, `link = "logit"`, `ratio = 1`, no
 /// replacement, no caliper, `discard = "none"`), R's `glm` for the propensity model.
-public struct MatchingPlan: Sendable, Equatable {
+public struct MatchingPlan: Sendable, Equatable, Codable {
     /// The matching method (MatchIt's `method`); each is one type in `Methods/`.
     public enum Method: String, Sendable, Codable, CaseIterable {
         /// Greedy nearest-neighbour matching (`NearestNeighborMethod`).

@@ -6,7 +6,7 @@ import Randomness
 import Sorting
 
 /// The outcome of a nearest-neighbour match.
-public struct MatchResult: Sendable {
+public struct MatchResult: Sendable, Codable {
     /// The specification used, with the order resolved.
     public var specification: NearestNeighborSpecification
     /// The order actually used (MatchIt's default resolution applied).

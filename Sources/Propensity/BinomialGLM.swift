@@ -21,7 +21,7 @@ public struct Coefficient: Sendable, Equatable, Codable {
 }
 
 /// The result of fitting a binomial GLM.
-public struct GLMFit: Sendable {
+public struct GLMFit: Sendable, Codable {
     public var link: BinomialLink
     public var coefficients: [Coefficient]
     /// Residual deviance `-2 log L`.

@@ -127,7 +127,8 @@ final class EvaluationTests: XCTestCase {
 
     func testRecordErrorsNameFileAndLine() throws {
         try write("plan.toml", Self.plan)
-        try write("cohort.csv", "id,treat,released,x\na,1,2011-01-01,1\nb,0,2011-01-01,2\n")
+        // Matching comes first (it never reads the events file), so the cohort has enough people to match.
+        try write("cohort.csv", "id,treat,released,x\na,1,2011-01-01,1\nb,0,2011-01-01,2\nc,1,2011-02-01,3\nd,0,2011-02-01,5\n")
         let plan = try ContractPlan.load(path: folder.appendingPathComponent("plan.toml").path)
         try write("events.csv", "id,offence,convicted\na,2011-02-01,2011-01-20\n")
         XCTAssertThrowsError(try Evaluator.run(plan)) { error in
