@@ -7,7 +7,7 @@ import PlanFiles
 /// terms. Read from TOML; every key but the data files and columns has a default, and the defaults
 /// are the Peterborough design. Relative paths are relative to the plan file.
 public struct ContractPlan: Sendable, Equatable {
-    public struct DataFiles: Sendable, Equatable {
+    public struct DataFiles: Sendable, Equatable, Codable {
         /// Cohort CSV: one row per person (treated cohort members and the comparison pool).
         public var cohort: String
         /// Events CSV: one row per proven offence.
@@ -49,9 +49,9 @@ public struct ContractPlan: Sendable, Equatable {
         public var countCautions: Bool
     }
 
-    public struct Cohort: Sendable, Equatable {
+    public struct Cohort: Sendable, Equatable, Codable {
         /// How a cohort's people (treated and comparison) are chosen.
-        public enum Selection: Sendable, Equatable, CustomStringConvertible {
+        public enum Selection: Sendable, Equatable, Codable, CustomStringConvertible {
             /// Released in this inclusive range of dates (days since 1970-01-01).
             case released(from: Int, to: Int)
             /// Rows whose `column` holds `value`.
@@ -231,5 +231,25 @@ extension ContractPlan {
             }
             return Cohort(name: name, selection: .released(from: try t.date("released_from"), to: try t.date("released_to")))
         }
+    }
+}
+
+extension ContractPlan {
+    /// The plan sections the matching stage depends on, each as canonical JSON (sorted keys), so a
+    /// frozen matching stage can tell whether the plan it is scored with still describes the same
+    /// matching: `[data]` without `events` (the events file is named only for scoring), `[matching]`
+    /// and the `[[cohort]]` tables. (Outcome windows also decide who is evaluated when there is a
+    /// data extract date; the cohort assignment itself is re-derived and compared when scoring.)
+    public var matchingSections: [(section: String, canonical: String)] {
+        var data = self.data
+        data.events = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        func canonical<T: Encodable>(_ value: T) -> String {
+            // Encoding these plain value types cannot fail.
+            String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+        }
+        return [("[data]", canonical(data)), ("[matching]", canonical(matching)), ("[[cohort]]", canonical(cohorts))]
     }
 }

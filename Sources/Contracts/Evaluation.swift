@@ -122,8 +122,8 @@ public struct MatchedCohorts: Sendable {
     public var cohortRowsRead: Int
     /// Release date of every row of the cohort file (days since 1970-01-01).
     public var release: [Int]
-    /// Every id of the cohort file (to tell events of people not evaluated from unknown ids).
-    public var knownIDs: Set<String>
+    /// The id of every row of the cohort file.
+    public var ids: [String]
     public var assignment: CohortAssignment
     public var cohorts: [MatchedCohort]
 }
@@ -206,7 +206,7 @@ public enum Evaluator {
                                          comparisonPool: controlCount, group: group))
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              knownIDs: Set(file.ids), assignment: file.assignment, cohorts: cohorts)
+                              ids: file.ids, assignment: file.assignment, cohorts: cohorts)
     }
 
     /// The matching stage restored from frozen matched sets: the cohort file is read and assigned
@@ -221,7 +221,7 @@ public enum Evaluator {
             throw EvaluationError.frozenMismatch("cohort '\(cohort.name)' now holds \(file.assignment.rows[k].count) people, not the \(cohort.rows.count) it was matched on")
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              knownIDs: Set(file.ids), assignment: file.assignment, cohorts: frozen)
+                              ids: file.ids, assignment: file.assignment, cohorts: frozen)
     }
 
     /// The scoring stage: reads the events file, derives the outcome measures from each person's
@@ -243,10 +243,11 @@ public enum Evaluator {
         var records: [OffenceRecord] = []
         records.reserveCapacity(events.rowCount)
         var eventsOfUnknownIDs = 0, eventsOfPeopleNotEvaluated = 0
+        let knownIDs = Set(matched.ids)
         for r in 0..<events.rowCount {
             let id = eventID.text(at: r)
             guard let person = assignment.indexRowOfID[id] else {
-                if matched.knownIDs.contains(id) { eventsOfPeopleNotEvaluated += 1 } else { eventsOfUnknownIDs += 1 }
+                if knownIDs.contains(id) { eventsOfPeopleNotEvaluated += 1 } else { eventsOfUnknownIDs += 1 }
                 continue
             }
             guard let o = offence[r] else {

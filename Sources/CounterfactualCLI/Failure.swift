@@ -49,7 +49,7 @@ func exitStatus(for error: Error) -> Int32 {
     switch error {
     case is MatchingPlanError:
         return ExitStatus.usage
-    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError:
+    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError:
         return ExitStatus.cannotWrite

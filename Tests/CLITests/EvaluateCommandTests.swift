@@ -93,3 +93,71 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("[data] events is missing"), r.stderr)
     }
 }
+
+/// Outcome-blind matching: `--stage matching` never opens the events file; `--matched` scores on the
+/// frozen sets and refuses when the data or the plan's matching sections changed, or the frozen
+/// files were edited.
+final class EvaluationStageTests: XCTestCase {
+    let tool = CommandLineTool()
+
+    func testMatchingStageThenScoringEqualsOneRun() throws {
+        let dir = try CommandLineTool.makeTemporaryFolder()
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let source = Fixtures.repositoryRoot.appendingPathComponent("Datasets/peterborough")
+        let plan = try String(contentsOf: source.appendingPathComponent("plan.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "events = \"events.csv\"", with: "events = \"later.csv\"")
+        let planURL = dir.appendingPathComponent("plan.toml")
+        try plan.write(to: planURL, atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: source.appendingPathComponent("cohort.csv"), to: dir.appendingPathComponent("cohort.csv"))
+
+        // The events file does not exist yet: the matching stage must not need it.
+        let stage = dir.appendingPathComponent("matching")
+        let m = try tool.run(["evaluate", planURL.path, "--stage", "matching", "--out", stage.path])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertTrue(m.stdout.contains("without opening the events file"), m.stdout)
+        for file in ["matching.json", "matched-sets.csv", "manifest.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: stage.appendingPathComponent(file).path), file)
+        }
+        XCTAssertEqual(try tool.run(["verify", stage.path]).status, 0)
+
+        try FileManager.default.copyItem(at: source.appendingPathComponent("events.csv"), to: dir.appendingPathComponent("later.csv"))
+        let scored = dir.appendingPathComponent("scored")
+        let s = try tool.run(["evaluate", planURL.path, "--matched", stage.path, "--out", scored.path, "--quiet"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let oneRun = dir.appendingPathComponent("one-run")
+        XCTAssertEqual(try tool.run(["evaluate", planURL.path, "--out", oneRun.path, "--quiet"]).status, 0)
+        // Every number identical (the frozen sets round-trip exactly).
+        XCTAssertEqual(try Data(contentsOf: scored.appendingPathComponent("evaluation.json")),
+                       try Data(contentsOf: oneRun.appendingPathComponent("evaluation.json")))
+        let v = try tool.run(["verify", scored.path])
+        XCTAssertEqual(v.status, 0, v.stderr)
+
+        // A changed [matching] section is refused, naming the section.
+        try plan.replacingOccurrences(of: "caliper = 0.2 ", with: "caliper = 0.25").write(to: planURL, atomically: true, encoding: .utf8)
+        var r = try tool.run(["evaluate", planURL.path, "--matched", stage.path, "--out", scored.path, "--quiet"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("the plan's [matching] section has changed since the matching stage"), r.stderr)
+        // Changing the events file name or the contract terms is fine: they are not matching sections.
+        try plan.replacingOccurrences(of: "price_per_event = 2000.0", with: "price_per_event = 2500.0")
+            .write(to: planURL, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try tool.run(["evaluate", planURL.path, "--matched", stage.path, "--out", scored.path, "--quiet"]).status, 0)
+        // A changed cohort file is refused.
+        let cohortURL = dir.appendingPathComponent("cohort.csv")
+        let cohort = try String(contentsOf: cohortURL, encoding: .utf8)
+        try (cohort + cohort.split(separator: "\n")[1] + "\n").write(to: cohortURL, atomically: true, encoding: .utf8)
+        r = try tool.run(["evaluate", planURL.path, "--matched", stage.path, "--out", scored.path, "--quiet"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("cohort.csv has changed since the matching stage"), r.stderr)
+        try cohort.write(to: cohortURL, atomically: true, encoding: .utf8)
+        // An edited matching.json is refused.
+        let frozen = stage.appendingPathComponent("matching.json")
+        var text = try String(contentsOf: frozen, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"treatedInCohort\" : 942", with: "\"treatedInCohort\" : 943")
+        try text.write(to: frozen, atomically: true, encoding: .utf8)
+        r = try tool.run(["evaluate", planURL.path, "--matched", stage.path, "--out", scored.path, "--quiet"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("matching.json has changed since the matching stage wrote it"), r.stderr)
+        // Both halves at once is a usage error.
+        XCTAssertEqual(try tool.run(["evaluate", planURL.path, "--stage", "matching", "--matched", stage.path, "--out", scored.path]).status, 64)
+    }
+}
