@@ -26,10 +26,14 @@ public struct CSVReadOptions: Sendable {
 /// Reads RFC 4180 CSV files into a `CohortTable`.
 ///
 /// - The first non-blank record is the header. Fields may be quoted with `"`; a quoted field may
-///   contain commas, newlines and doubled quotes (`""`). Lines may end in LF or CRLF; blank lines
-///   are skipped; a UTF-8 byte order mark is ignored.
-/// - A column is numeric when every non-missing cell is a decimal number; otherwise it is text.
-///   Empty cells and `NA` are missing.
+///   contain commas, newlines and doubled quotes (`""`). Lines may end in LF, CRLF or CR alone (a
+///   file with no LF at all is read as CR-terminated); blank lines are skipped; a UTF-8 byte order
+///   mark is ignored. Text must be valid UTF-8: an invalid byte is an error naming its line, column
+///   and byte offset (two different ids must never be read as the same replacement character).
+/// - A column is text when the caller declares it so (`textColumns`, `identifierColumns`) or when
+///   most of its non-missing cells are not numbers; otherwise it is numeric, and a cell that is not
+///   a number is an error naming its line and column (one stray token must not silently turn a
+///   numeric covariate into a categorical one). Empty cells and `NA` are missing.
 /// - Parsing is split across threads by blocks of records; the result is identical whatever the
 ///   thread count.
 public enum CSVReader {
@@ -62,6 +66,10 @@ public enum CSVReader {
 
         var headerNames: [String] = []
         try forEachField(in: body, record: headerRecord, file: file, line: Int(headerRecord.line)) { _, field in
+            if let bad = firstInvalidUTF8(field.bytes) {
+                throw CohortDataError.invalidUTF8(file: file, line: Int(headerRecord.line), column: "(header)",
+                                                  byteOffset: offset(of: field.bytes, in: bytes) + bad)
+            }
             headerNames.append(unquotedString(field))
         }
         let header = headerNames
@@ -103,13 +111,25 @@ public enum CSVReader {
             }
         }
         var isIdentifier = Array(repeating: false, count: width)
+        var declared = Array(repeating: false, count: width)
         for (slot, s) in selected.enumerated() {
-            if options.textColumns.contains(s.name) { isText[slot] = true }
-            if options.identifierColumns.contains(s.name) { isText[slot] = true; isIdentifier[slot] = true }
+            if options.textColumns.contains(s.name) { isText[slot] = true; declared[slot] = true }
+            if options.identifierColumns.contains(s.name) { isText[slot] = true; isIdentifier[slot] = true; declared[slot] = true }
         }
         let firstPass = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
-                                 isText: isText, isIdentifier: isIdentifier, blockSize: blockSize, blocks: blocks)
+                                 isText: isText, isIdentifier: isIdentifier, countNumbers: declared.map { !$0 },
+                                 blockSize: blockSize, blocks: blocks, fileStart: offset(of: body, in: bytes), header: header)
         defer { firstPass.deallocate() }
+        // Undeclared columns: numeric unless most non-missing cells are not numbers; then a stray
+        // non-number is an error, not a reason to read the column as text.
+        for (slot, s) in selected.enumerated() where !declared[slot] {
+            let found = firstPass.findings[slot]
+            let nonMissing = rows - found.missing
+            let numbers = isText[slot] ? found.numericCells : nonMissing - found.nonNumericCells
+            let others = nonMissing - numbers
+            guard others > 0, others <= numbers, let bad = found.firstNonNumeric else { continue }
+            throw CohortDataError.nonNumeric(file: file, line: Int(layout.records[bad.row].line), column: s.name, value: bad.text)
+        }
         var columns: [Column] = []
         columns.reserveCapacity(width)
         for (slot, s) in selected.enumerated() {
@@ -130,7 +150,8 @@ public enum CSVReader {
                 textSlotMap[s.index] = slot
                 let again = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
                                      isText: onlyThis, isIdentifier: Array(repeating: false, count: width),
-                                     blockSize: blockSize, blocks: blocks)
+                                     countNumbers: Array(repeating: false, count: width), blockSize: blockSize,
+                                     blocks: blocks, fileStart: offset(of: body, in: bytes), header: header)
                 defer { again.deallocate() }
                 columns.append(Column(name: s.name, values: .text(codes: again.takeCodes(slot), levels: again.levels[slot]),
                                       missingCount: again.findings[slot].missing, firstNonNumeric: found.firstNonNumeric))
@@ -143,9 +164,13 @@ public enum CSVReader {
     /// One pass over every record: numeric slots are parsed into `numbers`, text slots are
     /// dictionary-encoded into `codes` (levels in order of first appearance in the file;
     /// identifier slots get one level per non-missing cell, in file order).
+    /// `countNumbers`: for text slots, also count the cells that are numbers (to decide whether the
+    /// column is really text). `fileStart` is the offset of `shared` in the file (after a BOM), for
+    /// byte offsets in errors.
     static func scan(
         _ shared: SharedBytes, layout: RecordLayout, file: String, headerCount: Int, slotMap: [Int],
-        isText: [Bool], isIdentifier: [Bool], blockSize: Int, blocks: Int
+        isText: [Bool], isIdentifier: [Bool], countNumbers: [Bool], blockSize: Int, blocks: Int, fileStart: Int,
+        header: [String]
     ) throws -> ScanResult {
         let rows = layout.records.count
         let width = isText.count
@@ -170,8 +195,16 @@ public enum CSVReader {
                             result.codes[slot][r] = -1
                             return
                         }
-                        if findings[slot].firstNonNumeric == nil, case .notANumber = parseNumber(field.bytes) {
-                            findings[slot].firstNonNumeric = (r, unquotedString(field))
+                        if let bad = firstInvalidUTF8(field.bytes) {
+                            throw CohortDataError.invalidUTF8(file: file, line: Int(record.line), column: header[k],
+                                                              byteOffset: fileStart + offset(of: field.bytes, in: shared.buffer) + bad)
+                        }
+                        if countNumbers[slot] || findings[slot].firstNonNumeric == nil {
+                            if case .notANumber = parseNumber(field.bytes) {
+                                if findings[slot].firstNonNumeric == nil { findings[slot].firstNonNumeric = (r, unquotedString(field)) }
+                            } else {
+                                findings[slot].numericCells += 1
+                            }
                         }
                         if field.hasEscapedQuotes {
                             unescaped.removeAll(keepingCapacity: true)
@@ -191,6 +224,7 @@ public enum CSVReader {
                     case .missing:
                         findings[slot].missing += 1
                     case .notANumber:
+                        findings[slot].nonNumericCells += 1
                         if findings[slot].firstNonNumeric == nil {
                             findings[slot].firstNonNumeric = (r, unquotedString(field))
                         }
@@ -210,6 +244,8 @@ public enum CSVReader {
             var f = ColumnFindings()
             for b in allFindings {
                 f.missing += b[slot].missing
+                f.numericCells += b[slot].numericCells
+                f.nonNumericCells += b[slot].nonNumericCells
                 if f.firstNonNumeric == nil { f.firstNonNumeric = b[slot].firstNonNumeric }
                 if f.firstNonFinite == nil { f.firstNonFinite = b[slot].firstNonFinite }
             }
@@ -237,6 +273,9 @@ public enum CSVReader {
 /// What one pass found in a column.
 struct ColumnFindings: @unchecked Sendable {
     var missing = 0
+    /// Cells that are numbers (counted for undeclared text slots) / that are not (numeric slots).
+    var numericCells = 0
+    var nonNumericCells = 0
     var firstNonNumeric: (row: Int, text: String)? = nil
     var firstNonFinite: (row: Int, text: String)? = nil
 }
@@ -289,6 +328,43 @@ final class ScanResult: @unchecked Sendable {
     func deallocate() {
         for slot in 0..<released.count { release(slot) }
     }
+}
+
+/// Offset of `part` within `whole` (both views of the same memory).
+@inline(__always)
+func offset(of part: UnsafeBufferPointer<UInt8>, in whole: UnsafeBufferPointer<UInt8>) -> Int {
+    guard let p = part.baseAddress, let w = whole.baseAddress else { return 0 }
+    return w.distance(to: p)
+}
+
+/// The offset of the first byte that is not part of a valid UTF-8 sequence (overlong forms,
+/// surrogates and values above U+10FFFF are invalid), or nil when every byte is valid.
+@inline(__always)
+func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    let n = bytes.count
+    var i = 0
+    while i < n {
+        let b0 = bytes[i]
+        if b0 < 0x80 { i += 1; continue }
+        let length: Int
+        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: return i
+        }
+        guard i + length <= n else { return i }
+        let b1 = bytes[i + 1]
+        guard b1 >= lower && b1 <= upper else { return i }
+        for k in 2..<length where bytes[i + k] & 0xC0 != 0x80 { return i }
+        i += length
+    }
+    return nil
 }
 
 /// Whether a text cell is missing: empty or `NA` once surrounding blanks are removed.
@@ -401,6 +477,8 @@ struct RecordLayout: @unchecked Sendable {
         let n = bytes.count
         guard let base = bytes.baseAddress, n > 0 else { return }
         let hasQuotes = memchr(base, 0x22, n) != nil
+        // LF (or CRLF) terminates lines; a file without any LF but with CRs uses CR alone.
+        let terminator: UInt8 = memchr(base, 0x0A, n) == nil && memchr(base, 0x0D, n) != nil ? 0x0D : 0x0A
         var start = 0
         var line: Int32 = 1
         var recordLine: Int32 = 1
@@ -417,7 +495,7 @@ struct RecordLayout: @unchecked Sendable {
             var p = 0
             while p < n {
                 let remaining = n - p
-                if let hit = memchr(base + p, 0x0A, remaining) {
+                if let hit = memchr(base + p, Int32(terminator), remaining) {
                     let e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                     emit(p, e, line)
                     line += 1
@@ -434,7 +512,7 @@ struct RecordLayout: @unchecked Sendable {
             let b = bytes[i]
             if b == 0x22 {
                 inQuotes.toggle()
-            } else if b == 0x0A {
+            } else if b == terminator {
                 if !inQuotes {
                     emit(start, i, recordLine)
                     start = i + 1

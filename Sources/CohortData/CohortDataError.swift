@@ -16,6 +16,7 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
     case noRows(file: String)
     case duplicateLevelName(file: String, name: String)
     case invalidDate(file: String, line: Int, column: String, value: String)
+    case invalidUTF8(file: String, line: Int, column: String, byteOffset: Int)
 
     public var description: String {
         switch self {
@@ -32,7 +33,7 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .unterminatedQuote(let file, let line):
             return "\(file), line \(line): a quoted field is never closed; add the closing double quote."
         case .nonNumeric(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not a number; fix the value or mark it missing (empty or NA)."
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a number; fix the value, mark it missing (empty or NA), or declare the column categorical if it is."
         case .nonFinite(let file, let line, let column, let value):
             return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; infinite and NaN values cannot be used."
         case .treatmentNotBinary(let file, let line, let column, let value):
@@ -47,6 +48,8 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
             return "\(file): the file has a header but no data rows."
         case .invalidDate(let file, let line, let column, let value):
             return "\(file), line \(line), column '\(column)': '\(value)' is not a date; write dates as YYYY-MM-DD."
+        case .invalidUTF8(let file, let line, let column, let byteOffset):
+            return "\(file), line \(line), column '\(column)': byte \(byteOffset) of the file is not valid UTF-8; save the file as UTF-8 (identifiers that differ only in such bytes would otherwise be read as the same)."
         case .duplicateLevelName(let file, let name):
             return "\(file): expanding categorical covariates produces the column name '\(name)' twice; rename a column or a level."
         }

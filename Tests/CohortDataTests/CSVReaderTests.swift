@@ -52,6 +52,68 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
+    /// A column is text only when declared or when most of its non-missing cells are not numbers;
+    /// one stray token in a numeric column is an error naming its line and column.
+    func testStrayTokensInNumericColumnsAreErrors() throws {
+        for (stray, line) in [("na", 4), ("0x1A", 4), ("\u{0}", 4), ("forty", 4)] {
+            let text = "x,y\n1,a\n2,b\n\(stray),c\n4,d\n"
+            XCTAssertThrowsError(try CSVReader.parse(text: text, file: "f.csv")) { e in
+                XCTAssertEqual(e as? CohortDataError, .nonNumeric(file: "f.csv", line: line, column: "x", value: stray), stray)
+            }
+            // Declared text, the column is read as text.
+            let t = try CSVReader.parse(text: text, file: "f.csv", options: CSVReadOptions(textColumns: ["x"]))
+            if case .text(_, let levels) = try t.column("x").values { XCTAssertEqual(levels.count, 4) } else { XCTFail(stray) }
+        }
+        // The stray cell on the first data row (which used to decide the kind).
+        XCTAssertThrowsError(try CSVReader.parse(text: "x\nN/A\n1\n2\n", file: "f.csv")) { e in
+            XCTAssertEqual(e as? CohortDataError, .nonNumeric(file: "f.csv", line: 2, column: "x", value: "N/A"))
+        }
+        // Mostly words: text, with the numbers as levels too.
+        let words = try CSVReader.parse(text: "g\nmale\nfemale\n3\nmale\n", file: "f.csv")
+        if case .text(_, let levels) = try words.column("g").values { XCTAssertEqual(levels, ["male", "female", "3"]) } else { XCTFail() }
+        // Half and half is not "most": an error.
+        XCTAssertThrowsError(try CSVReader.parse(text: "g\n1\nx\n", file: "f.csv"))
+        // Missing cells do not count either way.
+        let missing = try CSVReader.parse(text: "x\nNA\n\n1\n", file: "f.csv")
+        if case .numeric = try missing.column("x").values {} else { XCTFail() }
+    }
+
+    func testCarriageReturnLineEndingsAreAccepted() throws {
+        for terminator in ["\n", "\r\n", "\r"] {
+            let text = ["id,x", "a,1", "\"b\",2", "", "c,3"].joined(separator: terminator) + terminator
+            let t = try CSVReader.parse(text: text, file: "f.csv")
+            XCTAssertEqual(t.rowCount, 3, terminator.debugDescription)
+            XCTAssertEqual(try t.numeric("x"), [1, 2, 3], terminator.debugDescription)
+            XCTAssertEqual(t.line(ofRow: 2), 5, terminator.debugDescription)
+            XCTAssertEqual(try t.column("id").text(at: 1), "b")
+        }
+    }
+
+    /// Ids `P\xe92` and `P\xe82` must not both become `P\u{FFFD}2` and join as one person.
+    func testInvalidUTF8IsAnErrorWithLineAndByteOffset() throws {
+        var bytes = Array("id,x\nP1,1\n".utf8)
+        let start = bytes.count
+        bytes += [0x50, 0xE9, 0x32] + Array(",2\n".utf8)
+        let table = { () throws -> CohortTable in
+            try bytes.withUnsafeBufferPointer { try CSVReader.parse($0, file: "f.csv", options: CSVReadOptions(identifierColumns: ["id"])) }
+        }
+        XCTAssertThrowsError(try table()) { e in
+            XCTAssertEqual(e as? CohortDataError, .invalidUTF8(file: "f.csv", line: 3, column: "id", byteOffset: start + 1))
+            XCTAssertEqual(String(describing: e), "f.csv, line 3, column 'id': byte \(start + 1) of the file is not valid UTF-8; save the file as UTF-8 (identifiers that differ only in such bytes would otherwise be read as the same).")
+        }
+        // Undeclared text columns and header names too; a BOM shifts nothing.
+        let header: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("i".utf8) + [0xFF] + Array("d,x\n1,2\n".utf8)
+        XCTAssertThrowsError(try header.withUnsafeBufferPointer { try CSVReader.parse($0, file: "f.csv", options: CSVReadOptions()) }) { e in
+            XCTAssertEqual(e as? CohortDataError, .invalidUTF8(file: "f.csv", line: 1, column: "(header)", byteOffset: 4))
+        }
+        // Valid multi-byte text is fine; overlong forms and surrogates are not.
+        XCTAssertEqual(try CSVReader.parse(text: "g\nZoë\n日本\n😀\n").column("g").text(at: 2), "😀")
+        for invalid: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
+            XCTAssertEqual(invalid.withUnsafeBufferPointer { firstInvalidUTF8($0) }, 0, "\(invalid)")
+        }
+        XCTAssertNil(Array("aé€😀".utf8).withUnsafeBufferPointer { firstInvalidUTF8($0) })
+    }
+
     func testOnlyRequestedColumnsAreLoaded() throws {
         let t = try CSVReader.parse(text: "a,b,c\n1,2,3\n", options: CSVReadOptions(columns: ["c", "a"]))
         XCTAssertEqual(t.columns.map(\.name), ["a", "c"])

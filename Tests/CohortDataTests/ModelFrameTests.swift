@@ -63,6 +63,6 @@ final class ModelFrameTests: XCTestCase {
 
     func testErrorMessagesNameFileLineAndColumn() {
         let e = CohortDataError.nonNumeric(file: "c.csv", line: 7, column: "age", value: "forty")
-        XCTAssertEqual(e.description, "c.csv, line 7, column 'age': 'forty' is not a number; fix the value or mark it missing (empty or NA).")
+        XCTAssertEqual(e.description, "c.csv, line 7, column 'age': 'forty' is not a number; fix the value, mark it missing (empty or NA), or declare the column categorical if it is.")
     }
 }
