@@ -33,6 +33,8 @@ let package = Package(
         // Reference BLAS/LAPACK (Debian libblas-dev, liblapack-dev); OpenBLAS can be
         // swapped in at run time through Debian alternatives.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // Small C wrappers for system calls Swift cannot reach directly (atomic folder exchange).
+        .target(name: "CSystemShims"),
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
         // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
@@ -80,7 +82,7 @@ let package = Package(
             name: "CounterfactualCLI",
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
-                "Design", "RateCards", "PlanFiles",
+                "Design", "RateCards", "PlanFiles", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -59,11 +59,15 @@ struct Evaluate: ParsableCommand {
         try runReportingErrors {
             let contract = try ContractPlan.load(path: plan)
             let progress = ProgressReporter(label: "evaluate", total: 0)
-            let folder = URL(fileURLWithPath: out, isDirectory: true)
+            var inputs = [plan, contract.resolve(contract.data.cohort)]
+            if stage == nil { inputs.append(contract.resolve(contract.data.events)) }
+            if let matched { inputs.append(URL(fileURLWithPath: matched).appendingPathComponent("matching.json").path) }
+            let output = try OutputFolder(path: out, inputs: inputs)
+            let folder = output.staging
             if stage == .matching {
                 let matchedCohorts = try Evaluator.matchCohorts(contract) { step in progress.note(step) }
                 progress.finish()
-                try writeMatchingStage(matchedCohorts, contract: contract, folder: folder, started: started)
+                try writeMatchingStage(matchedCohorts, contract: contract, output: output, started: started)
                 return
             }
             let matchedCohorts: MatchedCohorts
@@ -88,14 +92,16 @@ struct Evaluate: ParsableCommand {
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
             if writesReport { try writeReport(folder: folder) }
+            try output.commit()
             if !quiet {
-                print(report.text() + "\nWrote \(folder.appendingPathComponent("evaluation.json").path)")
+                print(report.text() + "\nWrote \(output.destination.appendingPathComponent("evaluation.json").path)")
             }
         }
     }
 
     /// Writes the matching stage: matching.json (the frozen sets), matched-sets.csv and manifest.json.
-    func writeMatchingStage(_ matched: MatchedCohorts, contract: ContractPlan, folder: URL, started: UInt64) throws {
+    func writeMatchingStage(_ matched: MatchedCohorts, contract: ContractPlan, output: OutputFolder, started: UInt64) throws {
+        let folder = output.staging
         let document = try MatchingStageDocument(matched: matched, programVersion: counterfactualVersion, planFile: plan)
         try write(try document.serialized(), to: folder.appendingPathComponent("matching.json"))
         try write(document.matchedSetsCSV { matched.ids[$0] }, to: folder.appendingPathComponent("matched-sets.csv"))
@@ -104,7 +110,9 @@ struct Evaluate: ParsableCommand {
             outputs: [(role: "matching", file: "matching.json"), (role: "matched_sets", file: "matched-sets.csv")],
             seeds: [("matching_order", String(contract.matching.seed))],
             timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
+        try output.commit()
         if !quiet {
+            let folder = output.destination
             var text = "counterfactual evaluate --stage matching: \(contract.name)\n"
             text += "Matched without opening the events file; score later with --matched \(folder.path).\n"
             let rows = matched.cohorts.map { c -> [String] in

@@ -49,6 +49,8 @@ func exitStatus(for error: Error) -> Int32 {
     switch error {
     case is MatchingPlanError:
         return ExitStatus.usage
+    case let refused as OutputRefused:
+        return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError:
