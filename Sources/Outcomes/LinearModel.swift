@@ -53,6 +53,10 @@ public struct LinearModelFit: Sendable {
 
     /// The relative reduction `1 − m_T/m_C = −β₁/β₀` with a delta-method interval.
     ///
+    /// Its interval (on the ratio) and the coefficient table's p-value (on the difference) are two
+    /// different tests that can disagree; for a decision use `RateRatioInference`, one Wald test
+    /// on the log rate ratio (docs/inference.md).
+    ///
     /// `Var(−β₁/β₀) ≈ gᵀ V g` with gradient `g = (β₁/β₀², −1/β₀)` and `V` the chosen 2 × 2
     /// covariance; the interval is `RR ± t_{(1+level)/2, n−2} · SE` (the same t reference as the
     /// coefficients) and the statistic tests `RR = 0`.
