@@ -176,7 +176,7 @@ extension ContractPlan {
             reporting: Reporting(
                 minimumGroupSize: try reporting.int("minimum_group_size", default: 60),
                 minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30),
-                bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 0),
+                bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 999),
                 seed: UInt64(try reporting.int("seed", default: 1)),
                 confidenceLevel: try reporting.double("confidence_level", default: 0.95)),
             source: text, baseDirectory: baseDirectory)

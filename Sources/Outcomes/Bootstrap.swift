@@ -46,6 +46,12 @@ public struct BootstrapResult: Sendable, Equatable {
 /// A resample can leave a group without units (possible when clusters are not matched sets), or
 /// make `m_C = 0`; the statistic is then undefined for that replicate, which is recorded as `nil`
 /// and left out of the standard error and the interval.
+///
+/// Not after matching with replacement: matched sets that share controls are not independent
+/// units, so resampling them does not reproduce the sampling variation (Abadie and Imbens 2008,
+/// "On the failure of the bootstrap for matching estimators", Econometrica 76(6)); `run` refuses
+/// with `OutcomesError.bootstrapWithReplacement` and the two-way cluster-robust interval
+/// (`LinearModelFit(_: MatchedSetRows)`) stands alone.
 public struct ClusterBootstrap: Sendable {
     /// Number of replicates `B`.
     public var replicates: Int
@@ -65,11 +71,17 @@ public struct ClusterBootstrap: Sendable {
     }
 
     /// Runs the bootstrap.
-    /// - Throws: `invalidArgument` (fewer than 2 replicates, no threads, level outside (0, 1));
-    ///   `emptyGroup`; `tooFewClusters` (fewer than 2); `zeroComparisonMean` when the relative
-    ///   reduction is undefined on the original sample; `tooFewObservations` when fewer than 2
-    ///   replicates give a defined statistic.
-    public func run(_ sample: MatchedSample) throws -> BootstrapResult {
+    /// - Parameters:
+    ///   - sample: the matched sample, clustered by matched set.
+    ///   - matchedWithReplacement: whether the match allowed controls to be reused (the plan's
+    ///     `replace`); the bootstrap is then refused.
+    /// - Throws: `bootstrapWithReplacement` when `matchedWithReplacement`; `invalidArgument`
+    ///   (fewer than 2 replicates, no threads, level outside (0, 1)); `emptyGroup`;
+    ///   `tooFewClusters` (fewer than 2); `zeroComparisonMean` when the relative reduction is
+    ///   undefined on the original sample; `tooFewObservations` when fewer than 2 replicates give
+    ///   a defined statistic.
+    public func run(_ sample: MatchedSample, matchedWithReplacement: Bool = false) throws -> BootstrapResult {
+        guard !matchedWithReplacement else { throw OutcomesError.bootstrapWithReplacement }
         guard replicates >= 2 else { throw OutcomesError.invalidArgument("the bootstrap needs at least 2 replicates, got \(replicates)") }
         guard threads >= 1 else { throw OutcomesError.invalidArgument("threads must be at least 1, got \(threads)") }
         try validateLevel(level)

@@ -13,19 +13,34 @@ import RArithmetic
 ///   `B = (X'WX)⁻¹`; statistics as `lmtest::coeftest(fit, vcov. = V)` and
 ///   `lmtest::coefci(fit, vcov. = V)`, which use the t distribution with the residual degrees of
 ///   freedom `n − 2` of the `lm`.
+/// - After matching with replacement (`init(_: MatchedSetRows, level:)`): the same model on
+///   MatchIt's `get_matches()` rows, with the two-way cluster-robust covariance
+///   `sandwich::vcovCL(fit, cluster = ~subclass + id)` (matched set and unit; see
+///   `multiwayClusterRobustCovariance`).
 public struct LinearModelFit: Sendable {
+    /// The clustering behind `clusterRobust`.
+    public enum Clustering: Sendable, Equatable {
+        /// One-way, by the sample's clusters (matched sets, or each unit alone).
+        case oneWay(clusters: Int)
+        /// Two-way, by matched set and by unit (`get_matches()` rows after matching with
+        /// replacement); `rows` is the number of (set, unit) pairs.
+        case setAndUnit(sets: Int, units: Int, rows: Int)
+    }
+
     /// `β₀`, the weighted comparison mean.
     public let intercept: Double
     /// `β₁`, the weighted difference treated − comparison.
     public let effect: Double
-    /// Units with positive weight.
+    /// Units with positive weight (rows of the `get_matches()` data for a two-way fit).
     public let observations: Int
     /// `n − 2`.
     public let residualDegreesOfFreedom: Int
     /// Residual standard error `σ̂` (R's `summary(fit)$sigma`).
     public let sigma: Double
-    /// Number of clusters behind `clusterRobust`.
+    /// Number of clusters behind `clusterRobust` (matched sets for a two-way fit).
     public let clusterCount: Int
+    /// The clustering behind `clusterRobust`.
+    public let clustering: Clustering
     /// Classical inference.
     public let modelBased: CoefficientTable
     /// Cluster-robust inference.
@@ -37,6 +52,10 @@ public struct LinearModelFit: Sendable {
     }
 
     /// The relative reduction `1 − m_T/m_C = −β₁/β₀` with a delta-method interval.
+    ///
+    /// Its interval (on the ratio) and the coefficient table's p-value (on the difference) are two
+    /// different tests that can disagree; for a decision use `RateRatioInference`, one Wald test
+    /// on the log rate ratio (docs/inference.md).
     ///
     /// `Var(−β₁/β₀) ≈ gᵀ V g` with gradient `g = (β₁/β₀², −1/β₀)` and `V` the chosen 2 × 2
     /// covariance; the interval is `RR ± t_{(1+level)/2, n−2} · SE` (the same t reference as the
@@ -57,11 +76,66 @@ public struct LinearModelFit: Sendable {
     /// - Throws: `emptyGroup`; `tooFewObservations` (fewer than 3 units); `tooFewClusters`;
     ///   `zeroVariance` (constant outcome within groups); `invalidArgument` (level).
     public init(_ sample: MatchedSample, level: Double = 0.95) throws {
+        try self.init(sample, level: level, clustering: .oneWay(clusters: sample.clusterCount), minimumClusters: {
+            guard sample.clusterCount >= 2 else { throw OutcomesError.tooFewClusters(found: sample.clusterCount) }
+        }) { x, scores, inverse in
+            let n = Double(sample.count), g = Double(sample.clusterCount)
+            let adjustment = g / (g - 1) * (n - 1) / (n - 2)
+            return try clusterRobustCovariance(design: x, scores: scores, inverseInformation: inverse,
+                                               clusterCode: sample.clusterCode, clusterCount: sample.clusterCount,
+                                               adjustment: adjustment)
+        }
+    }
+
+    /// Fits `y ~ treat` on the `get_matches()` rows of a match with replacement, with the two-way
+    /// cluster-robust covariance by matched set and by unit: R's
+    /// `lm(y ~ treat, data = gm, weights = weights)` and
+    /// `sandwich::vcovCL(fit, cluster = ~subclass + id)`, i.e. `V_set + V_unit − V_set∩unit`, each
+    /// with its `G/(G − 1)`, times `(n − 1)/(n − 2)` over the `n` rows
+    /// (`multiwayClusterRobustCovariance`). The coefficients are the weighted means of the
+    /// one-row-per-unit sample (see `MatchedSetRows`); the model-based table is R's `vcov(fit)` on
+    /// the expanded rows.
+    /// - Throws: as `init(_: MatchedSample, level:)`, `tooFewClusters` when there are fewer than two
+    ///   matched sets or fewer than two units; `zeroVariance` also when the two-way variance of a
+    ///   coefficient is not positive (the inclusion-exclusion sum need not be).
+    public init(_ rows: MatchedSetRows, level: Double = 0.95) throws {
+        let sample = try rows.sample()
+        let clustering = Clustering.setAndUnit(sets: rows.setCount, units: rows.unitCount, rows: rows.count)
+        try self.init(sample, level: level, clustering: clustering, minimumClusters: {
+            guard rows.setCount >= 2 else { throw OutcomesError.tooFewClusters(found: rows.setCount) }
+            guard rows.unitCount >= 2 else { throw OutcomesError.tooFewClusters(found: rows.unitCount) }
+        }) { x, scores, inverse in
+            // Unit codes 0..<unitCount in order of first appearance, and the (set, unit) pairs.
+            var unitCode: [Int: Int] = [:], pairCode: [Int64: Int] = [:]
+            var units: [Int] = [], pairs: [Int] = []
+            units.reserveCapacity(rows.count); pairs.reserveCapacity(rows.count)
+            for r in 0..<rows.count {
+                let u = unitCode[rows.unit[r]] ?? unitCode.count
+                unitCode[rows.unit[r]] = u
+                units.append(u)
+                let key = Int64(rows.set[r]) << 32 | Int64(u)
+                let c = pairCode[key] ?? pairCode.count
+                pairCode[key] = c
+                pairs.append(c)
+            }
+            return try multiwayClusterRobustCovariance(design: x, scores: scores, inverseInformation: inverse, clusterings: [
+                SandwichClustering(code: sample.clusterCode, count: sample.clusterCount, sign: 1),
+                SandwichClustering(code: units, count: unitCode.count, sign: 1),
+                SandwichClustering(code: pairs, count: pairCode.count, sign: -1),
+            ])
+        }
+    }
+
+    /// The fit shared by both layouts: `minimumClusters` checks the clustering (after the other
+    /// checks), `robust` returns the cluster-robust covariance (row-major) from the design, the
+    /// scores `wᵢ rᵢ` and `(X'WX)⁻¹`.
+    private init(_ sample: MatchedSample, level: Double, clustering: Clustering, minimumClusters: () throws -> Void,
+                 robust: (Matrix, [Double], Matrix) throws -> [Double]) throws {
         try validateLevel(level)
         try sample.requireBothGroups()
         let n = sample.count
         guard n >= 3 else { throw OutcomesError.tooFewObservations(needed: 3, found: n) }
-        guard sample.clusterCount >= 2 else { throw OutcomesError.tooFewClusters(found: sample.clusterCount) }
+        try minimumClusters()
         let x = treatmentDesign(sample.treated)
         var scratch: [Double] = []
         let (_, cholesky) = try weightedInformation(x, weights: sample.weights, scratch: &scratch)
@@ -88,14 +162,10 @@ public struct LinearModelFit: Sendable {
         residualDegreesOfFreedom = df
         sigma = sigma2.squareRoot()
         clusterCount = sample.clusterCount
+        self.clustering = clustering
         modelBased = try coefficientTable(coefficients: beta, covariance: rowMajor(inverse, scaledBy: sigma2),
                                           reference: reference, level: level, model: "linear model")
-        let g = Double(sample.clusterCount)
-        let adjustment = g / (g - 1) * Double(n - 1) / Double(n - 2)
-        let robust = try clusterRobustCovariance(design: x, scores: scores, inverseInformation: inverse,
-                                                 clusterCode: sample.clusterCode, clusterCount: sample.clusterCount,
-                                                 adjustment: adjustment)
-        clusterRobust = try coefficientTable(coefficients: beta, covariance: robust, reference: reference,
+        clusterRobust = try coefficientTable(coefficients: beta, covariance: try robust(x, scores, inverse), reference: reference,
                                              level: level, model: "linear model (cluster-robust)")
     }
 }

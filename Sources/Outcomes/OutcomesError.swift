@@ -27,8 +27,12 @@ public enum OutcomesError: Error, Equatable, CustomStringConvertible {
     case tooFewClusters(found: Int)
     /// The comparison-group mean is zero, so a relative reduction (or ratio) is undefined.
     case zeroComparisonMean
+    /// A group mean that is zero or negative, so the rate ratio's logarithm is undefined.
+    case nonPositiveMean(Group, value: Double)
     /// A standard error or variance is zero (constant outcome), so the test statistic is undefined.
     case zeroVariance(String)
+    /// The matched-set bootstrap was asked for after matching with replacement.
+    case bootstrapWithReplacement
     /// An outcome that must be 0/1 is not.
     case notBinary(unit: Int, value: Double)
     /// A count outcome that is negative.
@@ -60,6 +64,13 @@ public enum OutcomesError: Error, Equatable, CustomStringConvertible {
             return "a cluster-robust variance needs at least 2 clusters, found \(found)."
         case .zeroComparisonMean:
             return "the comparison-group mean is 0, so the relative reduction is undefined."
+        case .nonPositiveMean(let group, let value):
+            let why = value == 0
+                ? (group == .treated ? "no events among the treated, so the rate ratio is 0" : "no events in the comparison group, so the rate ratio is unbounded")
+                : "a negative mean has no rate ratio"
+            return "the \(group.rawValue) group's weighted mean is \(value): \(why), and its logarithm, on which the test and interval are computed, is undefined."
+        case .bootstrapWithReplacement:
+            return "the matched-set bootstrap is not used after matching with replacement, because matched sets that share controls are not independent units to resample (Abadie and Imbens 2008); the two-way cluster-robust interval is reported instead."
         case .zeroVariance(let what):
             return "\(what): the variance is zero (the outcome is constant), so the statistic is undefined."
         case .notBinary(let unit, let value):

@@ -43,6 +43,49 @@ func clusterRobustCovariance(
     design x: Matrix, scores s: [Double], inverseInformation b: Matrix,
     clusterCode: [Int], clusterCount g: Int, adjustment: Double
 ) throws -> [Double] {
+    let meat = try clusterScoreCrossProduct(design: x, scores: s, clusterCode: clusterCode, clusterCount: g)
+    return sandwichProduct(inverseInformation: b, meat: meat, adjustment: adjustment)
+}
+
+/// One clustering of the multiway sandwich: a cluster code per row (`0..<count`) and its sign in
+/// the inclusion-exclusion sum.
+struct SandwichClustering {
+    var code: [Int]
+    var count: Int
+    var sign: Double
+}
+
+/// The multiway cluster-robust covariance of `sandwich::vcovCL(fit, cluster = ~a + b)` for a
+/// weighted `lm` with its defaults (`type = "HC1"`, `cadjust = TRUE`, `multi0 = FALSE`,
+/// `fix = FALSE`), sandwich 3.0-2 to 3.1-1 (`meatCL`):
+///
+///     V = (n − 1)/(n − k) · B [ Σ_j sign_j · G_j/(G_j − 1) · Σ_{c ∈ clustering j} u_c u_cᵀ ] B,
+///
+/// `u_c = Σ_{i ∈ c} sᵢ xᵢ`, `B = (X'WX)⁻¹`, with the clusterings of every non-empty subset of the
+/// cluster variables (for two variables: `a` and `b` with sign +1, their intersection `a × b` with
+/// sign −1; Cameron, Gelbach and Miller 2011), `G_j` the number of distinct clusters of
+/// clustering `j` (of the intersection too), `n` rows and `k` coefficients. `vcovCL` writes this
+/// as `(1/n) bread · meat · bread` with `bread = n B` and `meat` the bracket times
+/// `(n − 1)/(n − k)/n`, the same matrix. The result need not be positive semi-definite (`fix =
+/// FALSE` leaves it as it is); callers check the variances they use.
+///
+/// - Returns: the 2 × 2 covariance, row-major.
+func multiwayClusterRobustCovariance(
+    design x: Matrix, scores s: [Double], inverseInformation b: Matrix, clusterings: [SandwichClustering]
+) throws -> [Double] {
+    let n = x.rows, p = x.columns
+    var meat = Matrix(rows: p, columns: p)
+    for c in clusterings {
+        let part = try clusterScoreCrossProduct(design: x, scores: s, clusterCode: c.code, clusterCount: c.count)
+        let factor = c.sign * Double(c.count) / Double(c.count - 1)
+        for j in 0..<(p * p) { meat.elements[j] += factor * part.elements[j] }
+    }
+    return sandwichProduct(inverseInformation: b, meat: meat, adjustment: Double(n - 1) / Double(n - p))
+}
+
+/// `Σ_g u_g u_gᵀ`, `u_g = Σ_{i ∈ g} sᵢ xᵢ`: the cross product of the cluster sums of the
+/// estimating functions (`crossprod(apply(estfun(x), 2, rowsum, cluster))`).
+func clusterScoreCrossProduct(design x: Matrix, scores s: [Double], clusterCode: [Int], clusterCount g: Int) throws -> Matrix {
     let n = x.rows, p = x.columns
     // Cluster sums u_g, G x p column-major, accumulated in data order (as R's rowsum()).
     var u = [Double](repeating: 0, count: g * p)
@@ -52,8 +95,12 @@ func clusterRobustCovariance(
             for j in 0..<p { u[c + j * g] += s[i] * xs[i + j * n] }
         }
     }
-    let meat = try crossProduct(rows: g, columns: p, columnMajor: u)
-    // B M B.
+    return try crossProduct(rows: g, columns: p, columnMajor: u)
+}
+
+/// `adjustment · B M B`, row-major.
+func sandwichProduct(inverseInformation b: Matrix, meat: Matrix, adjustment: Double) -> [Double] {
+    let p = b.rows
     var bm = [Double](repeating: 0, count: p * p)
     for i in 0..<p {
         for j in 0..<p {

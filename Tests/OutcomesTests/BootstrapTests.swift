@@ -91,6 +91,16 @@ final class BootstrapTests: XCTestCase {
         XCTAssertThrowsError(try ClusterBootstrap(replicates: 10, seed: 1, threads: 0).run(sample)) {
             guard case OutcomesError.invalidArgument = $0 else { return XCTFail("\($0)") }
         }
+        // After matching with replacement the matched-set bootstrap is refused, in one sentence.
+        let pairs = try MatchedSample(outcome: [1, 2, 3, 4], treated: [true, false, true, false], weights: [1, 1, 1, 1],
+                                      cluster: [1, 1, 2, 2])
+        XCTAssertNoThrow(try ClusterBootstrap(replicates: 10, seed: 1).run(pairs, matchedWithReplacement: false))
+        XCTAssertThrowsError(try ClusterBootstrap(replicates: 10, seed: 1).run(pairs, matchedWithReplacement: true)) {
+            XCTAssertEqual($0 as? OutcomesError, .bootstrapWithReplacement)
+            let reason = String(describing: $0)
+            XCTAssertTrue(reason.hasSuffix(".") && !reason.dropLast().contains(". "), reason)
+            XCTAssertTrue(reason.contains("with replacement"), reason)
+        }
         let zero = try MatchedSample(outcome: [1, 0, 3, 0], treated: [true, false, true, false], weights: [1, 1, 1, 1])
         XCTAssertThrowsError(try ClusterBootstrap(replicates: 10, seed: 1).run(zero)) {
             XCTAssertEqual($0 as? OutcomesError, .zeroComparisonMean)
