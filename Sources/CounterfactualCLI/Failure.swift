@@ -5,6 +5,7 @@ import Foundation
 import MatchedComparison
 import RateCards
 import Reporting
+import Synthesis
 
 /// Exit codes (see `counterfactual --help`).
 enum ExitStatus {
@@ -53,7 +54,7 @@ func exitStatus(for error: Error) -> Int32 {
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError:
         return ExitStatus.dataError
-    case is OutputError, is ReportWriteError:
+    case is OutputError, is ReportWriteError, is SynthesisError:
         return ExitStatus.cannotWrite
     default:
         // Model, matching, linear algebra and outcome statistics that cannot be computed.

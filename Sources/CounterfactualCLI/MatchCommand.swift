@@ -128,6 +128,7 @@ struct Match: ParsableCommand {
         var unique: [String] = []
         for name in needed where !unique.contains(name) { unique.append(name) }
 
+        let output = try OutputFolder(path: out, inputs: [data])
         var clock = StageClock()
         defer { if timings { clock.report() } }
         let progress = ProgressReporter(label: "match", total: 0)
@@ -170,12 +171,7 @@ struct Match: ParsableCommand {
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
             ])
 
-        let folder = URL(fileURLWithPath: out, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(path: folder.path, reason: (error as NSError).localizedDescription)
-        }
+        let folder = output.staging
         do {
             try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         } catch let e as ReportWriteError {
@@ -188,7 +184,9 @@ struct Match: ParsableCommand {
                           seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
 
         if writesReport { try writeReport(folder: folder) }
+        try output.commit()
         if !quiet {
+            let folder = output.destination
             var text = "counterfactual match: \(data)\n"
             let ex = group.exclusions
             text += "Rows: \(ex.rowsRead) read, \(ex.rowsUsed) used, \(ex.rowsDroppedForMissing) excluded for missing values\n"

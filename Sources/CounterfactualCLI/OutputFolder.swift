@@ -32,19 +32,19 @@ final class OutputFolder {
         let destination = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         self.destination = destination
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw OutputRefused(path: destination.path, reason: "exists and is not a folder; --out names a folder")
-            }
-            try Self.checkReplaceable(destination)
-        }
         let real = destination.resolvingSymlinksInPath().path
         for input in inputs {
             let resolved = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
             if resolved == real || resolved.hasPrefix(real + "/") {
                 throw OutputRefused(path: destination.path, reason: "holds the input \(input), which this run would replace; write the output to another folder")
             }
+        }
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw OutputRefused(path: destination.path, reason: "exists and is not a folder; --out names a folder")
+            }
+            try Self.checkReplaceable(destination)
         }
         let parent = destination.deletingLastPathComponent()
         do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
@@ -54,7 +54,7 @@ final class OutputFolder {
         do { try fm.createDirectory(at: staging, withIntermediateDirectories: false) } catch {
             throw OutputError(path: staging.path, reason: (error as NSError).localizedDescription)
         }
-        StagingFolders.shared.add(staging)
+        StagingArea.shared.add(staging)
     }
 
     deinit {
@@ -65,11 +65,10 @@ final class OutputFolder {
     static func checkReplaceable(_ folder: URL) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         if names.isEmpty { return }
-        var ours: Set<String> = ["manifest.json", "report.html", "report.md"]
+        // Without a readable manifest nothing in the folder is known to be ours.
+        var ours: Set<String> = []
         if let manifest = try? Manifest.read(path: folder.appendingPathComponent("manifest.json").path) {
-            ours.formUnion(manifest.outputs.map(\.path))
-        } else {
-            throw OutputRefused(path: folder.path, reason: "is not empty and has no manifest.json, so it was not written by counterfactual; choose a new or empty folder (the whole folder is replaced)")
+            ours = Set(manifest.outputs.map(\.path)).union(["manifest.json", "report.html", "report.md"])
         }
         let foreign = names.filter { !ours.contains($0) }.sorted()
         if !foreign.isEmpty {
@@ -118,13 +117,13 @@ final class OutputFolder {
         }
         try? Self.flush(parent.path)
         committed = true
-        StagingFolders.shared.remove(staging)
+        StagingArea.shared.remove(staging)
     }
 
     /// Removes the staging folder (the destination is untouched).
     func abandon() {
         try? FileManager.default.removeItem(at: staging)
-        StagingFolders.shared.remove(staging)
+        StagingArea.shared.remove(staging)
     }
 
     /// `fsync` of a file or folder.
@@ -136,9 +135,9 @@ final class OutputFolder {
     }
 }
 
-/// Staging folders in use, removed if the process is interrupted (SIGINT, SIGTERM).
-final class StagingFolders: @unchecked Sendable {
-    static let shared = StagingFolders()
+/// Staging folders and files in use, removed if the process is interrupted (SIGINT, SIGTERM).
+final class StagingArea: @unchecked Sendable {
+    static let shared = StagingArea()
     private let lock = NSLock()
     private var folders: Set<URL> = []
     private var sources: [DispatchSourceSignal] = []
@@ -166,6 +165,49 @@ final class StagingFolders: @unchecked Sendable {
         folders.removeAll()
         lock.unlock()
         for url in all { try? FileManager.default.removeItem(at: url) }
+    }
+}
+
+/// One output file written atomically: into a hidden staging file beside it, flushed, then renamed
+/// over the destination, so an interrupted run leaves the previous file (or nothing), never a
+/// truncated file that ends on a whole row and looks valid. Only a regular file (not a symlink,
+/// device or FIFO) is ever replaced.
+final class StagedFile {
+    let destination: String
+    let staging: String
+    private var committed = false
+
+    init(path: String, option: String) throws {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw OutputRefused(path: "", reason: "\(option) is empty; name the file to write")
+        }
+        destination = URL(fileURLWithPath: path).standardizedFileURL.path
+        var info = stat()
+        if lstat(destination, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            let kind = (info.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : (info.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file"
+            throw OutputRefused(path: destination, reason: "is \(kind); \(option) replaces only regular files, so name a new file")
+        }
+        let url = URL(fileURLWithPath: destination)
+        staging = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        StagingArea.shared.add(URL(fileURLWithPath: staging))
+    }
+
+    deinit {
+        if !committed { abandon() }
+    }
+
+    /// Flushes the staging file and renames it over the destination.
+    func commit() throws {
+        try OutputFolder.flush(staging)
+        guard rename(staging, destination) == 0 else { throw OutputError(path: destination, reason: String(cString: strerror(errno))) }
+        try? OutputFolder.flush(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
+        committed = true
+        StagingArea.shared.remove(URL(fileURLWithPath: staging))
+    }
+
+    func abandon() {
+        try? FileManager.default.removeItem(atPath: staging)
+        StagingArea.shared.remove(URL(fileURLWithPath: staging))
     }
 }
 

@@ -18,7 +18,10 @@ struct Synthesize: ParsableCommand {
         """
     )
 
-    @Option(help: "Number of people.")
+    /// Largest cohort `synthesize` writes (about 10 GB of CSV).
+    static let maximumRows = 100_000_000
+
+    @Option(help: "Number of people, 0 to 100000000.")
     var rows: Int
 
     @Option(help: "Share treated (mean true propensity), between 0 and 1.")
@@ -36,27 +39,38 @@ struct Synthesize: ParsableCommand {
     @Option(help: "Events CSV to write (optional).")
     var events: String?
 
-    @Option(help: "Worker threads (default: all cores); the output does not depend on it.")
+    @Option(help: "Worker threads, 1 to 256 (default: all cores); the output does not depend on it.")
     var threads: Int?
 
     func validate() throws {
-        if rows < 0 { throw ValidationError("--rows must be non-negative.") }
+        if !(0...Self.maximumRows).contains(rows) { throw ValidationError("--rows must be a whole number from 0 to \(Self.maximumRows) (got \(rows)).") }
         if !(treatedShare > 0 && treatedShare < 1) { throw ValidationError("--treated-share must be strictly between 0 and 1.") }
         if !(effect >= 0 && effect < 1) { throw ValidationError("--effect must be in [0, 1).") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256.") }
+        if let events, URL(fileURLWithPath: events).standardizedFileURL.resolvingSymlinksInPath()
+            == URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath() {
+            throw ValidationError("--out and --events name the same file; give the events their own file.")
+        }
     }
 
     func run() throws {
-        let model = OffenderCohortModel(rows: rows, treatedShare: treatedShare, effect: effect, seed: seed)
-        let progress = ProgressReporter(label: "synthesize", total: rows)
-        do {
-            let treated = try model.write(cohortTo: out, eventsTo: events, threads: threads,
+        try runReportingErrors {
+            let cohort = try StagedFile(path: out, option: "--out")
+            let eventsFile = try events.map { try StagedFile(path: $0, option: "--events") }
+            let model = OffenderCohortModel(rows: rows, treatedShare: treatedShare, effect: effect, seed: seed)
+            let progress = ProgressReporter(label: "synthesize", total: rows)
+            let treated: Int
+            do {
+                treated = try model.write(cohortTo: cohort.staging, eventsTo: eventsFile?.staging, threads: threads,
                                           progress: { progress.update($0) })
+            } catch var e as SynthesisError {
+                e.path = e.path == cohort.staging ? cohort.destination : (eventsFile?.destination ?? e.path)
+                throw e
+            }
             progress.finish()
+            try cohort.commit()
+            try eventsFile?.commit()
             print("Wrote \(rows) people (\(treated) treated) to \(out)\(events.map { " and their offences to \($0)" } ?? "")")
-        } catch let e as SynthesisError {
-            FileHandle.standardError.write(Data("counterfactual: error: \(e.description)\n".utf8))
-            throw ExitCode(ExitStatus.cannotWrite)
         }
     }
 }

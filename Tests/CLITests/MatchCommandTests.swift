@@ -95,7 +95,7 @@ final class MatchCommandTests: XCTestCase {
         ]
         for (k, (text, options, message)) in cases.enumerated() {
             let path = try writeCSV(text, in: dir, name: "bad\(k).csv")
-            let r = try run(["match", path, "--treatment", "t", "--out", dir.path] + options)
+            let r = try run(["match", path, "--treatment", "t", "--out", dir.appendingPathComponent("out").path] + options)
             XCTAssertEqual(r.status, 65, "case \(k): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(path), "case \(k) should name the file: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(message), "case \(k): \(r.stderr)")
@@ -109,13 +109,13 @@ final class MatchCommandTests: XCTestCase {
         let xs = [0.1, 0.9, 0.3, 0.35, 0.6, 0.2, 0.8, 0.5, 0.45, 0.7]
         for (i, x) in xs.enumerated() { text += "u\(i),\(i % 2),\(i == 4 ? "NA" : String(x))\n" }
         let path = try writeCSV(text, in: dir)
-        let r = try run(["match", path, "--treatment", "t", "--covariates", "x", "--id", "id", "--drop-missing", "--out", dir.path])
+        let r = try run(["match", path, "--treatment", "t", "--covariates", "x", "--id", "id", "--drop-missing", "--out", dir.appendingPathComponent("out").path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("10 read, 9 used, 1 excluded for missing values"), r.stdout)
-        let matches = try FixtureTable(contentsOf: dir.appendingPathComponent("matches.csv"))
+        let matches = try FixtureTable(contentsOf: dir.appendingPathComponent("out/matches.csv"))
         XCTAssertEqual(matches.rows.count, 10)
         XCTAssertEqual(matches.strings("status")[4], "excluded")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as! [String: Any]
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/summary.json"))) as! [String: Any]
         let data = json["data"] as! [String: Any]
         XCTAssertEqual(data["rows_excluded_missing"] as? Int, 1)
         XCTAssertEqual((data["missing_by_column"] as! [String: Int])["x"], 1)
@@ -124,16 +124,16 @@ final class MatchCommandTests: XCTestCase {
     func testModelFailuresExit70() throws {
         let dir = try temporaryFolder()
         let path = try writeCSV("t,x\n0,1\n0,2\n0,3\n1,4\n1,5\n1,6\n", in: dir)
-        let r = try run(["match", path, "--treatment", "t", "--covariates", "x", "--out", dir.path])
+        let r = try run(["match", path, "--treatment", "t", "--covariates", "x", "--out", dir.appendingPathComponent("out").path])
         XCTAssertEqual(r.status, 70, r.stderr)
         XCTAssertTrue(r.stderr.contains("separation") || r.stderr.contains("did not converge"), r.stderr)
     }
 
     func testUsageAndInputErrors() throws {
         let dir = try temporaryFolder()
-        let usage = try run(["match", "Datasets/lalonde.csv", "--treatment", "treat", "--covariates", "age", "--ratio", "0", "--out", dir.path])
+        let usage = try run(["match", "Datasets/lalonde.csv", "--treatment", "treat", "--covariates", "age", "--ratio", "0", "--out", dir.appendingPathComponent("out").path])
         XCTAssertEqual(usage.status, 64, usage.stderr)
-        let missing = try run(["match", "no/such/file.csv", "--treatment", "t", "--covariates", "x", "--out", dir.path])
+        let missing = try run(["match", "no/such/file.csv", "--treatment", "t", "--covariates", "x", "--out", dir.appendingPathComponent("out").path])
         XCTAssertEqual(missing.status, 66, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("no/such/file.csv"))
     }
