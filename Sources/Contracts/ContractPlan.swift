@@ -103,6 +103,19 @@ public struct ContractPlan: Sendable, Equatable {
     }
 }
 
+extension ContractPlan {
+    /// Valid ranges of the plan's numeric keys (docs/inputs.md lists them), checked when the plan
+    /// is read, before any data is loaded.
+    public enum Limits {
+        public static let followUpMonths = 1...120
+        public static let courtLagMonths = 0...60
+        public static let minimumGroupSize = 1...1_000_000
+        public static let minimumReoffenders = 0...1_000_000
+        public static let bootstrapReplicates = 0...100_000
+        public static let confidenceLevel = 0.5...0.999
+    }
+}
+
 /// Why a plan could not be read (file and one sentence naming the table and key).
 public typealias PlanError = PlanFileError
 
@@ -158,8 +171,8 @@ extension ContractPlan {
                 cautionValues: try events.strings("caution_values", default: ["caution"])),
             outcome: OutcomeSettings(
                 measure: try outcome.enumeration("measure", default: .reconvictionEvents),
-                followUpMonths: try outcome.int("follow_up_months", default: 12),
-                courtLagMonths: try outcome.int("court_lag_months", default: 6),
+                followUpMonths: try outcome.int("follow_up_months", default: 12, in: Limits.followUpMonths),
+                courtLagMonths: try outcome.int("court_lag_months", default: 6, in: Limits.courtLagMonths),
                 countCautions: try outcome.bool("count_cautions", default: false)),
             matching: try MatchingPlan(table: matching),
             cohorts: try cohorts(r),
@@ -174,11 +187,11 @@ extension ContractPlan {
                 catchUp: try contract.bool("catch_up", default: true),
                 finalAssessment: try contract.bool("final_assessment", default: true)),
             reporting: Reporting(
-                minimumGroupSize: try reporting.int("minimum_group_size", default: 60),
-                minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30),
-                bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 999),
-                seed: UInt64(try reporting.int("seed", default: 1)),
-                confidenceLevel: try reporting.double("confidence_level", default: 0.95)),
+                minimumGroupSize: try reporting.int("minimum_group_size", default: 60, in: Limits.minimumGroupSize),
+                minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30, in: Limits.minimumReoffenders),
+                bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 999, in: Limits.bootstrapReplicates),
+                seed: try reporting.seed("seed", default: 1),
+                confidenceLevel: try reporting.double("confidence_level", default: 0.95, in: Limits.confidenceLevel)),
             source: text, baseDirectory: baseDirectory)
         try plan.validate(file: file)
         return plan
@@ -212,8 +225,6 @@ extension ContractPlan {
             throw fail("[contract] thresholds are relative reductions and must lie between -1 and 1.")
         }
         if terms.pricePerEvent < 0 { throw fail("[contract] price_per_event cannot be negative.") }
-        if outcome.followUpMonths < 1 || outcome.courtLagMonths < 0 { throw fail("[outcome] windows must be positive.") }
-        if !(reporting.confidenceLevel > 0 && reporting.confidenceLevel < 1) { throw fail("[reporting] confidence_level must lie in (0, 1).") }
     }
 }
 

@@ -16,8 +16,6 @@ extension MatchingPlan {
         }
         let order: MatchOrder? = try t.optionalString(Setting.order.rawValue) == nil
             ? nil : try t.enumeration(Setting.order.rawValue, default: MatchOrder.largest)
-        let seed = try t.int(Setting.seed.rawValue, default: 42)
-        guard seed >= 0 else { throw t.error(Setting.seed.rawValue, "must be a whole number of at least 0 (got \(seed))") }
         self.init(
             method: try t.enumeration(Setting.method.rawValue, default: Method.nearest),
             link: try t.enumeration(Setting.link.rawValue, default: DistanceLink.logit),
@@ -28,7 +26,7 @@ extension MatchingPlan {
             replace: try t.bool(Setting.replace.rawValue, default: false),
             caliper: try t.optionalDouble(Setting.caliper.rawValue),
             exact: try t.strings(Setting.exact.rawValue, default: []),
-            seed: UInt64(seed),
+            seed: try t.seed(Setting.seed.rawValue, default: 42),
             tolerance: try t.double(Setting.tolerance.rawValue, default: 1e-8),
             maxIterations: try t.int(Setting.maxIterations.rawValue, default: 25))
         do { try validate() } catch { throw t.error(error.setting.rawValue, error.problem) }

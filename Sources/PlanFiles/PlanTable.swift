@@ -110,6 +110,33 @@ public struct PlanTable {
         return i
     }
 
+    /// A TOML integer within `range` (the documented valid range; checked before any work).
+    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        let value = try int(key, default: fallback)
+        guard range.contains(value) else {
+            throw error(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \(value))")
+        }
+        return value
+    }
+
+    /// A number within `range`; NaN and infinities are never in range.
+    public func double(_ key: String, default fallback: Double, in range: ClosedRange<Double>) throws -> Double {
+        let value = try double(key, default: fallback)
+        guard value.isFinite, range.contains(value) else {
+            throw error(key, "must be a number from \(Self.shortest(range.lowerBound)) to \(Self.shortest(range.upperBound)) (got \(Self.shortest(value)))")
+        }
+        return value
+    }
+
+    /// A seed: a whole number from 0 to 2^63 - 1 (TOML integers are signed 64-bit).
+    public func seed(_ key: String, default fallback: UInt64) throws -> UInt64 {
+        UInt64(try int(key, default: Int(fallback), in: 0...Int.max))
+    }
+
+    static func shortest(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+    }
+
     /// A whole number written as a TOML integer or as a float with no fraction (3 or 3.0).
     public func optionalWholeNumber(_ key: String) throws -> Int? {
         guard let value = table?[key] else { return nil }

@@ -116,6 +116,36 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(after.derivation.reconvictionEvents, before.derivation.reconvictionEvents)
     }
 
+    /// Every numeric key has a documented range, checked when the plan is read (before any work).
+    func testNumericKeysOutsideTheirRangesAreRejected() {
+        let cases: [(String, String, String)] = [
+            ("[outcome]", "follow_up_months = 9223372036854775807", "[outcome] follow_up_months must be a whole number from 1 to 120 (got 9223372036854775807)."),
+            ("[outcome]", "follow_up_months = 0", "[outcome] follow_up_months must be a whole number from 1 to 120 (got 0)."),
+            ("[outcome]", "court_lag_months = -1", "[outcome] court_lag_months must be a whole number from 0 to 60 (got -1)."),
+            ("[reporting]", "bootstrap_replicates = 1000000000000", "[reporting] bootstrap_replicates must be a whole number from 0 to 100000 (got 1000000000000)."),
+            ("[reporting]", "bootstrap_replicates = -1", "[reporting] bootstrap_replicates must be a whole number from 0 to 100000 (got -1)."),
+            ("[reporting]", "minimum_reoffenders = -1", "[reporting] minimum_reoffenders must be a whole number from 0 to 1000000 (got -1)."),
+            ("[reporting]", "seed = -5", "[reporting] seed must be a whole number from 0 to 9223372036854775807 (got -5)."),
+            ("[reporting]", "confidence_level = 1.5", "[reporting] confidence_level must be a number from 0.5 to 0.999 (got 1.5)."),
+            ("[reporting]", "confidence_level = nan", "[reporting] confidence_level must be a number from 0.5 to 0.999 (got nan)."),
+            ("[matching]", "ratio = 99999999999", "[matching] ratio must be a whole number from 1 to 1000 (got 99999999999)."),
+        ]
+        for (table, line, message) in cases {
+            var text = Self.plan
+            let key = String(line.prefix { $0 != " " })
+            if let existing = text.split(separator: "\n").first(where: { $0.hasPrefix(key + " =") }) {
+                text = text.replacingOccurrences(of: String(existing), with: line)
+            } else if text.contains(table + "\n") {
+                text = text.replacingOccurrences(of: table + "\n", with: table + "\n" + line + "\n")
+            } else {
+                text += "\n" + table + "\n" + line + "\n"
+            }
+            XCTAssertThrowsError(try ContractPlan.parse(text, file: "p.toml"), line) { error in
+                XCTAssertEqual((error as? PlanError)?.message, message, line)
+            }
+        }
+    }
+
     func testOverlappingCohortsAreRejectedWhenThePlanIsRead() {
         let overlapping = Self.plan + "\n[[cohort]]\nname = \"Late\"\nreleased_from = 2011-12-31\nreleased_to = 2012-06-30\n"
         XCTAssertThrowsError(try ContractPlan.parse(overlapping, file: "p.toml")) { error in

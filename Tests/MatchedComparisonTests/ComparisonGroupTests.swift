@@ -149,7 +149,7 @@ final class MatchingPlanFileTests: XCTestCase {
             ("[matching]\nratio = 0", "plan.toml: [matching] ratio must be a whole number from 1 to 1000 (got 0)."),
             ("[matching]\nratio = 1000000000", "plan.toml: [matching] ratio must be a whole number from 1 to 1000 (got 1000000000)."),
             ("[matching]\ncaliper = -0.2", "plan.toml: [matching] caliper must be a positive number of standard deviations, at most 100 (got -0.2)."),
-            ("[matching]\nseed = -1", "plan.toml: [matching] seed must be a whole number of at least 0 (got -1)."),
+            ("[matching]\nseed = -1", "plan.toml: [matching] seed must be a whole number from 0 to 9223372036854775807 (got -1)."),
             ("[matching]\nmax_iterations = 0", "plan.toml: [matching] max_iterations must be a whole number from 1 to 10000 (got 0)."),
             ("[matching]\ntolerance = 0.5", "plan.toml: [matching] tolerance must lie between 1e-16 and 0.1 (got 0.5)."),
             ("[matching]\nexact = [\"a\", \"a\"]", "plan.toml: [matching] exact names 'a' twice."),
