@@ -39,7 +39,7 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .treatmentNotBinary(let file, let line, let column, let value):
             return "\(file), line \(line), column '\(column)': treatment must be 0 or 1 but is '\(value)'; recode the treatment column."
         case .missingValues(let file, let column, let count, let firstLine):
-            return "\(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") (first at line \(firstLine)); fill them in or pass --drop-missing to exclude those rows."
+            return "\(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") (first at line \(firstLine)); fill them in, or exclude those rows and count them (match --drop-missing; drop_missing = true in a plan's [data])."
         case .constantCovariate(let file, let column):
             return "\(file), column '\(column)': the covariate takes a single value in the rows used, so it cannot enter the model; remove it from --covariates."
         case .tooFewUnits(let file, let group, let count):

@@ -124,7 +124,7 @@ extension ContractPlan {
     public static func load(path: String) throws -> ContractPlan {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw PlanError(file: path, message: "cannot read the plan (\((error as NSError).localizedDescription)); check the path.")
+            throw CohortDataError.unreadable(file: path, reason: (error as NSError).localizedDescription)
         }
         // Keep the folder as given (relative stays relative), so outputs name inputs the same way on every machine.
         let base = (path as NSString).deletingLastPathComponent
@@ -134,6 +134,10 @@ extension ContractPlan {
     /// Parses plan text.
     public static func parse(_ text: String, file: String = "<plan>", baseDirectory: String = ".") throws -> ContractPlan {
         let r = try PlanTable.parse(text, file: file)
+        // A rate-card plan ([[outcome]] tables, caps, payers) given to evaluate: say where it belongs.
+        if let t = r.table, t["cap"] != nil || t["payer"] != nil || t["period"] != nil || t["outcome"]?.array != nil {
+            throw PlanError(file: file, message: "this is a rate-card plan ([[outcome]], [[cap]], [[payer]] tables); run `counterfactual ratecard \(file) --out DIR` instead.")
+        }
         try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "reporting"])
         let data = try r.requiredTable("data")
         let events = try r.table("events")

@@ -84,6 +84,17 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(try tool.run(["report", "/nonexistent-folder"]).status, 73)
     }
 
+    /// A missing plan is a missing input (66); a rate-card plan given to evaluate points to ratecard.
+    func testWrongPlanSaysWhatToDo() throws {
+        let dir = try temporaryFolder()
+        let missing = try tool.run(["evaluate", dir.appendingPathComponent("no-plan.toml").path, "--out", dir.appendingPathComponent("o").path])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        let card = try tool.run(["evaluate", "Datasets/rate-card-example/plan.toml", "--out", dir.appendingPathComponent("o").path])
+        XCTAssertEqual(card.status, 65, card.stderr)
+        XCTAssertTrue(card.stderr.contains("this is a rate-card plan"), card.stderr)
+        XCTAssertTrue(card.stderr.contains("counterfactual ratecard"), card.stderr)
+    }
+
     func testPlanErrorsExit65() throws {
         let dir = try temporaryFolder()
         let plan = dir.appendingPathComponent("plan.toml")
