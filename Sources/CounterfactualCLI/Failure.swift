@@ -38,7 +38,7 @@ func exitStatus(for error: Error) -> Int32 {
     if case .unreadable? = error as? CohortDataError { return ExitStatus.noInput }
     if case .unreadablePlan? = error as? RateCardError { return ExitStatus.noInput }
     switch error {
-    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError:
+    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is DocumentError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError:
         return ExitStatus.cannotWrite

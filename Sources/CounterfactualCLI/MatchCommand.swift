@@ -5,6 +5,7 @@ import Foundation
 import Matching
 import Propensity
 import Reporting
+import TextFormatting
 
 extension DistanceLink: ExpressibleByArgument {}
 extension Estimand: ExpressibleByArgument {
