@@ -129,6 +129,15 @@ public struct EvaluationReport {
                            paidOnOwnTrigger: payment.paidOnOwnTrigger, paidOnCatchUp: payment.paidOnCatchUp, due: payment.due))
     }
 
+    /// Which offences count, in words: "counting offences committed within 12 months of release and
+    /// proven within a further 6 months" (the follow-up and the court lag of the plan).
+    static func countingRule(_ outcome: ContractPlan.OutcomeSettings) -> String {
+        let window = months(outcome.followUpMonths)
+        return outcome.courtLagMonths > 0
+            ? "counting offences committed within \(window) of release and proven within a further \(months(outcome.courtLagMonths))"
+            : "counting offences committed and proven within \(window) of release"
+    }
+
     /// The Justice Data Lab style sentence for a cohort.
     func statement(_ c: CohortEvaluation, significant: Bool) -> String {
         if let reason = c.headlineWithheld { return "Result withheld: \(reason)." }
@@ -141,9 +150,10 @@ public struct EvaluationReport {
             ? "from \(formatFixed(-fewerLow, decimals: 0)) more to \(formatFixed(fewerHigh, decimals: 0)) fewer"
             : "between \(formatFixed(fewerLow, decimals: 0)) and \(formatFixed(fewerHigh, decimals: 0)) fewer"
         let what = measure == .reconvictionEvents ? "reconviction events" : "people proven to reoffend"
-        var s = "For every 100 people in \(c.cohort.name), there were \(t) \(what) within a year, compared with \(k) "
-        s += "for every 100 similar people in the comparison group. "
-        let level = Int((evaluation.plan.reporting.confidenceLevel * 100).rounded())
+        let outcome = evaluation.plan.outcome
+        var s = "For every 100 people in \(c.cohort.name), there were \(t) \(what) within \(months(outcome.followUpMonths)) of release, "
+        s += "compared with \(k) for every 100 similar people in the comparison group (\(Self.countingRule(outcome))). "
+        let level = formatLevel(evaluation.plan.reporting.confidenceLevel)
         s += significant
             ? "The difference is statistically significant: the programme changed \(what) by \(range) per 100 people (\(level)% confidence interval)."
             : "The difference is not statistically significant: the \(level)% confidence interval, \(range) per 100 people, includes no change."
@@ -208,7 +218,7 @@ public struct EvaluationReport {
                          formatFixed(c.pValue, decimals: 4), p.thresholdMet ? "yes" : "no",
                          formatFixed(p.due, decimals: 2)])
         }
-        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "95% CI", "p", "Trigger", "Due"],
+        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "\(formatLevel(plan.reporting.confidenceLevel))% CI", "p", "Trigger", "Due"],
                                 rows: rows).render()
         let dec = evaluation.decision
         out += "Pooled reduction \(formatFixed(100 * dec.pooledReduction, decimals: 2))% (threshold \(formatFixed(100 * plan.terms.pooledThreshold, decimals: 1))%): "

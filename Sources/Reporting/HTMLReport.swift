@@ -111,7 +111,8 @@ struct ReportDocument {
         }
         rows.append(["Pooled", "", "", percent(e.pooled.reduction), "", fixed(e.pooled.pValue, decimals: 4),
                      e.pooled.met ? "yes" : "no", fixed(e.payments.totalDue, decimals: 2)])
-        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "95% CI (delta method)", "p", "Threshold met", "Payment due"], rows)
+        let level = e.cohorts.first.map { formatLevel($0.inference.relativeReduction.level) + "% " } ?? ""
+        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (delta method)", "p", "Threshold met", "Payment due"], rows)
         paragraph("Reduction = 1 - treated/comparison. p: cluster-robust (matched-set) test of the difference in means. "
                   + "Pooled: size-weighted mean of the cohort reductions against the \(percent(e.pooled.threshold)) threshold; "
                   + "cohort threshold \(percent(e.cohorts.first?.trigger.threshold)).")
@@ -238,7 +239,7 @@ struct ReportDocument {
             rows.append(["Bootstrap relative reduction", "", fixed(b.relativeReductionLower, decimals: 4) + " to " + fixed(b.relativeReductionUpper, decimals: 4),
                          "", "\(b.replicates) replicates, seed \(b.seed): \(b.method)"])
         }
-        table(["Statistic", "Estimate", "95% interval", "p", "Method"], rows, caption: "Inference")
+        table(["Statistic", "Estimate", "\(formatLevel(inf.relativeReduction.level))% interval", "p", "Method"], rows, caption: "Inference")
     }
 
     mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String) {

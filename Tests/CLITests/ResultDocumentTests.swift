@@ -79,4 +79,33 @@ final class ResultDocumentTests: XCTestCase {
         XCTAssertEqual(broken.status, 65, broken.stderr)
         XCTAssertTrue(broken.stderr.contains("evaluation.json: is not valid JSON (line 1, column"), broken.stderr)
     }
+
+    /// The confidence level and the outcome windows in the text come from the plan.
+    func testTextFollowsThePlan() throws {
+        let dir = try temporaryFolder()
+        let data = Fixtures.dataset("peterborough")
+        var plan = try text(data.appendingPathComponent("plan.toml"))
+        for (from, to) in [("cohort = \"cohort.csv\"", "cohort = \"\(data.appendingPathComponent("cohort.csv").path)\""),
+                           ("events = \"events.csv\"", "events = \"\(data.appendingPathComponent("events.csv").path)\""),
+                           ("confidence_level = 0.95", "confidence_level = 0.9"),
+                           ("follow_up_months = 12", "follow_up_months = 9"),
+                           ("court_lag_months = 6", "court_lag_months = 3")] {
+            XCTAssertTrue(plan.contains(from), from)
+            plan = plan.replacingOccurrences(of: from, with: to)
+        }
+        let planFile = dir.appendingPathComponent("plan.toml")
+        try plan.write(to: planFile, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let r = try tool.run(["evaluate", planFile.path, "--out", out.path, "--report"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Reduction           90% CI"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("reconviction events within 9 months of release, compared with"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("(counting offences committed within 9 months of release and proven within a further 3 months)"), r.stdout)
+        for phrase in ["95% CI", "95% confidence", "within a year"] { XCTAssertFalse(r.stdout.contains(phrase), phrase) }
+        let markdown = try text(out.appendingPathComponent("report.md"))
+        XCTAssertTrue(markdown.contains("| Reduction | 90% CI (delta method) |"), markdown)
+        XCTAssertTrue(markdown.contains("| Statistic | Estimate | 90% interval |"), markdown)
+        XCTAssertTrue(markdown.contains("within 9 months of release"), markdown)
+        for phrase in ["95% CI", "95% interval", "95% confidence", "within a year"] { XCTAssertFalse(markdown.contains(phrase), phrase) }
+    }
 }
