@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Balance", targets: ["Balance"]),
         .library(name: "MatchedComparison", targets: ["MatchedComparison"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "TextFormatting", targets: ["TextFormatting"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Distributions", targets: ["Distributions"]),
@@ -72,17 +73,21 @@ let package = Package(
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
         .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
         // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
-        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles"]),
-        // Writers for matches.csv, summary.json and readable tables.
+        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles", "TextFormatting"]),
+        // Numbers with fixed decimals, aligned text tables and CSV field quoting (no dependencies).
+        .target(name: "TextFormatting"),
+        // Result documents (summary.json, evaluation.json, ledger.json, manifest.json) as Codable
+        // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "Parallel",
+            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "RateCards",
+            "Parallel", "TextFormatting",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
-                "Design", "RateCards", "PlanFiles", "CSystemShims",
+                "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,7 +110,8 @@ let package = Package(
         .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData", "MatchedComparison"]),
         .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
         .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "TextFormattingTests", dependencies: ["TextFormatting"]),
+        .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "RateCards"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Reporting
+import TextFormatting
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(

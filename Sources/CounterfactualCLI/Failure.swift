@@ -52,7 +52,8 @@ func exitStatus(for error: Error) -> Int32 {
         return ExitStatus.usage
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
-    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError:
+    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
+         is DocumentError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError, is SynthesisError:
         return ExitStatus.cannotWrite

@@ -6,6 +6,7 @@ import MatchedComparison
 import Matching
 import Propensity
 import Reporting
+import TextFormatting
 
 extension MatchingPlan.Method: ExpressibleByArgument {}
 extension DistanceLink: ExpressibleByArgument {}

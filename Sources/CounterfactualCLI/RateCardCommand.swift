@@ -51,8 +51,9 @@ struct RateCard: ParsableCommand {
             let claims = try card.loadClaims(path: eventsPath)
             let ledger = RateCardLedger(plan: card, claims: claims)
             let folder = URL(fileURLWithPath: out, isDirectory: true)
-            let json = ledgerJSON(ledger, planPath: plan, eventsPath: eventsPath, rows: claims.count)
-            try write(json.serialized(), to: folder.appendingPathComponent("ledger.json"))
+            let document = LedgerDocument(ledger, programVersion: counterfactualVersion, planPath: plan,
+                                          eventsPath: eventsPath, rows: claims.count)
+            try write(JSONValue.serialize(document), to: folder.appendingPathComponent("ledger.json"))
             try write(ledger.csv(), to: folder.appendingPathComponent("ledger.csv"))
             try writeManifest(
                 folder: folder, inputs: [(role: "plan", path: plan), (role: "events", path: eventsPath)],
@@ -69,89 +70,4 @@ struct RateCard: ParsableCommand {
             throw report(error)
         }
     }
-}
-
-/// ledger.json: every aggregate of the ledger; money in integer pence (keys ending `_pence`). The
-/// claims themselves, each with its decision, are in ledger.csv (beyond_cap marks the outcomes
-/// delivered unpaid because of the cap), so the JSON's size does not grow with the events file.
-func ledgerJSON(_ ledger: RateCardLedger, planPath: String, eventsPath: String, rows: Int) -> JSONValue {
-    let plan = ledger.plan
-    func money(_ m: Money) -> JSONValue { .int(m.pence) }
-    func date(_ d: Int?) -> JSONValue { d.map { .string(CalendarDate.format($0)) } ?? .null }
-    func counts(_ c: DecisionCounts) -> [(String, JSONValue)] {
-        [("claims", .int(c.claims)), ("paid", .int(c.paid)), ("beyond_person_limit", .int(c.beyondPersonLimit)),
-         ("beyond_cap", .int(c.beyondCap)), ("not_eligible", .int(c.notEligible)), ("delivered", .int(c.delivered)),
-         ("paid_pence", money(c.paidAmount)), ("unpaid_beyond_cap_pence", money(c.unpaidBeyondCap))]
-    }
-    func achievement(_ a: TargetAchievement?) -> JSONValue {
-        guard let a else { return .null }
-        return .object([("achieved", .int(a.achieved)), ("target", .int(a.target)), ("percent", .number(a.percentage)),
-                        ("percent_rounded", .int(a.roundedPercentage)), ("met", .bool(a.isMet))])
-    }
-    let outcomes: [JSONValue] = ledger.outcomes.map { line in
-        let o = line.outcome
-        var members: [(String, JSONValue)] = [
-            ("id", .string(o.id)), ("name", .string(o.name)), ("price_pence", money(o.price)),
-            ("requires", o.requires.map(JSONValue.string) ?? .null),
-            ("sustains", o.sustains.map { .object([("outcome", .string($0.outcome)), ("period", .string($0.period.description))]) } ?? .null),
-            ("max_per_person", .int(o.maxPerPerson)), ("target", o.target.map(JSONValue.int) ?? .null),
-        ]
-        members += counts(line.counts)
-        members.append(("achievement", achievement(line.achievement)))
-        return .object(members)
-    }
-    let periods: [JSONValue] = ledger.periods.map { p in
-        var members: [(String, JSONValue)] = [("period", .string(p.label)), ("start", date(p.start)), ("end", date(p.end))]
-        members += counts(p.counts)
-        members.append(("by_payer", .array(zip(plan.payers, p.payerAmounts).map { payer, amount in
-            .object([("payer", .string(payer.name)), ("paid_pence", money(amount))])
-        })))
-        members.append(("paid_to_date_pence", money(p.paidToDate)))
-        return .object(members)
-    }
-    let caps: [JSONValue] = ledger.caps.map { w in
-        var members: [(String, JSONValue)] = [
-            ("from", date(w.cap?.from)), ("until", date(w.until)), ("amount_pence", w.cap.map { money($0.amount) } ?? .null),
-        ]
-        members += counts(w.counts)
-        members.append(("paid_to_date_pence", money(w.paidToDate)))
-        return .object(members)
-    }
-    let payers: [JSONValue] = ledger.payers.map { p in
-        .object([("name", .string(p.payer.name)), ("share", .string(p.payer.share.description)),
-                 ("share_value", .number(p.payer.share.value)), ("paid_pence", money(p.amount))])
-    }
-    return .object([
-        ("program", .string("counterfactual")),
-        ("version", .string(counterfactualVersion)),
-        ("command", .string("ratecard")),
-        ("inputs", .object([
-            ("plan", .string(planPath)),
-            ("events", .string(eventsPath)),
-            ("event_rows", .int(rows)),
-            ("people", .int(ledger.people)),
-        ])),
-        ("plan", .object([
-            ("name", .string(plan.name)),
-            ("period", .string(plan.period.rawValue)),
-            ("event_columns", .object([("person", .string(plan.events.person)), ("outcome", .string(plan.events.outcome)),
-                                       ("date", .string(plan.events.date))])),
-            ("caps", .array(plan.caps.map { .object([("from", date($0.from)), ("amount_pence", money($0.amount))]) })),
-            ("text", .string(plan.source)),
-        ])),
-        ("rules", .object([
-            ("order", .string("claims by date, then person id (UTF-8 byte order), then outcome order in the plan, then events-file line")),
-            ("decisions", .array(Decision.codes.map(JSONValue.string))),
-            ("precedence", .string("not_eligible, then beyond_person_limit, then beyond_cap, else paid")),
-            ("achieved", .string("paid or beyond_cap (delivered unpaid)")),
-            ("payer_rounding", .string("each payer gets floor(payment x share) pence; leftover pence go to the first payer")),
-        ])),
-        ("totals", .object(counts(ledger.totals))),
-        ("not_eligible_by_reason", .object(ledger.notEligibleReasons.map { ($0.code, .int($0.count)) })),
-        ("outcomes", .array(outcomes)),
-        ("periods", .array(periods)),
-        ("payers", .array(payers)),
-        ("caps", .array(caps)),
-        ("claims_file", .string("ledger.csv")),
-    ])
 }

@@ -106,7 +106,7 @@ struct Verify: ParsableCommand {
             return ["(the recorded file is missing from the folder, so values cannot be compared)"]
         }
         if recorded.pathExtension == "json",
-           let ja = try? JSONSerialization.jsonObject(with: a), let jb = try? JSONSerialization.jsonObject(with: b) {
+           let ja = try? JSONValue.parse(Array(a)), let jb = try? JSONValue.parse(Array(b)) {
             return jsonDifferences(ja, jb).map { "value \($0) (recorded vs re-run)" }
         }
         let la = String(decoding: a, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

@@ -1,5 +1,6 @@
 import CohortData
 import Foundation
+import TextFormatting
 
 extension RateCardLedger {
     /// The ledger as CSV, one row per claim in processing order:
@@ -71,14 +72,14 @@ extension RateCardLedger {
         let t = totals
         rows.append(["Total", "", String(t.claims), String(t.paid), String(t.beyondPersonLimit), String(t.beyondCap),
                      String(t.notEligible), t.paidAmount.description, String(t.delivered), "", ""])
-        text += table(rows) + "\n"
+        text += TextTable.plain(rows) + "\n"
 
         rows = [["Period", "Claims", "Paid", "Over cap", "Amount paid"] + plan.payers.map(\.name) + ["Paid to date"]]
         for p in periods {
             rows.append([p.label, String(p.counts.claims), String(p.counts.paid), String(p.counts.beyondCap),
                          p.counts.paidAmount.description] + p.payerAmounts.map(\.description) + [p.paidToDate.description])
         }
-        text += table(rows) + "\n"
+        text += TextTable.plain(rows) + "\n"
 
         if !plan.caps.isEmpty {
             rows = [["Cap in force", "Cap", "Claims", "Paid", "Over cap", "Unpaid at price", "Paid to date"]]
@@ -87,43 +88,15 @@ extension RateCardLedger {
                 rows.append([span, w.cap?.amount.description ?? "none", String(w.counts.claims), String(w.counts.paid),
                              String(w.counts.beyondCap), w.counts.unpaidBeyondCap.description, w.paidToDate.description])
             }
-            text += table(rows) + "\n"
+            text += TextTable.plain(rows) + "\n"
         }
 
         rows = [["Payer", "Share", "Amount paid"]]
         for p in payers { rows.append([p.payer.name, p.payer.share.description, p.amount.description]) }
         rows.append(["Total", "1", totals.paidAmount.description])
-        text += table(rows)
+        text += TextTable.plain(rows)
         return text
     }
-}
-
-/// Left-aligned first column, right-aligned others, two spaces between columns.
-func table(_ rows: [[String]]) -> String {
-    guard let width = rows.map(\.count).max() else { return "" }
-    var widths = [Int](repeating: 0, count: width)
-    for r in rows { for (k, cell) in r.enumerated() { widths[k] = max(widths[k], cell.count) } }
-    var out = ""
-    for r in rows {
-        var line = ""
-        for (k, cell) in r.enumerated() {
-            let pad = String(repeating: " ", count: widths[k] - cell.count)
-            line += k == 0 ? cell + pad : "  " + pad + cell
-        }
-        while line.last == " " { line.removeLast() }
-        out += line + "\n"
-    }
-    return out
-}
-
-/// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
-func csvField(_ s: String) -> String {
-    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-    var out = "\""
-    for c in s.unicodeScalars {
-        if c == "\"" { out += "\"\"" } else { out.unicodeScalars.append(c) }
-    }
-    return out + "\""
 }
 
 private extension String {

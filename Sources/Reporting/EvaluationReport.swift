@@ -1,26 +1,12 @@
 import Balance
 import CohortData
 import Contracts
-import Crypto
 import Foundation
 import MatchedComparison
 import Matching
 import Outcomes
 import Propensity
-
-/// SHA-256 of a file, as lowercase hex (streamed, so any size).
-public func sha256(ofFile path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw ReportWriteError(path: path, reason: "cannot open the file to hash it")
-    }
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty { hasher.update(data: chunk) }
-    return hasher.finalize().map { b in
-        let s = String(b, radix: 16)
-        return b < 16 ? "0" + s : s
-    }.joined()
-}
+import TextFormatting
 
 /// The evaluation as JSON and as readable text.
 public struct EvaluationReport {
@@ -43,144 +29,115 @@ public struct EvaluationReport {
         ]
     }
 
-    // MARK: JSON
+    // MARK: evaluation.json
 
-    static func estimate(_ e: Estimate, method: String) -> JSONValue {
-        .object([
-            ("estimate", .number(e.estimate)), ("standard_error", .number(e.standardError)),
-            ("statistic", .number(e.statistic)), ("p_value", .number(e.pValue)),
-            ("lower", .number(e.lower)), ("upper", .number(e.upper)), ("level", .number(e.level)),
-            ("method", .string(method)),
-        ])
+    typealias Document = EvaluationDocument
+
+    static func estimate(_ e: Estimate, method: String) -> Document.Estimate {
+        .init(estimate: e.estimate, standardError: e.standardError, statistic: e.statistic, pValue: e.pValue,
+              lower: e.lower, upper: e.upper, level: e.level, method: method)
     }
 
-    static func notEstimable<T>(_ r: Result<T, NotEstimable>?, _ body: (T) -> JSONValue) -> JSONValue {
-        switch r {
-        case .none: return .null
-        case .success(let v)?: return body(v)
-        case .failure(let e)?: return .object([("not_estimable", .string(e.reason))])
-        }
-    }
-
-    static func rateRatio(_ fit: CountModelFit, _ family: String) -> JSONValue {
-        func one(_ estimator: VarianceEstimator, _ label: String) -> JSONValue {
+    static func rateRatios(_ fit: CountModelFit, _ family: String) -> Document.RateRatioModels {
+        func one(_ estimator: VarianceEstimator, _ label: String) -> Document.RateRatio {
             let rr = fit.rateRatio(estimator)
-            return .object([("rate_ratio", .number(rr.estimate)), ("lower", .number(rr.lower)), ("upper", .number(rr.upper)),
-                            ("p_value", .number(rr.pValue)), ("relative_reduction", .number(rr.relativeReduction.estimate)),
-                            ("method", .string(label))])
+            return .init(rateRatio: rr.estimate, lower: rr.lower, upper: rr.upper, pValue: rr.pValue,
+                         relativeReduction: rr.relativeReduction.estimate, method: label)
         }
-        var members: [(String, JSONValue)] = [
-            ("model_based", one(.modelBased, "\(family) GLM y ~ treat with matching weights, Wald")),
-            ("cluster_robust", one(.clusterRobust, "\(family) GLM, sandwich::vcovCL by matched set (HC0, G/(G-1))")),
-            ("iterations", .int(fit.iterations)),
-        ]
-        if let theta = fit.theta { members.append(("theta", .number(theta))) }
-        return .object(members)
+        return .init(
+            modelBased: one(.modelBased, "\(family) GLM y ~ treat with matching weights, Wald"),
+            clusterRobust: one(.clusterRobust, "\(family) GLM, sandwich::vcovCL by matched set (HC0, G/(G-1))"),
+            iterations: fit.iterations, theta: fit.theta)
     }
 
-    func cohortJSON(_ c: CohortEvaluation, payment: CohortPayment) -> JSONValue {
+    func cohortDocument(_ c: CohortEvaluation, payment: CohortPayment) -> Document.Cohort {
         let plan = evaluation.plan
         let counts = c.match.matchedCounts
-        let balance = zip(c.balance.all, c.balance.matched).map { b, a -> JSONValue in
-            .object([("covariate", .string(b.name)), ("smd_before", .number(b.standardizedMeanDifference)),
-                      ("smd_after", .number(a.standardizedMeanDifference)), ("variance_ratio_after", .number(a.varianceRatio)),
-                      ("ecdf_max_after", .number(a.ecdfMax))])
+        let balance = zip(c.balance.all, c.balance.matched).map { b, a in
+            Document.BalanceRow(covariate: b.name, smdBefore: b.standardizedMeanDifference, smdAfter: a.standardizedMeanDifference,
+                                varianceRatioAfter: a.varianceRatio, ecdfMaxAfter: a.ecdfMax)
         }
         let maxSMD = c.balance.matched.dropFirst().compactMap { $0.standardizedMeanDifference.map(abs) }.max() ?? 0
-        let lmRobust = c.linearModel.coefficients(.clusterRobust).treatment
-        let lmModel = c.linearModel.coefficients(.modelBased).treatment
         let significant = c.pValue <= plan.terms.significanceLevel
-        let survival: JSONValue = {
-            switch c.survival {
-            case .failure(let e): return .object([("not_estimable", .string(e.reason))])
-            case .success(let curves):
-                func curve(_ k: KaplanMeierCurve) -> JSONValue {
-                    .object([("time", .array(k.time.map { JSONValue.number($0) })),
-                              ("survival", .array(k.survival.map { JSONValue.number($0) })),
-                              ("at_risk", .array(k.atRisk.map { JSONValue.number($0) })),
-                              ("standard_error", .array(k.survivalStandardError.map { JSONValue.number($0) }))])
-                }
-                return .object([("treated", curve(curves.treated)), ("comparison", curve(curves.comparison))])
-            }
-        }()
-        return .object([
-            ("name", .string(c.cohort.name)),
-            ("selection", .string(c.cohort.selection.description)),
-            ("treated_in_cohort", .int(c.treatedInCohort)), ("comparison_pool", .int(c.comparisonPool)),
-            ("rows_excluded_missing", .int(c.exclusions.rowsDroppedForMissing)),
-            ("propensity", c.comparison.fit.map { fit in .object([
-                ("link", .string(fit.link.rawValue)),
-                ("coefficients", .object(fit.coefficients.map { ($0.name, .number($0.estimate)) })),
-                ("standard_errors", .object(fit.coefficients.map { ($0.name, .number($0.standardError)) })),
-                ("deviance", .number(fit.deviance)), ("aic", .number(fit.aic)), ("iterations", .int(fit.iterations)),
-            ]) } ?? .null),
-            ("matching", .object([
-                ("matched_treated", .int(counts.treated)), ("matched_comparison", .int(counts.control)),
-                ("caliper_width", .number(c.match.caliperWidth)), ("order", .string(c.match.order.rawValue)),
-                ("discarded", .int(c.match.discarded.filter { $0 }.count)),
-                ("warnings", .array(c.match.warnings.map(JSONValue.string))),
-                ("max_abs_smd_after", .number(maxSMD)),
-                ("balance", .array(balance)),
-                ("common_support", distanceHistogram(distance: c.match.distance, treated: c.match.treated, weights: c.match.weights)),
-            ])),
-            ("measure", .object([
-                ("name", .string(plan.outcome.measure.rawValue)),
-                ("treated_rate", .number(c.rates.treatedMean)), ("comparison_rate", .number(c.rates.comparisonMean)),
-                ("treated_per_100", .number(c.rates.treatedPer100)), ("comparison_per_100", .number(c.rates.comparisonPer100)),
-                ("difference", .number(c.rates.difference)), ("difference_per_100", .number(c.rates.differencePer100)),
-                ("relative_reduction", .number(payment.reduction)),
-                ("treated_people", .int(c.rates.treatedUnits)), ("comparison_people", .int(c.rates.comparisonUnits)),
-            ])),
-            ("inference", .object([
-                ("difference_cluster_robust", Self.estimate(lmRobust, method: "lm(y ~ treat, weights) with sandwich::vcovCL by matched set (HC1), t on residual df")),
-                ("difference_model_based", Self.estimate(lmModel, method: "lm(y ~ treat, weights), classical standard error")),
-                ("relative_reduction", Self.estimate(c.relativeReduction, method: "delta method on the cluster-robust lm: -b1/b0")),
-                ("welch_t_test", Self.notEstimable(c.welch) { w in
-                    .object([("difference", .number(w.difference)), ("statistic", .number(w.statistic)), ("df", .number(w.degreesOfFreedom)),
-                             ("p_value", .number(w.pValue)), ("lower", .number(w.lower)), ("upper", .number(w.upper)),
-                             ("method", .string("Welch two-sample t test on matched units (unweighted), as R t.test"))])
+        func curve(_ k: KaplanMeierCurve) -> Document.KaplanMeierCurve {
+            .init(time: k.time, survival: k.survival, atRisk: k.atRisk, standardError: k.survivalStandardError)
+        }
+        return Document.Cohort(
+            name: c.cohort.name,
+            selection: c.cohort.selection.description,
+            treatedInCohort: c.treatedInCohort, comparisonPool: c.comparisonPool,
+            rowsExcludedMissing: c.exclusions.rowsDroppedForMissing,
+            propensity: c.comparison.fit.map { fit in
+                .init(link: fit.link.rawValue,
+                      coefficients: NamedValues(fit.coefficients.map { ($0.name, $0.estimate) }),
+                      standardErrors: NamedValues(fit.coefficients.map { ($0.name, $0.standardError) }),
+                      deviance: fit.deviance, aic: fit.aic, iterations: fit.iterations)
+            },
+            matching: .init(
+                matchedTreated: counts.treated, matchedComparison: counts.control,
+                caliperWidth: c.match.caliperWidth, order: c.match.order.rawValue,
+                discarded: c.match.discarded.filter { $0 }.count, warnings: c.match.warnings,
+                maxAbsSmdAfter: maxSMD, balance: balance,
+                commonSupport: distanceHistogram(distance: c.match.distance, treated: c.match.treated, weights: c.match.weights)),
+            measure: .init(
+                name: plan.outcome.measure.rawValue,
+                treatedRate: c.rates.treatedMean, comparisonRate: c.rates.comparisonMean,
+                treatedPer100: c.rates.treatedPer100, comparisonPer100: c.rates.comparisonPer100,
+                difference: c.rates.difference, differencePer100: c.rates.differencePer100,
+                relativeReduction: payment.reduction,
+                treatedPeople: c.rates.treatedUnits, comparisonPeople: c.rates.comparisonUnits),
+            inference: .init(
+                differenceClusterRobust: Self.estimate(c.linearModel.coefficients(.clusterRobust).treatment,
+                    method: "lm(y ~ treat, weights) with sandwich::vcovCL by matched set (HC1), t on residual df"),
+                differenceModelBased: Self.estimate(c.linearModel.coefficients(.modelBased).treatment,
+                    method: "lm(y ~ treat, weights), classical standard error"),
+                relativeReduction: Self.estimate(c.relativeReduction, method: "delta method on the cluster-robust lm: -b1/b0"),
+                welchTTest: Estimable(c.welch) { w in
+                    .init(difference: w.difference, statistic: w.statistic, df: w.degreesOfFreedom, pValue: w.pValue,
+                          lower: w.lower, upper: w.upper, method: "Welch two-sample t test on matched units (unweighted), as R t.test")
+                },
+                poisson: Estimable(c.poisson) { Self.rateRatios($0, "Poisson") },
+                negativeBinomial: Estimable(c.negativeBinomial) { Self.rateRatios($0, "Negative binomial (MASS::glm.nb)") },
+                proportionTest: c.proportion.map { result in
+                    Estimable(result) { p in
+                        .init(treated: p.treatedProportion, comparison: p.comparisonProportion, statistic: p.statistic,
+                              pValue: p.pValue, method: "prop.test with continuity correction")
+                    }
+                },
+                bootstrap: c.bootstrap.map { result in
+                    Estimable(result) { b in
+                        .init(replicates: b.replicates, seed: String(b.seed),
+                              relativeReductionLower: b.relativeReduction.lower, relativeReductionUpper: b.relativeReduction.upper,
+                              relativeReductionSe: b.relativeReduction.standardError,
+                              differenceLower: b.difference.lower, differenceUpper: b.difference.upper,
+                              invalidReplicates: b.relativeReduction.invalidReplicates,
+                              method: "cluster bootstrap of matched sets, percentile interval")
+                    }
                 }),
-                ("poisson", Self.notEstimable(c.poisson) { Self.rateRatio($0, "Poisson") }),
-                ("negative_binomial", Self.notEstimable(c.negativeBinomial) { Self.rateRatio($0, "Negative binomial (MASS::glm.nb)") }),
-                ("proportion_test", Self.notEstimable(c.proportion) { p in
-                    .object([("treated", .number(p.treatedProportion)), ("comparison", .number(p.comparisonProportion)),
-                             ("statistic", .number(p.statistic)), ("p_value", .number(p.pValue)),
-                             ("method", .string("prop.test with continuity correction"))])
-                }),
-                ("bootstrap", Self.notEstimable(c.bootstrap) { b in
-                    .object([("replicates", .int(b.replicates)), ("seed", .string(String(b.seed))),
-                             ("relative_reduction_lower", .number(b.relativeReduction.lower)),
-                             ("relative_reduction_upper", .number(b.relativeReduction.upper)),
-                             ("relative_reduction_se", .number(b.relativeReduction.standardError)),
-                             ("difference_lower", .number(b.difference.lower)), ("difference_upper", .number(b.difference.upper)),
-                             ("invalid_replicates", .int(b.relativeReduction.invalidReplicates)),
-                             ("method", .string("cluster bootstrap of matched sets, percentile interval"))])
-                }),
-            ])),
-            ("time_to_first_reoffence", .object([
-                ("withheld", c.timeToReoffenceWithheld.map(JSONValue.string) ?? .null),
-                ("reoffenders_treated", .int(c.reoffenders.treated)), ("reoffenders_comparison", .int(c.reoffenders.comparison)),
-                ("log_rank", Self.notEstimable(c.logRank) { l in
-                    .object([("statistic", .number(l.statistic)), ("df", .number(l.degreesOfFreedom)), ("p_value", .number(l.pValue)),
-                             ("treated_observed", .number(l.treatedObserved)), ("treated_expected", .number(l.treatedExpected))])
-                }),
-                ("kaplan_meier", survival),
-            ])),
-            ("justice_data_lab", .object([
-                ("headline_withheld", c.headlineWithheld.map(JSONValue.string) ?? .null),
-                ("significant", .bool(significant)), ("significance_level", .number(plan.terms.significanceLevel)),
-                ("statement", .string(statement(c, significant: significant))),
-            ])),
-            ("trigger", .object([
-                ("threshold", .number(plan.terms.cohortThreshold)), ("met", .bool(payment.thresholdMet)),
-                ("p_value", .number(c.pValue)), ("significance_required", .bool(plan.terms.requireSignificance)),
-            ])),
-            ("payment", .object([
-                ("events_avoided", .number(payment.eventsAvoided)), ("uncapped", .number(payment.uncapped)),
-                ("paid_on_own_trigger", .bool(payment.paidOnOwnTrigger)), ("paid_on_catch_up", .bool(payment.paidOnCatchUp)),
-                ("due", .number(payment.due)),
-            ])),
-        ])
+            timeToFirstReoffence: .init(
+                withheld: c.timeToReoffenceWithheld,
+                reoffendersTreated: c.reoffenders.treated, reoffendersComparison: c.reoffenders.comparison,
+                logRank: Estimable(c.logRank) { l in
+                    .init(statistic: l.statistic, df: l.degreesOfFreedom, pValue: l.pValue,
+                          treatedObserved: l.treatedObserved, treatedExpected: l.treatedExpected)
+                },
+                kaplanMeier: Estimable(c.survival) { .init(treated: curve($0.treated), comparison: curve($0.comparison)) }),
+            justiceDataLab: .init(
+                headlineWithheld: c.headlineWithheld, significant: significant,
+                significanceLevel: plan.terms.significanceLevel, statement: statement(c, significant: significant)),
+            trigger: .init(threshold: plan.terms.cohortThreshold, met: payment.thresholdMet, pValue: c.pValue,
+                           significanceRequired: plan.terms.requireSignificance),
+            payment: .init(eventsAvoided: payment.eventsAvoided, uncapped: payment.uncapped,
+                           paidOnOwnTrigger: payment.paidOnOwnTrigger, paidOnCatchUp: payment.paidOnCatchUp, due: payment.due))
+    }
+
+    /// Which offences count, in words: "counting offences committed within 12 months of release and
+    /// proven within a further 6 months" (the follow-up and the court lag of the plan).
+    static func countingRule(_ outcome: ContractPlan.OutcomeSettings) -> String {
+        let window = months(outcome.followUpMonths)
+        return outcome.courtLagMonths > 0
+            ? "counting offences committed within \(window) of release and proven within a further \(months(outcome.courtLagMonths))"
+            : "counting offences committed and proven within \(window) of release"
     }
 
     /// The Justice Data Lab style sentence for a cohort.
@@ -195,52 +152,49 @@ public struct EvaluationReport {
             ? "from \(formatFixed(-fewerLow, decimals: 0)) more to \(formatFixed(fewerHigh, decimals: 0)) fewer"
             : "between \(formatFixed(fewerLow, decimals: 0)) and \(formatFixed(fewerHigh, decimals: 0)) fewer"
         let what = measure == .reconvictionEvents ? "reconviction events" : "people proven to reoffend"
-        var s = "For every 100 people in \(c.cohort.name), there were \(t) \(what) within a year, compared with \(k) "
-        s += "for every 100 similar people in the comparison group. "
-        let level = Int((evaluation.plan.reporting.confidenceLevel * 100).rounded())
+        let outcome = evaluation.plan.outcome
+        var s = "For every 100 people in \(c.cohort.name), there were \(t) \(what) within \(months(outcome.followUpMonths)) of release, "
+        s += "compared with \(k) for every 100 similar people in the comparison group (\(Self.countingRule(outcome))). "
+        let level = formatLevel(evaluation.plan.reporting.confidenceLevel)
         s += significant
             ? "The difference is statistically significant: the programme changed \(what) by \(range) per 100 people (\(level)% confidence interval)."
             : "The difference is not statistically significant: the \(level)% confidence interval, \(range) per 100 people, includes no change."
         return s
     }
 
-    public func json() -> JSONValue {
+    /// The evaluation.json document.
+    public func document() -> EvaluationDocument {
         let plan = evaluation.plan
         let d = evaluation.derivation
-        let cohorts = zip(evaluation.cohorts, evaluation.decision.cohorts).map { cohortJSON($0, payment: $1) }
-        return .object([
-            ("program", .object([("name", .string("counterfactual")), ("version", .string(programVersion))])),
-            ("plan", .object([("name", .string(plan.name)), ("file", .string(planPath)), ("toml", .string(plan.source))])),
-            ("inputs", .array(inputs.map { i in
-                .object([("role", .string(i.role)), ("file", .string(i.path)), ("sha256", .string(i.sha256)), ("rows", .int(i.rows))])
-            })),
-            ("seeds", .object([("matching_order", .string(String(plan.matching.seed))), ("bootstrap", .string(String(plan.reporting.seed)))])),
-            ("outcome", .object([
-                ("measure", .string(plan.outcome.measure.rawValue)), ("follow_up_months", .int(plan.outcome.followUpMonths)),
-                ("court_lag_months", .int(plan.outcome.courtLagMonths)), ("count_cautions", .bool(plan.outcome.countCautions)),
-                ("records", .int(d.records)), ("offence_before_release", .int(d.offenceBeforeRelease)),
-                ("offence_after_follow_up", .int(d.offenceAfterFollowUp)), ("proven_after_court_lag", .int(d.provenAfterCourtLag)),
-                ("cautions_in_window", .int(d.cautionsInWindow)), ("qualifying_offences", .int(d.qualifyingOffences)),
-                ("reconviction_events", .int(d.reconvictionEvents)), ("reoffenders", .int(d.reoffenders)),
-            ])),
-            ("rows_outside_cohorts", .int(evaluation.rowsOutsideCohorts)),
-            ("cohorts", .array(cohorts)),
-            ("pooled", .object([
-                ("reduction", .number(evaluation.decision.pooledReduction)),
-                ("standard_error", .number(evaluation.decision.pooledStandardError)),
-                ("p_value", .number(evaluation.decision.pooledPValue)),
-                ("test", .string("Wald test of the size-weighted mean of the cohort reductions (cohorts independent; delta-method SEs)")),
-                ("weights", .string("cohort-size-weighted mean of cohort reductions (size = matched treated people)")),
-                ("threshold", .number(plan.terms.pooledThreshold)), ("met", .bool(evaluation.decision.pooledThresholdMet)),
-                ("final_assessment", .bool(plan.terms.finalAssessment)),
-            ])),
-            ("payments", .object([
-                ("price_per_event", .number(plan.terms.pricePerEvent)),
-                ("cap_per_cohort", .number(plan.terms.capPerCohort)), ("cap_total", .number(plan.terms.capTotal)),
-                ("catch_up", .bool(plan.terms.catchUp)),
-                ("total_due", .number(evaluation.decision.totalDue)),
-            ])),
-        ])
+        let decision = evaluation.decision
+        return EvaluationDocument(
+            program: ProgramInfo(version: programVersion),
+            plan: .init(name: plan.name, file: planPath, toml: plan.source),
+            inputs: inputs.map { .init(role: $0.role, file: $0.path, sha256: $0.sha256, rows: $0.rows) },
+            seeds: .init(matchingOrder: String(plan.matching.seed), bootstrap: String(plan.reporting.seed)),
+            outcome: .init(
+                measure: plan.outcome.measure.rawValue, followUpMonths: plan.outcome.followUpMonths,
+                courtLagMonths: plan.outcome.courtLagMonths, countCautions: plan.outcome.countCautions,
+                records: d.records, offenceBeforeRelease: d.offenceBeforeRelease,
+                offenceAfterFollowUp: d.offenceAfterFollowUp, provenAfterCourtLag: d.provenAfterCourtLag,
+                cautionsInWindow: d.cautionsInWindow, qualifyingOffences: d.qualifyingOffences,
+                reconvictionEvents: d.reconvictionEvents, reoffenders: d.reoffenders),
+            rowsOutsideCohorts: evaluation.rowsOutsideCohorts,
+            cohorts: zip(evaluation.cohorts, decision.cohorts).map { cohortDocument($0, payment: $1) },
+            pooled: .init(
+                reduction: decision.pooledReduction, standardError: decision.pooledStandardError, pValue: decision.pooledPValue,
+                test: "Wald test of the size-weighted mean of the cohort reductions (cohorts independent; delta-method SEs)",
+                weights: "cohort-size-weighted mean of cohort reductions (size = matched treated people)",
+                threshold: plan.terms.pooledThreshold, met: decision.pooledThresholdMet, finalAssessment: plan.terms.finalAssessment),
+            payments: .init(
+                pricePerEvent: plan.terms.pricePerEvent, capPerCohort: plan.terms.capPerCohort, capTotal: plan.terms.capTotal,
+                catchUp: plan.terms.catchUp, totalDue: decision.totalDue))
+    }
+
+    /// evaluation.json as an ordered JSON tree.
+    public func json() -> JSONValue {
+        // Every member of the document is a string, number, bool, array or object: encoding cannot fail.
+        try! JSONValue(encoding: document())
     }
 
     // MARK: text
@@ -266,7 +220,7 @@ public struct EvaluationReport {
                          formatFixed(c.pValue, decimals: 4), p.thresholdMet ? "yes" : "no",
                          formatFixed(p.due, decimals: 2)])
         }
-        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "95% CI", "p", "Trigger", "Due"],
+        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "\(formatLevel(plan.reporting.confidenceLevel))% CI", "p", "Trigger", "Due"],
                                 rows: rows).render()
         let dec = evaluation.decision
         out += "Pooled reduction \(formatFixed(100 * dec.pooledReduction, decimals: 2))% (threshold \(formatFixed(100 * plan.terms.pooledThreshold, decimals: 1))%): "

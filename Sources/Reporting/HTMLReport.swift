@@ -1,9 +1,11 @@
 import Foundation
+import TextFormatting
 
-/// A readable report of an output folder, rendered only from the folder's JSON (evaluation.json
-/// from `evaluate`, or summary.json from `match`), so the report shows exactly the numbers anyone
-/// can re-derive. `report.html` is self-contained (inline CSS and SVG, no network fetches);
-/// `report.md` carries the same tables.
+/// A readable report of an output folder, rendered only from the folder's result document
+/// (evaluation.json from `evaluate`, or summary.json from `match`), so the report shows exactly
+/// the numbers anyone can re-derive. The documents are read as their typed `Codable` types: a
+/// member missing from the file is an error naming it, never an empty cell. `report.html` is
+/// self-contained (inline CSS and SVG, no network fetches); `report.md` carries the same tables.
 public struct FolderReport {
     public let html: String
     public let markdown: String
@@ -12,20 +14,30 @@ public struct FolderReport {
     public init(folder: URL) throws {
         let evaluation = folder.appendingPathComponent("evaluation.json")
         let summary = folder.appendingPathComponent("summary.json")
-        func load(_ url: URL) throws -> [String: Any] {
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-                throw ReportWriteError(path: url.path, reason: "not a JSON object")
-            }
-            return object
-        }
         var doc = ReportDocument()
         if FileManager.default.fileExists(atPath: evaluation.path) {
-            try doc.evaluation(load(evaluation))
+            doc.evaluation(try readDocument(EvaluationDocument.self, path: evaluation.path))
         } else if FileManager.default.fileExists(atPath: summary.path) {
-            try doc.match(load(summary))
+            try doc.match(readDocument(MatchSummaryDocument.self, path: summary.path))
         } else {
             throw ReportWriteError(path: folder.path, reason: "no evaluation.json or summary.json in the folder; run evaluate or match first")
         }
+        html = doc.html()
+        markdown = doc.markdown
+    }
+
+    /// The report of an evaluation document.
+    public init(evaluation: EvaluationDocument) {
+        var doc = ReportDocument()
+        doc.evaluation(evaluation)
+        html = doc.html()
+        markdown = doc.markdown
+    }
+
+    /// The report of a match summary document.
+    public init(match: MatchSummaryDocument) throws {
+        var doc = ReportDocument()
+        try doc.match(match)
         html = doc.html()
         markdown = doc.markdown
     }
@@ -68,88 +80,73 @@ struct ReportDocument {
 
     // MARK: evaluate
 
-    mutating func evaluation(_ e: [String: Any]) throws {
-        let plan = e["plan"] as? [String: Any] ?? [:]
-        title = "Evaluation: \(plan["name"] as? String ?? "")"
+    mutating func evaluation(_ e: EvaluationDocument) {
+        title = "Evaluation: \(e.plan.name)"
         markdown = "# \(title)\n"
         section("data", "Plan and data")
-        let program = e["program"] as? [String: Any] ?? [:]
-        paragraph("Plan \(plan["file"] as? String ?? "") evaluated by counterfactual \(program["version"] as? String ?? "").")
-        let inputs = (e["inputs"] as? [[String: Any]] ?? []).map { i -> [String] in
-            let role = i["role"] as? String ?? ""
-            return [role, i["file"] as? String ?? "", role == "plan" ? "" : intText(i["rows"]), i["sha256"] as? String ?? ""]
-        }
-        table(["Input", "File", "Rows", "SHA-256"], inputs)
-        let o = e["outcome"] as? [String: Any] ?? [:]
+        paragraph("Plan \(e.plan.file) evaluated by counterfactual \(e.program.version).")
+        table(["Input", "File", "Rows", "SHA-256"], e.inputs.map { i in
+            [i.role, i.file, i.role == "plan" ? "" : String(i.rows), i.sha256]
+        })
+        let o = e.outcome
         table(["Outcome rule", "Records"], [
-            ["Offence records read", intText(o["records"])],
-            ["Excluded: committed before release", intText(o["offence_before_release"])],
-            ["Excluded: committed after the \(intText(o["follow_up_months"]))-month follow-up", intText(o["offence_after_follow_up"])],
-            ["Excluded: proven after the \(intText(o["court_lag_months"]))-month court lag", intText(o["proven_after_court_lag"])],
-            ["Cautions in the windows", intText(o["cautions_in_window"])],
-            ["Qualifying offences", intText(o["qualifying_offences"])],
-            ["Reconviction events (distinct court dates)", intText(o["reconviction_events"])],
-            ["People released outside every cohort (not evaluated)", intText(e["rows_outside_cohorts"])],
-        ], caption: "Measure: \(o["measure"] as? String ?? "")")
+            ["Offence records read", String(o.records)],
+            ["Excluded: committed before release", String(o.offenceBeforeRelease)],
+            ["Excluded: committed after the \(o.followUpMonths)-month follow-up", String(o.offenceAfterFollowUp)],
+            ["Excluded: proven after the \(o.courtLagMonths)-month court lag", String(o.provenAfterCourtLag)],
+            ["Cautions in the windows", String(o.cautionsInWindow)],
+            ["Qualifying offences", String(o.qualifyingOffences)],
+            ["Reconviction events (distinct court dates)", String(o.reconvictionEvents)],
+            ["People released outside every cohort (not evaluated)", String(e.rowsOutsideCohorts)],
+        ], caption: "Measure: \(o.measure)")
 
-        let cohorts = e["cohorts"] as? [[String: Any]] ?? []
         section("outcomes", "Outcomes and payments")
         var rows: [[String]] = []
-        for c in cohorts {
-            let m = c["measure"] as? [String: Any] ?? [:]
-            let inf = c["inference"] as? [String: Any] ?? [:]
-            let rr = inf["relative_reduction"] as? [String: Any] ?? [:]
-            let diff = inf["difference_cluster_robust"] as? [String: Any] ?? [:]
-            let trig = c["trigger"] as? [String: Any] ?? [:]
-            let pay = c["payment"] as? [String: Any] ?? [:]
-            rows.append([c["name"] as? String ?? "", fixed(m["treated_per_100"], 1), fixed(m["comparison_per_100"], 1),
-                         percent(m["relative_reduction"]), percent(rr["lower"]) + " to " + percent(rr["upper"]),
-                         fixed(diff["p_value"], 4), (trig["met"] as? Bool ?? false) ? "yes" : "no", fixed(pay["due"], 2)])
+        for c in e.cohorts {
+            let rr = c.inference.relativeReduction
+            rows.append([c.name, fixed(c.measure.treatedPer100, decimals: 1), fixed(c.measure.comparisonPer100, decimals: 1),
+                         percent(c.measure.relativeReduction), percent(rr.lower) + " to " + percent(rr.upper),
+                         fixed(c.inference.differenceClusterRobust.pValue, decimals: 4), c.trigger.met ? "yes" : "no",
+                         fixed(c.payment.due, decimals: 2)])
         }
-        let pooled = e["pooled"] as? [String: Any] ?? [:]
-        let payments = e["payments"] as? [String: Any] ?? [:]
-        rows.append(["Pooled", "", "", percent(pooled["reduction"]), "", fixed(pooled["p_value"], 4),
-                     (pooled["met"] as? Bool ?? false) ? "yes" : "no", fixed(payments["total_due"], 2)])
-        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "95% CI (delta method)", "p", "Threshold met", "Payment due"], rows)
+        rows.append(["Pooled", "", "", percent(e.pooled.reduction), "", fixed(e.pooled.pValue, decimals: 4),
+                     e.pooled.met ? "yes" : "no", fixed(e.payments.totalDue, decimals: 2)])
+        let level = e.cohorts.first.map { formatLevel($0.inference.relativeReduction.level) + "% " } ?? ""
+        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (delta method)", "p", "Threshold met", "Payment due"], rows)
         paragraph("Reduction = 1 - treated/comparison. p: cluster-robust (matched-set) test of the difference in means. "
-                  + "Pooled: size-weighted mean of the cohort reductions against the \(percent(pooled["threshold"])) threshold; "
-                  + "cohort threshold \(percent((cohorts.first?["trigger"] as? [String: Any])?["threshold"])).")
-        for c in cohorts {
-            let jdl = c["justice_data_lab"] as? [String: Any] ?? [:]
-            paragraph(jdl["statement"] as? String ?? "")
-        }
+                  + "Pooled: size-weighted mean of the cohort reductions against the \(percent(e.pooled.threshold)) threshold; "
+                  + "cohort threshold \(percent(e.cohorts.first?.trigger.threshold)).")
+        for c in e.cohorts { paragraph(c.justiceDataLab.statement) }
 
-        for (k, c) in cohorts.enumerated() {
-            let name = c["name"] as? String ?? "Cohort \(k + 1)"
-            section("cohort-\(k + 1)", name)
-            paragraph("\(c["selection"] as? String ?? ""): \(intText(c["treated_in_cohort"])) treated people and "
-                      + "\(intText(c["comparison_pool"])) in the comparison pool; \(intText(c["rows_excluded_missing"])) excluded for missing values.")
-            propensityTable(c["propensity"] as? [String: Any] ?? [:])
-            let matching = c["matching"] as? [String: Any] ?? [:]
-            paragraph("Matched \(intText(matching["matched_treated"])) treated with \(intText(matching["matched_comparison"])) comparison people "
-                      + "(order \(matching["order"] as? String ?? ""); caliper width \(fixed(matching["caliper_width"], 4)) on the distance scale; "
-                      + "\(intText(matching["discarded"])) discarded for common support).")
-            commonSupport(matching["common_support"] as? [String: Any], label: name)
-            balance(matching["balance"] as? [[String: Any]] ?? [], label: name)
-            inference(c["inference"] as? [String: Any] ?? [:])
-            survival(c["time_to_first_reoffence"] as? [String: Any] ?? [:], label: name)
+        for (k, c) in e.cohorts.enumerated() {
+            section("cohort-\(k + 1)", c.name)
+            paragraph("\(c.selection): \(c.treatedInCohort) treated people and "
+                      + "\(c.comparisonPool) in the comparison pool; \(c.rowsExcludedMissing) excluded for missing values.")
+            if let p = c.propensity {
+                propensityTable(link: p.link, coefficients: p.coefficients, standardErrors: p.standardErrors,
+                                deviance: p.deviance, aic: p.aic, iterations: p.iterations)
+            } else {
+                paragraph("Distance: the plan's own distance column (no propensity model was fitted).")
+            }
+            let m = c.matching
+            paragraph("Matched \(m.matchedTreated) treated with \(m.matchedComparison) comparison people "
+                      + "(order \(m.order); caliper width \(fixed(m.caliperWidth, decimals: 4)) on the distance scale; "
+                      + "\(m.discarded) discarded for common support).")
+            commonSupport(m.commonSupport, label: c.name)
+            balance(m.balance.map { ($0.covariate, $0.smdBefore, $0.smdAfter) }, label: c.name)
+            inference(c.inference)
+            survival(c.timeToFirstReoffence, label: c.name)
         }
         section("caveats", "Caveats")
         var caveats: [String] = []
-        for c in cohorts {
-            let name = c["name"] as? String ?? ""
-            let maxSMD = (c["matching"] as? [String: Any])?["max_abs_smd_after"] as? Double ?? 0
+        for c in e.cohorts {
+            let maxSMD = c.matching.maxAbsSmdAfter
             caveats.append(maxSMD > 0.1
-                ? "\(name): after matching the largest absolute standardised mean difference is \(fixed(maxSMD, 3)), above the usual 0.1; the comparison may not be like for like."
-                : "\(name): covariates are balanced after matching (largest absolute standardised mean difference \(fixed(maxSMD, 3)), below 0.1).")
-            let jdl = c["justice_data_lab"] as? [String: Any] ?? [:]
-            if let w = jdl["headline_withheld"] as? String { caveats.append("\(name): headline withheld: \(w).") }
-            if let w = (c["time_to_first_reoffence"] as? [String: Any])?["withheld"] as? String {
-                caveats.append("\(name): time to first reoffence withheld: \(w).")
-            }
-            if let warnings = (c["matching"] as? [String: Any])?["warnings"] as? [String] {
-                for w in warnings { caveats.append("\(name): matching warning: \(w).") }
-            }
+                ? "\(c.name): after matching the largest absolute standardised mean difference is \(fixed(maxSMD, decimals: 3)), above the usual 0.1; the comparison may not be like for like."
+                : "\(c.name): covariates are balanced after matching (largest absolute standardised mean difference \(fixed(maxSMD, decimals: 3)), below 0.1).")
+            if let w = c.justiceDataLab.headlineWithheld { caveats.append("\(c.name): headline withheld: \(w).") }
+            if let w = c.timeToFirstReoffence.withheld { caveats.append("\(c.name): time to first reoffence withheld: \(w).") }
+            for w in c.matching.warnings { caveats.append("\(c.name): matching warning: \(w).") }
         }
         caveats.append("Matching balances observed characteristics only; differences in unobserved characteristics between the groups are not accounted for.")
         for c in caveats { paragraph(c) }
@@ -157,115 +154,109 @@ struct ReportDocument {
 
     // MARK: match
 
-    mutating func match(_ s: [String: Any]) throws {
-        let data = s["data"] as? [String: Any] ?? [:]
-        title = "Matching: \(data["file"] as? String ?? "")"
+    mutating func match(_ s: MatchSummaryDocument) throws {
+        title = "Matching: \(s.data.file)"
         markdown = "# \(title)\n"
         section("data", "Data")
         table(["Rows read", "Rows used", "Excluded for missing values"],
-              [[intText(data["rows_read"]), intText(data["rows_used"]), intText(data["rows_excluded_missing"])]])
-        let settings = s["settings"] as? [String: Any] ?? [:]
-        table(["Setting", "Value"], settings.keys.sorted().map { [$0, describe(settings[$0])] })
-        if let p = s["propensity"] as? [String: Any] {
+              [[String(s.data.rowsRead), String(s.data.rowsUsed), String(s.data.rowsExcludedMissing)]])
+        // Every setting, the command's extra ones included, in the order of the file.
+        table(["Setting", "Value"], try s.settings.members().map { [$0.0, settingText($0.1)] })
+        if let p = s.propensity {
             section("propensity", "Propensity model")
-            propensityTable(p)
+            propensityTable(link: p.link, coefficients: p.coefficients, standardErrors: p.standardErrors,
+                            deviance: p.deviance, aic: p.aic, iterations: p.iterations)
         }
         section("matching", "Matching and balance")
-        let counts = s["counts"] as? [String: [String: Any]] ?? [:]
-        table(["", "Control", "Treated"], ["all", "matched", "unmatched", "discarded", "matched_ess"].map { k in
-            [k.replacingOccurrences(of: "_", with: " "), fixed(counts[k]?["control"], 2), fixed(counts[k]?["treated"], 2)]
+        let c = s.counts
+        table(["", "Control", "Treated"], [("all", c.all), ("matched", c.matched), ("unmatched", c.unmatched),
+                                          ("discarded", c.discarded), ("matched ess", c.matchedEss)].map { name, pair in
+            [name, fixed(pair.control, decimals: 2), fixed(pair.treated, decimals: 2)]
         })
-        commonSupport(s["common_support"] as? [String: Any], label: "all units")
-        balance(s["balance"] as? [[String: Any]] ?? [], label: "matched sample")
+        commonSupport(s.commonSupport, label: "all units")
+        balance(s.balance.map { ($0.covariate, $0.smdBefore, $0.smdAfter) }, label: "matched sample")
         section("caveats", "Caveats")
-        let after = (s["balance"] as? [[String: Any]] ?? []).filter { ($0["covariate"] as? String) != "distance" }
-            .compactMap { r -> (String, Double)? in
-                guard let name = r["covariate"] as? String, let v = r["smd_after"] as? Double else { return nil }
-                return (name, abs(v))
-            }
+        let after = s.balance.filter { $0.covariate != "distance" }.compactMap { r -> (String, Double)? in
+            guard let v = r.smdAfter, v.isFinite else { return nil }
+            return (r.covariate, abs(v))
+        }
         if let worst = after.max(by: { $0.1 < $1.1 }) {
             paragraph(worst.1 > 0.1
                 ? "After matching the largest absolute standardised mean difference is \(formatFixed(worst.1, decimals: 3)) (\(worst.0)), above the usual 0.1: the groups are not yet comparable on that covariate; consider a caliper, exact matching or a richer model."
                 : "Covariates are balanced after matching (largest absolute standardised mean difference \(formatFixed(worst.1, decimals: 3)), below 0.1).")
         }
-        for w in s["warnings"] as? [String] ?? [] { paragraph("Matching warning: \(w).") }
+        for w in s.warnings { paragraph("Matching warning: \(w).") }
         paragraph("Matching balances observed characteristics only; differences in unobserved characteristics are not accounted for.")
     }
 
     // MARK: shared pieces
 
-    mutating func propensityTable(_ p: [String: Any]) {
-        let coefficients = p["coefficients"] as? [String: Any] ?? [:]
-        let errors = p["standard_errors"] as? [String: Any] ?? [:]
-        // JSONSerialization loses key order; show the intercept first, then by name.
-        let names = coefficients.keys.sorted { a, b in a == "(Intercept)" || (b != "(Intercept)" && a < b) }
-        table(["Term", "Estimate", "Std. error"], names.map { [$0, sci(coefficients[$0]), sci(errors[$0])] },
-              caption: "Propensity model: binomial GLM (\(p["link"] as? String ?? "")), deviance \(fixed(p["deviance"], 3)), AIC \(fixed(p["aic"], 3)), \(intText(p["iterations"])) iterations")
+    /// The coefficients in the model's order (intercept first, then the terms as in the formula).
+    mutating func propensityTable(link: String, coefficients: NamedValues<Double>, standardErrors: NamedValues<Double>,
+                                  deviance: Double, aic: Double, iterations: Int) {
+        table(["Term", "Estimate", "Std. error"], coefficients.map { c in
+            [c.name, formatCoefficient(c.value), standardErrors[c.name].map(formatCoefficient) ?? "."]
+        }, caption: "Propensity model: binomial GLM (\(link)), deviance \(fixed(deviance, decimals: 3)), AIC \(fixed(aic, decimals: 3)), \(iterations) iterations")
     }
 
-    mutating func balance(_ rows: [[String: Any]], label: String) {
-        table(["Covariate", "SMD before", "SMD after"], rows.map {
-            [$0["covariate"] as? String ?? "", fixed($0["smd_before"], 4), fixed($0["smd_after"], 4)]
-        }, caption: "Balance (standardised mean differences)")
+    /// The balance table and Love plot from (covariate, SMD before, SMD after).
+    mutating func balance(_ rows: [(String, Double?, Double?)], label: String) {
+        table(["Covariate", "SMD before", "SMD after"], rows.map { [$0.0, fixed($0.1, decimals: 4), fixed($0.2, decimals: 4)] },
+              caption: "Balance (standardised mean differences)")
         let points = rows.compactMap { r -> (String, Double, Double)? in
-            guard let name = r["covariate"] as? String, let b = r["smd_before"] as? Double, let a = r["smd_after"] as? Double else { return nil }
-            return (name, abs(b), abs(a))
+            guard let b = r.1, let a = r.2, b.isFinite, a.isFinite else { return nil }
+            return (r.0, abs(b), abs(a))
         }
         figure(SVG.lovePlot(points), caption: "Love plot (\(label)): absolute standardised mean differences before (hollow) and after (filled) matching, with reference lines at 0.1 and 0.25")
     }
 
-    mutating func commonSupport(_ h: [String: Any]?, label: String) {
-        guard let h, let edges = h["edges"] as? [Double] else { return }
-        func series(_ key: String) -> [Double] { h[key] as? [Double] ?? [] }
-        figure(SVG.histograms(edges: edges, before: (series("treated_before"), series("control_before")),
-                              after: (series("treated_after"), series("control_after"))),
+    mutating func commonSupport(_ h: DistanceHistogram?, label: String) {
+        guard let h else { return }
+        figure(SVG.histograms(edges: h.edges, before: (h.treatedBefore, h.controlBefore), after: (h.treatedAfter, h.controlAfter)),
                caption: "Common support (\(label)): distribution of the distance in each group, before and after matching (share of each group's weight per bin)")
     }
 
-    mutating func inference(_ inf: [String: Any]) {
+    mutating func inference(_ inf: EvaluationDocument.Inference) {
         var rows: [[String]] = []
-        func add(_ name: String, _ key: String) {
-            guard let r = inf[key] as? [String: Any] else { return }
-            if let reason = r["not_estimable"] as? String { rows.append([name, "not estimable", "", "", reason]); return }
-            rows.append([name, fixed(r["estimate"], 4), fixed(r["lower"], 4) + " to " + fixed(r["upper"], 4), fixed(r["p_value"], 4),
-                         r["method"] as? String ?? ""])
+        func add(_ name: String, _ r: EvaluationDocument.Estimate) {
+            rows.append([name, fixed(r.estimate, decimals: 4), fixed(r.lower, decimals: 4) + " to " + fixed(r.upper, decimals: 4),
+                         fixed(r.pValue, decimals: 4), r.method])
         }
-        add("Difference (cluster-robust)", "difference_cluster_robust")
-        add("Difference (classical)", "difference_model_based")
-        add("Relative reduction", "relative_reduction")
-        for (name, key) in [("Poisson rate ratio", "poisson"), ("Negative binomial rate ratio", "negative_binomial")] {
-            if let r = (inf[key] as? [String: Any])?["cluster_robust"] as? [String: Any] {
-                rows.append([name, fixed(r["rate_ratio"], 4), fixed(r["lower"], 4) + " to " + fixed(r["upper"], 4), fixed(r["p_value"], 4),
-                             r["method"] as? String ?? ""])
-            } else if let reason = (inf[key] as? [String: Any])?["not_estimable"] as? String {
+        add("Difference (cluster-robust)", inf.differenceClusterRobust)
+        add("Difference (classical)", inf.differenceModelBased)
+        add("Relative reduction", inf.relativeReduction)
+        for (name, model) in [("Poisson rate ratio", inf.poisson), ("Negative binomial rate ratio", inf.negativeBinomial)] {
+            switch model {
+            case .estimated(let m):
+                let r = m.clusterRobust
+                rows.append([name, fixed(r.rateRatio, decimals: 4), fixed(r.lower, decimals: 4) + " to " + fixed(r.upper, decimals: 4),
+                             fixed(r.pValue, decimals: 4), r.method])
+            case .notEstimable(let reason):
                 rows.append([name, "not estimable", "", "", reason])
             }
         }
-        if let w = inf["welch_t_test"] as? [String: Any], w["p_value"] != nil {
-            rows.append(["Welch t test", fixed(w["difference"], 4), fixed(w["lower"], 4) + " to " + fixed(w["upper"], 4),
-                         fixed(w["p_value"], 4), w["method"] as? String ?? ""])
+        if let w = inf.welchTTest.value {
+            rows.append(["Welch t test", fixed(w.difference, decimals: 4), fixed(w.lower, decimals: 4) + " to " + fixed(w.upper, decimals: 4),
+                         fixed(w.pValue, decimals: 4), w.method])
         }
-        if let b = inf["bootstrap"] as? [String: Any], b["replicates"] != nil {
-            rows.append(["Bootstrap relative reduction", "", fixed(b["relative_reduction_lower"], 4) + " to " + fixed(b["relative_reduction_upper"], 4),
-                         "", "\(intText(b["replicates"])) replicates, seed \(b["seed"] as? String ?? ""): \(b["method"] as? String ?? "")"])
+        if let b = inf.bootstrap?.value {
+            rows.append(["Bootstrap relative reduction", "", fixed(b.relativeReductionLower, decimals: 4) + " to " + fixed(b.relativeReductionUpper, decimals: 4),
+                         "", "\(b.replicates) replicates, seed \(b.seed): \(b.method)"])
         }
-        table(["Statistic", "Estimate", "95% interval", "p", "Method"], rows, caption: "Inference")
+        table(["Statistic", "Estimate", "\(formatLevel(inf.relativeReduction.level))% interval", "p", "Method"], rows, caption: "Inference")
     }
 
-    mutating func survival(_ t: [String: Any], label: String) {
-        if let withheld = t["withheld"] as? String {
+    mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String) {
+        if let withheld = t.withheld {
             paragraph("Time to first reoffence withheld: \(withheld).")
             return
         }
-        if let lr = t["log_rank"] as? [String: Any], lr["p_value"] != nil {
-            paragraph("Log-rank test of time to first reoffence: chi-square \(fixed(lr["statistic"], 3)) on \(intText(lr["df"])) df, p = \(fixed(lr["p_value"], 4)).")
+        if let lr = t.logRank.value {
+            paragraph("Log-rank test of time to first reoffence: chi-square \(fixed(lr.statistic, decimals: 3)) on \(formatCount(lr.df)) df, p = \(fixed(lr.pValue, decimals: 4)).")
         }
-        guard let km = t["kaplan_meier"] as? [String: Any], let tr = km["treated"] as? [String: Any],
-              let co = km["comparison"] as? [String: Any] else { return }
-        func curve(_ c: [String: Any]) -> [(Double, Double)] {
-            zip(c["time"] as? [Double] ?? [], c["survival"] as? [Double] ?? []).map { ($0, $1) }
-        }
-        figure(SVG.kaplanMeier(treated: curve(tr), comparison: curve(co)),
+        guard let km = t.kaplanMeier.value else { return }
+        func curve(_ c: EvaluationDocument.KaplanMeierCurve) -> [(Double, Double)] { zip(c.time, c.survival).map { ($0, $1) } }
+        figure(SVG.kaplanMeier(treated: curve(km.treated), comparison: curve(km.comparison)),
                caption: "Kaplan-Meier curves (\(label)): share not yet reoffending by days since release")
     }
 
@@ -373,48 +364,19 @@ enum SVG {
     }
 }
 
-// MARK: - formatting
+// MARK: - text
 
 func escape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }
 
-func fixed(_ any: Any?, _ decimals: Int) -> String {
-    guard let x = any as? Double else { return (any as? Int).map(String.init) ?? "." }
-    return formatFixed(x, decimals: decimals)
-}
-
-func percent(_ any: Any?) -> String {
-    guard let x = any as? Double else { return "." }
-    return formatFixed(100 * x, decimals: 1) + "%"
-}
-
-func sci(_ any: Any?) -> String {
-    guard let x = any as? Double else { return "." }
-    if abs(x) >= 0.001 || x == 0 { return formatFixed(x, decimals: 5) }
-    // Small coefficients (e.g. per pound of earnings): five significant digits.
-    var digits = 5
-    var scaled = abs(x)
-    while scaled < 0.1 { scaled *= 10; digits += 1 }
-    return formatFixed(x, decimals: min(digits, 15))
-}
-
-func intText(_ any: Any?) -> String {
-    if let i = any as? Int { return String(i) }
-    if let d = any as? Double { return d == d.rounded() ? String(Int(d)) : formatFixed(d, decimals: 2) }
-    return "."
-}
-
-func describe(_ any: Any?) -> String {
-    guard let any else { return "." }
-    switch any {
-    case let s as String: return s
-    case let a as [Any]: return a.map { describe($0) }.joined(separator: ", ")
-    default:
-        // Foundation bridges JSON numbers 0 and 1 to Bool as well, so look at the boxed type.
-        if type(of: any) == Bool.self, let b = any as? Bool { return b ? "true" : "false" }
-        if let d = any as? Double { return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)" }
-        return "."
+/// A setting's value as text: strings as they are, lists joined by commas, null as a dot.
+func settingText(_ value: JSONValue) -> String {
+    switch value {
+    case .null: return "."
+    case .string(let s): return s
+    case .array(let items): return items.map(settingText).joined(separator: ", ")
+    default: return value.scalarText
     }
 }

@@ -1,8 +1,19 @@
 /// Overlaid histograms of the distance (propensity score) per group, before matching (every unit,
-/// weight 1) and after (matching weights), as proportions of each group's total weight, on shared
-/// bins: the data behind a common-support plot.
-public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Double], bins: Int = 30) -> JSONValue {
-    guard let lo = distance.min(), let hi = distance.max(), bins > 0 else { return .null }
+/// weight 1) and after (matching weights), as shares of each group's total weight on shared bins:
+/// the data behind a common-support plot. Written as `common_support` in summary.json and
+/// evaluation.json.
+public struct DistanceHistogram: Codable, Sendable, Equatable {
+    /// Bin edges on the distance scale (bins + 1 values, equally spaced from the smallest to the largest distance).
+    public var edges: [Double]
+    public var treatedBefore: [Double]
+    public var controlBefore: [Double]
+    public var treatedAfter: [Double]
+    public var controlAfter: [Double]
+}
+
+/// The common-support histogram of a matched sample on `bins` shared bins; nil without units.
+public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Double], bins: Int = 30) -> DistanceHistogram? {
+    guard let lo = distance.min(), let hi = distance.max(), bins > 0 else { return nil }
     let width = hi > lo ? (hi - lo) / Double(bins) : 1
     var counts = Array(repeating: Array(repeating: 0.0, count: bins), count: 4)  // tB, cB, tA, cA
     for i in distance.indices {
@@ -10,13 +21,12 @@ public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Dou
         counts[treated[i] ? 0 : 1][b] += 1
         counts[treated[i] ? 2 : 3][b] += weights[i]
     }
-    func shares(_ c: [Double]) -> JSONValue {
+    func shares(_ c: [Double]) -> [Double] {
         let total = c.reduce(0, +)
-        return .array(c.map { .number(total > 0 ? $0 / total : 0) })
+        return c.map { total > 0 ? $0 / total : 0 }
     }
-    return .object([
-        ("edges", .array((0...bins).map { .number(lo + Double($0) * width) })),
-        ("treated_before", shares(counts[0])), ("control_before", shares(counts[1])),
-        ("treated_after", shares(counts[2])), ("control_after", shares(counts[3])),
-    ])
+    return DistanceHistogram(
+        edges: (0...bins).map { lo + Double($0) * width },
+        treatedBefore: shares(counts[0]), controlBefore: shares(counts[1]),
+        treatedAfter: shares(counts[2]), controlAfter: shares(counts[3]))
 }

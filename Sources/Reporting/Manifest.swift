@@ -1,9 +1,32 @@
+import Crypto
 import Foundation
 
-/// The audit record written beside every output: what produced it, from what, and how to re-derive
-/// it. `counterfactual verify DIR` re-runs the recorded command and compares every output.
-public struct Manifest: Sendable, Equatable {
-    public struct FileRecord: Sendable, Equatable {
+/// SHA-256 of a file, as lowercase hex (streamed, so any size).
+public func sha256(ofFile path: String) throws -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw ReportWriteError(path: path, reason: "cannot open the file to hash it")
+    }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty { hasher.update(data: chunk) }
+    return hasher.finalize().map { b in
+        let s = String(b, radix: 16)
+        return b < 16 ? "0" + s : s
+    }.joined()
+}
+
+/// The audit record written beside every output as `manifest.json`: what produced it, from what,
+/// and how to re-derive it. `counterfactual verify DIR` re-runs the recorded command and compares
+/// every output. Members in declaration order; docs/schemas.md describes each.
+public struct Manifest: Codable, Sendable, Equatable {
+    public struct Program: Codable, Sendable, Equatable {
+        public var name = "counterfactual"
+        public var version: String
+        /// `git describe`-style commit of the source tree the program was built from, or nil.
+        public var gitCommit: String?
+    }
+
+    public struct FileRecord: Codable, Sendable, Equatable {
         public var role: String
         /// Path as given on the command line (relative to `workingDirectory` when relative).
         public var path: String
@@ -16,54 +39,50 @@ public struct Manifest: Sendable, Equatable {
         }
     }
 
-    public var programVersion: String
-    /// `git describe`-style commit of the source tree the program was built from, or nil.
-    public var gitCommit: String?
+    public var schemaVersion = SchemaVersion.current
+    public var program: Program
     /// Arguments after the program name.
     public var arguments: [String]
     public var workingDirectory: String
     public var inputs: [FileRecord]
     /// Output files, relative to the output folder.
     public var outputs: [FileRecord]
-    public var seeds: [(String, String)]
+    /// Seeds as decimal strings, by what they seed.
+    public var seeds: NamedValues<String>
     public var threads: Int
-    public var timings: [(String, Double)]
+    /// Wall-clock seconds per stage.
+    public var timingsSeconds: NamedValues<Double>
     /// The plan file's text, for commands driven by a plan (so the manifest alone says what was asked).
     public var plan: String?
 
-    public static func == (a: Manifest, b: Manifest) -> Bool { a.json() == b.json() }
+    public var programVersion: String {
+        get { program.version }
+        set { program.version = newValue }
+    }
+
+    public var gitCommit: String? {
+        get { program.gitCommit }
+        set { program.gitCommit = newValue }
+    }
 
     public init(programVersion: String, gitCommit: String?, arguments: [String], workingDirectory: String,
                 inputs: [FileRecord], outputs: [FileRecord], seeds: [(String, String)], threads: Int,
                 timings: [(String, Double)], plan: String? = nil) {
-        self.plan = plan
-        self.programVersion = programVersion
-        self.gitCommit = gitCommit
+        self.program = Program(version: programVersion, gitCommit: gitCommit)
         self.arguments = arguments
         self.workingDirectory = workingDirectory
         self.inputs = inputs
         self.outputs = outputs
-        self.seeds = seeds
+        self.seeds = NamedValues(seeds)
         self.threads = threads
-        self.timings = timings
+        self.timingsSeconds = NamedValues(timings)
+        self.plan = plan
     }
 
+    /// manifest.json as an ordered JSON tree.
     public func json() -> JSONValue {
-        func files(_ f: [FileRecord]) -> JSONValue {
-            .array(f.map { .object([("role", .string($0.role)), ("path", .string($0.path)), ("sha256", .string($0.sha256))]) })
-        }
-        return .object([
-            ("program", .object([("name", .string("counterfactual")), ("version", .string(programVersion)),
-                                 ("git_commit", gitCommit.map(JSONValue.string) ?? .null)])),
-            ("arguments", .array(arguments.map(JSONValue.string))),
-            ("working_directory", .string(workingDirectory)),
-            ("inputs", files(inputs)),
-            ("outputs", files(outputs)),
-            ("seeds", .object(seeds.map { ($0.0, .string($0.1)) })),
-            ("threads", .int(threads)),
-            ("timings_seconds", .object(timings.map { ($0.0, .number($0.1)) })),
-            ("plan", plan.map(JSONValue.string) ?? .null),
-        ])
+        // Every member is a string, number, array or object: encoding cannot fail.
+        try! JSONValue(encoding: self)
     }
 
     /// Reads a manifest written by `json()`.
@@ -72,22 +91,13 @@ public struct Manifest: Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ManifestError(path: path, message: "cannot read the manifest (\((error as NSError).localizedDescription))")
         }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let program = root["program"] as? [String: Any],
-              let arguments = root["arguments"] as? [String],
-              let workingDirectory = root["working_directory"] as? String,
-              let inputs = root["inputs"] as? [[String: String]],
-              let outputs = root["outputs"] as? [[String: String]] else {
-            throw ManifestError(path: path, message: "is not a counterfactual manifest (missing program, arguments, inputs or outputs)")
+        do {
+            return try decodeDocument(Manifest.self, from: JSONValue.parse(Array(data)), path: path)
+        } catch let e as JSONSyntaxError {
+            throw ManifestError(path: path, message: "is not a counterfactual manifest (not valid JSON: \(e))")
+        } catch let e as DocumentError {
+            throw ManifestError(path: path, message: "is not a counterfactual manifest (\(e.message))")
         }
-        func records(_ list: [[String: String]]) -> [FileRecord] {
-            list.map { FileRecord(role: $0["role"] ?? "", path: $0["path"] ?? "", sha256: $0["sha256"] ?? "") }
-        }
-        let seeds = ((root["seeds"] as? [String: String]) ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        return Manifest(programVersion: program["version"] as? String ?? "", gitCommit: program["git_commit"] as? String,
-                        arguments: arguments, workingDirectory: workingDirectory, inputs: records(inputs),
-                        outputs: records(outputs), seeds: seeds, threads: root["threads"] as? Int ?? 0,
-                        timings: [], plan: root["plan"] as? String)
     }
 
     /// The commit of the git work tree holding `directory` (with `-dirty` when it has uncommitted
@@ -116,29 +126,4 @@ public struct ManifestError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)." }
-}
-
-/// Differences between two JSON documents, as paths (`cohorts[0].measure.treated_rate: 1.1 vs 1.2`).
-public func jsonDifferences(_ a: Any, _ b: Any, path: String = "", limit: Int = 50) -> [String] {
-    var out: [String] = []
-    func walk(_ x: Any, _ y: Any, _ p: String) {
-        guard out.count < limit else { return }
-        switch (x, y) {
-        case (let dx as [String: Any], let dy as [String: Any]):
-            for key in Set(dx.keys).union(dy.keys).sorted() {
-                let child = p.isEmpty ? key : "\(p).\(key)"
-                guard let vx = dx[key] else { out.append("\(child): absent vs present"); continue }
-                guard let vy = dy[key] else { out.append("\(child): present vs absent"); continue }
-                walk(vx, vy, child)
-            }
-        case (let ax as [Any], let ay as [Any]):
-            if ax.count != ay.count { out.append("\(p): \(ax.count) vs \(ay.count) items") }
-            for i in 0..<min(ax.count, ay.count) { walk(ax[i], ay[i], "\(p)[\(i)]") }
-        default:
-            let sx = "\(x)", sy = "\(y)"
-            if sx != sy { out.append("\(p): \(sx) vs \(sy)") }
-        }
-    }
-    walk(a, b, path)
-    return out
 }

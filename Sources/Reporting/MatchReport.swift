@@ -6,6 +6,7 @@ import CohortData
 import MatchedComparison
 import Matching
 import Propensity
+import TextFormatting
 
 /// Everything a `match` run produced, with the inputs that produced it, ready to be written out.
 public struct MatchReport: Sendable {
@@ -127,112 +128,6 @@ public struct MatchReport: Sendable {
         out.append(0x0A)
     }
 
-    // MARK: summary.json
-
-    /// The full machine-readable summary.
-    public func summaryJSON() -> JSONValue {
-        let spec = result.specification
-        var settings: [(String, JSONValue)] = [
-            ("treatment", .string(treatment)),
-            ("covariates", .array(covariates.map(JSONValue.string))),
-            ("id", idColumn.map(JSONValue.string) ?? .null),
-            ("method", .string("nearest")),
-        ]
-        switch distanceSource {
-        case .model(_, let link):
-            settings.append(("distance", .string("glm")))
-            settings.append(("link", .string(link.rawValue)))
-        case .column(let name):
-            settings.append(("distance", .string("column:" + name)))
-            settings.append(("link", .null))
-        }
-        settings += [
-            ("estimand", .string(spec.estimand.rawValue)),
-            ("ratio", .int(spec.ratio)),
-            ("replace", .bool(spec.replace)),
-            ("caliper_sd", .number(spec.caliper)),
-            ("caliper_width", .number(result.caliperWidth)),
-            ("order", .string(result.order.rawValue)),
-            ("seed", result.order == .random ? .string(String(spec.seed)) : .null),
-            ("discard", .string(spec.discard.rawValue)),
-            ("exact", .array(exactColumns.map(JSONValue.string))),
-        ]
-        settings += extraSettings
-
-        var propensity: JSONValue = .null
-        if case .model(let fit, _) = distanceSource {
-            func byName(_ value: (Coefficient) -> Double) -> JSONValue {
-                .object(fit.coefficients.map { ($0.name, .number(value($0))) })
-            }
-            propensity = .object([
-                ("family", .string("binomial")),
-                ("link", .string(fit.link.rawValue)),
-                ("coefficients", byName(\.estimate)),
-                ("standard_errors", byName(\.standardError)),
-                ("z_values", byName(\.zValue)),
-                ("p_values", byName(\.pValue)),
-                ("deviance", .number(fit.deviance)),
-                ("null_deviance", .number(fit.nullDeviance)),
-                ("aic", .number(fit.aic)),
-                ("df_residual", .int(fit.dfResidual)),
-                ("df_null", .int(fit.dfNull)),
-                ("iterations", .int(fit.iterations)),
-            ])
-        }
-
-        let s = balance.sampleSizes
-        func pair(_ g: GroupCounts) -> JSONValue {
-            .object([("control", .number(g.control)), ("treated", .number(g.treated))])
-        }
-        let counts: JSONValue = .object([
-            ("all", pair(s.all)), ("all_ess", pair(s.allESS)),
-            ("matched", pair(s.matched)), ("matched_ess", pair(s.matchedESS)),
-            ("unmatched", pair(s.unmatched)), ("discarded", pair(s.discarded)),
-        ])
-
-        let rows = zip(balance.all, balance.matched).map { before, after -> JSONValue in
-            .object([
-                ("covariate", .string(before.name)),
-                ("mean_treated_before", .number(before.meanTreated)),
-                ("mean_control_before", .number(before.meanControl)),
-                ("mean_treated_after", .number(after.meanTreated)),
-                ("mean_control_after", .number(after.meanControl)),
-                ("smd_before", .number(before.standardizedMeanDifference)),
-                ("smd_after", .number(after.standardizedMeanDifference)),
-                ("variance_ratio_before", .number(before.varianceRatio)),
-                ("variance_ratio_after", .number(after.varianceRatio)),
-                ("ecdf_mean_before", .number(before.ecdfMean)),
-                ("ecdf_mean_after", .number(after.ecdfMean)),
-                ("ecdf_max_before", .number(before.ecdfMax)),
-                ("ecdf_max_after", .number(after.ecdfMax)),
-                ("std_pair_dist_after", .number(after.standardizedPairDistance)),
-            ])
-        }
-
-        var missing: [(String, JSONValue)] = []
-        for name in exclusions.missingByColumn.keys.sorted() {
-            missing.append((name, .int(exclusions.missingByColumn[name] ?? 0)))
-        }
-        let data: JSONValue = .object([
-            ("file", .string(file)),
-            ("rows_read", .int(exclusions.rowsRead)),
-            ("rows_used", .int(exclusions.rowsUsed)),
-            ("rows_excluded_missing", .int(exclusions.rowsDroppedForMissing)),
-            ("missing_by_column", .object(missing)),
-        ])
-
-        return .object([
-            ("program", .object([("name", .string("counterfactual")), ("version", .string(programVersion))])),
-            ("data", data),
-            ("settings", .object(settings)),
-            ("propensity", propensity),
-            ("counts", counts),
-            ("balance", .array(rows)),
-            ("common_support", distanceHistogram(distance: result.distance, treated: result.treated, weights: result.weights)),
-            ("warnings", .array(result.warnings.map(JSONValue.string))),
-        ])
-    }
-
     // MARK: readable text
 
     /// The sample-size and balance tables as aligned text.
@@ -265,69 +160,6 @@ public struct MatchReport: Sendable {
         out += "(m) = after matching (weighted); SMD = standardised mean difference, scaled by the SD of the \(focal) "
         out += "group before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
         out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
-        return out
-    }
-}
-
-/// A field quoted for CSV when it needs it (RFC 4180).
-func csvField(_ s: String) -> String {
-    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-    return s
-}
-
-/// A number with four decimals, or a dot for "not applicable".
-func fixed(_ x: Double?) -> String {
-    guard let x, x.isFinite else { return "." }
-    return formatFixed(x, decimals: 4)
-}
-
-/// Whole numbers as integers, others with two decimals (effective sample sizes).
-func formatCount(_ x: Double) -> String {
-    x == x.rounded() ? String(Int(x)) : formatFixed(x, decimals: 2)
-}
-
-/// Fixed-point formatting without Foundation's locale dependence.
-public func formatFixed(_ x: Double, decimals: Int) -> String {
-    guard x.isFinite else { return x.isNaN ? "NA" : (x > 0 ? "Inf" : "-Inf") }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(x) * scale).rounded()
-    if scaled >= 9.0e15 { return "\(x)" }
-    let integer = Int64(scaled)
-    let whole = integer / Int64(scale)
-    let fraction = integer % Int64(scale)
-    var f = String(fraction)
-    while f.count < decimals { f = "0" + f }
-    let sign = (x < 0 && integer != 0) ? "-" : ""
-    return decimals > 0 ? "\(sign)\(whole).\(f)" : "\(sign)\(whole)"
-}
-
-/// A right-aligned text table with a left-aligned first column.
-public struct TextTable {
-    public var header: [String]
-    public var rows: [[String]]
-
-    public init(header: [String], rows: [[String]]) {
-        self.header = header
-        self.rows = rows
-    }
-
-    public func render() -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { j in all.map { $0.count > j ? $0[j].count : 0 }.max() ?? 0 }
-        var out = ""
-        for (k, row) in all.enumerated() {
-            var line = ""
-            for j in header.indices {
-                let cell = j < row.count ? row[j] : ""
-                let pad = String(repeating: " ", count: widths[j] - cell.count)
-                line += j == 0 ? cell + pad : "  " + pad + cell
-            }
-            out += line + "\n"
-            if k == 0 { out += String(repeating: "-", count: line.count) + "\n" }
-        }
         return out
     }
 }

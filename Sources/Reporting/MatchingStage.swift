@@ -2,6 +2,7 @@ import Contracts
 import Crypto
 import Foundation
 import MatchedComparison
+import TextFormatting
 
 /// `matching.json`: the frozen result of `evaluate --stage matching`, everything `evaluate --matched`
 /// needs to score outcomes on exactly these matched sets, and the fingerprints that tell whether

@@ -21,24 +21,4 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(parsed["big"] as! Double, 1e300)
         XCTAssertEqual(parsed["list"] as! [Bool], [true, false])
     }
-
-    func testFixedFormatting() {
-        XCTAssertEqual(formatFixed(0.12345, decimals: 4), "0.1235")
-        XCTAssertEqual(formatFixed(-0.00004, decimals: 4), "0.0000")
-        XCTAssertEqual(formatFixed(-1.5, decimals: 2), "-1.50")
-        XCTAssertEqual(formatFixed(12345.678, decimals: 0), "12346")
-        XCTAssertEqual(formatFixed(.nan, decimals: 2), "NA")
-        XCTAssertEqual(fixed(nil), ".")
-    }
-
-    func testCSVFieldQuoting() {
-        XCTAssertEqual(csvField("plain"), "plain")
-        XCTAssertEqual(csvField("a,b"), "\"a,b\"")
-        XCTAssertEqual(csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
-    }
-
-    func testTextTableAlignsColumns() {
-        let t = TextTable(header: ["Name", "Value"], rows: [["a", "1.00"], ["longer", "10.00"]]).render()
-        XCTAssertEqual(t, "Name    Value\n-------------\na        1.00\nlonger  10.00\n")
-    }
 }

@@ -1,0 +1,275 @@
+/// `evaluation.json`, written by `counterfactual evaluate`: the plan, the inputs and their hashes,
+/// the outcome rule's counts, every cohort's matching, measures, inference and payment, the pooled
+/// result and the total due. Members in declaration order; docs/schemas.md describes each (rates
+/// are per person; `_per_100` per 100 people; money in pounds; reductions and thresholds as
+/// fractions, 0.1 = 10%).
+public struct EvaluationDocument: Codable, Sendable, Equatable {
+    public var schemaVersion = SchemaVersion.current
+    public var program: ProgramInfo
+    public var plan: Plan
+    public var inputs: [Input]
+    public var seeds: Seeds
+    public var outcome: OutcomeRule
+    /// People in the cohort file released outside every cohort's dates (not evaluated).
+    public var rowsOutsideCohorts: Int
+    public var cohorts: [Cohort]
+    public var pooled: Pooled
+    public var payments: Payments
+
+    public struct Plan: Codable, Sendable, Equatable {
+        public var name: String
+        public var file: String
+        /// The plan file's text.
+        public var toml: String
+    }
+
+    public struct Input: Codable, Sendable, Equatable {
+        /// `plan`, `cohort` or `events`.
+        public var role: String
+        public var file: String
+        public var sha256: String
+        /// Data rows read (0 for the plan).
+        public var rows: Int
+    }
+
+    /// Seeds as decimal strings (64-bit values).
+    public struct Seeds: Codable, Sendable, Equatable {
+        public var matchingOrder: String
+        public var bootstrap: String
+    }
+
+    /// The outcome rule and what it counted in the offence records.
+    public struct OutcomeRule: Codable, Sendable, Equatable {
+        public var measure: String
+        public var followUpMonths: Int
+        public var courtLagMonths: Int
+        public var countCautions: Bool
+        public var records: Int
+        public var offenceBeforeRelease: Int
+        public var offenceAfterFollowUp: Int
+        public var provenAfterCourtLag: Int
+        public var cautionsInWindow: Int
+        public var qualifyingOffences: Int
+        public var reconvictionEvents: Int
+        public var reoffenders: Int
+    }
+
+    public struct Cohort: Codable, Sendable, Equatable {
+        public var name: String
+        /// How the cohort's people were selected (release dates or a column's value).
+        public var selection: String
+        public var treatedInCohort: Int
+        public var comparisonPool: Int
+        public var rowsExcludedMissing: Int
+        /// The propensity model; null when the plan gives its own distance column.
+        public var propensity: Propensity?
+        public var matching: Matching
+        public var measure: Measure
+        public var inference: Inference
+        public var timeToFirstReoffence: TimeToFirstReoffence
+        public var justiceDataLab: JusticeDataLab
+        public var trigger: Trigger
+        public var payment: Payment
+    }
+
+    public struct Propensity: Codable, Sendable, Equatable {
+        public var link: String
+        public var coefficients: NamedValues<Double>
+        public var standardErrors: NamedValues<Double>
+        public var deviance: Double
+        public var aic: Double
+        public var iterations: Int
+    }
+
+    public struct Matching: Codable, Sendable, Equatable {
+        public var matchedTreated: Int
+        public var matchedComparison: Int
+        /// The caliper on the distance scale; null for none.
+        public var caliperWidth: Double?
+        public var order: String
+        public var discarded: Int
+        public var warnings: [String]
+        /// Largest |standardised mean difference| after matching over the covariates (not the distance).
+        public var maxAbsSmdAfter: Double
+        public var balance: [BalanceRow]
+        public var commonSupport: DistanceHistogram?
+    }
+
+    public struct BalanceRow: Codable, Sendable, Equatable {
+        public var covariate: String
+        public var smdBefore: Double?
+        public var smdAfter: Double?
+        public var varianceRatioAfter: Double?
+        public var ecdfMaxAfter: Double?
+    }
+
+    public struct Measure: Codable, Sendable, Equatable {
+        public var name: String
+        public var treatedRate: Double
+        public var comparisonRate: Double
+        public var treatedPer100: Double
+        public var comparisonPer100: Double
+        public var difference: Double
+        public var differencePer100: Double
+        public var relativeReduction: Double
+        public var treatedPeople: Int
+        public var comparisonPeople: Int
+
+        // Digits do not start a word in the automatic snake case, so these members are named here.
+        enum CodingKeys: String, CodingKey {
+            case name, treatedRate, comparisonRate
+            case treatedPer100 = "treated_per_100", comparisonPer100 = "comparison_per_100"
+            case difference, differencePer100 = "difference_per_100"
+            case relativeReduction, treatedPeople, comparisonPeople
+        }
+    }
+
+    public struct Inference: Codable, Sendable, Equatable {
+        public var differenceClusterRobust: Estimate
+        public var differenceModelBased: Estimate
+        public var relativeReduction: Estimate
+        public var welchTTest: Estimable<WelchTest>
+        public var poisson: Estimable<RateRatioModels>
+        public var negativeBinomial: Estimable<RateRatioModels>
+        /// Null unless the measure is binary.
+        public var proportionTest: Estimable<ProportionTest>?
+        /// Null when the plan asks for no bootstrap replicates.
+        public var bootstrap: Estimable<Bootstrap>?
+    }
+
+    /// A point estimate with its standard error, Wald statistic, p-value and interval at `level`.
+    public struct Estimate: Codable, Sendable, Equatable {
+        public var estimate: Double
+        public var standardError: Double
+        public var statistic: Double
+        public var pValue: Double
+        public var lower: Double
+        public var upper: Double
+        /// Confidence level of [lower, upper] (0.95 = 95%).
+        public var level: Double
+        public var method: String
+    }
+
+    public struct WelchTest: Codable, Sendable, Equatable {
+        public var difference: Double
+        public var statistic: Double
+        public var df: Double
+        public var pValue: Double
+        public var lower: Double
+        public var upper: Double
+        public var method: String
+    }
+
+    /// A count model's rate ratio with model-based and cluster-robust errors.
+    public struct RateRatioModels: Codable, Sendable, Equatable {
+        public var modelBased: RateRatio
+        public var clusterRobust: RateRatio
+        public var iterations: Int
+        /// Negative binomial dispersion; absent (not null) for the Poisson model.
+        @OmittedWhenNil public var theta: Double?
+    }
+
+    public struct RateRatio: Codable, Sendable, Equatable {
+        public var rateRatio: Double
+        public var lower: Double
+        public var upper: Double
+        public var pValue: Double
+        public var relativeReduction: Double
+        public var method: String
+    }
+
+    public struct ProportionTest: Codable, Sendable, Equatable {
+        public var treated: Double
+        public var comparison: Double
+        public var statistic: Double
+        public var pValue: Double
+        public var method: String
+    }
+
+    public struct Bootstrap: Codable, Sendable, Equatable {
+        public var replicates: Int
+        /// Decimal string (64-bit seed).
+        public var seed: String
+        public var relativeReductionLower: Double
+        public var relativeReductionUpper: Double
+        public var relativeReductionSe: Double
+        public var differenceLower: Double
+        public var differenceUpper: Double
+        public var invalidReplicates: Int
+        public var method: String
+    }
+
+    public struct TimeToFirstReoffence: Codable, Sendable, Equatable {
+        /// Why the result is withheld (Justice Data Lab rule), or null.
+        public var withheld: String?
+        public var reoffendersTreated: Int
+        public var reoffendersComparison: Int
+        public var logRank: Estimable<LogRank>
+        public var kaplanMeier: Estimable<KaplanMeierCurves>
+    }
+
+    public struct LogRank: Codable, Sendable, Equatable {
+        public var statistic: Double
+        public var df: Double
+        public var pValue: Double
+        public var treatedObserved: Double
+        public var treatedExpected: Double
+    }
+
+    public struct KaplanMeierCurves: Codable, Sendable, Equatable {
+        public var treated: KaplanMeierCurve
+        public var comparison: KaplanMeierCurve
+    }
+
+    /// Survival steps: at each `time` (days since release) the share not yet reoffending.
+    public struct KaplanMeierCurve: Codable, Sendable, Equatable {
+        public var time: [Double]
+        public var survival: [Double]
+        public var atRisk: [Double]
+        public var standardError: [Double]
+    }
+
+    public struct JusticeDataLab: Codable, Sendable, Equatable {
+        /// Why the headline is withheld (Justice Data Lab rule), or null.
+        public var headlineWithheld: String?
+        public var significant: Bool
+        public var significanceLevel: Double
+        public var statement: String
+    }
+
+    public struct Trigger: Codable, Sendable, Equatable {
+        public var threshold: Double
+        public var met: Bool
+        public var pValue: Double
+        public var significanceRequired: Bool
+    }
+
+    public struct Payment: Codable, Sendable, Equatable {
+        public var eventsAvoided: Double
+        public var uncapped: Double
+        public var paidOnOwnTrigger: Bool
+        public var paidOnCatchUp: Bool
+        public var due: Double
+    }
+
+    public struct Pooled: Codable, Sendable, Equatable {
+        public var reduction: Double
+        public var standardError: Double?
+        public var pValue: Double?
+        public var test: String
+        public var weights: String
+        public var threshold: Double
+        public var met: Bool
+        public var finalAssessment: Bool
+    }
+
+    public struct Payments: Codable, Sendable, Equatable {
+        public var pricePerEvent: Double
+        /// Null for no cap.
+        public var capPerCohort: Double?
+        /// Null for no cap.
+        public var capTotal: Double?
+        public var catchUp: Bool
+        public var totalDue: Double
+    }
+}

@@ -1,0 +1,52 @@
+import XCTest
+import TextFormatting
+
+final class TextFormattingTests: XCTestCase {
+    func testFixedFormatting() {
+        XCTAssertEqual(formatFixed(0.12345, decimals: 4), "0.1235")
+        XCTAssertEqual(formatFixed(-0.00004, decimals: 4), "0.0000")
+        XCTAssertEqual(formatFixed(-1.5, decimals: 2), "-1.50")
+        XCTAssertEqual(formatFixed(12345.678, decimals: 0), "12346")
+        XCTAssertEqual(formatFixed(.nan, decimals: 2), "NA")
+        XCTAssertEqual(fixed(nil), ".")
+        XCTAssertEqual(fixed(.infinity), ".")
+        XCTAssertEqual(fixed(2.5, decimals: 1), "2.5")
+    }
+
+    func testCSVFieldQuoting() {
+        XCTAssertEqual(csvField("plain"), "plain")
+        XCTAssertEqual(csvField("a,b"), "\"a,b\"")
+        XCTAssertEqual(csvField("say \"hi\""), "\"say \"\"hi\"\"\"")
+    }
+
+    func testTextTableAlignsColumns() {
+        let t = TextTable(header: ["Name", "Value"], rows: [["a", "1.00"], ["longer", "10.00"]]).render()
+        XCTAssertEqual(t, "Name    Value\n-------------\na        1.00\nlonger  10.00\n")
+    }
+
+    func testPercentLevelAndCoefficient() {
+        XCTAssertEqual(percent(0.1204), "12.0%")
+        XCTAssertEqual(percent(nil), ".")
+        XCTAssertEqual(formatLevel(0.95), "95")
+        XCTAssertEqual(formatLevel(0.9), "90")
+        XCTAssertEqual(formatLevel(0.975), "97.5")
+        XCTAssertEqual(formatLevel(0.999), "99.9")
+        XCTAssertEqual(formatCoefficient(-1.663284), "-1.66328")
+        XCTAssertEqual(formatCoefficient(-0.0000717774), "-0.000071777")
+        XCTAssertEqual(formatCoefficient(.nan), ".")
+        XCTAssertEqual(months(1), "1 month")
+        XCTAssertEqual(months(12), "12 months")
+    }
+
+    func testPlainTableTrimsAndAllowsRaggedRows() {
+        let t = TextTable.plain([["Payer", "Share", "Amount"], ["A", "3/5", "£6.00"], ["Total", "1"]])
+        XCTAssertEqual(t, "Payer  Share  Amount\nA        3/5   £6.00\nTotal      1\n")
+        XCTAssertEqual(TextTable.plain([]), "")
+    }
+
+    func testCSVFieldQuotesLineBreaks() {
+        XCTAssertEqual(csvField("two\nlines"), "\"two\nlines\"")
+        XCTAssertEqual(csvField("cr\r"), "\"cr\r\"")
+        XCTAssertEqual(csvField(""), "")
+    }
+}
