@@ -51,9 +51,17 @@ public struct CohortEvaluation: Sendable {
     public var treatedInCohort: Int
     public var comparisonPool: Int
     public var rates: GroupRates
-    /// Difference in means by weighted least squares, with cluster-robust (matched-set) errors.
+    /// Difference in means by weighted least squares, with cluster-robust errors: by matched set
+    /// without replacement; by matched set and unit (two-way, on get_matches()-style rows) with
+    /// replacement.
     public var linearModel: LinearModelFit
-    public var relativeReduction: Estimate
+    /// The contract's inference: a Wald test of the log rate ratio from `linearModel`'s
+    /// covariance, whose interval excludes no change exactly when p < alpha (docs/inference.md).
+    public var rateRatio: Result<RateRatioInference, NotEstimable>
+    /// Whether the rate-ratio test is significant at the plan's level (false when not estimable).
+    public var significant: Bool
+    /// The Justice Data Lab style statement (or why it is withheld), from the same test.
+    public var statement: String
     public var poisson: Result<CountModelFit, NotEstimable>
     public var negativeBinomial: Result<CountModelFit, NotEstimable>
     public var welch: Result<WelchTest, NotEstimable>
@@ -65,7 +73,7 @@ public struct CohortEvaluation: Sendable {
     public var headlineWithheld: String?
     public var timeToReoffenceWithheld: String?
     public var reoffenders: (treated: Int, comparison: Int)
-    /// The p-value used for the significance requirement (cluster-robust difference in means).
+    /// The p-value of the rate-ratio test (NaN when not estimable).
     public var pValue: Double
 }
 
@@ -77,6 +85,8 @@ public struct Evaluation: Sendable {
     public var eventRowsRead: Int
     public var cohorts: [CohortEvaluation]
     public var decision: PaymentDecision
+    /// The pooled log rate-ratio test (nil for a single cohort; not estimable when a cohort's is not).
+    public var pooledTest: Result<PooledRateRatio, NotEstimable>?
     /// Which rows were evaluated in which cohort, and the count of every row that was not.
     public var assignment: CohortAssignment
     /// Offence records whose id is not in the cohort file (extracts are wider than cohorts: counted, not an error).
@@ -273,14 +283,23 @@ public enum Evaluator {
             evaluations.append(try evaluate(cohort: cohort, matched: m, measures: measures, plan: plan))
         }
 
+        // The pooled test: cohorts are independent; their log rate ratios are pooled with the
+        // contract's weights (matched treated people), Var = sum of w_k^2 SE_k^2 (docs/inference.md).
+        var pooledTest: Result<PooledRateRatio, NotEstimable>? = nil
+        if evaluations.count >= 2 {
+            pooledTest = Result {
+                try PooledRateRatio(cohorts: evaluations.map { try $0.rateRatio.get() },
+                                    matchedTreated: evaluations.map(\.rates.treatedUnits),
+                                    significanceLevel: 1 - plan.reporting.confidenceLevel)
+            }.mapError { NotEstimable(reason: String(describing: $0)) }
+        }
         let outcomes = evaluations.map { e in
             CohortOutcome(name: e.cohort.name, size: e.rates.treatedUnits, treatedRate: e.rates.treatedMean,
-                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue,
-                          reductionStandardError: e.relativeReduction.standardError)
+                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue)
         }
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: matched.cohortRowsRead,
                           eventRowsRead: events.rowCount, cohorts: evaluations,
-                          decision: decidePayments(outcomes, terms: plan.terms), assignment: assignment,
+                          decision: decidePayments(outcomes, terms: plan.terms, pooledPValue: try? pooledTest?.get().test.pValue), pooledTest: pooledTest, assignment: assignment,
                           eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
     }
 
@@ -301,11 +320,16 @@ public enum Evaluator {
         let level = plan.reporting.confidenceLevel
         let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights, cluster: clusters)
         let rates = try GroupRates(sample)
-        let lm = try LinearModelFit(sample, level: level)
-        let reduction = try lm.relativeReduction(.clusterRobust)
+        // One test for the contract: the plan ties its confidence level to 1 - significance level.
+        let alpha = 1 - level
+        let lm = plan.matching.replace
+            ? try LinearModelFit(try MatchedSetRows(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches),
+                                 level: level)
+            : try LinearModelFit(sample, level: level)
         func attempt<T>(_ body: () throws -> T) -> Result<T, NotEstimable> {
             do { return .success(try body()) } catch { return .failure(NotEstimable(reason: String(describing: error))) }
         }
+        let rateRatio = attempt { try RateRatioInference(fit: lm, significanceLevel: alpha) }
         let countSample = try MatchedSample(outcome: counts, treated: treated, weights: match.weights, cluster: clusters)
         let poisson = attempt { try PoissonRegression.fit(countSample, level: level) }
         let negbin = attempt { try NegativeBinomialRegression.fit(countSample, level: level) }
@@ -317,7 +341,8 @@ public enum Evaluator {
         var bootstrap: Result<BootstrapResult, NotEstimable>? = nil
         if plan.reporting.bootstrapReplicates > 0 {
             bootstrap = attempt {
-                try ClusterBootstrap(replicates: plan.reporting.bootstrapReplicates, seed: plan.reporting.seed, level: level).run(sample)
+                try ClusterBootstrap(replicates: plan.reporting.bootstrapReplicates, seed: plan.reporting.seed, level: level)
+                    .run(sample, matchedWithReplacement: plan.matching.replace)
             }
         }
         let times = original.map { measures.daysToFirstReoffence[$0] }
@@ -336,13 +361,31 @@ public enum Evaluator {
             ? "only \(rates.treatedUnits) people in the treatment group (the minimum is \(minimum))" : nil
         let timeWithheld: String? = min(reoffendersT, reoffendersC) < plan.reporting.minimumReoffenders
             ? "fewer than \(plan.reporting.minimumReoffenders) reoffenders in a group (treatment \(reoffendersT), comparison \(reoffendersC))" : nil
+        let statement: String
+        switch (headlineWithheld, rateRatio) {
+        case (let reason?, _):
+            statement = "Result withheld: \(reason)."
+        case (nil, .failure(let e)):
+            statement = "No statement: the rate ratio cannot be estimated (\(e.reason))."
+        case (nil, .success(let r)):
+            let words = plan.outcome.measure == .reconvictionEvents ? "reconviction events" : "people proven to reoffend"
+            do {
+                statement = try JusticeDataLabStatement(
+                    treatedPer100: rates.treatedPer100, comparisonPer100: rates.comparisonPer100, test: r.test,
+                    followUpMonths: plan.outcome.followUpMonths, courtLagMonths: plan.outcome.courtLagMonths, measure: words).text
+            } catch {
+                statement = "No statement: \(error)."
+            }
+        }
+        let test = try? rateRatio.get().test
 
         return CohortEvaluation(
             cohort: cohort, exclusions: group.exclusions, comparison: group,
             treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, linearModel: lm,
-            relativeReduction: reduction, poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
+            rateRatio: rateRatio, significant: test?.isSignificant ?? false, statement: statement,
+            poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,
             timeToReoffenceWithheld: timeWithheld, reoffenders: (reoffendersT, reoffendersC),
-            pValue: lm.coefficients(.clusterRobust).treatment.pValue)
+            pValue: test?.pValue ?? .nan)
     }
 }

@@ -107,7 +107,7 @@ public struct PaymentDecision: Sendable, Equatable {
 /// 3. a cohort is paid `eventsAvoided x pricePerEvent` if it met its own trigger, or, with `catchUp`,
 ///    if the pooled trigger is met; each payment is capped at `capPerCohort`;
 /// 4. payments are then capped in cohort order so that the total does not exceed `capTotal`.
-public func decidePayments(_ cohorts: [CohortOutcome], terms: PaymentTerms) -> PaymentDecision {
+public func decidePayments(_ cohorts: [CohortOutcome], terms: PaymentTerms, pooledPValue: Double? = nil) -> PaymentDecision {
     let totalSize = cohorts.reduce(0) { $0 + $1.size }
     let pooled = totalSize == 0 ? 0
         : cohorts.reduce(0.0) { $0 + Double($1.size) * $1.reduction } / Double(totalSize)
@@ -121,6 +121,7 @@ public func decidePayments(_ cohorts: [CohortOutcome], terms: PaymentTerms) -> P
         pooledSE = variance.squareRoot()
         pooledP = variance > 0 ? Normal.twoSidedPValue(pooled / variance.squareRoot()) : nil
     }
+    if let pooledPValue { pooledP = pooledPValue; pooledSE = nil }
     let pooledSignificant = (pooledP ?? 1) <= terms.significanceLevel
     let pooledMet = terms.finalAssessment && cohorts.count >= 2 && pooled >= terms.pooledThreshold
         && (!terms.requireSignificance || pooledSignificant)

@@ -127,7 +127,8 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     public struct Inference: Codable, Sendable, Equatable {
         public var differenceClusterRobust: Estimate
         public var differenceModelBased: Estimate
-        public var relativeReduction: Estimate
+        /// The contract's test: Wald test of the log rate ratio (docs/inference.md).
+        public var relativeReduction: Estimable<ReductionTest>
         public var welchTTest: Estimable<WelchTest>
         public var poisson: Estimable<RateRatioModels>
         public var negativeBinomial: Estimable<RateRatioModels>
@@ -135,6 +136,24 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var proportionTest: Estimable<ProportionTest>?
         /// Null when the plan asks for no bootstrap replicates.
         public var bootstrap: Estimable<Bootstrap>?
+    }
+
+    /// The relative reduction 1 - RR and its test on the log scale: `lower`/`upper` bound the
+    /// reduction at `level` = 1 - alpha, and exclude 0 exactly when `significant` (p < alpha).
+    public struct ReductionTest: Codable, Sendable, Equatable {
+        public var reduction: Double
+        public var rateRatio: Double
+        public var logRateRatio: Double
+        /// Standard error of the log rate ratio.
+        public var standardError: Double
+        /// z = log RR / SE.
+        public var statistic: Double
+        public var pValue: Double
+        public var lower: Double
+        public var upper: Double
+        public var level: Double
+        public var significant: Bool
+        public var method: String
     }
 
     /// A point estimate with its standard error, Wald statistic, p-value and interval at `level`.
@@ -253,7 +272,12 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     }
 
     public struct Pooled: Codable, Sendable, Equatable {
+        /// The contract's pooled reduction (matched-treated-weighted mean of the cohort reductions).
         public var reduction: Double
+        /// The pooled log rate-ratio test (null for one cohort, or when a cohort's is not estimable);
+        /// its centre 1 - exp(sum w_k log RR_k) differs slightly from `reduction`.
+        public var rateRatioTest: Estimable<ReductionTest>?
+        /// Same as `rate_ratio_test.standard_error` / `.p_value` (null when there is no test).
         public var standardError: Double?
         public var pValue: Double?
         public var test: String

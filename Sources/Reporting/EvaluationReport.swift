@@ -38,6 +38,12 @@ public struct EvaluationReport {
               lower: e.lower, upper: e.upper, level: e.level, method: method)
     }
 
+    static func reductionTest(_ t: LogRatioWaldTest, rateRatio: Double, method: String) -> Document.ReductionTest {
+        .init(reduction: 1 - rateRatio, rateRatio: rateRatio, logRateRatio: t.logRatio, standardError: t.standardError,
+              statistic: t.statistic, pValue: t.pValue, lower: t.reductionLower, upper: t.reductionUpper,
+              level: t.confidenceLevel, significant: t.isSignificant, method: method)
+    }
+
     static func rateRatios(_ fit: CountModelFit, _ family: String) -> Document.RateRatioModels {
         func one(_ estimator: VarianceEstimator, _ label: String) -> Document.RateRatio {
             let rr = fit.rateRatio(estimator)
@@ -58,7 +64,7 @@ public struct EvaluationReport {
                                 varianceRatioAfter: a.varianceRatio, ecdfMaxAfter: a.ecdfMax)
         }
         let maxSMD = c.balance.matched.dropFirst().compactMap { $0.standardizedMeanDifference.map(abs) }.max() ?? 0
-        let significant = c.pValue <= plan.terms.significanceLevel
+        let significant = c.significant
         func curve(_ k: KaplanMeierCurve) -> Document.KaplanMeierCurve {
             .init(time: k.time, survival: k.survival, atRisk: k.atRisk, standardError: k.survivalStandardError)
         }
@@ -91,7 +97,10 @@ public struct EvaluationReport {
                     method: "lm(y ~ treat, weights) with sandwich::vcovCL by matched set (HC1), t on residual df"),
                 differenceModelBased: Self.estimate(c.linearModel.coefficients(.modelBased).treatment,
                     method: "lm(y ~ treat, weights), classical standard error"),
-                relativeReduction: Self.estimate(c.relativeReduction, method: "delta method on the cluster-robust lm: -b1/b0"),
+                relativeReduction: Estimable(c.rateRatio) { r in
+                    Self.reductionTest(r.test, rateRatio: r.rateRatio,
+                        method: "Wald test of log(treated mean / comparison mean) from the lm's cluster-robust covariance (delta method), z, interval exp(log RR ± z SE)")
+                },
                 welchTTest: Estimable(c.welch) { w in
                     .init(difference: w.difference, statistic: w.statistic, df: w.degreesOfFreedom, pValue: w.pValue,
                           lower: w.lower, upper: w.upper, method: "Welch two-sample t test on matched units (unweighted), as R t.test")
@@ -124,42 +133,11 @@ public struct EvaluationReport {
                 kaplanMeier: Estimable(c.survival) { .init(treated: curve($0.treated), comparison: curve($0.comparison)) }),
             justiceDataLab: .init(
                 headlineWithheld: c.headlineWithheld, significant: significant,
-                significanceLevel: plan.terms.significanceLevel, statement: statement(c, significant: significant)),
+                significanceLevel: plan.terms.significanceLevel, statement: c.statement),
             trigger: .init(threshold: plan.terms.cohortThreshold, met: payment.thresholdMet, pValue: c.pValue,
                            significanceRequired: plan.terms.requireSignificance),
             payment: .init(eventsAvoided: payment.eventsAvoided, uncapped: payment.uncapped,
                            paidOnOwnTrigger: payment.paidOnOwnTrigger, paidOnCatchUp: payment.paidOnCatchUp, due: payment.due))
-    }
-
-    /// Which offences count, in words: "counting offences committed within 12 months of release and
-    /// proven within a further 6 months" (the follow-up and the court lag of the plan).
-    static func countingRule(_ outcome: ContractPlan.OutcomeSettings) -> String {
-        let window = months(outcome.followUpMonths)
-        return outcome.courtLagMonths > 0
-            ? "counting offences committed within \(window) of release and proven within a further \(months(outcome.courtLagMonths))"
-            : "counting offences committed and proven within \(window) of release"
-    }
-
-    /// The Justice Data Lab style sentence for a cohort.
-    func statement(_ c: CohortEvaluation, significant: Bool) -> String {
-        if let reason = c.headlineWithheld { return "Result withheld: \(reason)." }
-        let measure = evaluation.plan.outcome.measure
-        let t = formatFixed(c.rates.treatedPer100, decimals: 0), k = formatFixed(c.rates.comparisonPer100, decimals: 0)
-        let ci = c.linearModel.coefficients(.clusterRobust).treatment
-        // Interval for "fewer per 100 people" (a reduction is a negative difference).
-        let fewerLow = -ci.upper * 100, fewerHigh = -ci.lower * 100
-        let range = fewerLow < 0
-            ? "from \(formatFixed(-fewerLow, decimals: 0)) more to \(formatFixed(fewerHigh, decimals: 0)) fewer"
-            : "between \(formatFixed(fewerLow, decimals: 0)) and \(formatFixed(fewerHigh, decimals: 0)) fewer"
-        let what = measure == .reconvictionEvents ? "reconviction events" : "people proven to reoffend"
-        let outcome = evaluation.plan.outcome
-        var s = "For every 100 people in \(c.cohort.name), there were \(t) \(what) within \(months(outcome.followUpMonths)) of release, "
-        s += "compared with \(k) for every 100 similar people in the comparison group (\(Self.countingRule(outcome))). "
-        let level = formatLevel(evaluation.plan.reporting.confidenceLevel)
-        s += significant
-            ? "The difference is statistically significant: the programme changed \(what) by \(range) per 100 people (\(level)% confidence interval)."
-            : "The difference is not statistically significant: the \(level)% confidence interval, \(range) per 100 people, includes no change."
-        return s
     }
 
     /// The evaluation.json document.
@@ -182,8 +160,16 @@ public struct EvaluationReport {
             rowsOutsideCohorts: evaluation.rowsOutsideCohorts,
             cohorts: zip(evaluation.cohorts, decision.cohorts).map { cohortDocument($0, payment: $1) },
             pooled: .init(
-                reduction: decision.pooledReduction, standardError: decision.pooledStandardError, pValue: decision.pooledPValue,
-                test: "Wald test of the size-weighted mean of the cohort reductions (cohorts independent; delta-method SEs)",
+                reduction: decision.pooledReduction,
+                rateRatioTest: evaluation.pooledTest.map { result in
+                    Estimable(result) { p in
+                        Self.reductionTest(p.test, rateRatio: p.test.rateRatio,
+                            method: "Wald test of sum w_k log RR_k, Var = sum w_k^2 SE_k^2 (cohorts independent; w_k = matched treated share)")
+                    }
+                },
+                standardError: try? evaluation.pooledTest?.get().test.standardError,
+                pValue: try? evaluation.pooledTest?.get().test.pValue,
+                test: "Wald test of the weighted mean log rate ratio (weights = matched treated people; cohorts independent)",
                 weights: "cohort-size-weighted mean of cohort reductions (size = matched treated people)",
                 threshold: plan.terms.pooledThreshold, met: decision.pooledThresholdMet, finalAssessment: plan.terms.finalAssessment),
             payments: .init(
@@ -212,11 +198,12 @@ public struct EvaluationReport {
         var rows: [[String]] = []
         for (c, p) in zip(evaluation.cohorts, evaluation.decision.cohorts) {
             let counts = c.match.matchedCounts
-            let rr = c.relativeReduction
+            let interval = (try? c.rateRatio.get().test).map {
+                formatFixed(100 * $0.reductionLower, decimals: 1) + "% to " + formatFixed(100 * $0.reductionUpper, decimals: 1) + "%"
+            } ?? "not estimable"
             rows.append([c.cohort.name, "\(counts.treated)/\(counts.control)",
                          formatFixed(c.rates.treatedPer100, decimals: 1), formatFixed(c.rates.comparisonPer100, decimals: 1),
-                         formatFixed(100 * p.reduction, decimals: 1) + "%",
-                         formatFixed(100 * rr.lower, decimals: 1) + "% to " + formatFixed(100 * rr.upper, decimals: 1) + "%",
+                         formatFixed(100 * p.reduction, decimals: 1) + "%", interval,
                          formatFixed(c.pValue, decimals: 4), p.thresholdMet ? "yes" : "no",
                          formatFixed(p.due, decimals: 2)])
         }
@@ -225,14 +212,19 @@ public struct EvaluationReport {
         let dec = evaluation.decision
         out += "Pooled reduction \(formatFixed(100 * dec.pooledReduction, decimals: 2))% (threshold \(formatFixed(100 * plan.terms.pooledThreshold, decimals: 1))%): "
         out += dec.pooledThresholdMet ? "met" : "not met"
+        if case .success(let pooled)? = evaluation.pooledTest {
+            out += "; pooled test p = \(formatFixed(pooled.test.pValue, decimals: 4)), \(formatLevel(pooled.test.confidenceLevel))% CI "
+            out += formatFixed(100 * pooled.test.reductionLower, decimals: 1) + "% to " + formatFixed(100 * pooled.test.reductionUpper, decimals: 1) + "%"
+        }
         out += plan.terms.finalAssessment ? "" : " (interim assessment: pooled trigger not applied)"
         out += ". Total due: \(formatFixed(dec.totalDue, decimals: 2)).\n\n"
         for c in evaluation.cohorts {
-            out += statement(c, significant: c.pValue <= plan.terms.significanceLevel) + "\n"
+            out += c.cohort.name + ": " + c.statement + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
         }
-        out += "(Reduction = 1 - treated/comparison; CI by the delta method on a regression with matched-set cluster-robust errors; "
-        out += "p = cluster-robust test of the difference.)\n"
+        out += "(Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
+        out += "from a regression with \(plan.matching.replace ? "matched-set and unit (two-way)" : "matched-set") cluster-robust errors; "
+        out += "the interval excludes no change exactly when p < \(formatFixed(1 - plan.reporting.confidenceLevel, decimals: 3)).)\n"
         return out
     }
 }

@@ -103,20 +103,22 @@ struct ReportDocument {
         section("outcomes", "Outcomes and payments")
         var rows: [[String]] = []
         for c in e.cohorts {
-            let rr = c.inference.relativeReduction
+            let test = c.inference.relativeReduction.value
             rows.append([c.name, fixed(c.measure.treatedPer100, decimals: 1), fixed(c.measure.comparisonPer100, decimals: 1),
-                         percent(c.measure.relativeReduction), percent(rr.lower) + " to " + percent(rr.upper),
-                         fixed(c.inference.differenceClusterRobust.pValue, decimals: 4), c.trigger.met ? "yes" : "no",
+                         percent(c.measure.relativeReduction), test.map { percent($0.lower) + " to " + percent($0.upper) } ?? "not estimable",
+                         fixed(test?.pValue, decimals: 4), c.trigger.met ? "yes" : "no",
                          fixed(c.payment.due, decimals: 2)])
         }
-        rows.append(["Pooled", "", "", percent(e.pooled.reduction), "", fixed(e.pooled.pValue, decimals: 4),
-                     e.pooled.met ? "yes" : "no", fixed(e.payments.totalDue, decimals: 2)])
-        let level = e.cohorts.first.map { formatLevel($0.inference.relativeReduction.level) + "% " } ?? ""
-        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (delta method)", "p", "Threshold met", "Payment due"], rows)
-        paragraph("Reduction = 1 - treated/comparison. p: cluster-robust (matched-set) test of the difference in means. "
+        let pooledTest = e.pooled.rateRatioTest?.value
+        rows.append(["Pooled", "", "", percent(e.pooled.reduction), pooledTest.map { percent($0.lower) + " to " + percent($0.upper) } ?? "",
+                     fixed(pooledTest?.pValue, decimals: 4), e.pooled.met ? "yes" : "no", fixed(e.payments.totalDue, decimals: 2)])
+        let level = e.cohorts.first?.inference.relativeReduction.value.map { formatLevel($0.level) + "% " } ?? ""
+        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (log rate ratio)", "p", "Threshold met", "Payment due"], rows)
+        paragraph("Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
+                  + "from the cluster-robust covariance, so the interval excludes no change exactly when p is below the significance level. "
                   + "Pooled: size-weighted mean of the cohort reductions against the \(percent(e.pooled.threshold)) threshold; "
                   + "cohort threshold \(percent(e.cohorts.first?.trigger.threshold)).")
-        for c in e.cohorts { paragraph(c.justiceDataLab.statement) }
+        for c in e.cohorts { paragraph("\(c.name): \(c.justiceDataLab.statement)") }
 
         for (k, c) in e.cohorts.enumerated() {
             section("cohort-\(k + 1)", c.name)
@@ -224,7 +226,13 @@ struct ReportDocument {
         }
         add("Difference (cluster-robust)", inf.differenceClusterRobust)
         add("Difference (classical)", inf.differenceModelBased)
-        add("Relative reduction", inf.relativeReduction)
+        switch inf.relativeReduction {
+        case .estimated(let r):
+            rows.append(["Relative reduction (the contract's test)", fixed(r.reduction, decimals: 4),
+                         fixed(r.lower, decimals: 4) + " to " + fixed(r.upper, decimals: 4), fixed(r.pValue, decimals: 4), r.method])
+        case .notEstimable(let reason):
+            rows.append(["Relative reduction (the contract's test)", "not estimable", "", "", reason])
+        }
         for (name, model) in [("Poisson rate ratio", inf.poisson), ("Negative binomial rate ratio", inf.negativeBinomial)] {
             switch model {
             case .estimated(let m):
@@ -243,7 +251,7 @@ struct ReportDocument {
             rows.append(["Bootstrap relative reduction", "", fixed(b.relativeReductionLower, decimals: 4) + " to " + fixed(b.relativeReductionUpper, decimals: 4),
                          "", "\(b.replicates) replicates, seed \(b.seed): \(b.method)"])
         }
-        table(["Statistic", "Estimate", "\(formatLevel(inf.relativeReduction.level))% interval", "p", "Method"], rows, caption: "Inference")
+        table(["Statistic", "Estimate", "\(formatLevel(inf.differenceClusterRobust.level))% interval", "p", "Method"], rows, caption: "Inference")
     }
 
     mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String) {

@@ -17,7 +17,7 @@ final class EvaluateCommandTests: XCTestCase {
         let r = try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Cohort 1"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("For every 100 people in Cohort 1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Cohort 1: For every 100 people in the treatment group"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Total due"), r.stdout)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("evaluation.json"))) as! [String: Any]
         let cohorts = json["cohorts"] as! [[String: Any]]
@@ -74,7 +74,7 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<figure>").count - 1, 6)      // 2 cohorts x (histogram, Love plot, KM)
         XCTAssertFalse(html.contains("src=\"http"), "no network fetches")
         XCTAssertFalse(html.contains("href=\"http"), "no network fetches")
-        XCTAssertTrue(html.contains("For every 100 people in Cohort 1"))
+        XCTAssertTrue(html.contains("Cohort 1: For every 100 people in the treatment group"))
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("| Cohort 1 | 113.6 | 129.0 | 12.0% |"), markdown)
         // `report DIR` writes the same files from the folder alone.

@@ -99,11 +99,11 @@ final class ResultDocumentTests: XCTestCase {
         let r = try tool.run(["evaluate", planFile.path, "--out", out.path, "--report"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Reduction           90% CI"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("reconviction events within 9 months of release, compared with"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("(counting offences committed within 9 months of release and proven within a further 3 months)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("reconviction events within 9 months of release (proven by the end of a further 3 months), compared with"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("with 90% confidence"), r.stdout)
         for phrase in ["95% CI", "95% confidence", "within a year"] { XCTAssertFalse(r.stdout.contains(phrase), phrase) }
         let markdown = try text(out.appendingPathComponent("report.md"))
-        XCTAssertTrue(markdown.contains("| Reduction | 90% CI (delta method) |"), markdown)
+        XCTAssertTrue(markdown.contains("| Reduction | 90% CI (log rate ratio) |"), markdown)
         XCTAssertTrue(markdown.contains("| Statistic | Estimate | 90% interval |"), markdown)
         XCTAssertTrue(markdown.contains("within 9 months of release"), markdown)
         for phrase in ["95% CI", "95% interval", "95% confidence", "within a year"] { XCTAssertFalse(markdown.contains(phrase), phrase) }
