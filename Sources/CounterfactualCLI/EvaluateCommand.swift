@@ -85,10 +85,11 @@ struct Evaluate: ParsableCommand {
             }
             let evaluation = try Evaluator.score(matchedCohorts) { step in progress.note(step) }
             progress.finish()
-            let report = try EvaluationReport(evaluation: evaluation, programVersion: counterfactualVersion, planPath: plan)
+            let report = try EvaluationReport(evaluation: evaluation, programVersion: counterfactualVersion, planPath: plan,
+                                              matchedStage: extraInputs.first?.path)
             try write(report.json().serialized(), to: folder.appendingPathComponent("evaluation.json"))
             try writeManifest(
-                folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) } + extraInputs,
+                folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
                 outputs: [(role: "evaluation", file: "evaluation.json")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)

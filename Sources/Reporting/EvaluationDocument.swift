@@ -12,6 +12,8 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     public var outcome: OutcomeRule
     /// People in the cohort file released outside every cohort's dates (not evaluated).
     public var rowsOutsideCohorts: Int
+    /// Who was not evaluated and why, beyond `rows_outside_cohorts`.
+    public var assignment: Assignment
     public var cohorts: [Cohort]
     public var pooled: Pooled
     public var payments: Payments
@@ -61,6 +63,9 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var treatedInCohort: Int
         public var comparisonPool: Int
         public var rowsExcludedMissing: Int
+        /// People of this cohort excluded as untraced / because their outcome window had not closed by the extract date.
+        public var excludedUntraced: Int
+        public var excludedFollowUpIncomplete: Int
         /// The propensity model; null when the plan gives its own distance column.
         public var propensity: Propensity?
         public var matching: Matching
@@ -269,6 +274,23 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var paidOnOwnTrigger: Bool
         public var paidOnCatchUp: Bool
         public var due: Double
+    }
+
+    public struct Assignment: Codable, Sendable, Equatable {
+        /// Cohort-file rows of a person whose index release is another row (not evaluated again).
+        public var repeatReleases: Int
+        /// People excluded as untraced (the plan's `traced` column), all cohorts.
+        public var excludedUntraced: Int
+        /// People excluded because follow-up plus court lag had not ended by `data_extract_date`, all cohorts.
+        public var excludedFollowUpIncomplete: Int
+        /// The plan's data extract date (YYYY-MM-DD), or null.
+        public var dataExtractDate: String?
+        /// Offence records whose id is not in the cohort file.
+        public var offencesOfUnknownIds: Int
+        /// Offence records of people in the cohort file who were not evaluated.
+        public var offencesOfPeopleNotEvaluated: Int
+        /// Whether outcomes were scored on frozen matched sets (`evaluate --matched`); its matching.json is an input.
+        public var scoredOnFrozenMatches: Bool
     }
 
     public struct Pooled: Codable, Sendable, Equatable {

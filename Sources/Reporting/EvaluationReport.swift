@@ -16,7 +16,8 @@ public struct EvaluationReport {
     /// (role, path, sha256, rows) of each input file.
     public var inputs: [(role: String, path: String, sha256: String, rows: Int)]
 
-    public init(evaluation: Evaluation, programVersion: String, planPath: String) throws {
+    /// - Parameter matchedStage: the frozen `matching.json` the outcomes were scored on, if any.
+    public init(evaluation: Evaluation, programVersion: String, planPath: String, matchedStage: String? = nil) throws {
         self.evaluation = evaluation
         self.programVersion = programVersion
         self.planPath = planPath
@@ -27,6 +28,7 @@ public struct EvaluationReport {
             ("cohort", cohort, try sha256(ofFile: cohort), evaluation.cohortRowsRead),
             ("events", events, try sha256(ofFile: events), evaluation.eventRowsRead),
         ]
+        if let matchedStage { inputs.append(("matched", matchedStage, try sha256(ofFile: matchedStage), 0)) }
     }
 
     // MARK: evaluation.json
@@ -56,7 +58,7 @@ public struct EvaluationReport {
             iterations: fit.iterations, theta: fit.theta)
     }
 
-    func cohortDocument(_ c: CohortEvaluation, payment: CohortPayment) -> Document.Cohort {
+    func cohortDocument(_ c: CohortEvaluation, payment: CohortPayment, index: Int) -> Document.Cohort {
         let plan = evaluation.plan
         let counts = c.match.matchedCounts
         let balance = zip(c.balance.all, c.balance.matched).map { b, a in
@@ -73,6 +75,8 @@ public struct EvaluationReport {
             selection: c.cohort.selection.description,
             treatedInCohort: c.treatedInCohort, comparisonPool: c.comparisonPool,
             rowsExcludedMissing: c.exclusions.rowsDroppedForMissing,
+            excludedUntraced: evaluation.assignment.untraced[index],
+            excludedFollowUpIncomplete: evaluation.assignment.followUpIncomplete[index],
             propensity: c.comparison.fit.map { fit in
                 .init(link: fit.link.rawValue,
                       coefficients: NamedValues(fit.coefficients.map { ($0.name, $0.estimate) }),
@@ -158,7 +162,15 @@ public struct EvaluationReport {
                 cautionsInWindow: d.cautionsInWindow, qualifyingOffences: d.qualifyingOffences,
                 reconvictionEvents: d.reconvictionEvents, reoffenders: d.reoffenders),
             rowsOutsideCohorts: evaluation.rowsOutsideCohorts,
-            cohorts: zip(evaluation.cohorts, decision.cohorts).map { cohortDocument($0, payment: $1) },
+            assignment: .init(
+                repeatReleases: evaluation.assignment.repeatReleases,
+                excludedUntraced: evaluation.assignment.untraced.reduce(0, +),
+                excludedFollowUpIncomplete: evaluation.assignment.followUpIncomplete.reduce(0, +),
+                dataExtractDate: plan.data.extractDate.map(CalendarDate.format),
+                offencesOfUnknownIds: evaluation.eventsOfUnknownIDs,
+                offencesOfPeopleNotEvaluated: evaluation.eventsOfPeopleNotEvaluated,
+                scoredOnFrozenMatches: inputs.contains { $0.role == "matched" }),
+            cohorts: zip(evaluation.cohorts, decision.cohorts).enumerated().map { cohortDocument($1.0, payment: $1.1, index: $0) },
             pooled: .init(
                 reduction: decision.pooledReduction,
                 rateRatioTest: evaluation.pooledTest.map { result in
@@ -192,8 +204,19 @@ public struct EvaluationReport {
         out += "Records: \(evaluation.cohortRowsRead) people, \(d.records) offences; excluded: \(d.offenceBeforeRelease) before release, "
         out += "\(d.offenceAfterFollowUp) after the \(plan.outcome.followUpMonths)-month follow-up, \(d.provenAfterCourtLag) proven after the "
         out += "\(plan.outcome.courtLagMonths)-month court lag, \(d.cautionsInWindow) cautions; \(d.reconvictionEvents) reconviction events counted.\n"
-        if evaluation.rowsOutsideCohorts > 0 {
-            out += "\(evaluation.rowsOutsideCohorts) people were released outside every cohort's dates and are not evaluated.\n"
+        let a = evaluation.assignment
+        var notEvaluated: [String] = []
+        if a.outsideCohorts > 0 { notEvaluated.append("\(a.outsideCohorts) released outside every cohort") }
+        if a.repeatReleases > 0 { notEvaluated.append("\(a.repeatReleases) repeat releases (each person is evaluated from their first release in a cohort)") }
+        let untraced = a.untraced.reduce(0, +), incomplete = a.followUpIncomplete.reduce(0, +)
+        if untraced > 0 { notEvaluated.append("\(untraced) untraced in the national records") }
+        if incomplete > 0, let extract = plan.data.extractDate {
+            notEvaluated.append("\(incomplete) whose follow-up and court lag were not complete by the data extract date \(CalendarDate.format(extract))")
+        }
+        if !notEvaluated.isEmpty { out += "Cohort file rows not evaluated: " + notEvaluated.joined(separator: "; ") + ".\n" }
+        if evaluation.eventsOfUnknownIDs > 0 || evaluation.eventsOfPeopleNotEvaluated > 0 {
+            out += "Offence records not used: \(evaluation.eventsOfUnknownIDs) of ids not in the cohort file, "
+            out += "\(evaluation.eventsOfPeopleNotEvaluated) of people not evaluated.\n"
         }
         var rows: [[String]] = []
         for (c, p) in zip(evaluation.cohorts, evaluation.decision.cohorts) {

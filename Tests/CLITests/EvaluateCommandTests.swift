@@ -137,9 +137,17 @@ final class EvaluationStageTests: XCTestCase {
         XCTAssertEqual(s.status, 0, s.stderr)
         let oneRun = dir.appendingPathComponent("one-run")
         XCTAssertEqual(try tool.run(["evaluate", planURL.path, "--out", oneRun.path, "--quiet"]).status, 0)
-        // Every number identical (the frozen sets round-trip exactly).
-        XCTAssertEqual(try Data(contentsOf: scored.appendingPathComponent("evaluation.json")),
-                       try Data(contentsOf: oneRun.appendingPathComponent("evaluation.json")))
+        // Every number identical (the frozen sets round-trip exactly); the scored run names its frozen input.
+        func members(_ folder: URL) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("evaluation.json"))) as! [String: Any]
+        }
+        let a = try members(scored), b = try members(oneRun)
+        for key in ["cohorts", "pooled", "payments", "outcome", "rows_outside_cohorts"] {
+            XCTAssertEqual(a[key] as? NSObject, b[key] as? NSObject, key)
+        }
+        XCTAssertEqual((a["assignment"] as? [String: Any])?["scored_on_frozen_matches"] as? Bool, true)
+        XCTAssertEqual((b["assignment"] as? [String: Any])?["scored_on_frozen_matches"] as? Bool, false)
+        XCTAssertTrue((a["inputs"] as! [[String: Any]]).contains { $0["role"] as? String == "matched" })
         let v = try tool.run(["verify", scored.path])
         XCTAssertEqual(v.status, 0, v.stderr)
 
