@@ -88,12 +88,12 @@ struct Evaluate: ParsableCommand {
             let report = try EvaluationReport(evaluation: evaluation, programVersion: counterfactualVersion, planPath: plan,
                                               matchedStage: extraInputs.first?.path)
             try write(report.json().serialized(), to: folder.appendingPathComponent("evaluation.json"))
+            if writesReport { try writeReport(folder: folder) }
             try writeManifest(
                 folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
                 outputs: [(role: "evaluation", file: "evaluation.json")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
-            if writesReport { try writeReport(folder: folder) }
             try output.commit()
             if !quiet {
                 print(report.text() + "\nWrote \(output.destination.appendingPathComponent("evaluation.json").path)")

@@ -24,6 +24,13 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
 }
 
+/// An input the command needs is not there (exit 66).
+struct MissingInput: Error, CustomStringConvertible {
+    var path: String
+    var what: String
+    var description: String { "\(path): \(what)." }
+}
+
 /// Runs a command's work; any error is printed as one sentence on standard error and becomes its
 /// documented exit code (every command's `run()` goes through here).
 func runReportingErrors(_ body: () throws -> Void) throws {
@@ -46,6 +53,7 @@ func report(_ error: Error) -> ExitCode {
 /// The documented exit code for an error (see `counterfactual --help`).
 func exitStatus(for error: Error) -> Int32 {
     if case .unreadable? = error as? CohortDataError { return ExitStatus.noInput }
+    if error is MissingInput { return ExitStatus.noInput }
     if case .unreadablePlan? = error as? RateCardError { return ExitStatus.noInput }
     switch error {
     case is MatchingPlanError:

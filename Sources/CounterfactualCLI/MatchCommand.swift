@@ -180,11 +180,10 @@ struct Match: ParsableCommand {
         }
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
         clock.lap("write")
+        if writesReport { try writeReport(folder: folder) }
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
                           seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
-
-        if writesReport { try writeReport(folder: folder) }
         try output.commit()
         if !quiet {
             let folder = output.destination

@@ -2,15 +2,24 @@ import ArgumentParser
 import Foundation
 import Reporting
 
-/// Writes `manifest.json` into an output folder.
+/// Writes `manifest.json` into an output folder, last: it lists every file in the folder (so a file
+/// the run wrote can never be left out), in the order of `outputs` and then by name, with the
+/// role given there (`report` for report.html and report.md, `output` otherwise).
 func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs: [(role: String, file: String)],
-                   seeds: [(String, String)], timings: [(String, Double)], plan: String? = nil) throws {
+                   seeds: [(String, String)], timings: [(String, Double)], plan: String? = nil,
+                   arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+                   workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
     let executable = Bundle.main.executableURL?.deletingLastPathComponent().path ?? FileManager.default.currentDirectoryPath
+    let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0 != "manifest.json" })
+    var records = outputs.filter { present.contains($0.file) }
+    for name in present.sorted() where !records.contains(where: { $0.file == name }) {
+        records.append((role: Manifest.reportFiles.contains(name) ? "report" : "output", file: name))
+    }
     let manifest = Manifest(
         programVersion: counterfactualVersion, gitCommit: Manifest.gitCommit(near: executable),
-        arguments: Array(CommandLine.arguments.dropFirst()), workingDirectory: FileManager.default.currentDirectoryPath,
+        arguments: arguments, workingDirectory: workingDirectory,
         inputs: try inputs.map { Manifest.FileRecord(role: $0.role, path: $0.path, sha256: try sha256(ofFile: $0.path)) },
-        outputs: try outputs.map { o in
+        outputs: try records.map { o in
             Manifest.FileRecord(role: o.role, path: o.file, sha256: try sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
         seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan)
@@ -33,6 +42,13 @@ struct Verify: ParsableCommand {
     @Argument(help: "Output folder holding manifest.json.")
     var folder: String
 
+    /// The re-run's temporary folder, removed by `fail` too (exit skips `defer`).
+    nonisolated(unsafe) static var scratch: URL?
+    var scratchFolder: URL? {
+        get { Self.scratch }
+        nonmutating set { Self.scratch = newValue }
+    }
+
     func run() throws {
         let folderURL = URL(fileURLWithPath: folder, isDirectory: true)
         let manifest: Manifest
@@ -53,21 +69,23 @@ struct Verify: ParsableCommand {
         }
         if !problems.isEmpty { fail(problems) }
 
-        // Re-run with --out pointing at a temporary folder.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("counterfactual-verify-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var arguments = manifest.arguments
-        if let k = arguments.firstIndex(of: "--out"), k + 1 < arguments.count {
-            arguments[k + 1] = scratch.path
-        } else if let k = arguments.firstIndex(where: { $0.hasPrefix("--out=") }) {
-            arguments[k] = "--out=" + scratch.path
-        } else {
-            fail(["the recorded command has no --out option"])
+        // Every file in the folder must be one the program wrote (listed), and every listed one present.
+        let listed = Set(manifest.outputs.map(\.path)).union(["manifest.json"])
+        let inFolder = Set((try? FileManager.default.contentsOfDirectory(atPath: folderURL.path)) ?? [])
+        let foreign = inFolder.subtracting(listed).sorted()
+        if !foreign.isEmpty {
+            problems.append("the folder holds files counterfactual did not write (not in the manifest): \(foreign.joined(separator: ", "))")
         }
-        if !arguments.contains("--quiet") { arguments.append("--quiet") }
+
+        // Re-run the recorded command, parsed by the same parser as the command itself, into a
+        // temporary folder of our own (removed on every exit path).
+        let arguments = try rerunArguments(manifest.arguments, scratchPlaceholder: "\u{0}")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("counterfactual-verify-\(UUID().uuidString)")
+        scratchFolder = scratch
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let process = Process()
         process.executableURL = Bundle.main.executableURL
-        process.arguments = arguments
+        process.arguments = arguments.map { $0 == "\u{0}" ? scratch.path : $0 }
         process.currentDirectoryURL = base
         let errors = Pipe()
         process.standardError = errors
@@ -77,6 +95,20 @@ struct Verify: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             fail(["the re-run failed (exit \(process.terminationStatus)): \(errorText.trimmingCharacters(in: .whitespacesAndNewlines))"])
+        }
+        // Reports added later by `counterfactual report DIR` are rendered again from the re-run.
+        if manifest.outputs.contains(where: { $0.role == "report" }),
+           !FileManager.default.fileExists(atPath: scratch.appendingPathComponent("report.html").path) {
+            try writeReport(folder: scratch)
+        }
+        // The re-run's files are the list the command writes: the manifest must list exactly those.
+        let rerunFiles = Set((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).subtracting(["manifest.json"])
+        let recordedFiles = Set(manifest.outputs.map(\.path))
+        for missing in rerunFiles.subtracting(recordedFiles).sorted() {
+            problems.append("\(missing): the command writes it but the manifest does not list it")
+        }
+        for extra in recordedFiles.subtracting(rerunFiles).sorted() {
+            problems.append("\(extra): listed in the manifest but the command does not write it")
         }
 
         for output in manifest.outputs {
@@ -100,6 +132,33 @@ struct Verify: ParsableCommand {
               + "(program \(counterfactualVersion); recorded \(manifest.programVersion)\(manifest.gitCommit.map { " at \($0)" } ?? ""))")
     }
 
+    /// The recorded arguments, checked with the command's own parser: only `match`, `evaluate` and
+    /// `ratecard` are re-run, with exactly one `--out`, replaced by `scratchPlaceholder`; anything
+    /// else is refused (a manifest is data, and must not make verify write elsewhere).
+    func rerunArguments(_ recorded: [String], scratchPlaceholder: String) throws -> [String] {
+        let command: ParsableCommand
+        do { command = try Counterfactual.parseAsRoot(recorded) } catch {
+            fail(["the recorded command cannot be parsed (\(Counterfactual.message(for: error))); the manifest was not written by this program"])
+        }
+        guard command is Match || command is Evaluate || command is RateCard else {
+            fail(["the recorded command is not match, evaluate or ratecard; verify re-runs only those"])
+        }
+        let outs = recorded.indices.filter { recorded[$0] == "--out" || recorded[$0].hasPrefix("--out=") }
+        guard outs.count == 1 else {
+            fail(["the recorded command names \(outs.count) --out options; verify re-runs only a command with exactly one"])
+        }
+        var arguments = recorded
+        let k = outs[0]
+        if arguments[k] == "--out" {
+            guard k + 1 < arguments.count else { fail(["the recorded --out has no folder"]) }
+            arguments[k + 1] = scratchPlaceholder
+        } else {
+            arguments[k] = "--out=" + scratchPlaceholder
+        }
+        if !arguments.contains("--quiet") { arguments.append("--quiet") }
+        return arguments
+    }
+
     /// What differs between a recorded output and its re-run.
     func differences(recorded: URL, again: URL) -> [String] {
         guard let a = try? Data(contentsOf: recorded), let b = try? Data(contentsOf: again) else {
@@ -120,6 +179,7 @@ struct Verify: ParsableCommand {
     }
 
     func fail(_ problems: [String]) -> Never {
+        if let scratch = scratchFolder { try? FileManager.default.removeItem(at: scratch) }
         FileHandle.standardError.write(Data(("counterfactual: verification failed:\n" + problems.joined(separator: "\n") + "\n").utf8))
         Foundation.exit(ExitStatus.verificationFailed)
     }

@@ -19,6 +19,9 @@ public func sha256(ofFile path: String) throws -> String {
 /// and how to re-derive it. `counterfactual verify DIR` re-runs the recorded command and compares
 /// every output. Members in declaration order; docs/schemas.md describes each.
 public struct Manifest: Codable, Sendable, Equatable {
+    /// The report files `counterfactual report` (or `--report`) writes into a folder.
+    public static let reportFiles: Set<String> = ["report.html", "report.md"]
+
     public struct Program: Codable, Sendable, Equatable {
         public var name = "counterfactual"
         public var version: String

@@ -81,7 +81,7 @@ final class EvaluateCommandTests: XCTestCase {
         let again = try tool.run(["report", out.path])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8), html)
-        XCTAssertEqual(try tool.run(["report", "/nonexistent-folder"]).status, 73)
+        XCTAssertEqual(try tool.run(["report", "/nonexistent-folder"]).status, 66)
     }
 
     /// A missing plan is a missing input (66); a rate-card plan given to evaluate points to ratecard.
