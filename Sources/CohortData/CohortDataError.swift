@@ -27,7 +27,12 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .duplicateColumn(let file, let column):
             return "\(file), line 1: column '\(column)' appears more than once in the header; rename one of them."
         case .missingColumn(let file, let column, let available):
-            return "\(file): no column named '\(column)' (the header has: \(available.joined(separator: ", "))); check the spelling."
+            // Only a name close to the one asked for is quoted, never the header itself: the file may
+            // be anything a plan points to, and its first line is not ours to print.
+            if let near = Self.closest(to: column, in: available) {
+                return "\(file): no column named '\(column)' among the header's \(available.count) columns; did you mean '\(near)'?"
+            }
+            return "\(file): no column named '\(column)' among the header's \(available.count) columns; check the spelling and the file."
         case .raggedRow(let file, let line, let expected, let found):
             return "\(file), line \(line): expected \(expected) fields as in the header but found \(found); check for an unquoted comma or a missing field."
         case .unterminatedQuote(let file, let line):
@@ -53,5 +58,27 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .duplicateLevelName(let file, let name):
             return "\(file): expanding categorical covariates produces the column name '\(name)' twice; rename a column or a level."
         }
+    }
+
+    /// The header name nearest to `name` (case-insensitive edit distance at most 2, or a
+    /// case-only difference), if there is exactly one such best name.
+    static func closest(to name: String, in names: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            if a.isEmpty { return b.count }
+            var previous = Array(0...b.count)
+            for (i, x) in a.enumerated() {
+                var current = [i + 1] + Array(repeating: 0, count: b.count)
+                for (j, y) in b.enumerated() {
+                    current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+                }
+                previous = current
+            }
+            return previous[b.count]
+        }
+        let target = Array(name.lowercased())
+        let scored = names.filter { $0.count <= 64 }.map { ($0, distance(target, Array($0.lowercased()))) }
+        guard let best = scored.map(\.1).min(), best <= Swift.min(2, Swift.max(1, target.count / 3)) else { return nil }
+        let winners = scored.filter { $0.1 == best }
+        return winners.count == 1 ? winners[0].0 : nil
     }
 }

@@ -204,6 +204,9 @@ extension ContractPlan {
     func validate(file: String) throws {
         func fail(_ m: String) -> PlanError { PlanError(file: file, message: m) }
         if data.covariates.isEmpty { throw fail("[data] covariates is empty; list the matching covariates.") }
+        for name in data.categorical where !(data.covariates + matching.exact).contains(name) {
+            throw fail("[data] categorical names '\(name)', which is not among the covariates or [matching] exact; a categorical column must be one of them.")
+        }
         if cohorts.isEmpty {
             throw fail("no [[cohort]] tables; define at least one cohort with name and released_from/released_to (or column/value).")
         }

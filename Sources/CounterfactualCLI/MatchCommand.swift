@@ -111,6 +111,9 @@ struct Match: ParsableCommand {
 
     func validate() throws {
         if list(covariates).isEmpty { throw ValidationError("--covariates needs at least one column.") }
+        for name in list(categorical ?? "") where !(list(covariates) + list(exact ?? "")).contains(name) {
+            throw ValidationError("--categorical names '\(name)', which is not among --covariates or --exact; a categorical column must be one of them.")
+        }
         do { try matchingPlan.validate() } catch {
             throw ValidationError("\(error.setting.flag) \(error.problem).")
         }

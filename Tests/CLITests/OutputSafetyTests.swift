@@ -33,6 +33,8 @@ final class OutputSafetyTests: XCTestCase {
             (["evaluate", plan, "--out", aFile.path], 73, "exists and is not a folder"),
             (["match", data.path, "--out", holder.path] + lalonde, 73, "holds the input"),
             (["synthesize", "--rows", "10", "--out", ""], 64, "--out is empty"),
+            (["match", "Datasets/lalonde.csv", "--out", dir.appendingPathComponent("m").path, "--categorical", "racee"] + lalonde, 64,
+             "--categorical names 'racee', which is not among --covariates or --exact"),
             (["synthesize", "--rows", "10", "--out", dir.appendingPathComponent("c.csv").path,
               "--events", dir.appendingPathComponent("./c.csv").path], 64, "name the same file"),
             (["synthesize", "--rows", "10", "--out", dir.path], 73, "is a folder"),

@@ -78,6 +78,24 @@ final class CSVReaderTests: XCTestCase {
         if case .numeric = try missing.column("x").values {} else { XCTFail() }
     }
 
+    /// A missing column never quotes the file's header (a plan may point at any file); a near miss
+    /// is suggested.
+    func testMissingColumnQuotesNoHeader() {
+        XCTAssertThrowsError(try CSVReader.parse(text: "root:$6$secret:19000:0:99999:7:::\nx\n", file: "/etc/f",
+                                                 options: CSVReadOptions(columns: ["id"]))) { e in
+            let message = String(describing: e)
+            XCTAssertFalse(message.contains("secret"), message)
+            XCTAssertEqual(message, "/etc/f: no column named 'id' among the header's 1 columns; check the spelling and the file.")
+        }
+        XCTAssertThrowsError(try CSVReader.parse(text: "id,treatment,age\n1,0,3\n", file: "c.csv",
+                                                 options: CSVReadOptions(columns: ["treatmnt"]))) { e in
+            XCTAssertEqual(String(describing: e), "c.csv: no column named 'treatmnt' among the header's 3 columns; did you mean 'treatment'?")
+        }
+        XCTAssertThrowsError(try CSVReader.parse(text: "ID,x\n1,0\n", file: "c.csv", options: CSVReadOptions(columns: ["id"]))) { e in
+            XCTAssertTrue(String(describing: e).hasSuffix("did you mean 'ID'?"), "\(e)")
+        }
+    }
+
     func testCarriageReturnLineEndingsAreAccepted() throws {
         for terminator in ["\n", "\r\n", "\r"] {
             let text = ["id,x", "a,1", "\"b\",2", "", "c,3"].joined(separator: terminator) + terminator
