@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Distributions", targets: ["Distributions"]),
         .library(name: "Outcomes", targets: ["Outcomes"]),
+        .library(name: "PaymentRules", targets: ["PaymentRules"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Design", targets: ["Design"]),
         .library(name: "RateCards", targets: ["RateCards"]),
@@ -57,25 +58,30 @@ let package = Package(
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
         .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel", "RArithmetic"]),
+        // GNU MP rational arithmetic (Debian libgmp-dev), for exact payment decisions.
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP", providers: [.apt(["libgmp-dev"])]),
+        // The payment rule of reduction-triggered contracts in exact arithmetic (rationals, integer
+        // pence): one decision used by evaluation and by the design simulation. Money lives here.
+        .target(name: "PaymentRules", dependencies: ["CGMP"]),
         // Typed, key-checked reading of TOML plan files, shared by contract and rate-card plans.
-        .target(name: "PlanFiles", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
+        .target(name: "PlanFiles", dependencies: ["CohortData", "PaymentRules", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Outcomes contracts: evaluation plans (TOML) and per-cohort evaluation; payments by PaymentRules.
         .target(name: "Contracts", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions", "PlanFiles",
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Distributions", "PlanFiles", "PaymentRules",
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
-        .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
+        .target(name: "Design", dependencies: ["Distributions", "Randomness", "PaymentRules"]),
         // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
-        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles"]),
+        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles", "PaymentRules"]),
         // Writers for matches.csv, summary.json and readable tables.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "Parallel",
+            "CohortData", "Propensity", "Matching", "Balance", "Outcomes", "Contracts", "PaymentRules", "Parallel",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
-                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "Design", "RateCards",
+                "CohortData", "Propensity", "Matching", "Balance", "Reporting", "Synthesis", "Contracts", "PaymentRules", "Design", "RateCards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,9 +99,10 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
-        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData"]),
-        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
-        .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),
+        .testTarget(name: "PaymentRulesTests", dependencies: ["PaymentRules"]),
+        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "PaymentRules", "CohortData"]),
+        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "PaymentRules", "Distributions", "Randomness"]),
+        .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "PaymentRules", "CohortData"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],
