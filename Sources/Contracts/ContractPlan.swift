@@ -1,5 +1,6 @@
 import CohortData
 import Foundation
+import PaymentRules
 import PlanFiles
 
 /// An evaluation plan: which data, how to match, which outcome, which cohorts and which payment
@@ -125,7 +126,7 @@ extension ContractPlan {
     /// Parses plan text.
     public static func parse(_ text: String, file: String = "<plan>", baseDirectory: String = ".") throws -> ContractPlan {
         let r = try PlanTable.parse(text, file: file)
-        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "reporting"])
+        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "payment_made", "reporting"])
         let data = try r.requiredTable("data")
         let events = try r.table("events")
         let outcome = try r.table("outcome")
@@ -137,7 +138,8 @@ extension ContractPlan {
         try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
         try matching.allow(["link", "ratio", "replace", "caliper", "estimand", "order", "discard", "exact", "seed"])
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
-                            "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment"])
+                            "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment",
+                            "settlement", "payment_base", "max_abs_smd", "currency"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
         let column = "it names a file or column"
@@ -170,16 +172,7 @@ extension ContractPlan {
                 discard: try matching.string("discard", default: "none"), exact: try matching.strings("exact", default: []),
                 seed: UInt64(try matching.int("seed", default: 42))),
             cohorts: try cohorts(r),
-            terms: PaymentTerms(
-                cohortThreshold: try contract.double("cohort_threshold", default: 0.10),
-                pooledThreshold: try contract.double("pooled_threshold", default: 0.075),
-                requireSignificance: try contract.bool("require_significance", default: false),
-                significanceLevel: try contract.double("significance_level", default: 0.05),
-                pricePerEvent: try contract.double("price_per_event", default: 0),
-                capPerCohort: try contract.optionalDouble("cap_per_cohort"),
-                capTotal: try contract.optionalDouble("cap_total"),
-                catchUp: try contract.bool("catch_up", default: true),
-                finalAssessment: try contract.bool("final_assessment", default: true)),
+            terms: try terms(contract, paymentsMade: r.tables("payment_made")),
             reporting: Reporting(
                 minimumGroupSize: try reporting.int("minimum_group_size", default: 60),
                 minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30),
@@ -204,10 +197,7 @@ extension ContractPlan {
         }
         if matching.ratio < 1 { throw fail("[matching] ratio must be at least 1.") }
         if let c = matching.caliper, !(c > 0) { throw fail("[matching] caliper must be positive.") }
-        if !(terms.cohortThreshold > -1 && terms.cohortThreshold < 1 && terms.pooledThreshold > -1 && terms.pooledThreshold < 1) {
-            throw fail("[contract] thresholds are relative reductions and must lie between -1 and 1.")
-        }
-        if terms.pricePerEvent < 0 { throw fail("[contract] price_per_event cannot be negative.") }
+        try validateTerms(file: file)
         if outcome.followUpMonths < 1 || outcome.courtLagMonths < 0 { throw fail("[outcome] windows must be positive.") }
         if !(reporting.confidenceLevel > 0 && reporting.confidenceLevel < 1) { throw fail("[reporting] confidence_level must lie in (0, 1).") }
     }
@@ -226,6 +216,57 @@ extension ContractPlan {
                 return Cohort(name: name, selection: .column(name: column, value: text))
             }
             return Cohort(name: name, selection: .released(from: try t.date("released_from"), to: try t.date("released_to")))
+        }
+    }
+}
+
+extension ContractPlan {
+    /// The `[contract]` table and the `[[payment_made]]` tables. Thresholds are read exactly as
+    /// written (0.1 is 1/10) and amounts in whole pence; `settlement` has no default.
+    static func terms(_ t: PlanTable, paymentsMade: [PlanTable]) throws -> PaymentTerms {
+        let currency = try t.currency("currency", default: .gbp)
+        guard try t.optionalString("settlement") != nil else {
+            throw t.error("settlement", """
+                is missing; say how the pooled trigger pays at the final assessment: "per_cohort" (each cohort \
+                that missed its own trigger is paid its own events avoided) or "pooled" (events avoided summed over \
+                all cohorts, negative ones included, less payments already made)
+                """)
+        }
+        let payments = try paymentsMade.map { p -> PaymentTerms.PaymentMade in
+            try p.allow(["cohort", "date", "amount"])
+            return PaymentTerms.PaymentMade(
+                cohort: try p.requiredString("cohort", missing: "name the cohort the payment was made for"),
+                day: try p.date("date"), amount: try p.money("amount", currency: currency))
+        }
+        return PaymentTerms(
+            settlement: try t.enumeration("settlement", default: .perCohort),
+            cohortThreshold: try t.rational("cohort_threshold", default: PaymentTerms.peterboroughCohortThreshold),
+            pooledThreshold: try t.rational("pooled_threshold", default: PaymentTerms.peterboroughPooledThreshold),
+            requireSignificance: try t.bool("require_significance", default: false),
+            significanceLevel: try t.double("significance_level", default: 0.05),
+            pricePerEvent: try t.optionalMoney("price_per_event", currency: currency) ?? .zero(currency),
+            capPerCohort: try t.optionalMoney("cap_per_cohort", currency: currency),
+            capTotal: try t.optionalMoney("cap_total", currency: currency),
+            catchUp: try t.bool("catch_up", default: true),
+            finalAssessment: try t.bool("final_assessment", default: true),
+            paymentBase: try t.enumeration("payment_base", default: .matched),
+            maxAbsSMD: try t.optionalDouble("max_abs_smd"),
+            paymentsMade: payments, currency: currency)
+    }
+
+    func validateTerms(file: String) throws {
+        func fail(_ m: String) -> PlanError { PlanError(file: file, message: m) }
+        let names = cohorts.map(\.name)
+        for (k, p) in terms.paymentsMade.enumerated() where !names.contains(p.cohort) {
+            throw fail("[[payment_made]] \(k + 1) cohort '\(p.cohort)' is not a cohort of this plan; the cohorts are \(names.joined(separator: ", ")).")
+        }
+        if Set(names).count != names.count {
+            throw fail("two [[cohort]] tables have the same name; payments are recorded by cohort name, so name each cohort once.")
+        }
+        do {
+            try terms.validate()
+        } catch PaymentRuleError.invalidTerms(let message) {
+            throw fail("[contract] \(message).")
         }
     }
 }

@@ -3,6 +3,7 @@ import CohortData
 import Foundation
 import Matching
 import Outcomes
+import PaymentRules
 import Propensity
 
 /// Why an evaluation could not be done (beyond data, model and matching errors, which keep their own types).
@@ -49,6 +50,8 @@ public struct CohortEvaluation: Sendable {
     public var treatedInCohort: Int
     public var comparisonPool: Int
     public var rates: GroupRates
+    /// The weighted totals behind `rates`, exactly (for the payment rule).
+    public var exactTotals: ExactGroupTotals
     /// Difference in means by weighted least squares, with cluster-robust (matched-set) errors.
     public var linearModel: LinearModelFit
     public var relativeReduction: Estimate
@@ -75,6 +78,8 @@ public struct Evaluation: Sendable {
     public var eventRowsRead: Int
     public var cohorts: [CohortEvaluation]
     public var decision: PaymentDecision
+    /// The pooled reduction's Wald test fed to the payment rule (nil when a standard error is unknown).
+    public var pooledTest: PooledReductionTest?
     /// Rows of the cohort file in no cohort's release window (listed, not silently dropped).
     public var rowsOutsideCohorts: Int
 }
@@ -162,13 +167,14 @@ public enum Evaluator {
             evaluations.append(try evaluate(cohort: cohort, rows: rows, table: table, measures: measures, plan: plan))
         }
 
-        let outcomes = evaluations.map { e in
-            CohortOutcome(name: e.cohort.name, size: e.rates.treatedUnits, treatedRate: e.rates.treatedMean,
-                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue,
-                          reductionStandardError: e.relativeReduction.standardError)
-        }
+        let pooledTest = PooledReductionTest(
+            reductions: evaluations.map { 1 - $0.rates.treatedMean / $0.rates.comparisonMean },
+            standardErrors: evaluations.map { $0.relativeReduction.standardError }, sizes: evaluations.map(\.rates.treatedUnits))
+        let decision = try plan.terms.decide(
+            evaluations.map { $0.paymentInput(significanceLevel: plan.terms.significanceLevel) },
+            pooledTest: pooledTest?.significanceTest(level: plan.terms.significanceLevel))
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: table.rowCount, eventRowsRead: events.rowCount,
-                          cohorts: evaluations, decision: decidePayments(outcomes, terms: plan.terms),
+                          cohorts: evaluations, decision: decision, pooledTest: pooledTest,
                           rowsOutsideCohorts: inSomeCohort.filter { !$0 }.count)
     }
 
@@ -235,6 +241,7 @@ public enum Evaluator {
         let level = plan.reporting.confidenceLevel
         let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights, cluster: clusters)
         let rates = try GroupRates(sample)
+        let exactTotals = try ExactGroupTotals(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches)
         let lm = try LinearModelFit(sample, level: level)
         let reduction = try lm.relativeReduction(.clusterRobust)
         func attempt<T>(_ body: () throws -> T) -> Result<T, NotEstimable> {
@@ -273,7 +280,7 @@ public enum Evaluator {
 
         return CohortEvaluation(
             cohort: cohort, exclusions: frame.exclusions, fit: fit, match: match, balance: balance,
-            treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, linearModel: lm,
+            treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, exactTotals: exactTotals, linearModel: lm,
             relativeReduction: reduction, poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,
             timeToReoffenceWithheld: timeWithheld, reoffenders: (reoffendersT, reoffendersC),

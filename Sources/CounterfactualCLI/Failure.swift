@@ -2,6 +2,7 @@ import ArgumentParser
 import CohortData
 import Contracts
 import Outcomes
+import PaymentRules
 import RateCards
 import Reporting
 import Foundation
@@ -38,7 +39,7 @@ func exitStatus(for error: Error) -> Int32 {
     if case .unreadable? = error as? CohortDataError { return ExitStatus.noInput }
     if case .unreadablePlan? = error as? RateCardError { return ExitStatus.noInput }
     switch error {
-    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError:
+    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is PaymentRuleError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError:
         return ExitStatus.cannotWrite

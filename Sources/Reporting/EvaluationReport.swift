@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import Matching
 import Outcomes
+import PaymentRules
 import Propensity
 
 /// SHA-256 of a file, as lowercase hex (streamed, so any size).
@@ -77,7 +78,7 @@ public struct EvaluationReport {
         return .object(members)
     }
 
-    func cohortJSON(_ c: CohortEvaluation, payment: CohortPayment) -> JSONValue {
+    func cohortJSON(_ c: CohortEvaluation, payment: CohortDecision) -> JSONValue {
         let plan = evaluation.plan
         let counts = c.match.matchedCounts
         let balance = zip(c.balance.all, c.balance.matched).map { b, a -> JSONValue in
@@ -127,7 +128,7 @@ public struct EvaluationReport {
                 ("treated_rate", .number(c.rates.treatedMean)), ("comparison_rate", .number(c.rates.comparisonMean)),
                 ("treated_per_100", .number(c.rates.treatedPer100)), ("comparison_per_100", .number(c.rates.comparisonPer100)),
                 ("difference", .number(c.rates.difference)), ("difference_per_100", .number(c.rates.differencePer100)),
-                ("relative_reduction", .number(payment.reduction)),
+                ("relative_reduction", .number(payment.reduction.map { Double($0) })),
                 ("treated_people", .int(c.rates.treatedUnits)), ("comparison_people", .int(c.rates.comparisonUnits)),
             ])),
             ("inference", .object([
@@ -171,13 +172,20 @@ public struct EvaluationReport {
                 ("statement", .string(statement(c, significant: significant))),
             ])),
             ("trigger", .object([
-                ("threshold", .number(plan.terms.cohortThreshold)), ("met", .bool(payment.thresholdMet)),
+                ("threshold", .number(Double(plan.terms.cohortThreshold))), ("met", .bool(payment.triggerMet)),
                 ("p_value", .number(c.pValue)), ("significance_required", .bool(plan.terms.requireSignificance)),
             ])),
             ("payment", .object([
-                ("events_avoided", .number(payment.eventsAvoided)), ("uncapped", .number(payment.uncapped)),
-                ("paid_on_own_trigger", .bool(payment.paidOnOwnTrigger)), ("paid_on_catch_up", .bool(payment.paidOnCatchUp)),
-                ("due", .number(payment.due)),
+                ("events_avoided", .number(Double(payment.eventsAvoided))), ("route", .string(payment.route.description)),
+                ("events_counted", .number(Double(payment.eventsCounted))),
+                ("own_entitlement_pence", .int(payment.ownEntitlement.pence)),
+                ("pooled_adjustment_pence", .int(payment.pooledAdjustment.pence)),
+                ("entitlement_pence", .int(payment.entitlement.pence)), ("paid_before_pence", .int(payment.paidBefore.pence)),
+                ("withheld_by_cohort_cap_pence", .int(payment.withheldByCohortCap.pence)),
+                ("overpaid_pence", .int(payment.overpaid.pence)),
+                ("offset_for_overpayments_pence", .int(payment.offsetForOverpayments.pence)),
+                ("withheld_by_total_cap_pence", .int(payment.withheldByTotalCap.pence)),
+                ("due_pence", .int(payment.due.pence)),
             ])),
         ])
     }
@@ -225,19 +233,32 @@ public struct EvaluationReport {
             ("rows_outside_cohorts", .int(evaluation.rowsOutsideCohorts)),
             ("cohorts", .array(cohorts)),
             ("pooled", .object([
-                ("reduction", .number(evaluation.decision.pooledReduction)),
-                ("standard_error", .number(evaluation.decision.pooledStandardError)),
-                ("p_value", .number(evaluation.decision.pooledPValue)),
+                ("reduction", .number(evaluation.decision.pooled.reduction.map { Double($0) })),
+                ("standard_error", .number(evaluation.pooledTest?.standardError)),
+                ("p_value", .number(evaluation.pooledTest?.pValue)),
                 ("test", .string("Wald test of the size-weighted mean of the cohort reductions (cohorts independent; delta-method SEs)")),
                 ("weights", .string("cohort-size-weighted mean of cohort reductions (size = matched treated people)")),
-                ("threshold", .number(plan.terms.pooledThreshold)), ("met", .bool(evaluation.decision.pooledThresholdMet)),
+                ("threshold", .number(Double(plan.terms.pooledThreshold))), ("met", .bool(evaluation.decision.pooled.met)),
                 ("final_assessment", .bool(plan.terms.finalAssessment)),
+                ("withheld_for_balance", .bool(evaluation.decision.pooled.withheldForBalance)),
+                ("events_avoided", .number(Double(evaluation.decision.pooled.eventsAvoided))),
+                ("settlement_entitlement_pence", evaluation.decision.pooled.settlementEntitlement.map { .int($0.pence) } ?? .null),
             ])),
             ("payments", .object([
-                ("price_per_event", .number(plan.terms.pricePerEvent)),
-                ("cap_per_cohort", .number(plan.terms.capPerCohort)), ("cap_total", .number(plan.terms.capTotal)),
+                ("currency", .string(plan.terms.currency.code)),
+                ("settlement", .string(plan.terms.settlement.rawValue)), ("payment_base", .string(plan.terms.paymentBase.rawValue)),
+                ("price_per_event_pence", .int(plan.terms.pricePerEvent.pence)),
+                ("cap_per_cohort_pence", plan.terms.capPerCohort.map { .int($0.pence) } ?? .null),
+                ("cap_total_pence", plan.terms.capTotal.map { .int($0.pence) } ?? .null),
                 ("catch_up", .bool(plan.terms.catchUp)),
-                ("total_due", .number(evaluation.decision.totalDue)),
+                ("max_abs_smd", .number(plan.terms.maxAbsSMD)),
+                ("rounding", .string("price x events avoided rounded down to a whole penny, once per entitlement")),
+                ("events_paid_for", .number(Double(evaluation.decision.totals.eventsPaidFor))),
+                ("total_entitlement_pence", .int(evaluation.decision.totals.entitlement.pence)),
+                ("total_paid_before_pence", .int(evaluation.decision.totals.paidBefore.pence)),
+                ("total_withheld_by_caps_pence",
+                 .int(evaluation.decision.totals.withheldByCohortCap.pence + evaluation.decision.totals.withheldByTotalCap.pence)),
+                ("total_due_pence", .int(evaluation.decision.totals.due.pence)),
             ])),
         ])
     }
@@ -260,18 +281,22 @@ public struct EvaluationReport {
             let rr = c.relativeReduction
             rows.append([c.cohort.name, "\(counts.treated)/\(counts.control)",
                          formatFixed(c.rates.treatedPer100, decimals: 1), formatFixed(c.rates.comparisonPer100, decimals: 1),
-                         formatFixed(100 * p.reduction, decimals: 1) + "%",
+                         p.reduction.map { formatFixed(100 * Double($0), decimals: 1) + "%" } ?? "-",
                          formatFixed(100 * rr.lower, decimals: 1) + "% to " + formatFixed(100 * rr.upper, decimals: 1) + "%",
-                         formatFixed(c.pValue, decimals: 4), p.thresholdMet ? "yes" : "no",
-                         formatFixed(p.due, decimals: 2)])
+                         formatFixed(c.pValue, decimals: 4), p.triggerMet ? "yes" : "no", p.route.description,
+                         p.due.description])
         }
-        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "95% CI", "p", "Trigger", "Due"],
+        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "95% CI", "p", "Trigger", "Paid by", "Due"],
                                 rows: rows).render()
         let dec = evaluation.decision
-        out += "Pooled reduction \(formatFixed(100 * dec.pooledReduction, decimals: 2))% (threshold \(formatFixed(100 * plan.terms.pooledThreshold, decimals: 1))%): "
-        out += dec.pooledThresholdMet ? "met" : "not met"
+        let pooledText = dec.pooled.reduction.map { formatFixed(100 * Double($0), decimals: 2) + "%" } ?? "undefined"
+        out += "Pooled reduction \(pooledText) (threshold \(formatFixed(100 * Double(plan.terms.pooledThreshold), decimals: 1))%): "
+        out += dec.pooled.met ? "met" : "not met"
         out += plan.terms.finalAssessment ? "" : " (interim assessment: pooled trigger not applied)"
-        out += ". Total due: \(formatFixed(dec.totalDue, decimals: 2)).\n\n"
+        out += dec.pooled.withheldForBalance ? " (withheld: a cohort failed the balance gate)" : ""
+        let t = dec.totals
+        out += ". Settlement \(plan.terms.settlement.rawValue). Entitlement \(t.entitlement), paid before \(t.paidBefore), "
+        out += "withheld by caps \(t.withheldByCohortCap + t.withheldByTotalCap). Total due: \(t.due).\n\n"
         for c in evaluation.cohorts {
             out += statement(c, significant: c.pValue <= plan.terms.significanceLevel) + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }

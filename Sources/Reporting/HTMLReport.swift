@@ -1,4 +1,5 @@
 import Foundation
+import PaymentRules
 
 /// A readable report of an output folder, rendered only from the folder's JSON (evaluation.json
 /// from `evaluate`, or summary.json from `match`), so the report shows exactly the numbers anyone
@@ -94,6 +95,7 @@ struct ReportDocument {
 
         let cohorts = e["cohorts"] as? [[String: Any]] ?? []
         section("outcomes", "Outcomes and payments")
+        let payments = e["payments"] as? [String: Any] ?? [:]
         var rows: [[String]] = []
         for c in cohorts {
             let m = c["measure"] as? [String: Any] ?? [:]
@@ -104,12 +106,11 @@ struct ReportDocument {
             let pay = c["payment"] as? [String: Any] ?? [:]
             rows.append([c["name"] as? String ?? "", fixed(m["treated_per_100"], 1), fixed(m["comparison_per_100"], 1),
                          percent(m["relative_reduction"]), percent(rr["lower"]) + " to " + percent(rr["upper"]),
-                         fixed(diff["p_value"], 4), (trig["met"] as? Bool ?? false) ? "yes" : "no", fixed(pay["due"], 2)])
+                         fixed(diff["p_value"], 4), (trig["met"] as? Bool ?? false) ? "yes" : "no", money(pay["due_pence"], payments["currency"])])
         }
         let pooled = e["pooled"] as? [String: Any] ?? [:]
-        let payments = e["payments"] as? [String: Any] ?? [:]
         rows.append(["Pooled", "", "", percent(pooled["reduction"]), "", fixed(pooled["p_value"], 4),
-                     (pooled["met"] as? Bool ?? false) ? "yes" : "no", fixed(payments["total_due"], 2)])
+                     (pooled["met"] as? Bool ?? false) ? "yes" : "no", money(payments["total_due_pence"], payments["currency"])])
         table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "95% CI (delta method)", "p", "Threshold met", "Payment due"], rows)
         paragraph("Reduction = 1 - treated/comparison. p: cluster-robust (matched-set) test of the difference in means. "
                   + "Pooled: size-weighted mean of the cohort reductions against the \(percent(pooled["threshold"])) threshold; "
@@ -398,6 +399,12 @@ func sci(_ any: Any?) -> String {
     var scaled = abs(x)
     while scaled < 0.1 { scaled *= 10; digits += 1 }
     return formatFixed(x, decimals: min(digits, 15))
+}
+
+/// Integer pence as money in the document's currency ("£290,000.00").
+func money(_ pence: Any?, _ currency: Any?) -> String {
+    guard let p = pence as? Int else { return "." }
+    return Money(pence: p, currency: (currency as? String).flatMap { Currency(code: $0) } ?? .gbp).description
 }
 
 func intText(_ any: Any?) -> String {
