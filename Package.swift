@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Distributions", targets: ["Distributions"]),
         .library(name: "Outcomes", targets: ["Outcomes"]),
+        .library(name: "PaymentRules", targets: ["PaymentRules"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Design", targets: ["Design"]),
         .library(name: "RateCards", targets: ["RateCards"]),
@@ -64,30 +65,35 @@ let package = Package(
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
         // Poisson and negative binomial rate ratios, cluster bootstrap, Kaplan-Meier and log-rank.
         .target(name: "Outcomes", dependencies: ["Distributions", "LinearAlgebra", "CohortData", "Randomness", "Parallel", "RArithmetic"]),
+        // GNU MP rational arithmetic (Debian libgmp-dev), for exact payment decisions.
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP", providers: [.apt(["libgmp-dev"])]),
+        // The payment rule of reduction-triggered contracts in exact arithmetic (rationals, integer
+        // pence): one decision used by evaluation and by the design simulation. Money lives here.
+        .target(name: "PaymentRules", dependencies: ["CGMP"]),
         // Typed, key-checked reading of TOML plan files, shared by contract and rate-card plans.
-        .target(name: "PlanFiles", dependencies: ["CohortData", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // Outcomes contracts: evaluation plans (TOML), per-cohort evaluation, payment triggers and caps.
+        .target(name: "PlanFiles", dependencies: ["CohortData", "PaymentRules", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Outcomes contracts: evaluation plans (TOML) and per-cohort evaluation; payments by PaymentRules.
         .target(name: "Contracts", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Distributions", "PlanFiles",
+            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Distributions", "PlanFiles", "PaymentRules",
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
-        .target(name: "Design", dependencies: ["Distributions", "Randomness"]),
+        .target(name: "Design", dependencies: ["Distributions", "Randomness", "PaymentRules"]),
         // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
-        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles", "TextFormatting"]),
+        .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles", "PaymentRules", "TextFormatting"]),
         // Numbers with fixed decimals, aligned text tables and CSV field quoting (no dependencies).
         .target(name: "TextFormatting"),
         // Result documents (summary.json, evaluation.json, ledger.json, manifest.json) as Codable
         // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "RateCards",
-            "Parallel", "TextFormatting",
+            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
+            "RateCards", "Parallel", "TextFormatting",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
-                "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting",
+                "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,9 +113,10 @@ let package = Package(
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
-        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "CohortData", "MatchedComparison"]),
-        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "Distributions", "Randomness"]),
-        .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "CohortData"]),
+        .testTarget(name: "PaymentRulesTests", dependencies: ["PaymentRules"]),
+        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "PaymentRules", "CohortData", "MatchedComparison"]),
+        .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "PaymentRules", "Distributions", "Randomness"]),
+        .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "PaymentRules", "CohortData"]),
         .testTarget(name: "TextFormattingTests", dependencies: ["TextFormatting"]),
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "RateCards"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),

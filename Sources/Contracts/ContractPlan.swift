@@ -1,6 +1,7 @@
 import CohortData
 import Foundation
 import MatchedComparison
+import PaymentRules
 import PlanFiles
 
 /// An evaluation plan: which data, how to match, which outcome, which cohorts and which payment
@@ -138,7 +139,7 @@ extension ContractPlan {
         if let t = r.table, t["cap"] != nil || t["payer"] != nil || t["period"] != nil || t["outcome"]?.array != nil {
             throw PlanError(file: file, message: "this is a rate-card plan ([[outcome]], [[cap]], [[payer]] tables); run `counterfactual ratecard \(file) --out DIR` instead.")
         }
-        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "reporting"])
+        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "payment_made", "reporting"])
         let data = try r.requiredTable("data")
         let events = try r.table("events")
         let outcome = try r.table("outcome")
@@ -150,14 +151,15 @@ extension ContractPlan {
         try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
         try outcome.allow(["measure", "follow_up_months", "court_lag_months", "count_cautions"])
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
-                            "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment"])
+                            "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment",
+                            "settlement", "payment_base", "max_abs_smd", "currency"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
         let column = "it names a file or column"
         let cohortFile = try data.requiredString("cohort", missing: column)
         let eventsFile = try data.requiredString("events", missing: column)
         let cohortID = try data.requiredString("id", missing: column)
-        let plan = ContractPlan(
+        var plan = ContractPlan(
             name: try r.string("name", default: "Evaluation"),
             data: DataFiles(
                 cohort: cohortFile, events: eventsFile, id: cohortID,
@@ -180,16 +182,7 @@ extension ContractPlan {
                 countCautions: try outcome.bool("count_cautions", default: false)),
             matching: try MatchingPlan(table: matching),
             cohorts: try cohorts(r),
-            terms: PaymentTerms(
-                cohortThreshold: try contract.double("cohort_threshold", default: 0.10),
-                pooledThreshold: try contract.double("pooled_threshold", default: 0.075),
-                requireSignificance: try contract.bool("require_significance", default: false),
-                significanceLevel: try contract.double("significance_level", default: 0.05),
-                pricePerEvent: try contract.double("price_per_event", default: 0),
-                capPerCohort: try contract.optionalDouble("cap_per_cohort"),
-                capTotal: try contract.optionalDouble("cap_total"),
-                catchUp: try contract.bool("catch_up", default: true),
-                finalAssessment: try contract.bool("final_assessment", default: true)),
+            terms: try terms(contract, paymentsMade: r.tables("payment_made")),
             reporting: Reporting(
                 minimumGroupSize: try reporting.int("minimum_group_size", default: 60, in: Limits.minimumGroupSize),
                 minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30, in: Limits.minimumReoffenders),
@@ -197,6 +190,18 @@ extension ContractPlan {
                 seed: try reporting.seed("seed", default: 1),
                 confidenceLevel: try reporting.double("confidence_level", default: 0.95, in: Limits.confidenceLevel)),
             source: text, baseDirectory: baseDirectory)
+        // One test decides significance and draws the interval, so the two levels are one setting:
+        // either key may be given (the other follows), or both when they agree.
+        let hasLevel = reporting.table?["confidence_level"] != nil, hasAlpha = contract.table?["significance_level"] != nil
+        if hasLevel && hasAlpha {
+            guard abs(plan.reporting.confidenceLevel - (1 - plan.terms.significanceLevel)) < 1e-12 else {
+                throw PlanError(file: file, message: "[reporting] confidence_level \(plan.reporting.confidenceLevel) and [contract] significance_level \(plan.terms.significanceLevel) disagree; the interval and the p-value come from one test, so confidence_level must be 1 - significance_level (give one of them).")
+            }
+        } else if hasLevel {
+            plan.terms.significanceLevel = 1 - plan.reporting.confidenceLevel
+        } else {
+            plan.reporting.confidenceLevel = 1 - plan.terms.significanceLevel
+        }
         try plan.validate(file: file)
         return plan
     }
@@ -228,10 +233,7 @@ extension ContractPlan {
                 }
             }
         }
-        if !(terms.cohortThreshold > -1 && terms.cohortThreshold < 1 && terms.pooledThreshold > -1 && terms.pooledThreshold < 1) {
-            throw fail("[contract] thresholds are relative reductions and must lie between -1 and 1.")
-        }
-        if terms.pricePerEvent < 0 { throw fail("[contract] price_per_event cannot be negative.") }
+        try validateTerms(file: file)
     }
 }
 
@@ -269,5 +271,54 @@ extension ContractPlan {
             String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
         }
         return [("[data]", canonical(data)), ("[matching]", canonical(matching)), ("[[cohort]]", canonical(cohorts))]
+    }
+
+    /// The `[contract]` table and the `[[payment_made]]` tables. Thresholds are read exactly as
+    /// written (0.1 is 1/10) and amounts in whole pence; `settlement` has no default.
+    static func terms(_ t: PlanTable, paymentsMade: [PlanTable]) throws -> PaymentTerms {
+        let currency = try t.currency("currency", default: .gbp)
+        guard try t.optionalString("settlement") != nil else {
+            throw t.error("settlement", """
+                is missing; say how the pooled trigger pays at the final assessment: "per_cohort" (each cohort \
+                that missed its own trigger is paid its own events avoided) or "pooled" (events avoided summed over \
+                all cohorts, negative ones included, less payments already made)
+                """)
+        }
+        let payments = try paymentsMade.map { p -> PaymentTerms.PaymentMade in
+            try p.allow(["cohort", "date", "amount"])
+            return PaymentTerms.PaymentMade(
+                cohort: try p.requiredString("cohort", missing: "name the cohort the payment was made for"),
+                day: try p.date("date"), amount: try p.money("amount", currency: currency))
+        }
+        return PaymentTerms(
+            settlement: try t.enumeration("settlement", default: .perCohort),
+            cohortThreshold: try t.rational("cohort_threshold", default: PaymentTerms.peterboroughCohortThreshold),
+            pooledThreshold: try t.rational("pooled_threshold", default: PaymentTerms.peterboroughPooledThreshold),
+            requireSignificance: try t.bool("require_significance", default: false),
+            significanceLevel: try t.double("significance_level", default: 0.05),
+            pricePerEvent: try t.optionalMoney("price_per_event", currency: currency) ?? .zero(currency),
+            capPerCohort: try t.optionalMoney("cap_per_cohort", currency: currency),
+            capTotal: try t.optionalMoney("cap_total", currency: currency),
+            catchUp: try t.bool("catch_up", default: true),
+            finalAssessment: try t.bool("final_assessment", default: true),
+            paymentBase: try t.enumeration("payment_base", default: .matched),
+            maxAbsSMD: try t.optionalDouble("max_abs_smd"),
+            paymentsMade: payments, currency: currency)
+    }
+
+    func validateTerms(file: String) throws {
+        func fail(_ m: String) -> PlanError { PlanError(file: file, message: m) }
+        let names = cohorts.map(\.name)
+        for (k, p) in terms.paymentsMade.enumerated() where !names.contains(p.cohort) {
+            throw fail("[[payment_made]] \(k + 1) cohort '\(p.cohort)' is not a cohort of this plan; the cohorts are \(names.joined(separator: ", ")).")
+        }
+        if Set(names).count != names.count {
+            throw fail("two [[cohort]] tables have the same name; payments are recorded by cohort name, so name each cohort once.")
+        }
+        do {
+            try terms.validate()
+        } catch PaymentRuleError.invalidTerms(let message) {
+            throw fail("[contract] \(message).")
+        }
     }
 }

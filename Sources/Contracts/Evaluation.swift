@@ -4,6 +4,7 @@ import Foundation
 import MatchedComparison
 import Matching
 import Outcomes
+import PaymentRules
 import Propensity
 
 /// Why an evaluation could not be done (beyond data, model and matching errors, which keep their own types).
@@ -51,6 +52,8 @@ public struct CohortEvaluation: Sendable {
     public var treatedInCohort: Int
     public var comparisonPool: Int
     public var rates: GroupRates
+    /// The weighted totals behind `rates`, exactly (for the payment rule).
+    public var exactTotals: ExactGroupTotals
     /// Difference in means by weighted least squares, with cluster-robust errors: by matched set
     /// without replacement; by matched set and unit (two-way, on get_matches()-style rows) with
     /// replacement.
@@ -290,16 +293,14 @@ public enum Evaluator {
             pooledTest = Result {
                 try PooledRateRatio(cohorts: evaluations.map { try $0.rateRatio.get() },
                                     matchedTreated: evaluations.map(\.rates.treatedUnits),
-                                    significanceLevel: 1 - plan.reporting.confidenceLevel)
+                                    significanceLevel: plan.terms.significanceLevel)
             }.mapError { NotEstimable(reason: String(describing: $0)) }
         }
-        let outcomes = evaluations.map { e in
-            CohortOutcome(name: e.cohort.name, size: e.rates.treatedUnits, treatedRate: e.rates.treatedMean,
-                          comparisonRate: e.rates.comparisonMean, pValue: e.pValue)
-        }
+        let pooledSignificance = (try? pooledTest?.get()).map { SignificanceTest(pValue: $0.test.pValue, significant: $0.test.isSignificant) }
+        let decision = try plan.terms.decide(evaluations.map { $0.paymentInput() }, pooledTest: pooledSignificance)
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: matched.cohortRowsRead,
-                          eventRowsRead: events.rowCount, cohorts: evaluations,
-                          decision: decidePayments(outcomes, terms: plan.terms, pooledPValue: try? pooledTest?.get().test.pValue), pooledTest: pooledTest, assignment: assignment,
+                          eventRowsRead: events.rowCount, cohorts: evaluations, decision: decision,
+                          pooledTest: pooledTest, assignment: assignment,
                           eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
     }
 
@@ -320,8 +321,9 @@ public enum Evaluator {
         let level = plan.reporting.confidenceLevel
         let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights, cluster: clusters)
         let rates = try GroupRates(sample)
+        let exactTotals = try ExactGroupTotals(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches)
         // One test for the contract: the plan ties its confidence level to 1 - significance level.
-        let alpha = 1 - level
+        let alpha = plan.terms.significanceLevel
         let lm = plan.matching.replace
             ? try LinearModelFit(try MatchedSetRows(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches),
                                  level: level)
@@ -381,7 +383,7 @@ public enum Evaluator {
 
         return CohortEvaluation(
             cohort: cohort, exclusions: group.exclusions, comparison: group,
-            treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, linearModel: lm,
+            treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, exactTotals: exactTotals, linearModel: lm,
             rateRatio: rateRatio, significant: test?.isSignificant ?? false, statement: statement,
             poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,

@@ -2,6 +2,7 @@ import ArgumentParser
 import CohortData
 import Design
 import Foundation
+import PaymentRules
 
 struct DesignContract: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,8 @@ struct DesignContract: ParsableCommand {
         cohort trigger, pooled trigger and any payment occur under each true effect.
 
         Defaults are the Peterborough design: cohorts of 1,000, 1.55 reconviction events per \
-        person, 60% reconvicted, triggers of 10% per cohort and 7.5% pooled.
+        person, 60% reconvicted, triggers of 10% per cohort and 7.5% pooled, per-cohort settlement. \
+        Each simulated contract is decided by the same rule as `evaluate` (exact arithmetic).
 
         Example:
           counterfactual design --cohort-size 1000 --baseline-rate 1.55
@@ -60,6 +62,9 @@ struct DesignContract: ParsableCommand {
     @Flag(help: "Triggers also require statistical significance.")
     var requireSignificance = false
 
+    @Option(help: "How the pooled trigger settles: per_cohort (each cohort that missed its own trigger is paid its own events avoided; Peterborough) or pooled (events avoided summed over all cohorts, negative ones included).")
+    var settlement: String = PaymentTerms.Settlement.perCohort.rawValue
+
     @Option(help: "Monte Carlo replicates per effect.")
     var replicates: Int = 2000
 
@@ -75,6 +80,13 @@ struct DesignContract: ParsableCommand {
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must lie in (0, 1).") }
         if !(power > 0 && power < 1) { throw ValidationError("--power must lie in (0, 1).") }
         if replicates < 1 { throw ValidationError("--replicates must be at least 1.") }
+        if PaymentTerms.Settlement(rawValue: settlement) == nil {
+            throw ValidationError("--settlement must be per_cohort or pooled.")
+        }
+        for (flag, value) in [("--cohort-threshold", cohortThreshold), ("--pooled-threshold", pooledThreshold)]
+        where !(value > -1 && value < 1) {
+            throw ValidationError("\(flag) is a relative reduction and must lie between -1 and 1.")
+        }
     }
 
     func run() throws {
@@ -103,8 +115,10 @@ struct DesignContract: ParsableCommand {
             let configuration = DesignTable.Configuration(
                 cohortSize: cohortSize, comparisonPerTreated: comparisonPerTreated, baselineRate: rate,
                 baselineProportion: baselineProportion, dispersion: theta, significanceLevel: significance, power: power,
-                rule: PaymentRule(cohortThreshold: cohortThreshold, pooledThreshold: pooledThreshold,
-                                  requiresSignificance: requireSignificance, significanceLevel: significance),
+                terms: PaymentTerms(settlement: PaymentTerms.Settlement(rawValue: settlement)!,
+                                    cohortThreshold: ExactRational(decimal: cohortThreshold)!,
+                                    pooledThreshold: ExactRational(decimal: pooledThreshold)!,
+                                    requireSignificance: requireSignificance, significanceLevel: significance),
                 replicates: replicates, seed: seed)
             print(header + (try DesignTable(configuration)).formatted())
         } catch let e as ExitCode {

@@ -13,7 +13,9 @@ struct Evaluate: ParsableCommand {
         date, optional disposal), the matching specification, the outcome measure and its windows, \
         the cohorts (release-date ranges) and the payment terms. Defaults follow the Peterborough \
         design: reconviction events within 12 months of release convicted within a further 6 \
-        months; a 10% reduction per cohort or 7.5% pooled; payment per event avoided under caps.
+        months; a 10% reduction per cohort or 7.5% pooled; payment per event avoided under caps. \
+        The plan must say how the pooled trigger settles ([contract] settlement = "per_cohort" or \
+        "pooled"). Decisions are exact (rational arithmetic, integer pence).
 
         Writes DIR/evaluation.json (every number, the plan, SHA-256 of each input, program \
         version, seeds) and prints a summary. See Datasets/peterborough/plan.toml for every key.

@@ -3,6 +3,7 @@ import CohortData
 import Contracts
 import Foundation
 import MatchedComparison
+import PaymentRules
 import RateCards
 import Reporting
 import Synthesis
@@ -61,7 +62,7 @@ func exitStatus(for error: Error) -> Int32 {
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
-         is DocumentError:
+         is DocumentError, is PaymentRuleError:
         return ExitStatus.dataError
     case is OutputError, is ReportWriteError, is SynthesisError:
         return ExitStatus.cannotWrite

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CohortData
 import Foundation
+import PaymentRules
 import RateCards
 import Reporting
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Distributions
+import PaymentRules
 import Randomness
 
 /// One cohort of an outcomes contract and the comparison group it is judged against.
@@ -14,35 +15,6 @@ public struct ContractCohort: Sendable, Equatable {
         self.cohortSize = cohortSize
         self.comparisonSize = comparisonSize
     }
-}
-
-/// When an outcomes contract pays. The defaults are the Peterborough SIB's: a cohort is paid when
-/// its reduction in reconviction events is at least 10%; failing that, every cohort is paid when
-/// the pooled reduction (the cohort-size-weighted mean of the cohort reductions) is at least 7.5%.
-public struct PaymentRule: Sendable, Equatable {
-    /// Relative reduction a single cohort must reach (0.10).
-    public var cohortThreshold: Double
-    /// Relative reduction the pooled result must reach (0.075).
-    public var pooledThreshold: Double
-    /// Whether a trigger also needs the Wald test's `p ≤ significanceLevel` (Peterborough: no).
-    public var requiresSignificance: Bool
-    public var significanceLevel: Double
-    public var alternative: Alternative
-
-    public init(cohortThreshold: Double = 0.10, pooledThreshold: Double = 0.075,
-                requiresSignificance: Bool = false, significanceLevel: Double = 0.05,
-                alternative: Alternative = .twoSided) {
-        self.cohortThreshold = cohortThreshold
-        self.pooledThreshold = pooledThreshold
-        self.requiresSignificance = requiresSignificance
-        self.significanceLevel = significanceLevel
-        self.alternative = alternative
-    }
-
-    /// A reduction within this distance below a threshold counts as meeting it, so that results
-    /// that equal the threshold in exact arithmetic (1,395 events against 1,550 is exactly 10%)
-    /// are not lost to rounding.
-    public static let thresholdTolerance = 1e-12
 }
 
 /// A Monte Carlo estimate and its standard error.
@@ -95,22 +67,15 @@ public struct ContractSimulationResult: Sendable, Equatable {
 /// (`RandomStream.negativeBinomial(mean:size:)`; Poisson when `θ = ∞`), with mean `μ_C` in every
 /// comparison group and `(1 − δ) μ_C` in every treated cohort.
 ///
-/// **Analysis of one replicate.** For cohort `k`: means `ȳ_T`, `ȳ_C`, relative reduction
-/// `r̂_k = 1 − ȳ_T/ȳ_C`, difference `D_k = ȳ_C − ȳ_T` with the Wald standard error
-/// `SE_k = √(s_T²/n_T + s_C²/n_C)` from the sample variances (denominator `n − 1`), `z_k = D_k/SE_k`.
-/// Pooled, with weights `w_k = n_T,k / Σ_j n_T,j`: `r̂ = Σ w_k r̂_k`, and the Wald test of
-/// `Σ w_k D_k` with `SE² = Σ w_k² SE_k²`. A cohort *triggers* when `r̂_k ≥ cohortThreshold`; the
-/// *pooled trigger* is met when `r̂ ≥ pooledThreshold`; with `requiresSignificance` each also needs
-/// its p-value `≤ significanceLevel` (`Alternative.pValue`). A cohort whose comparison mean is zero
-/// never triggers.
-///
-/// The pooled trigger applies only to contracts of two or more cohorts (a single cohort's pooled
-/// result is its own, judged by the cohort trigger).
-///
-/// **Payment** (as `Contracts.decidePayments` with catch-up). Measured events avoided in cohort `k`
-/// are `E_k = n_T,k D_k`. A cohort is paid when it triggers, or through the catch-up when the
-/// pooled trigger is met; a paid cohort is paid for `max(0, E_k)` events:
-/// `paid = Σ_{k paid} max(0, E_k)`.
+/// **Decision of one replicate.** Each simulated contract is decided by the evaluation's own rule,
+/// `PaymentTerms.decide` (exact arithmetic): cohort `k` has `n_T,k` matched treated people (all of
+/// its treated), weight 1 for everyone, event totals `Σy_T` and `Σy_C`, so the means are
+/// `ȳ_T`, `ȳ_C`, the reduction `r̂_k = 1 − ȳ_T/ȳ_C`, the pooled reduction `Σ n_T,k r̂_k / Σ n_T,k`
+/// and the events avoided `E_k = n_T,k (ȳ_C − ȳ_T)`. When the terms require significance, the tests
+/// fed to the rule are `waldTests` (the Wald test of the difference in means per cohort and
+/// pooled). *Paid events* are the events the decision's total entitlement pays for
+/// (`PaymentTotals.eventsPaidFor`): with the Peterborough terms (`per_cohort`, catch-up) that is
+/// `Σ_{k paid} max(0, E_k)`, every cohort being paid once the pooled trigger is met.
 ///
 /// **Streams and threads.** Replicate `r` draws from its own stream
 /// `RandomStream(seed: seed, stream: r)`: first every comparison group (cohort order), then the
@@ -128,7 +93,10 @@ public struct ContractSimulation: Sendable {
     public var baselineRate: Double
     /// Negative binomial size `θ` (`.infinity`: Poisson).
     public var dispersion: Double
-    public var rule: PaymentRule
+    /// The contract's payment terms (the simulation has no balance gate and no earlier payments).
+    public var terms: PaymentTerms
+    /// The alternative of the Wald tests fed to the rule when it requires significance.
+    public var alternative: Alternative
     /// True relative reductions `δ ≤ 1` to simulate (negative values are increases).
     public var effects: [Double]
     /// Replicates `R` per effect (at least 2).
@@ -141,15 +109,17 @@ public struct ContractSimulation: Sendable {
     public static let defaultEffects: [Double] = (0...8).map { Double($0) * 0.025 }
 
     /// Defaults: two Peterborough cohorts of 1,000 with 1:1 comparison groups, 1.55 events per
-    /// person, Peterborough's payment rule.
+    /// person, Peterborough's payment terms (cohort 10%, pooled 7.5%, per-cohort catch-up).
     public init(cohorts: [ContractCohort] = Array(repeating: ContractCohort(cohortSize: 1000, comparisonSize: 1000), count: 2),
-                baselineRate: Double = 1.55, dispersion: Double, rule: PaymentRule = PaymentRule(),
+                baselineRate: Double = 1.55, dispersion: Double,
+                terms: PaymentTerms = PaymentTerms(settlement: .perCohort), alternative: Alternative = .twoSided,
                 effects: [Double] = ContractSimulation.defaultEffects, replicates: Int = 2000,
                 seed: UInt64 = 20_100_909, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.cohorts = cohorts
         self.baselineRate = baselineRate
         self.dispersion = dispersion
-        self.rule = rule
+        self.terms = terms
+        self.alternative = alternative
         self.effects = effects
         self.replicates = replicates
         self.seed = seed
@@ -174,11 +144,12 @@ public struct ContractSimulation: Sendable {
         for e in effects where !(e <= 1) || !e.isFinite {
             throw DesignError.invalidArgument("effects are relative reductions of at most 1, got \(e)")
         }
-        guard rule.cohortThreshold.isFinite, rule.pooledThreshold.isFinite else {
-            throw DesignError.invalidArgument("thresholds must be finite")
+        do { try terms.validate() } catch let e as PaymentRuleError { throw DesignError.invalidArgument(e.description) }
+        if terms.maxAbsSMD != nil {
+            throw DesignError.invalidArgument("the simulation has no covariates, so a balance gate (max_abs_smd) cannot be simulated")
         }
-        guard rule.significanceLevel > 0, rule.significanceLevel < 1 else {
-            throw DesignError.invalidArgument("the significance level must be in (0, 1), got \(rule.significanceLevel)")
+        if !terms.paymentsMade.isEmpty {
+            throw DesignError.invalidArgument("the simulation decides whole contracts; it takes no payments already made")
         }
         guard replicates >= 2 else { throw DesignError.invalidArgument("at least 2 replicates are needed, got \(replicates)") }
         guard threads >= 1 else { throw DesignError.invalidArgument("threads must be at least 1, got \(threads)") }
@@ -204,9 +175,10 @@ public struct ContractSimulation: Sendable {
             CountOutcomeAssumptions(baselineRate: baselineRate, dispersion: dispersion, cohortSize: c.cohortSize,
                                     comparisonSize: c.comparisonSize)
         }
-        let perCohort = designs.map { $0.probabilityOfReaching(rule.cohortThreshold, relativeReduction: delta) }
+        let cohortThreshold = Double(terms.cohortThreshold), pooledThreshold = Double(terms.pooledThreshold)
+        let perCohort = designs.map { $0.probabilityOfReaching(cohortThreshold, relativeReduction: delta) }
         guard cohorts.count >= 2 else { return (perCohort, 0) }
-        guard rule.pooledThreshold < 1 else { return (perCohort, 0) }
+        guard pooledThreshold < 1 else { return (perCohort, 0) }
         let w = weights
         var mean = 0.0, variance = 0.0
         for (j, d) in designs.enumerated() {
@@ -216,7 +188,7 @@ public struct ContractSimulation: Sendable {
             variance += w[j] * w[j] * expm1(s2) * e * e
         }
         let sigma2 = log1p(variance / (mean * mean))
-        let pooled = Normal.cdf((log1p(-rule.pooledThreshold) - log(mean) + sigma2 / 2) / sigma2.squareRoot())
+        let pooled = Normal.cdf((log1p(-pooledThreshold) - log(mean) + sigma2 / 2) / sigma2.squareRoot())
         return (perCohort, pooled)
     }
 
@@ -230,28 +202,37 @@ public struct ContractSimulation: Sendable {
         // Per (effect, replicate): measured events avoided, paid events avoided, pooled reduction.
         let values = SlotBuffer<Double>(count: 3 * e * b, initial: 0)
         let chunks = min(threads, b)
+        // The first error of each chunk (a price so large that an amount overflows).
+        let failures = SlotBuffer<PaymentRuleError?>(count: chunks, initial: nil)
         let simulation = self
 
         let work: @Sendable (Int) -> Void = { chunk in
             let lo = chunk * b / chunks, hi = (chunk + 1) * b / chunks
             var draws = ReplicateDraws(simulation)
-            for r in lo..<hi {
-                draws.draw(replicate: r)
-                for ei in 0..<e {
-                    let factor = 1 - effectGrid[ei]
-                    let a = assessor.assess { j in
-                        let (sumT, squaresT) = draws.treatedTotals(cohort: j, factor: factor)
-                        return (sumT, squaresT, draws.comparisonSum[j], draws.comparisonSquares[j])
+            do {
+                for r in lo..<hi {
+                    draws.draw(replicate: r)
+                    for ei in 0..<e {
+                        let factor = 1 - effectGrid[ei]
+                        let a = try assessor.assess { j in
+                            let (sumT, squaresT) = draws.treatedTotals(cohort: j, factor: factor)
+                            return (sumT, squaresT, draws.comparisonSum[j], draws.comparisonSquares[j])
+                        }
+                        let slot = ei * b + r
+                        flags.store(a.flags, at: slot)
+                        values.store(a.eventsAvoided, at: 3 * slot)
+                        values.store(a.paidEventsAvoided, at: 3 * slot + 1)
+                        values.store(a.pooledReduction, at: 3 * slot + 2)
                     }
-                    let slot = ei * b + r
-                    flags.store(a.flags, at: slot)
-                    values.store(a.eventsAvoided, at: 3 * slot)
-                    values.store(a.paidEventsAvoided, at: 3 * slot + 1)
-                    values.store(a.pooledReduction, at: 3 * slot + 2)
                 }
+            } catch {
+                failures.store(error as? PaymentRuleError ?? .invalidTerms(String(describing: error)), at: chunk)
             }
         }
         if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+        if let failure = failures.collect().compactMap({ $0 }).first {
+            throw DesignError.invalidArgument(failure.description)
+        }
 
         let k = cohorts.count, muC = baselineRate
         let nT = cohorts.map(\.cohortSize)
@@ -345,80 +326,104 @@ struct ReplicateDraws {
     }
 }
 
-/// The analysis and payment decision of one simulated contract (rules in `ContractSimulation`).
+/// The payment decision of one simulated contract, reduced to what the simulation summarises.
 struct ContractAssessment: Equatable {
-    /// Bit `j` (`j < 32`): cohort `j` triggered; bit 32: the pooled trigger was met.
+    /// Bit `j` (`j < 32`): cohort `j` met its own trigger; bit 32: the pooled trigger was met.
     var flags: UInt64
-    /// `Σ_k E_k`.
+    /// `Σ_k E_k` (the exact value, rounded to a double).
     var eventsAvoided: Double
-    /// Events paid for.
+    /// Events the total entitlement pays for (`PaymentTotals.eventsPaidFor`).
     var paidEventsAvoided: Double
-    /// `Σ w_k r̂_k` (NaN when some comparison mean is zero).
+    /// The pooled reduction (NaN when some comparison mean is zero).
     var pooledReduction: Double
 
     var pooledTriggerMet: Bool { flags & (1 << 32) != 0 }
     func cohortTriggered(_ j: Int) -> Bool { flags & (1 << UInt64(j)) != 0 }
 }
 
-/// Applies the analysis and payment rule of a `ContractSimulation` to cohort totals.
+/// Decides simulated contracts by `PaymentTerms.decide` (rules in `ContractSimulation`).
 struct ContractAssessor: Sendable {
+    let names: [String]
     let treatedSizes: [Int]
     let comparisonSizes: [Int]
+    /// The sizes as rationals, made once (they are every replicate's weight totals).
+    let treatedWeights: [ExactRational]
+    let comparisonWeights: [ExactRational]
     let weights: [Double]
-    let rule: PaymentRule
+    let terms: PaymentTerms
+    let alternative: Alternative
     let critical: Double
 
     init(_ simulation: ContractSimulation) {
+        names = simulation.cohorts.indices.map { "Cohort \($0 + 1)" }
         treatedSizes = simulation.cohorts.map(\.cohortSize)
         comparisonSizes = simulation.cohorts.map(\.comparisonSize)
+        treatedWeights = treatedSizes.map { ExactRational($0) }
+        comparisonWeights = comparisonSizes.map { ExactRational($0) }
         weights = simulation.weights
-        rule = simulation.rule
-        critical = simulation.rule.alternative.criticalValue(simulation.rule.significanceLevel)
+        terms = simulation.terms
+        alternative = simulation.alternative
+        critical = simulation.alternative.criticalValue(simulation.terms.significanceLevel)
     }
 
     /// `totals(j)` gives cohort `j`'s `(Σy_T, Σy_T², Σy_C, Σy_C²)`.
     @inline(__always)
-    func assess(_ totals: (Int) -> (Int, Int, Int, Int)) -> ContractAssessment {
+    func assess(_ totals: (Int) -> (Int, Int, Int, Int)) throws -> ContractAssessment {
         let k = treatedSizes.count
-        var bits: UInt64 = 0
-        var pooledR = 0.0, pooledD = 0.0, pooledVar = 0.0
-        var allEvents = 0.0, triggeredEvents = 0.0, positiveEvents = 0.0
-        var comparable = true
+        let sums = (0..<k).map(totals)
+        let tests = terms.requireSignificance ? waldTests(sums) : nil
+        var cohorts: [CohortResult] = []
+        cohorts.reserveCapacity(k)
         for j in 0..<k {
-            let (sumT, squaresT, sumC, squaresC) = totals(j)
+            let (sumT, _, sumC, _) = sums[j]
+            cohorts.append(CohortResult(
+                name: names[j], matchedTreated: treatedSizes[j], cohortTreated: treatedSizes[j],
+                treatedEvents: ExactRational(sumT), treatedWeight: treatedWeights[j],
+                comparisonEvents: ExactRational(sumC), comparisonWeight: comparisonWeights[j],
+                test: tests?.cohorts[j]))
+        }
+        let decision = try terms.decide(cohorts, pooledTest: tests?.pooled)
+        var bits: UInt64 = 0
+        for (j, c) in decision.cohorts.enumerated() where c.triggerMet { bits |= 1 << UInt64(j) }
+        if decision.pooled.met { bits |= 1 << 32 }
+        return ContractAssessment(flags: bits, eventsAvoided: Double(decision.pooled.eventsAvoided),
+                                  paidEventsAvoided: Double(decision.totals.eventsPaidFor),
+                                  pooledReduction: decision.pooled.reduction.map { Double($0) } ?? .nan)
+    }
+
+    /// The design simulation's significance tests, fed to the payment rule when it requires
+    /// significance (the evaluation's own inference is computed by `Contracts`).
+    ///
+    /// Cohort `k`: the difference `D_k = ȳ_C − ȳ_T`, its Wald standard error
+    /// `SE_k = √(s_T²/n_T + s_C²/n_C)` from the sample variances (denominator `n − 1`, from the exact
+    /// integer sums: `s² = (n Σy² − (Σy)²) / (n (n − 1))`) and `z_k = D_k/SE_k`. Pooled, with weights
+    /// `w_k = n_T,k / Σ_j n_T,j`: the Wald test of `Σ w_k D_k` with `SE² = Σ w_k² SE_k²`. Significant
+    /// when `|z|` (two-sided) or `z` (one-sided) reaches the critical value at the terms'
+    /// significance level; the p-value is `Alternative.pValue(z)`.
+    func waldTests(_ sums: [(Int, Int, Int, Int)]) -> (cohorts: [SignificanceTest], pooled: SignificanceTest) {
+        var pooledD = 0.0, pooledVar = 0.0
+        var cohorts: [SignificanceTest] = []
+        cohorts.reserveCapacity(sums.count)
+        for (j, (sumT, squaresT, sumC, squaresC)) in sums.enumerated() {
             let nT = treatedSizes[j], nC = comparisonSizes[j]
             let nTj = Double(nT), nCj = Double(nC)
-            let meanT = Double(sumT) / nTj, meanC = Double(sumC) / nCj
-            // Sample variances from exact integer sums: (n Σy² − (Σy)²) / (n (n − 1)).
             let varT = Double(nT * squaresT - sumT * sumT) / (nTj * (nTj - 1))
             let varC = Double(nC * squaresC - sumC * sumC) / (nCj * (nCj - 1))
             let se2 = varT / nTj + varC / nCj
-            let d = meanC - meanT
-            let events = nTj * d
-            allEvents += events
-            positiveEvents += max(0, events)
+            let d = Double(sumC) / nCj - Double(sumT) / nTj
+            cohorts.append(test(d / se2.squareRoot()))
             pooledD += weights[j] * d
             pooledVar += weights[j] * weights[j] * se2
-            guard meanC > 0 else { comparable = false; continue }
-            let reduction = 1 - meanT / meanC
-            pooledR += weights[j] * reduction
-            var triggered = reduction >= rule.cohortThreshold - PaymentRule.thresholdTolerance
-            if triggered && rule.requiresSignificance {
-                triggered = significant(d / se2.squareRoot(), critical: critical, rule.alternative)
-            }
-            if triggered {
-                bits |= 1 << UInt64(j)
-                triggeredEvents += max(0, events)
-            }
         }
-        var pooledMet = k >= 2 && comparable && pooledR >= rule.pooledThreshold - PaymentRule.thresholdTolerance
-        if pooledMet && rule.requiresSignificance {
-            pooledMet = significant(pooledD / pooledVar.squareRoot(), critical: critical, rule.alternative)
-        }
-        if pooledMet { bits |= 1 << 32 }
-        return ContractAssessment(flags: bits, eventsAvoided: allEvents,
-                                  paidEventsAvoided: pooledMet ? positiveEvents : triggeredEvents,
-                                  pooledReduction: comparable ? pooledR : .nan)
+        return (cohorts, test(pooledD / pooledVar.squareRoot()))
+    }
+
+    /// A z statistic (positive when the treated cohort does better) as a test result.
+    @inline(__always)
+    func test(_ z: Double) -> SignificanceTest {
+        guard !z.isNaN else { return SignificanceTest(pValue: .nan, significant: false) }
+        let significant = alternative == .twoSided ? abs(z) >= critical : z >= critical
+        return SignificanceTest(pValue: alternative.pValue(z), significant: significant)
     }
 }
 
@@ -517,13 +522,6 @@ func poissonQuantile(_ u: Double, mean lambda: Double) -> Int {
         if p < 1e-300 { break }
     }
     return k
-}
-
-/// Whether a z statistic (positive when the treated cohort does better) is significant.
-@inline(__always)
-func significant(_ z: Double, critical: Double, _ alternative: Alternative) -> Bool {
-    guard !z.isNaN else { return false }
-    return alternative == .twoSided ? abs(z) >= critical : z >= critical
 }
 
 /// `p = hits/R` with standard error `√(p(1 − p)/R)`.

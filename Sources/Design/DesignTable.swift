@@ -1,4 +1,5 @@
 import Foundation
+import PaymentRules
 
 /// The design reasoning of a reduction-triggered contract in one table: what reduction a cohort
 /// of 1,000 can detect on its own and pooled over two or three cohorts, and how likely the
@@ -42,7 +43,8 @@ public struct DesignTable: Sendable {
         public var significanceLevel: Double
         public var power: Double
         public var alternative: Alternative
-        public var rule: PaymentRule
+        /// The contract's payment terms (decided by `PaymentTerms.decide` in the simulation).
+        public var terms: PaymentTerms
         public var effects: [Double]
         /// Numbers of cohorts in the simulated contracts.
         public var simulatedCohorts: [Int]
@@ -54,7 +56,7 @@ public struct DesignTable: Sendable {
                     baselineProportion: Double = 0.60, dispersion: Double? = nil,
                     sensitivityDispersions: [Double] = [1.5, .infinity], pooledCohorts: [Int] = [1, 2, 3],
                     significanceLevel: Double = 0.05, power: Double = 0.80, alternative: Alternative = .twoSided,
-                    rule: PaymentRule = PaymentRule(), effects: [Double] = ContractSimulation.defaultEffects,
+                    terms: PaymentTerms = PaymentTerms(settlement: .perCohort), effects: [Double] = ContractSimulation.defaultEffects,
                     simulatedCohorts: [Int] = [2, 3], replicates: Int = 2000, seed: UInt64 = 20_100_909,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.cohortSize = cohortSize
@@ -67,7 +69,7 @@ public struct DesignTable: Sendable {
             self.significanceLevel = significanceLevel
             self.power = power
             self.alternative = alternative
-            self.rule = rule
+            self.terms = terms
             self.effects = effects
             self.simulatedCohorts = simulatedCohorts
             self.replicates = replicates
@@ -137,10 +139,11 @@ public struct DesignTable: Sendable {
                 let binary = BinaryOutcomeAssumptions(
                     baselineProportion: c.baselineProportion, cohortSize: c.cohortSize, comparisonSize: nC,
                     significanceLevel: c.significanceLevel, power: c.power, alternative: c.alternative).pooled(cohorts: k)
-                let threshold = k == 1 ? c.rule.cohortThreshold : c.rule.pooledThreshold
+                let threshold = Double(k == 1 ? c.terms.cohortThreshold : c.terms.pooledThreshold)
                 let contract = ContractSimulation(
                     cohorts: Array(repeating: ContractCohort(cohortSize: c.cohortSize, comparisonSize: nC), count: k),
-                    baselineRate: c.baselineRate, dispersion: th, rule: c.rule, effects: [0], replicates: 2, threads: 1)
+                    baselineRate: c.baselineRate, dispersion: th, terms: c.terms, alternative: c.alternative, effects: [0],
+                    replicates: 2, threads: 1)
                 let trigger: (Double) -> Double = { delta in
                     let p = contract.approximateTriggerProbabilities(effect: delta)
                     return k == 1 ? p.cohorts[0] : p.pooled
@@ -162,7 +165,7 @@ public struct DesignTable: Sendable {
         for k in c.simulatedCohorts {
             let simulation = ContractSimulation(
                 cohorts: Array(repeating: ContractCohort(cohortSize: c.cohortSize, comparisonSize: nC), count: k),
-                baselineRate: c.baselineRate, dispersion: theta, rule: c.rule, effects: c.effects,
+                baselineRate: c.baselineRate, dispersion: theta, terms: c.terms, alternative: c.alternative, effects: c.effects,
                 replicates: c.replicates, seed: c.seed, threads: c.threads)
             for outcome in try simulation.run().outcomes {
                 payoutRows.append(PayoutRow(cohorts: k, outcome: outcome))
@@ -185,8 +188,9 @@ public struct DesignTable: Sendable {
         out += " with an event; dispersion theta = " + theta(dispersion)
         out += c.dispersion == nil ? " (NB size giving " + pct(1 - c.baselineProportion, 0) + " zeros at that mean)\n" : "\n"
         out += "Tests: \(c.alternative.rawValue), alpha = \(c.significanceLevel), power = \(c.power); "
-        out += "triggers: cohort " + pct(c.rule.cohortThreshold) + ", pooled " + pct(c.rule.pooledThreshold)
-        out += c.rule.requiresSignificance ? " (and significant)\n\n" : "\n\n"
+        out += "triggers: cohort " + pct(Double(c.terms.cohortThreshold)) + ", pooled " + pct(Double(c.terms.pooledThreshold))
+        out += c.terms.requireSignificance ? " (and significant)" : ""
+        out += "; settlement " + c.terms.settlement.rawValue + "\n\n"
 
         out += "Detectable reductions (relative to the comparison group)\n"
         let h1 = ["theta", "cohorts", "treated", "compared", "SD(r)", "critical", "MDE count", "MDE binary",

@@ -1,4 +1,5 @@
 import CohortData
+import PaymentRules
 
 /// Why a claim is not eligible for payment. Ineligible claims are excluded records, not errors:
 /// each is kept in the ledger with its reason and counted, and nothing is dropped silently.

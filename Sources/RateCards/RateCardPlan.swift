@@ -1,5 +1,6 @@
 import CohortData
 import Foundation
+import PaymentRules
 import PlanFiles
 
 /// A rate-card outcomes contract: the outcomes paid for and their prices, how outcomes depend on
@@ -366,26 +367,6 @@ extension RateCardPlan {
 
 /// The rate card's own value types, read from plan tables.
 extension PlanTable {
-    /// Pounds: an integer, a float with at most two decimals, or such a decimal as a string.
-    func money(_ key: String) throws -> Money {
-        guard let value = table?[key] else { throw error(key, "is missing; give an amount in pounds") }
-        let money: Money?
-        if let i = value.int {
-            let (p, overflow) = i.multipliedReportingOverflow(by: 100)
-            money = overflow ? nil : Money(pence: p)
-        } else if let d = value.double {
-            money = Money(pounds: d)
-        } else if let s = value.string {
-            money = Money(pounds: s.trimmingCharacters(in: .whitespaces))
-        } else {
-            money = nil
-        }
-        guard let money else {
-            throw error(key, "must be an amount in pounds with at most two decimal places (e.g. 1500 or 333.33)")
-        }
-        return money
-    }
-
     func share(_ key: String) throws -> Share {
         guard let value = table?[key] else { throw error(key, "is missing; give the payer's share of each payment (e.g. 0.5 or \"1/3\")") }
         var share: Share? = nil

@@ -116,7 +116,7 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var comparisonPer100: Double
         public var difference: Double
         public var differencePer100: Double
-        public var relativeReduction: Double
+        public var relativeReduction: Double?
         public var treatedPeople: Int
         public var comparisonPeople: Int
 
@@ -262,18 +262,36 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     }
 
     public struct Trigger: Codable, Sendable, Equatable {
+        /// The plan's cohort threshold, exactly as written ("1/10") and as a number.
+        public var thresholdExact: String
         public var threshold: Double
+        /// The reduction compared with it, exactly (a fraction), and whether it reaches it (equality meets it).
+        public var reductionExact: String?
+        public var thresholdMet: Bool
+        /// The cohort trigger: threshold, significance when required, balance gate.
         public var met: Bool
         public var pValue: Double
         public var significanceRequired: Bool
+        /// Covariates whose |SMD| after matching exceeds the plan's `max_abs_smd` (empty without a gate).
+        public var imbalancedCovariates: [String]
     }
 
+    /// Money in integer pence (the plan's currency); events as exact fractions and decimals.
     public struct Payment: Codable, Sendable, Equatable {
+        /// own trigger, catch-up (pooled trigger), pooled settlement (pooled trigger), withheld: balance (...), none.
+        public var route: String
         public var eventsAvoided: Double
-        public var uncapped: Double
-        public var paidOnOwnTrigger: Bool
-        public var paidOnCatchUp: Bool
-        public var due: Double
+        public var eventsAvoidedExact: String
+        public var eventsCounted: Double
+        public var ownEntitlementPence: Int
+        public var pooledAdjustmentPence: Int
+        public var entitlementPence: Int
+        public var paidBeforePence: Int
+        public var withheldByCohortCapPence: Int
+        public var overpaidPence: Int
+        public var offsetForOverpaymentsPence: Int
+        public var withheldByTotalCapPence: Int
+        public var duePence: Int
     }
 
     public struct Assignment: Codable, Sendable, Equatable {
@@ -294,8 +312,10 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     }
 
     public struct Pooled: Codable, Sendable, Equatable {
-        /// The contract's pooled reduction (matched-treated-weighted mean of the cohort reductions).
-        public var reduction: Double
+        /// The contract's pooled reduction (matched-treated-weighted mean of the cohort reductions),
+        /// null when a cohort has no reduction; exactly as a fraction.
+        public var reduction: Double?
+        public var reductionExact: String?
         /// The pooled log rate-ratio test (null for one cohort, or when a cohort's is not estimable);
         /// its centre 1 - exp(sum w_k log RR_k) differs slightly from `reduction`.
         public var rateRatioTest: Estimable<ReductionTest>?
@@ -305,17 +325,36 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var test: String
         public var weights: String
         public var threshold: Double
+        public var thresholdExact: String
+        /// Whether the pooled trigger applies (final assessment, two or more cohorts) and is met.
+        public var applies: Bool
         public var met: Bool
         public var finalAssessment: Bool
+        /// The pooled trigger is withheld because a cohort failed the balance gate.
+        public var withheldForBalance: Bool
+        /// Events avoided summed over all cohorts, negative ones included.
+        public var eventsAvoided: Double
+        /// `floor(price x events avoided)` when the pooled settlement pays, else null.
+        public var settlementEntitlementPence: Int?
     }
 
+    /// The contract's terms and the totals, money in integer pence of `currency`.
     public struct Payments: Codable, Sendable, Equatable {
-        public var pricePerEvent: Double
+        public var currency: String
+        public var settlement: String
+        public var paymentBase: String
+        public var pricePerEventPence: Int
         /// Null for no cap.
-        public var capPerCohort: Double?
-        /// Null for no cap.
-        public var capTotal: Double?
+        public var capPerCohortPence: Int?
+        public var capTotalPence: Int?
         public var catchUp: Bool
-        public var totalDue: Double
+        /// Null without a balance gate.
+        public var maxAbsSmd: Double?
+        public var rounding: String
+        public var eventsPaidFor: Double
+        public var totalEntitlementPence: Int
+        public var totalPaidBeforePence: Int
+        public var totalWithheldByCapsPence: Int
+        public var totalDuePence: Int
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import MatchedComparison
 import Matching
 import Outcomes
+import PaymentRules
 import Propensity
 import TextFormatting
 
@@ -58,7 +59,7 @@ public struct EvaluationReport {
             iterations: fit.iterations, theta: fit.theta)
     }
 
-    func cohortDocument(_ c: CohortEvaluation, payment: CohortPayment, index: Int) -> Document.Cohort {
+    func cohortDocument(_ c: CohortEvaluation, payment: CohortDecision, index: Int) -> Document.Cohort {
         let plan = evaluation.plan
         let counts = c.match.matchedCounts
         let balance = zip(c.balance.all, c.balance.matched).map { b, a in
@@ -94,7 +95,7 @@ public struct EvaluationReport {
                 treatedRate: c.rates.treatedMean, comparisonRate: c.rates.comparisonMean,
                 treatedPer100: c.rates.treatedPer100, comparisonPer100: c.rates.comparisonPer100,
                 difference: c.rates.difference, differencePer100: c.rates.differencePer100,
-                relativeReduction: payment.reduction,
+                relativeReduction: payment.reduction.map { Double($0) },
                 treatedPeople: c.rates.treatedUnits, comparisonPeople: c.rates.comparisonUnits),
             inference: .init(
                 differenceClusterRobust: Self.estimate(c.linearModel.coefficients(.clusterRobust).treatment,
@@ -138,10 +139,17 @@ public struct EvaluationReport {
             justiceDataLab: .init(
                 headlineWithheld: c.headlineWithheld, significant: significant,
                 significanceLevel: plan.terms.significanceLevel, statement: c.statement),
-            trigger: .init(threshold: plan.terms.cohortThreshold, met: payment.thresholdMet, pValue: c.pValue,
-                           significanceRequired: plan.terms.requireSignificance),
-            payment: .init(eventsAvoided: payment.eventsAvoided, uncapped: payment.uncapped,
-                           paidOnOwnTrigger: payment.paidOnOwnTrigger, paidOnCatchUp: payment.paidOnCatchUp, due: payment.due))
+            trigger: .init(thresholdExact: plan.terms.cohortThreshold.description, threshold: Double(plan.terms.cohortThreshold),
+                           reductionExact: payment.reduction?.description, thresholdMet: payment.thresholdMet,
+                           met: payment.triggerMet, pValue: c.pValue, significanceRequired: plan.terms.requireSignificance,
+                           imbalancedCovariates: payment.imbalance.map(\.covariate)),
+            payment: .init(route: payment.route.description, eventsAvoided: Double(payment.eventsAvoided),
+                           eventsAvoidedExact: payment.eventsAvoided.description, eventsCounted: Double(payment.eventsCounted),
+                           ownEntitlementPence: payment.ownEntitlement.pence, pooledAdjustmentPence: payment.pooledAdjustment.pence,
+                           entitlementPence: payment.entitlement.pence, paidBeforePence: payment.paidBefore.pence,
+                           withheldByCohortCapPence: payment.withheldByCohortCap.pence, overpaidPence: payment.overpaid.pence,
+                           offsetForOverpaymentsPence: payment.offsetForOverpayments.pence,
+                           withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence))
     }
 
     /// The evaluation.json document.
@@ -172,7 +180,7 @@ public struct EvaluationReport {
                 scoredOnFrozenMatches: inputs.contains { $0.role == "matched" }),
             cohorts: zip(evaluation.cohorts, decision.cohorts).enumerated().map { cohortDocument($1.0, payment: $1.1, index: $0) },
             pooled: .init(
-                reduction: decision.pooledReduction,
+                reduction: decision.pooled.reduction.map { Double($0) }, reductionExact: decision.pooled.reduction?.description,
                 rateRatioTest: evaluation.pooledTest.map { result in
                     Estimable(result) { p in
                         Self.reductionTest(p.test, rateRatio: p.test.rateRatio,
@@ -183,10 +191,20 @@ public struct EvaluationReport {
                 pValue: try? evaluation.pooledTest?.get().test.pValue,
                 test: "Wald test of the weighted mean log rate ratio (weights = matched treated people; cohorts independent)",
                 weights: "cohort-size-weighted mean of cohort reductions (size = matched treated people)",
-                threshold: plan.terms.pooledThreshold, met: decision.pooledThresholdMet, finalAssessment: plan.terms.finalAssessment),
+                threshold: Double(plan.terms.pooledThreshold), thresholdExact: plan.terms.pooledThreshold.description,
+                applies: decision.pooled.applies, met: decision.pooled.met, finalAssessment: plan.terms.finalAssessment,
+                withheldForBalance: decision.pooled.withheldForBalance, eventsAvoided: Double(decision.pooled.eventsAvoided),
+                settlementEntitlementPence: decision.pooled.settlementEntitlement?.pence),
             payments: .init(
-                pricePerEvent: plan.terms.pricePerEvent, capPerCohort: plan.terms.capPerCohort, capTotal: plan.terms.capTotal,
-                catchUp: plan.terms.catchUp, totalDue: decision.totalDue))
+                currency: plan.terms.currency.code, settlement: plan.terms.settlement.rawValue,
+                paymentBase: plan.terms.paymentBase.rawValue, pricePerEventPence: plan.terms.pricePerEvent.pence,
+                capPerCohortPence: plan.terms.capPerCohort?.pence, capTotalPence: plan.terms.capTotal?.pence,
+                catchUp: plan.terms.catchUp, maxAbsSmd: plan.terms.maxAbsSMD,
+                rounding: "price x events avoided rounded down to a whole penny, once per entitlement",
+                eventsPaidFor: Double(decision.totals.eventsPaidFor), totalEntitlementPence: decision.totals.entitlement.pence,
+                totalPaidBeforePence: decision.totals.paidBefore.pence,
+                totalWithheldByCapsPence: decision.totals.withheldByCohortCap.pence + decision.totals.withheldByTotalCap.pence,
+                totalDuePence: decision.totals.due.pence))
     }
 
     /// evaluation.json as an ordered JSON tree.
@@ -226,21 +244,25 @@ public struct EvaluationReport {
             } ?? "not estimable"
             rows.append([c.cohort.name, "\(counts.treated)/\(counts.control)",
                          formatFixed(c.rates.treatedPer100, decimals: 1), formatFixed(c.rates.comparisonPer100, decimals: 1),
-                         formatFixed(100 * p.reduction, decimals: 1) + "%", interval,
-                         formatFixed(c.pValue, decimals: 4), p.thresholdMet ? "yes" : "no",
-                         formatFixed(p.due, decimals: 2)])
+                         p.reduction.map { formatFixed(100 * Double($0), decimals: 1) + "%" } ?? "-", interval,
+                         formatFixed(c.pValue, decimals: 4), p.triggerMet ? "yes" : "no", p.route.description,
+                         p.due.description])
         }
-        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "\(formatLevel(plan.reporting.confidenceLevel))% CI", "p", "Trigger", "Due"],
+        out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "\(formatLevel(plan.reporting.confidenceLevel))% CI", "p", "Trigger", "Paid by", "Due"],
                                 rows: rows).render()
         let dec = evaluation.decision
-        out += "Pooled reduction \(formatFixed(100 * dec.pooledReduction, decimals: 2))% (threshold \(formatFixed(100 * plan.terms.pooledThreshold, decimals: 1))%): "
-        out += dec.pooledThresholdMet ? "met" : "not met"
+        let pooledText = dec.pooled.reduction.map { formatFixed(100 * Double($0), decimals: 2) + "%" } ?? "undefined"
+        out += "Pooled reduction \(pooledText) (threshold \(formatFixed(100 * Double(plan.terms.pooledThreshold), decimals: 1))%): "
+        out += dec.pooled.met ? "met" : "not met"
         if case .success(let pooled)? = evaluation.pooledTest {
             out += "; pooled test p = \(formatFixed(pooled.test.pValue, decimals: 4)), \(formatLevel(pooled.test.confidenceLevel))% CI "
             out += formatFixed(100 * pooled.test.reductionLower, decimals: 1) + "% to " + formatFixed(100 * pooled.test.reductionUpper, decimals: 1) + "%"
         }
         out += plan.terms.finalAssessment ? "" : " (interim assessment: pooled trigger not applied)"
-        out += ". Total due: \(formatFixed(dec.totalDue, decimals: 2)).\n\n"
+        out += dec.pooled.withheldForBalance ? " (withheld: a cohort failed the balance gate)" : ""
+        let t = dec.totals
+        out += ". Settlement \(plan.terms.settlement.rawValue). Entitlement \(t.entitlement), paid before \(t.paidBefore), "
+        out += "withheld by caps \(t.withheldByCohortCap + t.withheldByTotalCap). Total due: \(t.due).\n\n"
         for c in evaluation.cohorts {
             out += c.cohort.name + ": " + c.statement + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }

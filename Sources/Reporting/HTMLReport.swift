@@ -1,5 +1,6 @@
 import Foundation
 import TextFormatting
+import PaymentRules
 
 /// A readable report of an output folder, rendered only from the folder's result document
 /// (evaluation.json from `evaluate`, or summary.json from `match`), so the report shows exactly
@@ -101,19 +102,25 @@ struct ReportDocument {
         ], caption: "Measure: \(o.measure)")
 
         section("outcomes", "Outcomes and payments")
+        let currency = Currency(code: e.payments.currency) ?? .gbp
+        func money(_ pence: Int) -> String { Money(pence: pence, currency: currency).description }
         var rows: [[String]] = []
         for c in e.cohorts {
             let test = c.inference.relativeReduction.value
             rows.append([c.name, fixed(c.measure.treatedPer100, decimals: 1), fixed(c.measure.comparisonPer100, decimals: 1),
                          percent(c.measure.relativeReduction), test.map { percent($0.lower) + " to " + percent($0.upper) } ?? "not estimable",
-                         fixed(test?.pValue, decimals: 4), c.trigger.met ? "yes" : "no",
-                         fixed(c.payment.due, decimals: 2)])
+                         fixed(test?.pValue, decimals: 4), c.trigger.met ? "yes" : "no", c.payment.route,
+                         money(c.payment.entitlementPence), money(c.payment.paidBeforePence),
+                         money(c.payment.withheldByCohortCapPence + c.payment.withheldByTotalCapPence), money(c.payment.duePence)])
         }
         let pooledTest = e.pooled.rateRatioTest?.value
         rows.append(["Pooled", "", "", percent(e.pooled.reduction), pooledTest.map { percent($0.lower) + " to " + percent($0.upper) } ?? "",
-                     fixed(pooledTest?.pValue, decimals: 4), e.pooled.met ? "yes" : "no", fixed(e.payments.totalDue, decimals: 2)])
+                     fixed(pooledTest?.pValue, decimals: 4), e.pooled.met ? "yes" : "no", "settlement \(e.payments.settlement)",
+                     money(e.payments.totalEntitlementPence), money(e.payments.totalPaidBeforePence),
+                     money(e.payments.totalWithheldByCapsPence), money(e.payments.totalDuePence)])
         let level = e.cohorts.first?.inference.relativeReduction.value.map { formatLevel($0.level) + "% " } ?? ""
-        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (log rate ratio)", "p", "Threshold met", "Payment due"], rows)
+        table(["Cohort", "Treated per 100", "Comparison per 100", "Reduction", "\(level)CI (log rate ratio)", "p", "Trigger met",
+               "Paid by", "Entitlement", "Paid before", "Withheld by caps", "Due now"], rows)
         paragraph("Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
                   + "from the cluster-robust covariance, so the interval excludes no change exactly when p is below the significance level. "
                   + "Pooled: size-weighted mean of the cohort reductions against the \(percent(e.pooled.threshold)) threshold; "

@@ -37,18 +37,28 @@ final class EvaluateCommandTests: XCTestCase {
             p.waitUntilExit()
             XCTAssertEqual(input["sha256"] as? String, String(text.prefix(64)), path)
         }
-        // Payment arithmetic is consistent: due = min(cap, events avoided x price) for paid cohorts.
+        // Payment arithmetic is consistent, in integer pence: due = min(cap, floor(events x price)) for
+        // paid cohorts (no payments made before).
+        XCTAssertTrue(r.stdout.contains("Total due: £"), r.stdout)
         let payments = json["payments"] as! [String: Any]
-        let price = payments["price_per_event"] as! Double
-        var total = 0.0
+        XCTAssertEqual(payments["currency"] as? String, "GBP")
+        XCTAssertEqual(payments["settlement"] as? String, "per_cohort")
+        let price = payments["price_per_event_pence"] as! Int
+        XCTAssertEqual(price, 200_000)
+        var total = 0
         for c in cohorts {
             let p = c["payment"] as! [String: Any]
-            let due = p["due"] as! Double
-            let paid = (p["paid_on_own_trigger"] as! Bool) || (p["paid_on_catch_up"] as! Bool)
-            if paid { XCTAssertEqual(due, min(1_500_000, (p["events_avoided"] as! Double) * price), accuracy: 1e-6) }
+            let due = p["due_pence"] as! Int
+            let route = p["route"] as! String
+            if route == "own trigger" || route.hasPrefix("catch-up") {
+                let exact = (p["events_counted"] as! Double) * Double(price)
+                XCTAssertEqual(Double(due), min(150_000_000, exact.rounded(.down)), accuracy: 1)
+            } else {
+                XCTAssertEqual(due, 0)
+            }
             total += due
         }
-        XCTAssertEqual(payments["total_due"] as! Double, total, accuracy: 1e-6)
+        XCTAssertEqual(payments["total_due_pence"] as! Int, total)
         // The manifest records the plan itself, and verify reproduces the evaluation.
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
         XCTAssertEqual(manifest["plan"] as? String,

@@ -88,6 +88,7 @@ final class ResultDocumentTests: XCTestCase {
         for (from, to) in [("cohort = \"cohort.csv\"", "cohort = \"\(data.appendingPathComponent("cohort.csv").path)\""),
                            ("events = \"events.csv\"", "events = \"\(data.appendingPathComponent("events.csv").path)\""),
                            ("confidence_level = 0.95", "confidence_level = 0.9"),
+                           ("significance_level = 0.05", "significance_level = 0.1"),
                            ("follow_up_months = 12", "follow_up_months = 9"),
                            ("court_lag_months = 6", "court_lag_months = 3")] {
             XCTAssertTrue(plan.contains(from), from)

@@ -3,6 +3,7 @@ import MatchedComparison
 import XCTest
 import CohortData
 @testable import Contracts
+import PaymentRules
 
 final class EvaluationTests: XCTestCase {
     var folder: URL!
@@ -38,6 +39,7 @@ final class EvaluationTests: XCTestCase {
     released_to = "2011-12-31"
     [contract]
     price_per_event = 100.0
+    settlement = "per_cohort"
     [reporting]
     minimum_group_size = 5
     minimum_reoffenders = 1
@@ -85,11 +87,68 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(c.match.matchedCounts.control, 6)
         XCTAssertEqual(c.rates.treatedMean, 4.0 / 6, accuracy: 1e-15)
         XCTAssertEqual(c.rates.comparisonMean, 8.0 / 6, accuracy: 1e-15)
-        XCTAssertEqual(e.decision.cohorts[0].reduction, 0.5, accuracy: 1e-15)
-        XCTAssertTrue(e.decision.cohorts[0].thresholdMet)
-        XCTAssertEqual(e.decision.cohorts[0].eventsAvoided, 4, accuracy: 1e-12)
-        XCTAssertEqual(e.decision.totalDue, 400, accuracy: 1e-9)
-        XCTAssertFalse(e.decision.pooledThresholdMet)   // one cohort is no pool
+        // Exact totals: 4 treated events over 6 people, 8 comparison events over 6 (1:1 sets).
+        XCTAssertEqual(c.exactTotals.treatedEvents, 4)
+        XCTAssertEqual(c.exactTotals.treatedWeight, 6)
+        XCTAssertEqual(c.exactTotals.comparisonEvents, 8)
+        XCTAssertEqual(c.exactTotals.comparisonWeight, 6)
+        XCTAssertEqual(e.decision.cohorts[0].reduction, ExactRational(numerator: 1, denominator: 2))
+        XCTAssertTrue(e.decision.cohorts[0].triggerMet)
+        XCTAssertEqual(e.decision.cohorts[0].route, .ownTrigger)
+        XCTAssertEqual(e.decision.cohorts[0].eventsAvoided, 4)
+        XCTAssertEqual(e.decision.totals.due, Money(pence: 40_000))
+        XCTAssertFalse(e.decision.pooled.met)   // one cohort is no pool
+    }
+
+    /// The [contract] table and [[payment_made]] tables: money read exactly, thresholds as written,
+    /// settlement required.
+    func testContractTermsInThePlan() throws {
+        let text = Self.plan.replacingOccurrences(of: "price_per_event = 100.0\nsettlement = \"per_cohort\"\n", with: """
+            settlement = "pooled"
+            price_per_event = "2000.01"
+            cap_per_cohort = 1500000
+            cap_total = 333.33
+            cohort_threshold = 0.1
+            pooled_threshold = "0.075"
+            payment_base = "cohort"
+            max_abs_smd = 0.25
+            currency = "EUR"
+            [[payment_made]]
+            cohort = "All"
+            date = 2012-06-30
+            amount = 0.29
+
+            """)
+        let terms = try ContractPlan.parse(text, file: "p.toml").terms
+        let eur = Currency(code: "EUR")!
+        XCTAssertEqual(terms.pricePerEvent, Money(pence: 200_001, currency: eur))
+        XCTAssertEqual(terms.capPerCohort, Money(pence: 150_000_000, currency: eur))
+        XCTAssertEqual(terms.capTotal, Money(pence: 33_333, currency: eur))
+        XCTAssertEqual(terms.cohortThreshold, ExactRational(numerator: 1, denominator: 10))
+        XCTAssertEqual(terms.pooledThreshold, ExactRational(numerator: 3, denominator: 40))
+        XCTAssertEqual(terms.settlement, .pooled)
+        XCTAssertEqual(terms.paymentBase, .cohort)
+        XCTAssertEqual(terms.maxAbsSMD, 0.25)
+        XCTAssertEqual(terms.paymentsMade, [PaymentTerms.PaymentMade(cohort: "All", day: CalendarDate.parse("2012-06-30")!,
+                                                                       amount: Money(pence: 29, currency: eur))])
+        func message(_ text: String) -> String {
+            do { _ = try ContractPlan.parse(text, file: "p.toml"); return "no error" } catch { return (error as? PlanError)?.message ?? "\(error)" }
+        }
+        XCTAssertEqual(message(Self.plan.replacingOccurrences(of: "settlement = \"per_cohort\"\n", with: "")), """
+            [contract] settlement is missing; say how the pooled trigger pays at the final assessment: "per_cohort" (each cohort \
+            that missed its own trigger is paid its own events avoided) or "pooled" (events avoided summed over all cohorts, \
+            negative ones included, less payments already made).
+            """)
+        XCTAssertEqual(message(Self.plan.replacingOccurrences(of: "\"per_cohort\"", with: "\"each\"")),
+                       "[contract] settlement must be one of per_cohort, pooled.")
+        XCTAssertEqual(message(Self.plan.replacingOccurrences(of: "price_per_event = 100.0", with: "price_per_event = 10.005")),
+                       "[contract] price_per_event must be an amount in pounds with at most two decimal places (e.g. 1500 or 333.33).")
+        XCTAssertEqual(message(Self.plan + "\n[[payment_made]]\ncohort = \"Cohort 9\"\ndate = 2012-01-01\namount = 5\n"),
+                       "[[payment_made]] 1 cohort 'Cohort 9' is not a cohort of this plan; the cohorts are All.")
+        XCTAssertEqual(message(Self.plan.replacingOccurrences(of: "[contract]\n", with: "[contract]\ncurrency = \"JPY\"\n")),
+                       "[contract] currency must be an ISO 4217 code of three capital letters for a currency with two decimal places (e.g. \"GBP\", \"EUR\").")
+        XCTAssertEqual(message(Self.plan.replacingOccurrences(of: "[contract]\n", with: "[contract]\ncohort_threshold = 1.5\n")),
+                       "[contract] cohort_threshold is a relative reduction and must lie between -1 and 1, got 3/2.")
     }
 
     /// The hand-worked evaluation with extract-shaped noise that must not change a number: a second
@@ -146,6 +205,19 @@ final class EvaluationTests: XCTestCase {
         }
     }
 
+    /// The interval's level and the significance level are one setting.
+    func testConfidenceAndSignificanceLevelsAreOneSetting() throws {
+        let both = Self.plan.replacingOccurrences(of: "[reporting]\n", with: "[reporting]\nconfidence_level = 0.95\n")
+            .replacingOccurrences(of: "[contract]\n", with: "[contract]\nsignificance_level = 0.1\n")
+        XCTAssertThrowsError(try ContractPlan.parse(both, file: "p.toml")) { error in
+            XCTAssertTrue(String(describing: error).contains("confidence_level 0.95 and [contract] significance_level 0.1 disagree"), "\(error)")
+        }
+        let levelOnly = try ContractPlan.parse(Self.plan.replacingOccurrences(of: "[reporting]\n", with: "[reporting]\nconfidence_level = 0.9\n"))
+        XCTAssertEqual(levelOnly.terms.significanceLevel, 0.1, accuracy: 1e-15)
+        let alphaOnly = try ContractPlan.parse(Self.plan.replacingOccurrences(of: "[contract]\n", with: "[contract]\nsignificance_level = 0.01\n"))
+        XCTAssertEqual(alphaOnly.reporting.confidenceLevel, 0.99, accuracy: 1e-15)
+    }
+
     func testOverlappingCohortsAreRejectedWhenThePlanIsRead() {
         let overlapping = Self.plan + "\n[[cohort]]\nname = \"Late\"\nreleased_from = 2011-12-31\nreleased_to = 2012-06-30\n"
         XCTAssertThrowsError(try ContractPlan.parse(overlapping, file: "p.toml")) { error in
@@ -174,8 +246,12 @@ final class EvaluationTests: XCTestCase {
 
     func testPlanDefaultsAndErrors() throws {
         let plan = try ContractPlan.parse(Self.plan)
-        XCTAssertEqual(plan.terms.cohortThreshold, 0.10)
-        XCTAssertEqual(plan.terms.pooledThreshold, 0.075)
+        XCTAssertEqual(plan.terms.cohortThreshold, ExactRational(numerator: 1, denominator: 10))
+        XCTAssertEqual(plan.terms.pooledThreshold, ExactRational(numerator: 3, denominator: 40))
+        XCTAssertEqual(plan.terms.settlement, .perCohort)
+        XCTAssertEqual(plan.terms.paymentBase, .matched)
+        XCTAssertEqual(plan.terms.pricePerEvent, Money(pence: 10_000))
+        XCTAssertEqual(plan.terms.currency, .gbp)
         XCTAssertEqual(plan.outcome.followUpMonths, 12)
         XCTAssertEqual(plan.outcome.courtLagMonths, 6)
         XCTAssertEqual(plan.outcome.measure, .reconvictionEvents)

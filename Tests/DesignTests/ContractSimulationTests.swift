@@ -1,5 +1,6 @@
 import XCTest
 import Distributions
+import PaymentRules
 import Randomness
 @testable import Design
 
@@ -137,16 +138,16 @@ final class ContractSimulationTests: XCTestCase {
     /// effect a two-sided 5% test rejects on the favourable side with probability 2.5%, per cohort
     /// and pooled (sample variances, Poisson counts), within 4 Monte Carlo SEs.
     func testSignificanceRequirementGivesTestSize() throws {
-        let rule = PaymentRule(cohortThreshold: 0, pooledThreshold: 0, requiresSignificance: true)
+        let terms = PaymentTerms(settlement: .perCohort, cohortThreshold: 0, pooledThreshold: 0, requireSignificance: true)
         let simulation = ContractSimulation(
             cohorts: Array(repeating: ContractCohort(cohortSize: 300, comparisonSize: 300), count: 2),
-            baselineRate: 2, dispersion: .infinity, rule: rule, effects: [0], replicates: 4000, seed: 5)
+            baselineRate: 2, dispersion: .infinity, terms: terms, effects: [0], replicates: 4000, seed: 5)
         let o = try simulation.run().outcomes[0]
         for c in o.cohortTrigger { XCTAssertEqual(c.value, 0.025, accuracy: 4 * (0.025 * 0.975 / 4000).squareRoot()) }
         XCTAssertEqual(o.pooledTrigger.value, 0.025, accuracy: 4 * (0.025 * 0.975 / 4000).squareRoot())
         // Without the requirement, a zero threshold pays about half the time.
         var plain = simulation
-        plain.rule.requiresSignificance = false
+        plain.terms.requireSignificance = false
         XCTAssertEqual(try plain.run().outcomes[0].pooledTrigger.value, 0.5, accuracy: 0.05)
     }
 
@@ -154,52 +155,60 @@ final class ContractSimulationTests: XCTestCase {
     /// 100: 8.4%) misses the 10% trigger; exactly 10% (1,395 against 1,550) meets it despite
     /// rounding; a pooled result of 7.5% or more pays every cohort, negative ones as zero; one
     /// cohort alone never meets the pooled trigger; the significance requirement can veto.
-    func testPaymentRule() {
-        func assessor(_ sizes: [(Int, Int)], rule: PaymentRule = PaymentRule()) -> ContractAssessor {
+    func testPaymentRule() throws {
+        func assessor(_ sizes: [(Int, Int)], terms: PaymentTerms = PaymentTerms(settlement: .perCohort)) -> ContractAssessor {
             ContractAssessor(ContractSimulation(cohorts: sizes.map { ContractCohort(cohortSize: $0.0, comparisonSize: $0.1) },
-                                                dispersion: 1, rule: rule))
+                                                dispersion: 1, terms: terms))
         }
         // (Σy_T, Σy_T², Σy_C, Σy_C²) per cohort; squares chosen for a variance of about 2.
         func totals(_ t: Int, _ c: Int, n: Int = 1000) -> (Int, Int, Int, Int) {
             (t, t * t / n + 2 * n, c, c * c / n + 2 * n)
         }
         let single = assessor([(1000, 1000)])
-        let cohort1 = single.assess { _ in totals(1420, 1550) }
+        let cohort1 = try single.assess { _ in totals(1420, 1550) }
         XCTAssertFalse(cohort1.cohortTriggered(0))
         XCTAssertEqual(cohort1.pooledReduction, 1 - 1.42 / 1.55, accuracy: 1e-15)
         XCTAssertEqual(cohort1.paidEventsAvoided, 0)
         XCTAssertEqual(cohort1.eventsAvoided, 130, accuracy: 1e-9)
-        let exact = single.assess { _ in totals(1395, 1550) }
+        let exact = try single.assess { _ in totals(1395, 1550) }
         XCTAssertTrue(exact.cohortTriggered(0), "reduction \(1 - 1.395 / 1.55)")
         XCTAssertFalse(exact.pooledTriggerMet)   // a single cohort has no pooled trigger
         XCTAssertEqual(exact.paidEventsAvoided, 155, accuracy: 1e-9)
 
         // Two cohorts: 8.4% and 9.6% → pooled 9.0%: both paid through the catch-up.
         let two = assessor([(1000, 1000), (1000, 1000)])
-        let pooled = two.assess { j in j == 0 ? totals(1420, 1550) : totals(1401, 1550) }
+        let pooled = try two.assess { j in j == 0 ? totals(1420, 1550) : totals(1401, 1550) }
         XCTAssertFalse(pooled.cohortTriggered(0))
         XCTAssertFalse(pooled.cohortTriggered(1))
         XCTAssertTrue(pooled.pooledTriggerMet)
         XCTAssertEqual(pooled.paidEventsAvoided, 130 + 149, accuracy: 1e-9)
         // 20% and −2%: cohort 1 triggers; pooled 9% pays cohort 2 too, at zero events.
-        let mixed = two.assess { j in j == 0 ? totals(1240, 1550) : totals(1581, 1550) }
+        let mixed = try two.assess { j in j == 0 ? totals(1240, 1550) : totals(1581, 1550) }
         XCTAssertTrue(mixed.cohortTriggered(0))
         XCTAssertTrue(mixed.pooledTriggerMet)
         XCTAssertEqual(mixed.eventsAvoided, 310 - 31, accuracy: 1e-9)
         XCTAssertEqual(mixed.paidEventsAvoided, 310, accuracy: 1e-9)
         // Unequal cohorts weight by size: 20% on 200 people and 0% on 800 → 4%, not pooled.
-        let unequal = assessor([(200, 200), (800, 800)]).assess { j in
+        let unequal = try assessor([(200, 200), (800, 800)]).assess { j in
             j == 0 ? totals(248, 310, n: 200) : totals(1240, 1240, n: 800)
         }
         XCTAssertEqual(unequal.pooledReduction, 0.04, accuracy: 1e-15)
         XCTAssertTrue(unequal.cohortTriggered(0))
         XCTAssertFalse(unequal.pooledTriggerMet)
 
+        // The simulation pays what the terms' settlement pays: 16.1%, 8.4% and -0.6% (pooled 7.97%)
+        // pay 250 + 130 + 0 events per cohort, and 250 + 130 - 10 = 370 under the pooled settlement.
+        let three = [(1000, 1000), (1000, 1000), (1000, 1000)]
+        let sums = [totals(1300, 1550), totals(1420, 1550), totals(1677, 1667)]
+        XCTAssertEqual(try assessor(three).assess { sums[$0] }.paidEventsAvoided, 380)
+        let pooledTerms = PaymentTerms(settlement: .pooled)
+        XCTAssertEqual(try assessor(three, terms: pooledTerms).assess { sums[$0] }.paidEventsAvoided, 370)
+
         // Significance: a 20% reduction on 20 people with a large variance is not significant.
-        let strict = assessor([(20, 20)], rule: PaymentRule(requiresSignificance: true))
-        let noisy = strict.assess { _ in (24, 400, 30, 500) }
+        let strict = assessor([(20, 20)], terms: PaymentTerms(settlement: .perCohort, requireSignificance: true))
+        let noisy = try strict.assess { _ in (24, 400, 30, 500) }
         XCTAssertFalse(noisy.cohortTriggered(0))
-        XCTAssertTrue(assessor([(20, 20)]).assess { _ in (24, 400, 30, 500) }.cohortTriggered(0))
+        XCTAssertTrue(try assessor([(20, 20)]).assess { _ in (24, 400, 30, 500) }.cohortTriggered(0))
     }
 
     func testValidation() {

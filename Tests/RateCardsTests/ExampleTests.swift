@@ -1,4 +1,5 @@
 import CohortData
+import PaymentRules
 import RateCards
 import TestSupport
 import XCTest

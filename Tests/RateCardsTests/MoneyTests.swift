@@ -1,3 +1,4 @@
+import PaymentRules
 import RateCards
 import XCTest
 
