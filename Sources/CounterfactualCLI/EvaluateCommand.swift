@@ -90,15 +90,17 @@ struct Evaluate: ParsableCommand {
             let report = try EvaluationReport(evaluation: evaluation, programVersion: counterfactualVersion, planPath: plan,
                                               matchedStage: extraInputs.first?.path)
             try write(report.json().serialized(), to: folder.appendingPathComponent("evaluation.json"))
+            try write(report.decisionsCSV(), to: folder.appendingPathComponent("decisions.csv"))
             if writesReport { try writeReport(folder: folder) }
             try writeManifest(
                 folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
-                outputs: [(role: "evaluation", file: "evaluation.json")],
+                outputs: [(role: "evaluation", file: "evaluation.json"), (role: "decisions", file: "decisions.csv")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
             try output.commit()
             if !quiet {
-                print(report.text() + "\nWrote \(output.destination.appendingPathComponent("evaluation.json").path)")
+                let written = ((try? FileManager.default.contentsOfDirectory(atPath: output.destination.path)) ?? []).sorted()
+                print(report.text() + "\nWrote " + written.map { output.destination.appendingPathComponent($0).path }.joined(separator: ", "))
             }
         }
     }

@@ -7,6 +7,8 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
     public var schemaVersion = SchemaVersion.current
     public var program: ProgramInfo
     public var plan: Plan
+    /// The decision at a glance: total due now, which trigger paid each cohort, caps, what was withheld.
+    public var headline: String
     public var inputs: [Input]
     public var seeds: Seeds
     public var outcome: OutcomeRule

@@ -160,6 +160,7 @@ public struct EvaluationReport {
         return EvaluationDocument(
             program: ProgramInfo(version: programVersion),
             plan: .init(name: plan.name, file: planPath, toml: plan.source),
+            headline: headline(),
             inputs: inputs.map { .init(role: $0.role, file: $0.path, sha256: $0.sha256, rows: $0.rows) },
             seeds: .init(matchingOrder: String(plan.matching.seed), bootstrap: String(plan.reporting.seed)),
             outcome: .init(
@@ -215,9 +216,85 @@ public struct EvaluationReport {
 
     // MARK: text
 
+    /// The decision at a glance: total due now, which trigger paid each cohort, caps applied, what
+    /// was withheld and why.
+    public func headline() -> String {
+        let plan = evaluation.plan, decision = evaluation.decision
+        let t = decision.totals
+        var parts = ["Total due now: \(t.due)."]
+        for c in decision.cohorts {
+            var s = "\(c.name): "
+            switch c.route {
+            case .ownTrigger: s += "paid by its own trigger (reduction reaches \(fraction(plan.terms.cohortThreshold)))"
+            case .catchUp: s += "missed its own trigger; paid its own events avoided through the pooled trigger (catch-up, per-cohort settlement)"
+            case .pooledSettlement: s += "missed its own trigger; paid through the pooled settlement"
+            case .withheldForBalance(let covariates):
+                s += covariates.isEmpty ? "withheld: balance was not reported" : "withheld: balance (|SMD| above \(plan.terms.maxAbsSMD.map { formatFixed($0, decimals: 3) } ?? "the gate") for \(covariates.joined(separator: ", ")))"
+            case .none:
+                s += c.reduction == nil ? "not paid (no comparison events, so no reduction)" : "not paid (no trigger met)"
+            }
+            s += c.route.pays ? ", due \(c.due)" : ""
+            let capped = c.withheldByCohortCap + c.withheldByTotalCap
+            if capped.pence > 0 { s += " after caps withheld \(capped)" }
+            if c.paidBefore.pence > 0 { s += " (paid before \(c.paidBefore))" }
+            parts.append(s + ".")
+        }
+        if decision.pooled.applies {
+            let r = decision.pooled.reduction.map { formatFixed(100 * Double($0), decimals: 2) + "%" } ?? "undefined"
+            parts.append("Pooled trigger (\(fraction(plan.terms.pooledThreshold))): \(decision.pooled.met ? "met" : "not met") at \(r)"
+                         + (decision.pooled.withheldForBalance ? ", withheld because a cohort failed the balance gate" : "") + ".")
+        } else {
+            parts.append(plan.terms.finalAssessment ? "Pooled trigger: not applied (one cohort)." : "Pooled trigger: not applied (interim assessment).")
+        }
+        let caps = t.withheldByCohortCap + t.withheldByTotalCap
+        parts.append(caps.pence > 0 ? "Caps withheld \(caps) in all." : "No cap applied.")
+        return parts.joined(separator: " ")
+    }
+
+    /// A threshold as a percentage ("10%", "7.5%").
+    func fraction(_ r: ExactRational) -> String {
+        formatLevel(Double(r)) + "%"
+    }
+
+    /// `decisions.csv`: one row per cohort, then `pooled`, then `total` (docs/schemas.md).
+    public func decisionsCSV() -> String {
+        let decision = evaluation.decision
+        func number(_ x: Double?) -> String { x.map { $0.isFinite ? JSONValue.format($0) : "" } ?? "" }
+        func events(_ r: ExactRational) -> String {
+            if let f = r.fraction, f.denominator == 1 { return String(f.numerator) }
+            return formatFixed(Double(r), decimals: 4)
+        }
+        var out = "cohort,treated,events_treated,events_comparison,reduction,ci_low,ci_high,p_value,trigger_met,entitlement_pence,paid_before_pence,due_pence,route,withheld_by_caps_pence\n"
+        var treatedTotal = 0
+        var eventsT = ExactRational.zero, eventsC = ExactRational.zero
+        for (c, d) in zip(evaluation.cohorts, decision.cohorts) {
+            let n = c.rates.treatedUnits
+            treatedTotal += n
+            let t = d.treatedMean * ExactRational(n), k = d.comparisonMean * ExactRational(n)
+            eventsT += t
+            eventsC += k
+            let test = try? c.rateRatio.get().test
+            out += [csvField(c.cohort.name), String(n), events(t), events(k), number(d.reduction.map { Double($0) }),
+                    number(test?.reductionLower), number(test?.reductionUpper), number(test?.pValue), d.triggerMet ? "yes" : "no",
+                    String(d.entitlement.pence), String(d.paidBefore.pence), String(d.due.pence), csvField(d.route.description),
+                    String((d.withheldByCohortCap + d.withheldByTotalCap).pence)].joined(separator: ",") + "\n"
+        }
+        let pooled = try? evaluation.pooledTest?.get().test
+        out += ["pooled", String(treatedTotal), events(eventsT), events(eventsC), number(decision.pooled.reduction.map { Double($0) }),
+                number(pooled?.reductionLower), number(pooled?.reductionUpper), number(pooled?.pValue),
+                decision.pooled.applies ? (decision.pooled.met ? "yes" : "no") : "",
+                decision.pooled.settlementEntitlement.map { String($0.pence) } ?? "", "", "", "", ""].joined(separator: ",") + "\n"
+        let t = decision.totals
+        out += ["total", String(treatedTotal), events(eventsT), events(eventsC), "", "", "", "", "",
+                String(t.entitlement.pence), String(t.paidBefore.pence), String(t.due.pence), "",
+                String((t.withheldByCohortCap + t.withheldByTotalCap).pence)].joined(separator: ",") + "\n"
+        return out
+    }
+
     public func text() -> String {
         let plan = evaluation.plan
         var out = "counterfactual evaluate: \(plan.name)\n"
+        out += headline() + "\n\n"
         let d = evaluation.derivation
         out += "Records: \(evaluation.cohortRowsRead) people, \(d.records) offences; excluded: \(d.offenceBeforeRelease) before release, "
         out += "\(d.offenceAfterFollowUp) after the \(plan.outcome.followUpMonths)-month follow-up, \(d.provenAfterCourtLag) proven after the "

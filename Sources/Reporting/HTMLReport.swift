@@ -84,6 +84,8 @@ struct ReportDocument {
     mutating func evaluation(_ e: EvaluationDocument) {
         title = "Evaluation: \(e.plan.name)"
         markdown = "# \(title)\n"
+        section("decision", "Decision")
+        paragraph(e.headline)
         section("data", "Plan and data")
         paragraph("Plan \(e.plan.file) evaluated by counterfactual \(e.program.version).")
         table(["Input", "File", "Rows", "SHA-256"], e.inputs.map { i in

@@ -94,6 +94,30 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertEqual(try tool.run(["report", "/nonexistent-folder"]).status, 66)
     }
 
+    /// decisions.csv: the decision at a glance, one row per cohort, then pooled, then total; money in
+    /// pence adding up; the headline opens the terminal output.
+    func testDecisionsCSVAndHeadline() throws {
+        let out = try temporaryFolder().appendingPathComponent("out")
+        let r = try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.split(separator: "\n")[1].hasPrefix("Total due now: £552,000.00. Cohort 1: paid by its own trigger"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Cohort 2: missed its own trigger; paid its own events avoided through the pooled trigger"), r.stdout)
+        let table = try FixtureTable(contentsOf: out.appendingPathComponent("decisions.csv"))
+        XCTAssertEqual(Array(table.header.prefix(12)), ["cohort", "treated", "events_treated", "events_comparison", "reduction", "ci_low",
+                                                        "ci_high", "p_value", "trigger_met", "entitlement_pence", "paid_before_pence", "due_pence"])
+        XCTAssertEqual(table.strings("cohort"), ["Cohort 1", "Cohort 2", "pooled", "total"])
+        XCTAssertEqual(table.strings("trigger_met"), ["yes", "no", "yes", ""])
+        let due = table.integers("due_pence")
+        XCTAssertEqual(due[0]! + due[1]!, due[3]!)
+        XCTAssertEqual(due[3], 55_200_000)
+        // The interval excludes 0 exactly when p < 0.05, row by row.
+        for row in 0..<3 {
+            let low = table.doubles("ci_low")[row]!, high = table.doubles("ci_high")[row]!, p = table.doubles("p_value")[row]!
+            XCTAssertEqual(low > 0 || high < 0, p < 0.05, "row \(row)")
+        }
+        XCTAssertTrue(r.stdout.contains("decisions.csv"), "the terminal lists every file written")
+    }
+
     /// A missing plan is a missing input (66); a rate-card plan given to evaluate points to ratecard.
     func testWrongPlanSaysWhatToDo() throws {
         let dir = try temporaryFolder()
