@@ -262,7 +262,7 @@ extension PaymentTerms {
 
         // 9: payments made and caps, cumulative.
         var outstanding = [Int](repeating: 0, count: k)
-        var overpaidTotal = 0
+        var overpaidTotal = money0
         for j in 0..<k {
             var allowed = decisions[j].entitlement
             if let cap = capPerCohort, cap < allowed {
@@ -272,10 +272,10 @@ extension PaymentTerms {
             let before = decisions[j].paidBefore
             outstanding[j] = max(0, allowed.pence - before.pence)
             decisions[j].overpaid = Money(pence: max(0, before.pence - allowed.pence), currency: currency)
-            overpaidTotal += decisions[j].overpaid.pence
+            overpaidTotal = try add(overpaidTotal, decisions[j].overpaid, "payments made beyond entitlements")
         }
-        if pooledSettles, overpaidTotal > 0 {
-            var toNet = overpaidTotal
+        if pooledSettles, overpaidTotal.pence > 0 {
+            var toNet = overpaidTotal.pence
             for j in settling.reversed() where toNet > 0 {
                 let offset = min(outstanding[j], toNet)
                 decisions[j].offsetForOverpayments = Money(pence: offset, currency: currency)
