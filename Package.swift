@@ -35,6 +35,8 @@ let package = Package(
         // Reference BLAS/LAPACK (Debian libblas-dev, liblapack-dev); OpenBLAS can be
         // swapped in at run time through Debian alternatives.
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // The one "cannot write the output" error, shared by every module that writes files.
+        .target(name: "OutputFiles"),
         // Small C wrappers for system calls Swift cannot reach directly (atomic folder exchange).
         .target(name: "CSystemShims"),
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
@@ -59,7 +61,7 @@ let package = Package(
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
-        .target(name: "Synthesis", dependencies: ["CohortData", "Randomness", "Parallel"]),
+        .target(name: "Synthesis", dependencies: ["CohortData", "Randomness", "Parallel", "OutputFiles"]),
         // Probability distributions (normal, Student t, chi-square; incomplete beta and gamma).
         .target(name: "Distributions"),
         // Outcome comparisons on matched samples: rates, weighted/cluster-robust regression, tests,
@@ -86,14 +88,14 @@ let package = Package(
         // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
-            "RateCards", "Parallel", "TextFormatting",
+            "RateCards", "Parallel", "TextFormatting", "OutputFiles",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
-                "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting",
+                "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,7 +6,7 @@ import MatchedComparison
 import PaymentRules
 import RateCards
 import Reporting
-import Synthesis
+import OutputFiles
 
 /// Exit codes (see `counterfactual --help`).
 enum ExitStatus {
@@ -18,12 +18,8 @@ enum ExitStatus {
     static let cannotWrite: Int32 = 73
 }
 
-/// An output file could not be written.
-struct OutputError: Error, CustomStringConvertible {
-    var path: String
-    var reason: String
-    var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
-}
+/// The CLI's name for the one "cannot write" error.
+typealias OutputError = OutputWriteError
 
 /// An input the command needs is not there (exit 66).
 struct MissingInput: Error, CustomStringConvertible {
@@ -64,29 +60,10 @@ func exitStatus(for error: Error) -> Int32 {
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
          is DocumentError, is PaymentRuleError:
         return ExitStatus.dataError
-    case is OutputError, is ReportWriteError, is SynthesisError:
+    case is OutputWriteError:
         return ExitStatus.cannotWrite
     default:
         // Model, matching, linear algebra and outcome statistics that cannot be computed.
         return ExitStatus.cannotCompute
-    }
-}
-
-/// Writes text to a file, creating the folder.
-func write(_ text: String, to url: URL) throws {
-    try write(Data(text.utf8), to: url)
-}
-
-/// Writes bytes to a file, creating the folder.
-func write(_ bytes: [UInt8], to url: URL) throws {
-    try write(Data(bytes), to: url)
-}
-
-func write(_ data: Data, to url: URL) throws {
-    do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
-    } catch {
-        throw OutputError(path: url.path, reason: (error as NSError).localizedDescription)
     }
 }

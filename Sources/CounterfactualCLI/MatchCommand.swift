@@ -176,11 +176,7 @@ struct Match: ParsableCommand {
             ])
 
         let folder = output.staging
-        do {
-            try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
-        } catch let e as ReportWriteError {
-            throw OutputError(path: e.path, reason: e.reason)
-        }
+        try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
         clock.lap("write")
         if writesReport { try writeReport(folder: folder) }

@@ -4,6 +4,7 @@ import Foundation
 import Reporting
 #if canImport(Glibc)
 import Glibc
+import OutputFiles
 #endif
 
 /// An output folder written atomically, so an interrupted or failed run leaves either the previous
@@ -216,4 +217,23 @@ struct OutputRefused: Error, CustomStringConvertible {
     var path: String
     var reason: String
     var description: String { path.isEmpty ? "\(reason)." : "\(path): \(reason)." }
+}
+
+/// Writes text to a file, creating the folder.
+func write(_ text: String, to url: URL) throws {
+    try write(Data(text.utf8), to: url)
+}
+
+/// Writes bytes to a file, creating the folder.
+func write(_ bytes: [UInt8], to url: URL) throws {
+    try write(Data(bytes), to: url)
+}
+
+func write(_ data: Data, to url: URL) throws {
+    do {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    } catch {
+        throw OutputError(path: url.path, reason: (error as NSError).localizedDescription)
+    }
 }

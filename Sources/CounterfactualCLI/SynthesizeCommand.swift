@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Synthesis
+import OutputFiles
 
 struct Synthesize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +64,7 @@ struct Synthesize: ParsableCommand {
             do {
                 treated = try model.write(cohortTo: cohort.staging, eventsTo: eventsFile?.staging, threads: threads,
                                           progress: { progress.update($0) })
-            } catch var e as SynthesisError {
+            } catch var e as OutputWriteError {
                 e.path = e.path == cohort.staging ? cohort.destination : (eventsFile?.destination ?? e.path)
                 throw e
             }

@@ -21,7 +21,7 @@ public struct FolderReport {
         } else if FileManager.default.fileExists(atPath: summary.path) {
             try doc.match(readDocument(MatchSummaryDocument.self, path: summary.path))
         } else {
-            throw ReportWriteError(path: folder.path, reason: "no evaluation.json or summary.json in the folder; run evaluate or match first")
+            throw DocumentError(path: folder.path, message: "no evaluation.json or summary.json in the folder; run evaluate or match first")
         }
         html = doc.html()
         markdown = doc.markdown

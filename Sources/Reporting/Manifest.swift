@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import CohortData
 
 /// SHA-256 of a file, as lowercase hex (streamed, so any size).
 public func sha256(ofFile path: String) throws -> String {
     guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw ReportWriteError(path: path, reason: "cannot open the file to hash it")
+        throw CohortDataError.unreadable(file: path, reason: "cannot open the file to hash it")
     }
     defer { try? handle.close() }
     var hasher = SHA256()

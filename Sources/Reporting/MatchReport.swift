@@ -7,6 +7,7 @@ import MatchedComparison
 import Matching
 import Propensity
 import TextFormatting
+import OutputFiles
 
 /// Everything a `match` run produced, with the inputs that produced it, ready to be written out.
 public struct MatchReport: Sendable {
@@ -71,7 +72,7 @@ public struct MatchReport: Sendable {
     public func writeMatchesCSV(to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
-            throw ReportWriteError(path: path, reason: "cannot create the file")
+            throw OutputWriteError(path: path, reason: "cannot create the file")
         }
         var failure: Error?
         forEachMatchesChunk { bytes in
@@ -79,7 +80,7 @@ public struct MatchReport: Sendable {
             do { try handle.write(contentsOf: bytes) } catch { failure = error }
         }
         do { try handle.close() } catch { failure = failure ?? error }
-        if let failure { throw ReportWriteError(path: path, reason: (failure as NSError).localizedDescription) }
+        if let failure { throw OutputWriteError(path: path, reason: (failure as NSError).localizedDescription) }
     }
 
     /// Calls `body` with the header and then each formatted chunk of lines, in order.
@@ -162,11 +163,4 @@ public struct MatchReport: Sendable {
         out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
         return out
     }
-}
-
-/// An output file could not be written.
-public struct ReportWriteError: Error, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "\(path): cannot write the output (\(reason)); check that the folder is writable." }
 }

@@ -3,6 +3,7 @@ import Parallel
 import Randomness
 import Dispatch
 import Foundation
+import OutputFiles
 
 /// A synthetic national offender cohort with a known treatment-assignment model and a known true
 /// treatment effect on reconviction events, in the shape of the Peterborough evaluation data.
@@ -266,13 +267,6 @@ public struct OffenderCohortModel: Sendable, Equatable {
     }
 }
 
-/// Why synthetic data could not be written.
-public struct SynthesisError: Error, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "\(path): cannot write the synthetic data (\(reason)); check that the folder exists and is writable." }
-}
-
 /// A file opened for writing from the start.
 final class OutputFile {
     let path: String
@@ -280,21 +274,21 @@ final class OutputFile {
     init(path: String) throws {
         self.path = path
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw SynthesisError(path: path, reason: "cannot create the file")
+            throw OutputWriteError(path: path, reason: "cannot create the file")
         }
         guard let h = FileHandle(forWritingAtPath: path) else {
-            throw SynthesisError(path: path, reason: "cannot open the file")
+            throw OutputWriteError(path: path, reason: "cannot open the file")
         }
         handle = h
     }
     func write(_ bytes: [UInt8]) throws {
         do { try handle.write(contentsOf: bytes) } catch {
-            throw SynthesisError(path: path, reason: (error as NSError).localizedDescription)
+            throw OutputWriteError(path: path, reason: (error as NSError).localizedDescription)
         }
     }
     func close() throws {
         do { try handle.close() } catch {
-            throw SynthesisError(path: path, reason: (error as NSError).localizedDescription)
+            throw OutputWriteError(path: path, reason: (error as NSError).localizedDescription)
         }
     }
 }

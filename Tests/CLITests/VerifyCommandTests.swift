@@ -60,7 +60,7 @@ final class VerifyCommandTests: XCTestCase {
         let manifestURL = out.appendingPathComponent("manifest.json")
         let original = try Data(contentsOf: manifestURL)
         let manifest = try JSONSerialization.jsonObject(with: original) as! [String: Any]
-        XCTAssertEqual((manifest["outputs"] as! [[String: String]]).map { $0["path"]! }, ["evaluation.json", "report.html", "report.md"])
+        XCTAssertEqual((manifest["outputs"] as! [[String: String]]).map { $0["path"]! }, ["evaluation.json", "decisions.csv", "report.html", "report.md"])
         XCTAssertEqual(try tool.run(["verify", out.path]).status, 0)
         let scratchBefore = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("counterfactual-verify-") }
 
@@ -104,7 +104,7 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path, "--quiet"]).status, 0)
         XCTAssertEqual(try tool.run(["report", out.path]).status, 0)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
-        XCTAssertEqual((manifest["outputs"] as! [[String: String]]).map { $0["role"]! }, ["evaluation", "report", "report"])
+        XCTAssertEqual((manifest["outputs"] as! [[String: String]]).map { $0["role"]! }, ["evaluation", "decisions", "report", "report"])
         let v = try tool.run(["verify", out.path])
         XCTAssertEqual(v.status, 0, v.stderr)
     }
