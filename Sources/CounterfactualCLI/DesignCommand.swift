@@ -72,14 +72,14 @@ struct DesignContract: ParsableCommand {
     var seed: UInt64 = 20_100_909
 
     func validate() throws {
-        if cohortSize < 2 { throw ValidationError("--cohort-size must be at least 2.") }
-        if comparisonPerTreated < 1 { throw ValidationError("--comparison-per-treated must be at least 1.") }
+        if !(2...1_000_000).contains(cohortSize) { throw ValidationError("--cohort-size must be a whole number from 2 to 1000000 (got \(cohortSize)).") }
+        if !(1...100).contains(comparisonPerTreated) { throw ValidationError("--comparison-per-treated must be a whole number from 1 to 100 (got \(comparisonPerTreated)).") }
         if !(baselineRate > 0) { throw ValidationError("--baseline-rate must be positive.") }
         if !(baselineProportion > 0 && baselineProportion < 1) { throw ValidationError("--baseline-proportion must lie in (0, 1).") }
         if let dispersion, !(dispersion > 0) { throw ValidationError("--dispersion must be positive.") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must lie in (0, 1).") }
         if !(power > 0 && power < 1) { throw ValidationError("--power must lie in (0, 1).") }
-        if replicates < 1 { throw ValidationError("--replicates must be at least 1.") }
+        if !(1...100_000).contains(replicates) { throw ValidationError("--replicates must be a whole number from 1 to 100000 (got \(replicates)).") }
         if PaymentTerms.Settlement(rawValue: settlement) == nil {
             throw ValidationError("--settlement must be per_cohort or pooled.")
         }
@@ -90,7 +90,7 @@ struct DesignContract: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try runReportingErrors {
             var rate = baselineRate
             var theta = dispersion
             var header = ""
@@ -100,9 +100,11 @@ struct DesignContract: ParsableCommand {
                 var counts: [Int] = []
                 counts.reserveCapacity(values.count)
                 for (r, v) in values.enumerated() {
-                    guard v.isFinite, v >= 0, v == v.rounded() else {
-                        throw CohortDataError.nonNumeric(file: pilot, line: table.line(ofRow: r), column: pilotColumn,
-                                                         value: v.isNaN ? "" : String(v))
+                    // A count of events per person: a whole number from 0 to 10,000 (anything larger is
+                    // not a reconviction count, and would overflow the sums of squares).
+                    guard v.isFinite, v >= 0, v <= 10_000, v == v.rounded() else {
+                        throw PilotCountError(file: pilot, line: table.line(ofRow: r), column: pilotColumn,
+                                              value: v.isNaN ? "a missing value" : "'\(v)'")
                     }
                     counts.append(Int(v))
                 }
@@ -121,10 +123,17 @@ struct DesignContract: ParsableCommand {
                                     requireSignificance: requireSignificance, significanceLevel: significance),
                 replicates: replicates, seed: seed)
             print(header + (try DesignTable(configuration)).formatted())
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw report(error)
         }
+    }
+}
+
+/// A pilot count that is not a whole number of events from 0 to 10,000 (exit 65).
+struct PilotCountError: Error, CustomStringConvertible {
+    var file: String
+    var line: Int
+    var column: String
+    var value: String
+    var description: String {
+        "\(file), line \(line), column '\(column)': \(value) is not a count of events per person (a whole number from 0 to 10000)."
     }
 }

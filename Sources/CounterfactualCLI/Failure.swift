@@ -58,7 +58,7 @@ func exitStatus(for error: Error) -> Int32 {
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
-         is DocumentError, is PaymentRuleError:
+         is DocumentError, is PaymentRuleError, is PilotCountError:
         return ExitStatus.dataError
     case is OutputWriteError:
         return ExitStatus.cannotWrite

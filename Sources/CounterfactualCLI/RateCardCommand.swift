@@ -44,14 +44,15 @@ struct RateCard: ParsableCommand {
 
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
-        do {
+        try runReportingErrors {
             let card = try RateCardPlan.load(path: plan)
             guard let eventsPath = events ?? card.events.file.map(card.resolve) else {
                 throw RateCardError.noEventsFile(plan: plan)
             }
+            let output = try OutputFolder(path: out, inputs: [plan, eventsPath])
             let claims = try card.loadClaims(path: eventsPath)
             let ledger = RateCardLedger(plan: card, claims: claims)
-            let folder = URL(fileURLWithPath: out, isDirectory: true)
+            let folder = output.staging
             let document = LedgerDocument(ledger, programVersion: counterfactualVersion, planPath: plan,
                                           eventsPath: eventsPath, rows: claims.count)
             try write(JSONValue.serialize(document), to: folder.appendingPathComponent("ledger.json"))
@@ -61,14 +62,12 @@ struct RateCard: ParsableCommand {
                 outputs: [(role: "ledger", file: "ledger.json"), (role: "claims", file: "ledger.csv")],
                 seeds: [], timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)],
                 plan: try? String(contentsOfFile: plan, encoding: .utf8))
+            try output.commit()
             if !quiet {
+                let folder = output.destination
                 print(ledger.summary(eventsFile: eventsPath))
-                print("Wrote \(folder.appendingPathComponent("ledger.json").path) and \(folder.appendingPathComponent("ledger.csv").path)")
+                print("Wrote \(folder.appendingPathComponent("ledger.json").path), \(folder.appendingPathComponent("ledger.csv").path) and \(folder.appendingPathComponent("manifest.json").path)")
             }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw report(error)
         }
     }
 }
