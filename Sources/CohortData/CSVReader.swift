@@ -289,6 +289,9 @@ final class ScanResult: @unchecked Sendable {
     func deallocate() {
         for slot in 0..<released.count { release(slot) }
     }
+
+    /// Frees what was not taken, also when a pass stops on a malformed record.
+    deinit { deallocate() }
 }
 
 /// Whether a text cell is missing: empty or `NA` once surrounding blanks are removed.
