@@ -39,10 +39,14 @@ public struct PlanTable {
         }
     }
 
-    /// Refuses, before TOMLKit 0.6.0 sees it, text that it would mishandle (both found by
-    /// fuzzing, see `Fuzz/`):
+    /// Refuses, before TOMLKit 0.6.0 sees it, text that it would mishandle (found while fuzzing
+    /// the plan readers, see `Fuzz/`):
     /// - A NUL character. TOMLKit hands the text to toml++ as a C string, so everything after the
     ///   first NUL would be silently dropped (a later `[contract]` table would take its defaults).
+    ///   Likewise the escapes `\u0000` and `\U00000000`: TOMLKit returns keys and strings as C
+    ///   strings, so `"cap_total\u0000" = 5` would pass the unknown-key check as `cap_total` and
+    ///   then not be found (no cap), and `"a\u0000b"` would read as `a`. (The check also refuses
+    ///   these six or ten characters in a comment or a literal string, where they are harmless.)
     /// - A table header whose key starts with a character that cannot start a key (`[/a]`,
     ///   `[[[1]]]`, `[[=`, or `[` at the end of a line). The vendored toml++ 3.4.0 calls its key
     ///   parser anyway and fails an assertion, which aborts the process (without `NDEBUG`) or is
@@ -55,6 +59,8 @@ public struct PlanTable {
     /// the check never hands toml++ a crashing input itself.
     static func refuseWhatTOMLKitMishandles(_ text: String, file: String) throws {
         let scalars = text.unicodeScalars
+        // Every kind of blank toml++ might skip (a superset is harmless: it only adds candidates).
+        func isBlank(_ s: Unicode.Scalar) -> Bool { s == " " || s == "\t" || (s.properties.isWhitespace && s != "\r") }
         var lineNumber = 0
         for line in scalars.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -62,8 +68,10 @@ public struct PlanTable {
                 let column = line.distance(from: line.startIndex, to: nul) + 1
                 throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): the plan contains a NUL character; a plan must be plain UTF-8 text.")
             }
-            // Skip every kind of blank toml++ might skip (a superset is harmless: it only adds candidates).
-            func isBlank(_ s: Unicode.Scalar) -> Bool { s == " " || s == "\t" || (s.properties.isWhitespace && s != "\r") }
+            if let (escape, spelling) = nulEscape(in: line) {
+                let column = line.distance(from: line.startIndex, to: escape) + 1
+                throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): the escape \(spelling) (a NUL character) cannot be read; remove it.")
+            }
             var k = line.startIndex
             while k < line.endIndex, isBlank(line[k]) { k = line.index(after: k) }
             guard k < line.endIndex, line[k] == "[" else { continue }
@@ -84,6 +92,24 @@ public struct PlanTable {
             let column = line.distance(from: line.startIndex, to: k) + 1
             throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): a table header must start with a key (letters, digits, '_', '-' or a quoted key); fix the TOML syntax.")
         }
+    }
+
+    /// Where `\u0000` or `\U00000000` starts in `line` (a backslash that is not itself escaped), and which.
+    private static func nulEscape(in line: Substring.UnicodeScalarView) -> (Substring.UnicodeScalarView.Index, String)? {
+        var k = line.startIndex
+        while k < line.endIndex {
+            guard line[k] == "\\" else { k = line.index(after: k); continue }
+            var run = 0, end = k
+            while end < line.endIndex, line[end] == "\\" { run += 1; end = line.index(after: end) }
+            if run % 2 == 1 {
+                let backslash = line.index(before: end)
+                let rest = String(String.UnicodeScalarView(line[end...].prefix(9)))
+                if rest.hasPrefix("u0000") { return (backslash, "\\u0000") }
+                if rest == "U00000000" { return (backslash, "\\U00000000") }
+            }
+            k = end
+        }
+        return nil
     }
 
     /// An error about `key` in this table: "<context> <key> <what>."

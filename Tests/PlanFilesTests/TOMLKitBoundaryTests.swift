@@ -42,4 +42,15 @@ final class TOMLKitBoundaryTests: XCTestCase {
         XCTAssertEqual(message("name = \"x\"\0\n[contract]\ncap_total = 5\n"),
                        "line 1, column 11: the plan contains a NUL character; a plan must be plain UTF-8 text.")
     }
+
+    /// TOMLKit returns keys and strings as C strings: without the check this key would pass the
+    /// unknown-key check as `cap_total` and then not be found, so the cap would silently vanish.
+    func testNULEscapeIsRefused() throws {
+        XCTAssertEqual(message("[contract]\n\"cap_total\\u0000\" = 5\n"),
+                       "line 2, column 11: the escape \\u0000 (a NUL character) cannot be read; remove it.")
+        XCTAssertEqual(message("id = \"a\\U00000000b\""),
+                       "line 1, column 8: the escape \\U00000000 (a NUL character) cannot be read; remove it.")
+        // An escaped backslash followed by u0000 is the text \u0000, which is read as written.
+        XCTAssertEqual(try PlanTable.parse("id = \"a\\\\u0000\"", file: "p.toml").optionalString("id"), "a\\u0000")
+    }
 }
