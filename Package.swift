@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Design", targets: ["Design"]),
         .library(name: "RateCards", targets: ["RateCards"]),
+        .library(name: "PlanFiles", targets: ["PlanFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -328,6 +328,9 @@ final class ScanResult: @unchecked Sendable {
     func deallocate() {
         for slot in 0..<released.count { release(slot) }
     }
+
+    /// Frees what was not taken, also when a pass stops on a malformed record.
+    deinit { deallocate() }
 }
 
 /// Offset of `part` within `whole` (both views of the same memory).

@@ -113,6 +113,9 @@ public struct CohortTable: Sendable {
             }
             return v
         case .text:
+            // A column read as text with no rows (e.g. declared text in a header-only file) holds
+            // no cell that is not a number.
+            guard rowCount > 0 else { return [] }
             let bad = c.firstNonNumeric ?? (row: 0, text: c.text(at: 0))
             throw CohortDataError.nonNumeric(file: file, line: line(ofRow: bad.row), column: name, value: bad.text)
         }

@@ -1,0 +1,56 @@
+import XCTest
+import CohortData
+@testable import PlanFiles
+
+/// Inputs found by fuzzing (`Scripts/fuzz`, PlanTableFuzzer and RateCardPlanFuzzer) that TOMLKit
+/// 0.6.0 mishandles, and that `PlanTable.parse` therefore refuses before TOMLKit sees them.
+final class TOMLKitBoundaryTests: XCTestCase {
+    private func message(_ text: String) -> String? {
+        do {
+            _ = try PlanTable.parse(text, file: "p.toml")
+            return nil
+        } catch {
+            return (error as? PlanFileError)?.message ?? "\(error)"
+        }
+    }
+
+    /// toml++ 3.4.0 fails an assertion (the process aborts) on a table header whose key starts
+    /// with a character that cannot start a key. Minimised from a fuzzer crash: `[[/utcome]]`.
+    func testHeaderWithoutAKeyIsAnErrorNotAnAbort() {
+        let expected = "a table header must start with a key (letters, digits, '_', '-' or a quoted key); fix the TOML syntax."
+        XCTAssertEqual(message("[/a]"), "line 1, column 2: " + expected)
+        XCTAssertEqual(message("[[/a]]"), "line 1, column 3: " + expected)
+        XCTAssertEqual(message("[[[1]]]"), "line 1, column 3: " + expected)
+        XCTAssertEqual(message("[[="), "line 1, column 3: " + expected)
+        XCTAssertEqual(message("[\nx = 1\n"), "line 1, column 2: " + expected)
+        XCTAssertEqual(message("name = \"x\"\n[[a]]\nx = 1\n  [[ /a]]\n"), "line 4, column 6: " + expected)
+    }
+
+    /// Lines that look like such headers inside a multi-line array or string are values, not
+    /// headers, and are left to TOMLKit.
+    func testHeaderLookalikesInsideValuesAreRead() throws {
+        let top = try PlanTable.parse("x = [\n  [+1],\n  [[-2]],\n]\ns = '''\n[/not a header]\n'''\n", file: "p.toml")
+        XCTAssertEqual(top.table?["x"]?.array?.count, 2)
+        XCTAssertEqual(try top.optionalString("s"), "[/not a header]\n")
+        // Invalid TOML that is not a header is still TOMLKit's syntax error, with its position.
+        XCTAssertTrue(message("x = [\n  [/a]\n]\n")?.hasPrefix("line 2, column") ?? false, "\(String(describing: message("x = [\n  [/a]\n]\n")))")
+    }
+
+    /// TOMLKit passes the text as a C string: without the check, everything after a NUL would be
+    /// silently ignored (here the [contract] table).
+    func testNULCharacterIsRefused() {
+        XCTAssertEqual(message("name = \"x\"\0\n[contract]\ncap_total = 5\n"),
+                       "line 1, column 11: the plan contains a NUL character; a plan must be plain UTF-8 text.")
+    }
+
+    /// TOMLKit returns keys and strings as C strings: without the check this key would pass the
+    /// unknown-key check as `cap_total` and then not be found, so the cap would silently vanish.
+    func testNULEscapeIsRefused() throws {
+        XCTAssertEqual(message("[contract]\n\"cap_total\\u0000\" = 5\n"),
+                       "line 2, column 11: the escape \\u0000 (a NUL character) cannot be read; remove it.")
+        XCTAssertEqual(message("id = \"a\\U00000000b\""),
+                       "line 1, column 8: the escape \\U00000000 (a NUL character) cannot be read; remove it.")
+        // An escaped backslash followed by u0000 is the text \u0000, which is read as written.
+        XCTAssertEqual(try PlanTable.parse("id = \"a\\\\u0000\"", file: "p.toml").optionalString("id"), "a\\u0000")
+    }
+}
