@@ -44,9 +44,17 @@ public enum FixedOrderKernels {
                 }
                 k += 4
             }
+            if pairOfU && k + 2 <= vCount {
+                tile2x2(u[j], u[j + 1], v[k], v[k + 1], rows: rows,
+                        into: sums + j * vCount + k, nextRow: sums + (j + 1) * vCount + k)
+                k += 2
+            }
             while k < vCount {
-                tile1x1(u[j], v[k], rows: rows, into: sums + j * vCount + k)
-                if pairOfU { tile1x1(u[j + 1], v[k], rows: rows, into: sums + (j + 1) * vCount + k) }
+                if pairOfU {
+                    tile2x1(u[j], u[j + 1], v[k], rows: rows, into: sums + j * vCount + k, nextRow: sums + (j + 1) * vCount + k)
+                } else {
+                    tile1x1(u[j], v[k], rows: rows, into: sums + j * vCount + k)
+                }
                 k += 1
             }
             j += 2
@@ -60,18 +68,37 @@ public enum FixedOrderKernels {
         constant: Double, rows: Int, into out: UnsafeMutablePointer<Double>
     ) {
         for i in 0..<rows { out[i] = constant }
-        for j in 0..<count {
-            let cj = c[j], xj = x[j]
-            let pairs = rows / 2
-            let o = UnsafeMutableRawPointer(out), xr = UnsafeRawPointer(xj)
-            let cc = SIMD2<Double>(repeating: cj)
+        let o = UnsafeMutableRawPointer(out), pairs = rows / 2, last = rows - 1
+        var j = 0
+        // Four columns per sweep over `out` (each element still receives its terms one by one, in
+        // column order), then the remaining columns one per sweep.
+        while j + 4 <= count {
+            let c0 = SIMD2<Double>(repeating: c[j]), c1 = SIMD2<Double>(repeating: c[j + 1])
+            let c2 = SIMD2<Double>(repeating: c[j + 2]), c3 = SIMD2<Double>(repeating: c[j + 3])
+            let x0 = x[j], x1 = x[j + 1], x2 = x[j + 2], x3 = x[j + 3]
             for t in 0..<pairs {
                 let at = t * 16
-                let sum = o.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
-                    + cc * xr.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+                var sum = o.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+                sum = sum + c0 * load(x0, at)
+                sum = sum + c1 * load(x1, at)
+                sum = sum + c2 * load(x2, at)
+                sum = sum + c3 * load(x3, at)
                 o.storeBytes(of: sum, toByteOffset: at, as: SIMD2<Double>.self)
             }
-            if rows % 2 == 1 { out[rows - 1] += cj * xj[rows - 1] }
+            if rows % 2 == 1 {
+                out[last] = (((out[last] + c[j] * x0[last]) + c[j + 1] * x1[last]) + c[j + 2] * x2[last]) + c[j + 3] * x3[last]
+            }
+            j += 4
+        }
+        while j < count {
+            let cj = SIMD2<Double>(repeating: c[j]), xj = x[j]
+            for t in 0..<pairs {
+                let at = t * 16
+                let sum = o.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self) + cj * load(xj, at)
+                o.storeBytes(of: sum, toByteOffset: at, as: SIMD2<Double>.self)
+            }
+            if rows % 2 == 1 { out[last] = out[last] + c[j] * xj[last] }
+            j += 1
         }
     }
 
@@ -125,6 +152,48 @@ public enum FixedOrderKernels {
             a0[0] += ua[r] * v0[r]; a1[0] += ua[r] * v1[r]; a2[0] += ua[r] * v2[r]; a3[0] += ua[r] * v3[r]
         }
         a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3
+    }
+
+    /// Two rows of `u` against two columns of `v`.
+    @inline(__always)
+    static func tile2x2(
+        _ ua: UnsafePointer<Double>, _ ub: UnsafePointer<Double>, _ v0: UnsafePointer<Double>, _ v1: UnsafePointer<Double>,
+        rows: Int, into a: UnsafeMutablePointer<SIMD2<Double>>, nextRow b: UnsafeMutablePointer<SIMD2<Double>>
+    ) {
+        var a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1]
+        for t in 0..<(rows / 2) {
+            let at = t * 16
+            let x0 = load(v0, at), x1 = load(v1, at), wa = load(ua, at), wb = load(ub, at)
+            a0 += wa * x0; a1 += wa * x1
+            b0 += wb * x0; b1 += wb * x1
+        }
+        if rows % 2 == 1 {
+            let r = rows - 1
+            a0[0] += ua[r] * v0[r]; a1[0] += ua[r] * v1[r]
+            b0[0] += ub[r] * v0[r]; b1[0] += ub[r] * v1[r]
+        }
+        a[0] = a0; a[1] = a1; b[0] = b0; b[1] = b1
+    }
+
+    /// Two rows of `u` against one column of `v`.
+    @inline(__always)
+    static func tile2x1(
+        _ ua: UnsafePointer<Double>, _ ub: UnsafePointer<Double>, _ v0: UnsafePointer<Double>,
+        rows: Int, into a: UnsafeMutablePointer<SIMD2<Double>>, nextRow b: UnsafeMutablePointer<SIMD2<Double>>
+    ) {
+        var a0 = a[0], b0 = b[0]
+        for t in 0..<(rows / 2) {
+            let at = t * 16
+            let x0 = load(v0, at)
+            a0 += load(ua, at) * x0
+            b0 += load(ub, at) * x0
+        }
+        if rows % 2 == 1 {
+            let r = rows - 1
+            a0[0] += ua[r] * v0[r]
+            b0[0] += ub[r] * v0[r]
+        }
+        a[0] = a0; b[0] = b0
     }
 
     /// One row of `u` against one column of `v`.

@@ -125,13 +125,14 @@ public enum BinomialGLM {
         var iterations = 0
         var change = Double.infinity
 
+        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
         try y.withUnsafeBufferPointer { yy in
             let ys = yy.baseAddress!
             var pending: NormalEquations? = nil
             while iterations < maxIterations {
                 iterations += 1
                 let equations = pending ?? design.pass(
-                    link: link, response: ys, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true
+                    link: link, response: ys, binaryResponse: binary, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true
                 ).normalEquations!
                 var scaled = equations.information
                 var scaledRHS = equations.rightHandSide
@@ -152,7 +153,7 @@ public enum BinomialGLM {
                 beta = (0..<p).map { solution[$0] / scale[$0] }
                 lastFactor = cholesky
                 let speculate = !(change < tolerance.squareRoot())
-                let result = design.pass(link: link, response: ys, beta: beta, eta: eta.pointer, mu: mu.pointer,
+                let result = design.pass(link: link, response: ys, binaryResponse: binary, beta: beta, eta: eta.pointer, mu: mu.pointer,
                                          normalEquations: speculate)
                 pending = result.normalEquations
                 let newDeviance = result.deviance!

@@ -79,9 +79,54 @@ protocol LinkRows {
     static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double)
     /// `d mu / d eta` alone (used where `mu` is given, as at R's start).
     static func derivative(_ eta: Double) -> Double
+    /// The per-row work of one tile (see `TileRows`).
+    static func work(on tile: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>)
 }
 
-/// The logit link with `FixedOrderMath.exp`: one exponential per row for both `mu` and `d mu/d eta`.
+/// The rows of one tile: `eta` (given), `mu` (written when predicting, else given), the response,
+/// and the working weights and response (written when asked for).
+struct TileRows {
+    let count: Int
+    let eta: UnsafeMutablePointer<Double>
+    let mu: UnsafeMutablePointer<Double>
+    let y: UnsafePointer<Double>
+    let w: UnsafeMutablePointer<Double>
+    let z: UnsafeMutablePointer<Double>
+    /// Every response is 0 or 1.
+    let binary: Bool
+}
+
+extension LinkRows {
+    static func work(on tile: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        rowByRow(tile, from: 0, predict: predict, weights: weights, deviance: &deviance)
+    }
+
+    /// One row at a time: `mu` (when predicting) and its deviance term (added to lane `i % 2`), then
+    /// `w = mu'(eta)^2 / (mu (1 - mu))` and `z = eta + (y - mu) / mu'(eta)` (when asked for).
+    @inline(__always)
+    static func rowByRow(_ t: TileRows, from first: Int, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        for i in first..<t.count {
+            let e = t.eta[i]
+            let m: Double, d: Double
+            if predict {
+                (m, d) = meanAndDerivative(e)
+                t.mu[i] = m
+                deviance[i & 1] += BlockedDesign.devianceTerm(t.y[i], m)
+            } else {
+                m = t.mu[i]
+                d = weights ? derivative(e) : 0
+            }
+            if weights {
+                t.w[i] = d * d / (m * (1 - m))
+                t.z[i] = e + (t.y[i] - m) / d
+            }
+        }
+    }
+}
+
+/// The logit link with `FixedOrderMath.exp`: one exponential per row for both `mu` and `d mu/d eta`;
+/// two rows at a time (SIMD2) when every response is 0 or 1, with the same operations, hence the same
+/// bits, as one row at a time.
 enum LogitRows: LinkRows {
     @inline(__always)
     static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
@@ -89,9 +134,43 @@ enum LogitRows: LinkRows {
     }
     @inline(__always)
     static func derivative(_ eta: Double) -> Double { BinomialLink.logitMeanAndDerivative(eta).derivative }
+
+    static func work(on t: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        guard t.binary, predict else {
+            rowByRow(t, from: 0, predict: predict, weights: weights, deviance: &deviance)
+            return
+        }
+        let eps = Double.ulpOfOne, threshold = BinomialLink.logitThreshold
+        let eta = UnsafeMutableRawPointer(t.eta), mu = UnsafeMutableRawPointer(t.mu), y = UnsafeRawPointer(t.y)
+        let w = UnsafeMutableRawPointer(t.w), z = UnsafeMutableRawPointer(t.z)
+        for pair in 0..<(t.count / 2) {
+            let at = pair * 16
+            let e = eta.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+            let yy = y.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+            // BinomialLink.logitMeanAndDerivative, lane by lane.
+            let low = e .< -threshold, high = e .> threshold
+            var s = FixedOrderMath.exp(e)
+            s.replace(with: eps, where: low)
+            s.replace(with: 1 / eps, where: high)
+            let opexp = 1 + s
+            let m = s / opexp
+            var d = s / (opexp * opexp)
+            d.replace(with: eps, where: low .| high)
+            mu.storeBytes(of: m, toByteOffset: at, as: SIMD2<Double>.self)
+            // devianceTerm for y in {0, 1}: 2 log(1 / mu) or 2 log(1 / (1 - mu)).
+            var ratio = (1 - yy) / (1 - m)
+            ratio.replace(with: yy / m, where: yy .> 0)
+            deviance += 2 * FixedOrderMath.log(ratio)
+            if weights {
+                w.storeBytes(of: d * d / (m * (1 - m)), toByteOffset: at, as: SIMD2<Double>.self)
+                z.storeBytes(of: e + (yy - m) / d, toByteOffset: at, as: SIMD2<Double>.self)
+            }
+        }
+        rowByRow(t, from: t.count & ~1, predict: predict, weights: weights, deviance: &deviance)
+    }
 }
 
-/// The probit link (normal distribution functions from `Distributions`).
+/// The probit link (normal distribution functions from `Distributions`), one row at a time.
 enum ProbitRows: LinkRows {
     @inline(__always)
     static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
@@ -109,21 +188,24 @@ extension BlockedDesign {
     /// - Without `beta`: `eta` and `mu` are read as they are (R's starting values).
     /// - With `normalEquations`: the working weights `w = mu'(eta)^2 / (mu (1 - mu))` and response
     ///   `z = eta + (y - mu) / mu'(eta)` (R's `glm.fit`) give `X'WX` and `X'Wz`.
+    /// - Parameter binaryResponse: every `y` is 0 or 1 (enables two rows at a time for the logit).
     func pass(
-        link: BinomialLink, response y: UnsafePointer<Double>, beta: [Double]?, eta: UnsafeMutablePointer<Double>,
-        mu: UnsafeMutablePointer<Double>, normalEquations: Bool
+        link: BinomialLink, response y: UnsafePointer<Double>, binaryResponse: Bool, beta: [Double]?,
+        eta: UnsafeMutablePointer<Double>, mu: UnsafeMutablePointer<Double>, normalEquations: Bool
     ) -> PassResult {
         switch link {
         case .logit:
-            return pass(LogitRows.self, response: y, beta: beta, eta: eta, mu: mu, normalEquations: normalEquations)
+            return pass(LogitRows.self, response: y, binaryResponse: binaryResponse, beta: beta, eta: eta, mu: mu,
+                        normalEquations: normalEquations)
         case .probit:
-            return pass(ProbitRows.self, response: y, beta: beta, eta: eta, mu: mu, normalEquations: normalEquations)
+            return pass(ProbitRows.self, response: y, binaryResponse: binaryResponse, beta: beta, eta: eta, mu: mu,
+                        normalEquations: normalEquations)
         }
     }
 
     private func pass<L: LinkRows>(
-        _ link: L.Type, response y: UnsafePointer<Double>, beta: [Double]?, eta: UnsafeMutablePointer<Double>,
-        mu: UnsafeMutablePointer<Double>, normalEquations: Bool
+        _ link: L.Type, response y: UnsafePointer<Double>, binaryResponse: Bool, beta: [Double]?,
+        eta: UnsafeMutablePointer<Double>, mu: UnsafeMutablePointer<Double>, normalEquations: Bool
     ) -> PassResult {
         let p = parameters, q = p + 1, n = rows, blockCount = blocks
         // Per block: p * q cross products (u = [w, w x_1, ...], v = [1, x_1, ..., z]), then the deviance.
@@ -131,7 +213,7 @@ extension BlockedDesign {
         let partial = WorkBuffer(count: blockCount * stride)
         defer { partial.free() }
         withColumnPointers { x in
-            let shared = PassPointers(x: x, y: y, eta: eta, mu: mu, partial: partial.pointer)
+            let shared = PassPointers(x: x, y: y, binary: binaryResponse, eta: eta, mu: mu, partial: partial.pointer)
             Parallel.forEach(blockCount) { b in
                 let lo = b * Self.blockRows, hi = min(n, lo + Self.blockRows)
                 Self.block(L.self, rows: lo..<hi, shared: shared, beta: beta,
@@ -175,53 +257,35 @@ extension BlockedDesign {
         let sums = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: p * q)
         defer { sums.deallocate() }
         sums.initialize(repeating: .zero, count: p * q)
-        var deviance = 0.0
-        let ones = onesTile
+        var deviance = SIMD2<Double>.zero
         var u = [UnsafePointer<Double>](repeating: UnsafePointer(w), count: p)
-        var v = [UnsafePointer<Double>](repeating: ones, count: q)
+        var v = [UnsafePointer<Double>](repeating: onesTile, count: q)
         for j in 1..<max(p, 1) { u[j] = UnsafePointer(scratch + (j + 1) * tileRows) }
         v[p] = UnsafePointer(z)
+        var tileColumns = x
 
         var lo = range.lowerBound
         while lo < range.upperBound {
             let m = min(tileRows, range.upperBound - lo)
-            let eta = shared.eta + lo, mu = shared.mu + lo, y = shared.y + lo
+            let tile = TileRows(count: m, eta: shared.eta + lo, mu: shared.mu + lo, y: shared.y + lo, w: w, z: z,
+                                binary: shared.binary)
+            for j in 0..<x.count { tileColumns[j] = x[j] + lo }
             if let beta {
-                // eta = X beta (intercept first, then columns in order), then mu and the deviance.
-                let tileColumns = x.map { $0 + lo }
+                // eta = X beta (intercept first, then columns in order).
                 beta.withUnsafeBufferPointer { b in
                     tileColumns.withUnsafeBufferPointer { c in
                         FixedOrderKernels.linearCombination(
-                            c.baseAddress!, count: p - 1, coefficients: b.baseAddress! + 1, constant: b[0], rows: m, into: eta)
+                            c.baseAddress!, count: p - 1, coefficients: b.baseAddress! + 1, constant: b[0], rows: m,
+                            into: tile.eta)
                     }
                 }
-                if normalEquations {
-                    for i in 0..<m {
-                        let e = eta[i]
-                        let (mi, d) = L.meanAndDerivative(e)
-                        mu[i] = mi
-                        deviance += devianceTerm(y[i], mi)
-                        w[i] = d * d / (mi * (1 - mi))
-                        z[i] = e + (y[i] - mi) / d
-                    }
-                } else {
-                    for i in 0..<m {
-                        let mi = L.meanAndDerivative(eta[i]).mu
-                        mu[i] = mi
-                        deviance += devianceTerm(y[i], mi)
-                    }
-                }
-            } else if normalEquations {
-                for i in 0..<m {
-                    let e = eta[i], mi = mu[i]
-                    let d = L.derivative(e)
-                    w[i] = d * d / (mi * (1 - mi))
-                    z[i] = e + (y[i] - mi) / d
-                }
+            }
+            if beta != nil || normalEquations {
+                L.work(on: tile, predict: beta != nil, weights: normalEquations, deviance: &deviance)
             }
             if normalEquations {
                 for j in 1..<max(p, 1) {
-                    let xj = x[j - 1] + lo, wx = scratch + (j + 1) * tileRows
+                    let xj = tileColumns[j - 1], wx = scratch + (j + 1) * tileRows
                     for i in 0..<m { wx[i] = w[i] * xj[i] }
                     v[j] = xj
                 }
@@ -237,7 +301,7 @@ extension BlockedDesign {
         for j in 0..<p {
             for k in j..<q { out[j * q + k] = sums[j * q + k][0] + sums[j * q + k][1] }
         }
-        out[p * q] = deviance
+        out[p * q] = deviance[0] + deviance[1]
     }
 
     /// R's `binomial()$dev.resids` for one row: `2 (y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)))`,
@@ -251,9 +315,8 @@ extension BlockedDesign {
     }
 
     /// A tile of ones (the intercept column).
-    static let onesStorage: [Double] = Array(repeating: 1, count: tileRows)
     static var onesTile: UnsafePointer<Double> { onesBuffer.pointer }
-    private static let onesBuffer = ConstantBuffer(onesStorage)
+    private static let onesBuffer = ConstantBuffer(Array(repeating: 1, count: tileRows))
 }
 
 /// The row arrays a pass reads and writes, shared by the block workers (each writes its own rows).
@@ -261,6 +324,8 @@ struct PassPointers: @unchecked Sendable {
     /// Row 0 of each design column (the intercept excluded).
     let x: [UnsafePointer<Double>]
     let y: UnsafePointer<Double>
+    /// Every response is 0 or 1.
+    let binary: Bool
     let eta: UnsafeMutablePointer<Double>
     let mu: UnsafeMutablePointer<Double>
     let partial: UnsafeMutablePointer<Double>

@@ -59,9 +59,9 @@ final class PropensityDeterminismTests: XCTestCase {
 
     func testFusedAndSeparatePassesAgree() throws {
         // Whether the normal equations of the next iteration are formed during the pass that
-        // predicts (speculatively) or by a pass of their own, they are the same numbers: a tolerance
-        // of 1 makes every iteration after the first skip the speculation.
-        let (columns, y) = Self.design(rows: 5_000)
+        // predicts (speculatively) or by a pass of their own, and whether the logit rows go two at a
+        // time (binary response) or one at a time, they are the same numbers.
+        let (columns, y) = Self.design(rows: 5_001)
         let design = BlockedDesign(columns: columns, rows: y.count)
         let beta = [-1.4, 0.7, -0.01, 0.09, 0.4, -0.05]
         let n = y.count
@@ -69,18 +69,25 @@ final class PropensityDeterminismTests: XCTestCase {
         defer { eta1.free(); mu1.free(); eta2.free(); mu2.free() }
         try y.withUnsafeBufferPointer { yy in
             for link in BinomialLink.allCases {
-                let fused = design.pass(link: link, response: yy.baseAddress!, beta: beta, eta: eta1.pointer, mu: mu1.pointer,
-                                        normalEquations: true)
-                let predicted = design.pass(link: link, response: yy.baseAddress!, beta: beta, eta: eta2.pointer,
-                                            mu: mu2.pointer, normalEquations: false)
-                let separate = design.pass(link: link, response: yy.baseAddress!, beta: nil, eta: eta2.pointer,
-                                           mu: mu2.pointer, normalEquations: true)
-                XCTAssertEqual(fused.deviance?.bitPattern, predicted.deviance?.bitPattern)
-                XCTAssertEqual(eta1.array().map(\.bitPattern), eta2.array().map(\.bitPattern))
-                XCTAssertEqual(mu1.array().map(\.bitPattern), mu2.array().map(\.bitPattern))
-                let a = try XCTUnwrap(fused.normalEquations), b = try XCTUnwrap(separate.normalEquations)
-                XCTAssertEqual(a.information.elements.map(\.bitPattern), b.information.elements.map(\.bitPattern))
-                XCTAssertEqual(a.rightHandSide.map(\.bitPattern), b.rightHandSide.map(\.bitPattern))
+                var reference: [UInt64]? = nil
+                for binary in [true, false] {
+                    let fused = design.pass(link: link, response: yy.baseAddress!, binaryResponse: binary, beta: beta,
+                                            eta: eta1.pointer, mu: mu1.pointer, normalEquations: true)
+                    let predicted = design.pass(link: link, response: yy.baseAddress!, binaryResponse: binary, beta: beta,
+                                                eta: eta2.pointer, mu: mu2.pointer, normalEquations: false)
+                    let separate = design.pass(link: link, response: yy.baseAddress!, binaryResponse: binary, beta: nil,
+                                               eta: eta2.pointer, mu: mu2.pointer, normalEquations: true)
+                    XCTAssertEqual(fused.deviance?.bitPattern, predicted.deviance?.bitPattern)
+                    XCTAssertEqual(eta1.array().map(\.bitPattern), eta2.array().map(\.bitPattern))
+                    XCTAssertEqual(mu1.array().map(\.bitPattern), mu2.array().map(\.bitPattern))
+                    let a = try XCTUnwrap(fused.normalEquations), b = try XCTUnwrap(separate.normalEquations)
+                    XCTAssertEqual(a.information.elements.map(\.bitPattern), b.information.elements.map(\.bitPattern))
+                    XCTAssertEqual(a.rightHandSide.map(\.bitPattern), b.rightHandSide.map(\.bitPattern))
+                    let all = [fused.deviance!.bitPattern] + mu1.array().map(\.bitPattern)
+                        + a.information.elements.map(\.bitPattern) + a.rightHandSide.map(\.bitPattern)
+                    if let reference { XCTAssertEqual(all, reference, "\(link): two rows at a time vs one") }
+                    reference = all
+                }
             }
         }
     }
@@ -94,7 +101,7 @@ final class PropensityDeterminismTests: XCTestCase {
         defer { eta.free(); mu.free() }
         for i in 0..<n { mu.pointer[i] = (y[i] + 0.5) / 2; eta.pointer[i] = BinomialLink.logit.link(mu.pointer[i]) }
         let result = y.withUnsafeBufferPointer {
-            design.pass(link: .logit, response: $0.baseAddress!, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true)
+            design.pass(link: .logit, response: $0.baseAddress!, binaryResponse: true, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true)
         }
         let equations = try XCTUnwrap(result.normalEquations)
         let x = [[Double](repeating: 1, count: n)] + columns
@@ -131,6 +138,25 @@ final class FixedOrderMathTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(worst, 2, "largest error \(worst) ulp")
         XCTAssertEqual(FixedOrderMath.exp(0), 1)
+    }
+
+    func testTwoAtATimeGivesTheSameBits() {
+        var x = -35.0
+        while x < 35 {
+            let pair = SIMD2(x, -x * 0.37)
+            let e = FixedOrderMath.exp(pair)
+            XCTAssertEqual(e[0].bitPattern, FixedOrderMath.exp(pair[0]).bitPattern, "exp(\(pair[0]))")
+            XCTAssertEqual(e[1].bitPattern, FixedOrderMath.exp(pair[1]).bitPattern, "exp(\(pair[1]))")
+            let positive = SIMD2(Foundation.exp(x / 3), 1 / (1 + Foundation.exp(-x)))
+            let l = FixedOrderMath.log(positive)
+            XCTAssertEqual(l[0].bitPattern, FixedOrderMath.log(positive[0]).bitPattern, "log(\(positive[0]))")
+            XCTAssertEqual(l[1].bitPattern, FixedOrderMath.log(positive[1]).bitPattern, "log(\(positive[1]))")
+            x += 0.0137
+        }
+        // Lanes outside the normal range take the scalar path.
+        let odd = FixedOrderMath.log(SIMD2(0, 1e-310))
+        XCTAssertEqual(odd[0], -.infinity)
+        XCTAssertEqual(odd[1].bitPattern, FixedOrderMath.log(1e-310).bitPattern)
     }
 
     func testLogWithinTwoUlps() {
