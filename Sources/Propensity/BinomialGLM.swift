@@ -1,6 +1,6 @@
-import Dispatch
 import Distributions
 import LinearAlgebra
+import Parallel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -72,9 +72,20 @@ public enum PropensityError: Error, Equatable, CustomStringConvertible {
 /// convergence when `|dev - dev_old| / (|dev| + 0.1) < tolerance` (R's `epsilon`, 1e-8);
 /// standard errors from `(X'WX)^{-1}` with the weights of the final iteration.
 ///
-/// Each step forms `X'WX` with BLAS `dsyrk` on the row-scaled design and solves by Cholesky
-/// (LAPACK `dpotrf`/`dpotrs`) after scaling columns to unit root-mean-square, which keeps the
-/// normal equations well conditioned when covariates have very different scales.
+/// Every number is computed by the project's own kernels, never by BLAS or LAPACK, so the fit is the
+/// same bits whatever BLAS/LAPACK library is installed and whatever the number of threads:
+/// `X'WX` and `X'Wz` by `BlockedDesign` (fixed blocks of rows, SIMD over rows, blocks added in
+/// order), the `p x p` solve, inverse and condition number by `LinearAlgebra.FixedOrderCholesky`
+/// after scaling columns to unit root-mean-square (which keeps the normal equations well
+/// conditioned when covariates have very different scales), and, for the logit link, `exp` and
+/// `log` by `FixedOrderMath` instead of the C library. (The probit link uses `Distributions.Normal`,
+/// which calls the C library's `erfc` and `exp`.)
+///
+/// Each iteration reads the data once: the pass that computes the new linear predictor, fitted
+/// means and deviance also forms the next iteration's normal equations, except when the previous
+/// deviance change was already below `sqrt(tolerance)`, where convergence on this pass is likely
+/// and the normal equations are formed by a separate pass only if it is not. (Either way they are
+/// the same numbers: the choice changes the work done, not the result.)
 public enum BinomialGLM {
     /// Fits `y ~ 1 + columns`.
     /// - Parameters:
@@ -100,67 +111,61 @@ public enum BinomialGLM {
         // Column scales (root mean square) for a well-conditioned solve.
         let scale = [1.0] + design.rootMeanSquares()
 
-        // IRLS working vectors (manually managed so parallel blocks can write disjoint ranges).
+        // Linear predictor and fitted means, written by disjoint blocks of rows in parallel.
         let eta = WorkBuffer(count: n), mu = WorkBuffer(count: n)
-        let rootWeights = WorkBuffer(count: n), workingResponse = WorkBuffer(count: n)
-        defer { eta.free(); mu.free(); rootWeights.free(); workingResponse.free() }
+        defer { eta.free(); mu.free() }
         for i in 0..<n {
             mu.pointer[i] = (y[i] + 0.5) / 2
             eta.pointer[i] = link.link(mu.pointer[i])
         }
         var deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer))
         var beta = Array(repeating: 0.0, count: p)
-        var lastInformation = Matrix(rows: p, columns: p)
+        var lastFactor: FixedOrderCholesky? = nil
         var converged = false
         var iterations = 0
         var change = Double.infinity
 
-        while iterations < maxIterations {
-            iterations += 1
-            y.withUnsafeBufferPointer { yy in
-                let ys = SendableConstPointer(yy.baseAddress)
-                design.forEachBlock { lo, hi in
-                    for i in lo..<hi {
-                        let e = eta.pointer[i], m = mu.pointer[i]
-                        let d = link.derivative(e)
-                        let w = (d * d / (m * (1 - m))).squareRoot()
-                        rootWeights.pointer[i] = w
-                        workingResponse.pointer[i] = (e + (ys.pointer![i] - m) / d) * w
-                    }
+        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
+        try y.withUnsafeBufferPointer { yy in
+            let ys = yy.baseAddress!
+            var pending: NormalEquations? = nil
+            while iterations < maxIterations {
+                iterations += 1
+                let equations = pending ?? design.pass(
+                    link: link, response: ys, binaryResponse: binary, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true
+                ).normalEquations!
+                var scaled = equations.information
+                var scaledRHS = equations.rightHandSide
+                for j in 0..<p {
+                    scaledRHS[j] /= scale[j]
+                    for i in 0..<p { scaled[i, j] /= scale[i] * scale[j] }
                 }
+                let cholesky: FixedOrderCholesky
+                do {
+                    cholesky = try FixedOrderCholesky(scaled)
+                } catch LinearAlgebraError.notPositiveDefinite(let minor) {
+                    throw PropensityError.collinear(column: termNames[max(0, minor - 1)])
+                }
+                if cholesky.reciprocalConditionNumber() < 1e-13 {
+                    throw PropensityError.collinear(column: try Self.firstDependentColumn(scaled, names: termNames))
+                }
+                let solution = try cholesky.solve(scaledRHS)
+                beta = (0..<p).map { solution[$0] / scale[$0] }
+                lastFactor = cholesky
+                let speculate = !(change < tolerance.squareRoot())
+                let result = design.pass(link: link, response: ys, binaryResponse: binary, beta: beta, eta: eta.pointer, mu: mu.pointer,
+                                         normalEquations: speculate)
+                pending = result.normalEquations
+                let newDeviance = result.deviance!
+                guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
+                change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
+                deviance = newDeviance
+                if change < tolerance { converged = true; break }
             }
-            // X'WX and X'Wz, accumulated over row blocks, then scaled.
-            let (information, rhs) = try design.weightedNormalEquations(
-                rootWeights: rootWeights.buffer, weightedResponse: workingResponse.buffer)
-            var scaled = information
-            var scaledRHS = rhs
-            for j in 0..<p {
-                scaledRHS[j] /= scale[j]
-                for i in 0..<p { scaled[i, j] /= scale[i] * scale[j] }
-            }
-            let cholesky: CholeskyFactorization
-            do {
-                cholesky = try CholeskyFactorization(scaled)
-            } catch LinearAlgebraError.notPositiveDefinite(let minor) {
-                throw PropensityError.collinear(column: termNames[max(0, minor - 1)])
-            }
-            if try cholesky.reciprocalConditionNumber() < 1e-13 {
-                throw PropensityError.collinear(column: try Self.firstDependentColumn(scaled, names: termNames))
-            }
-            let solution = try cholesky.solve(scaledRHS)
-            beta = (0..<p).map { solution[$0] / scale[$0] }
-            lastInformation = information
-            design.linearPredictor(beta, into: eta.buffer)
-            design.forEachBlock { lo, hi in
-                for i in lo..<hi { mu.pointer[i] = link.inverse(eta.pointer[i]) }
-            }
-            let newDeviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer))
-            guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
-            change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
-            deviance = newDeviance
-            if change < tolerance { converged = true; break }
         }
-        guard converged else { throw PropensityError.notConverged(iterations: iterations, relativeChange: change) }
+        guard converged, let factor = lastFactor else {
+            throw PropensityError.notConverged(iterations: iterations, relativeChange: change)
+        }
         let fittedEta = eta.array(), fittedMu = mu.array()
 
         // Fitted probabilities numerically 0 or 1 (R warns; we refuse, since matching on such
@@ -172,9 +177,10 @@ public enum BinomialGLM {
             throw PropensityError.separation(atBoundary: boundary, largestCoefficient: termNames[largest])
         }
 
-        let covariance = try CholeskyFactorization(lastInformation).inverse()
+        // (X'WX)^{-1} = D^{-1} (D^{-1} X'WX D^{-1})^{-1} D^{-1}, from the last iteration's factor.
+        let scaledInverse = factor.inverse()
         let coefficients = (0..<p).map { j -> Coefficient in
-            let se = covariance[j, j].squareRoot()
+            let se = (scaledInverse[j, j] / (scale[j] * scale[j])).squareRoot()
             let z = beta[j] / se
             return Coefficient(name: termNames[j], estimate: beta[j], standardError: se, zValue: z,
                                pValue: Normal.twoSidedPValue(z))
@@ -182,13 +188,13 @@ public enum BinomialGLM {
         let meanY = y.reduce(0, +) / Double(n)
         let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n))
         return GLMFit(link: link, coefficients: coefficients, deviance: deviance, nullDeviance: nullDeviance,
-                      aic: Self.aic(y: y, mu: fittedMu, parameters: p), dfResidual: n - p, dfNull: n - 1,
+                      aic: deviance + 2 * Double(p), dfResidual: n - p, dfNull: n - 1,
                       iterations: iterations, linearPredictor: fittedEta, fitted: fittedMu)
     }
 
-    /// Binomial deviance for 0/1 responses, computed term by term as R's `binomial_dev_resids`,
-    /// summed over fixed blocks of rows (in parallel) and then across blocks in order, so the total
-    /// does not depend on the number of threads.
+    /// Binomial deviance, computed term by term as R's `binomial_dev_resids`, summed over fixed
+    /// blocks of rows (in parallel) and then across blocks in order, so the total does not depend
+    /// on the number of threads.
     public static func deviance(y: [Double], mu: [Double]) -> Double {
         mu.withUnsafeBufferPointer { deviance(y: y, mu: $0) }
     }
@@ -199,18 +205,12 @@ public enum BinomialGLM {
         let partial = WorkBuffer(count: blocks)
         defer { partial.free() }
         y.withUnsafeBufferPointer { yy in
-            let ys = SendableConstPointer(yy.baseAddress), ms = SendableConstPointer(mu.baseAddress)
-            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+            let shared = DevianceInputs(y: yy.baseAddress!, mu: mu.baseAddress!, partial: partial.pointer)
+            Parallel.forEach(blocks) { b in
                 let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
                 var total = 0.0
-                for i in lo..<hi {
-                    let yi = ys.pointer![i], m = ms.pointer![i]
-                    var r = 0.0
-                    if yi > 0 { r += yi * log(yi / m) }
-                    if yi < 1 { r += (1 - yi) * log((1 - yi) / (1 - m)) }
-                    total += 2 * r
-                }
-                partial.pointer[b] = total
+                for i in lo..<hi { total += BlockedDesign.devianceTerm(shared.y[i], shared.mu[i]) }
+                shared.partial[b] = total
             }
         }
         var total = 0.0
@@ -218,22 +218,30 @@ public enum BinomialGLM {
         return total
     }
 
-    /// AIC for 0/1 responses: `-2 sum log f(y_i; mu_i) + 2p`.
+    /// AIC for 0/1 responses: `-2 sum log f(y_i; mu_i) + 2p`. (For 0/1 responses `-2 sum log f` is the
+    /// deviance, which is how `fit` computes it.)
     public static func aic(y: [Double], mu: [Double], parameters p: Int) -> Double {
         var logLik = 0.0
         for i in 0..<y.count { logLik += y[i] > 0 ? log(mu[i]) : log1p(-mu[i]) }
         return -2 * logLik + 2 * Double(p)
     }
 
-    /// The first column that is (numerically) a combination of the earlier ones, by Gram-Schmidt
-    /// on the information matrix.
+    /// The first column that is (numerically) a combination of the earlier ones, by Cholesky of
+    /// growing leading blocks of the (scaled) information matrix.
     static func firstDependentColumn(_ a: Matrix, names: [String]) throws -> String {
         for k in 2...a.columns {
             var sub = Matrix(rows: k, columns: k)
             for j in 0..<k { for i in 0..<k { sub[i, j] = a[i, j] } }
-            guard let c = try? CholeskyFactorization(sub) else { return names[k - 1] }
-            if try c.reciprocalConditionNumber() < 1e-13 { return names[k - 1] }
+            guard let c = try? FixedOrderCholesky(sub) else { return names[k - 1] }
+            if c.reciprocalConditionNumber() < 1e-13 { return names[k - 1] }
         }
         return names.last ?? "(Intercept)"
     }
+}
+
+/// The arrays `deviance` reads, shared by its block workers.
+struct DevianceInputs: @unchecked Sendable {
+    let y: UnsafePointer<Double>
+    let mu: UnsafePointer<Double>
+    let partial: UnsafeMutablePointer<Double>
 }

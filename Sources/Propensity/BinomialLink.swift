@@ -19,7 +19,7 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
     /// The link `g(mu)`: log-odds or the normal quantile.
     public func link(_ mu: Double) -> Double {
         switch self {
-        case .logit: return log(mu / (1 - mu))
+        case .logit: return FixedOrderMath.log(mu / (1 - mu))
         case .probit: return Normal.quantile(mu)
         }
     }
@@ -29,9 +29,7 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
     public func inverse(_ eta: Double) -> Double {
         switch self {
         case .logit:
-            let t = eta < -Self.logitThreshold ? Double.ulpOfOne
-                : (eta > Self.logitThreshold ? 1 / Double.ulpOfOne : exp(eta))
-            return t / (1 + t)
+            return Self.logitMeanAndDerivative(eta).mu
         case .probit:
             let e = min(max(eta, -Self.probitThreshold), Self.probitThreshold)
             return Normal.cdf(e)
@@ -43,12 +41,30 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
     public func derivative(_ eta: Double) -> Double {
         switch self {
         case .logit:
-            if eta > Self.logitThreshold || eta < -Self.logitThreshold { return Double.ulpOfOne }
-            let opexp = 1 + exp(eta)
-            return exp(eta) / (opexp * opexp)
+            return Self.logitMeanAndDerivative(eta).derivative
         case .probit:
             return max(Normal.density(eta), Double.ulpOfOne)
         }
+    }
+
+    /// The logit link's `mu` and `d mu / d eta` from one exponential, as R's C code computes them
+    /// (`logit_linkinv`, `logit_mu_eta`): with `t = e^eta`, `mu = t / (1 + t)` and
+    /// `d mu / d eta = t / (1 + t)^2`; beyond `|eta| = 30`, `t` is clamped to `eps` or `1 / eps` for
+    /// `mu` and the derivative is `eps`. The exponential is `FixedOrderMath.exp` (the same bits on
+    /// every machine, unlike the C library's).
+    @inline(__always)
+    static func logitMeanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
+        if eta < -logitThreshold {
+            let t = Double.ulpOfOne
+            return (t / (1 + t), Double.ulpOfOne)
+        }
+        if eta > logitThreshold {
+            let t = 1 / Double.ulpOfOne
+            return (t / (1 + t), Double.ulpOfOne)
+        }
+        let t = FixedOrderMath.exp(eta)
+        let opexp = 1 + t
+        return (t / opexp, t / (opexp * opexp))
     }
 }
 

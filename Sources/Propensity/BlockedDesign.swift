@@ -1,16 +1,24 @@
-import Dispatch
 import LinearAlgebra
 import Parallel
 
-/// A design matrix `[1, x_1, ..., x_k]` held as its columns, processed in fixed blocks of rows.
+/// A design matrix `[1, x_1, ..., x_k]` held as its columns, processed in fixed blocks of rows by
+/// the project's own kernels (`LinearAlgebra.FixedOrderKernels`), never by BLAS.
 ///
-/// Nothing of size n x p is ever allocated: each block of `blockRows` rows is gathered into a small,
-/// cache-resident scratch matrix, weighted, and reduced with BLAS (`dsyrk` for X'WX, `dgemv` for
-/// X'Wz). Blocks run in parallel; their partial sums are added in block order, so results are
-/// identical whatever the number of threads.
+/// One pass over the rows does everything an IRLS step needs from the data: the linear predictor
+/// `eta = X beta`, the fitted mean, the deviance, the working weights and response, and the normal
+/// equations `X'WX`, `X'Wz`. Each block of `blockRows` rows is worked through in tiles of
+/// `tileRows` rows that stay in cache, so the design matrix is read from memory once per pass.
+///
+/// Blocks run in parallel (`Parallel.forEach`); each block's sums are formed in a fixed order
+/// (two SIMD lanes by row parity, see `FixedOrderKernels.accumulateCrossProducts`) and the blocks'
+/// sums are then added in block order on one thread. Block and tile sizes are constants, so every
+/// result is the same bits whatever the number of threads and whatever BLAS is installed.
 struct BlockedDesign: @unchecked Sendable {
-    /// Rows per block (fixed: it defines the summation order).
+    /// Rows per block: the unit of parallel work and of partial sums (fixed: it defines the order
+    /// of summation).
     static let blockRows = 4096
+    /// Rows per tile inside a block (even, so SIMD lanes keep their row parity across tiles).
+    static let tileRows = 512
 
     let columns: [[Double]]
     let rows: Int
@@ -22,88 +30,315 @@ struct BlockedDesign: @unchecked Sendable {
         self.rows = rows
     }
 
-    /// Calls `body(lo, hi)` for every block of rows, in parallel.
-    func forEachBlock(_ body: @Sendable (Int, Int) -> Void) {
-        let n = rows
-        DispatchQueue.concurrentPerform(iterations: blocks) { b in
-            let lo = b * Self.blockRows
-            body(lo, min(n, lo + Self.blockRows))
-        }
-    }
-
-    /// Root mean square of each (non-intercept) column.
+    /// Root mean square of each (non-intercept) column (1 for an all-zero column), summed in row order.
     func rootMeanSquares() -> [Double] {
-        columns.map { c in
-            var s = 0.0
-            for v in c { s += v * v }
-            let rms = (s / Double(max(rows, 1))).squareRoot()
-            return rms > 0 ? rms : 1
+        let n = rows
+        let cols = columns
+        return Parallel.map(cols.count) { j in
+            cols[j].withUnsafeBufferPointer { c in
+                var s = 0.0
+                for v in c { s += v * v }
+                let rms = (s / Double(max(n, 1))).squareRoot()
+                return rms > 0 ? rms : 1
+            }
         }
     }
 
-    /// `X' W X` and `X' W z` given `sqrt(w)` and `sqrt(w) z` per row.
-    func weightedNormalEquations(rootWeights: UnsafeMutableBufferPointer<Double>,
-                                 weightedResponse: UnsafeMutableBufferPointer<Double>) throws -> (Matrix, [Double]) {
-        BLASThreads.useOneThreadPerCall()
-        let p = parameters, n = rows, blockCount = blocks
-        let partialA = WorkBuffer(count: blockCount * p * p)
-        let partialB = WorkBuffer(count: blockCount * p)
-        defer { partialA.free(); partialB.free() }
-        let rw = SendablePointer(rootWeights.baseAddress!), wz = SendablePointer(weightedResponse.baseAddress!)
-        let cols = columns
-        let failures = Parallel.map(blockCount) { b -> LinearAlgebraError? in
-            let lo = b * Self.blockRows, m = min(n, lo + Self.blockRows) - lo
-            var scratch = [Double](repeating: 0, count: m * p)
-            return scratch.withUnsafeMutableBufferPointer { s -> LinearAlgebraError? in
-                for i in 0..<m { s[i] = rw.pointer[lo + i] }
-                for (j, c) in cols.enumerated() {
-                    c.withUnsafeBufferPointer { x in
-                        let base = (j + 1) * m
-                        for i in 0..<m { s[base + i] = x[lo + i] * rw.pointer[lo + i] }
-                    }
-                }
-                do {
-                    try crossProduct(s.baseAddress!, rows: m, columns: p, into: partialA.pointer + b * p * p)
-                    try multiply(s.baseAddress!, rows: m, columns: p, wz.pointer + lo, into: partialB.pointer + b * p, transpose: true)
-                    return nil
-                } catch {
-                    return error as? LinearAlgebraError
-                }
+    /// Calls `body` with a pointer to row 0 of every column (the intercept excluded).
+    func withColumnPointers<R>(_ body: ([UnsafePointer<Double>]) throws -> R) rethrows -> R {
+        func nest(_ j: Int, _ collected: inout [UnsafePointer<Double>]) throws -> R {
+            if j == columns.count { return try body(collected) }
+            return try columns[j].withUnsafeBufferPointer { c in
+                collected.append(c.baseAddress!)  // fit() refuses zero rows
+                return try nest(j + 1, &collected)
             }
         }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
-        var a = Matrix(rows: p, columns: p)
-        var rhs = [Double](repeating: 0, count: p)
-        for b in 0..<blockCount {
-            for j in 0..<p {
-                for i in 0...j { a[i, j] += partialA.pointer[b * p * p + i + j * p] }
-                rhs[j] += partialB.pointer[b * p + j]
-            }
-        }
-        for j in 0..<p { for i in (j + 1)..<max(p, j + 1) { a[i, j] = a[j, i] } }
-        return (a, rhs)
+        var pointers: [UnsafePointer<Double>] = []
+        pointers.reserveCapacity(columns.count)
+        return try nest(0, &pointers)
+    }
+}
+
+/// The normal equations of one IRLS step: `X'WX` (full, symmetric) and `X'Wz`.
+struct NormalEquations {
+    var information: Matrix
+    var rightHandSide: [Double]
+}
+
+/// What one pass over the rows produced.
+struct PassResult {
+    /// Deviance of the fitted means (nil when the pass did not predict).
+    var deviance: Double?
+    /// Normal equations at the pass's fitted means (nil when not asked for).
+    var normalEquations: NormalEquations?
+}
+
+/// Per-row link computations for a pass, specialised per link so the row loop has no dispatch.
+protocol LinkRows {
+    /// `mu = g^{-1}(eta)` and `d mu / d eta`, with R's `binomial()` safeguards.
+    static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double)
+    /// `d mu / d eta` alone (used where `mu` is given, as at R's start).
+    static func derivative(_ eta: Double) -> Double
+    /// The per-row work of one tile (see `TileRows`).
+    static func work(on tile: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>)
+}
+
+/// The rows of one tile: `eta` (given), `mu` (written when predicting, else given), the response,
+/// and the working weights and response (written when asked for).
+struct TileRows {
+    let count: Int
+    let eta: UnsafeMutablePointer<Double>
+    let mu: UnsafeMutablePointer<Double>
+    let y: UnsafePointer<Double>
+    let w: UnsafeMutablePointer<Double>
+    let z: UnsafeMutablePointer<Double>
+    /// Every response is 0 or 1.
+    let binary: Bool
+}
+
+extension LinkRows {
+    static func work(on tile: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        rowByRow(tile, from: 0, predict: predict, weights: weights, deviance: &deviance)
     }
 
-    /// `eta = X beta`, block-parallel (each element summed in column order).
-    func linearPredictor(_ beta: [Double], into eta: UnsafeMutableBufferPointer<Double>) {
-        let out = SendablePointer(eta.baseAddress!)
-        let cols = columns
-        forEachBlock { lo, hi in
-            for i in lo..<hi { out.pointer[i] = beta[0] }
-            for (j, c) in cols.enumerated() {
-                let bj = beta[j + 1]
-                c.withUnsafeBufferPointer { x in
-                    for i in lo..<hi { out.pointer[i] += bj * x[i] }
-                }
+    /// One row at a time: `mu` (when predicting) and its deviance term (added to lane `i % 2`), then
+    /// `w = mu'(eta)^2 / (mu (1 - mu))` and `z = eta + (y - mu) / mu'(eta)` (when asked for).
+    @inline(__always)
+    static func rowByRow(_ t: TileRows, from first: Int, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        for i in first..<t.count {
+            let e = t.eta[i]
+            let m: Double, d: Double
+            if predict {
+                (m, d) = meanAndDerivative(e)
+                t.mu[i] = m
+                deviance[i & 1] += BlockedDesign.devianceTerm(t.y[i], m)
+            } else {
+                m = t.mu[i]
+                d = weights ? derivative(e) : 0
+            }
+            if weights {
+                t.w[i] = d * d / (m * (1 - m))
+                t.z[i] = e + (t.y[i] - m) / d
             }
         }
     }
 }
 
-/// A pointer shared by parallel workers that write disjoint ranges.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    init(_ pointer: UnsafeMutablePointer<Double>) { self.pointer = pointer }
+/// The logit link with `FixedOrderMath.exp`: one exponential per row for both `mu` and `d mu/d eta`;
+/// two rows at a time (SIMD2) when every response is 0 or 1, with the same operations, hence the same
+/// bits, as one row at a time.
+enum LogitRows: LinkRows {
+    @inline(__always)
+    static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
+        BinomialLink.logitMeanAndDerivative(eta)
+    }
+    @inline(__always)
+    static func derivative(_ eta: Double) -> Double { BinomialLink.logitMeanAndDerivative(eta).derivative }
+
+    static func work(on t: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        guard t.binary, predict else {
+            rowByRow(t, from: 0, predict: predict, weights: weights, deviance: &deviance)
+            return
+        }
+        let eps = Double.ulpOfOne, threshold = BinomialLink.logitThreshold
+        let eta = UnsafeMutableRawPointer(t.eta), mu = UnsafeMutableRawPointer(t.mu), y = UnsafeRawPointer(t.y)
+        let w = UnsafeMutableRawPointer(t.w), z = UnsafeMutableRawPointer(t.z)
+        for pair in 0..<(t.count / 2) {
+            let at = pair * 16
+            let e = eta.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+            let yy = y.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
+            // BinomialLink.logitMeanAndDerivative, lane by lane.
+            let low = e .< -threshold, high = e .> threshold
+            var s = FixedOrderMath.exp(e)
+            s.replace(with: eps, where: low)
+            s.replace(with: 1 / eps, where: high)
+            let opexp = 1 + s
+            let m = s / opexp
+            var d = s / (opexp * opexp)
+            d.replace(with: eps, where: low .| high)
+            mu.storeBytes(of: m, toByteOffset: at, as: SIMD2<Double>.self)
+            // devianceTerm for y in {0, 1}: 2 log(1 / mu) or 2 log(1 / (1 - mu)).
+            var ratio = (1 - yy) / (1 - m)
+            ratio.replace(with: yy / m, where: yy .> 0)
+            deviance += 2 * FixedOrderMath.log(ratio)
+            if weights {
+                w.storeBytes(of: d * d / (m * (1 - m)), toByteOffset: at, as: SIMD2<Double>.self)
+                z.storeBytes(of: e + (yy - m) / d, toByteOffset: at, as: SIMD2<Double>.self)
+            }
+        }
+        rowByRow(t, from: t.count & ~1, predict: predict, weights: weights, deviance: &deviance)
+    }
+}
+
+/// The probit link (normal distribution functions from `Distributions`), one row at a time.
+enum ProbitRows: LinkRows {
+    @inline(__always)
+    static func meanAndDerivative(_ eta: Double) -> (mu: Double, derivative: Double) {
+        (BinomialLink.probit.inverse(eta), BinomialLink.probit.derivative(eta))
+    }
+    @inline(__always)
+    static func derivative(_ eta: Double) -> Double { BinomialLink.probit.derivative(eta) }
+}
+
+extension BlockedDesign {
+    /// One pass over all rows.
+    ///
+    /// - With `beta`: `eta = X beta` and `mu = g^{-1}(eta)` are written to `eta` and `mu`, and the
+    ///   deviance of `mu` is returned.
+    /// - Without `beta`: `eta` and `mu` are read as they are (R's starting values).
+    /// - With `normalEquations`: the working weights `w = mu'(eta)^2 / (mu (1 - mu))` and response
+    ///   `z = eta + (y - mu) / mu'(eta)` (R's `glm.fit`) give `X'WX` and `X'Wz`.
+    /// - Parameter binaryResponse: every `y` is 0 or 1 (enables two rows at a time for the logit).
+    func pass(
+        link: BinomialLink, response y: UnsafePointer<Double>, binaryResponse: Bool, beta: [Double]?,
+        eta: UnsafeMutablePointer<Double>, mu: UnsafeMutablePointer<Double>, normalEquations: Bool
+    ) -> PassResult {
+        switch link {
+        case .logit:
+            return pass(LogitRows.self, response: y, binaryResponse: binaryResponse, beta: beta, eta: eta, mu: mu,
+                        normalEquations: normalEquations)
+        case .probit:
+            return pass(ProbitRows.self, response: y, binaryResponse: binaryResponse, beta: beta, eta: eta, mu: mu,
+                        normalEquations: normalEquations)
+        }
+    }
+
+    private func pass<L: LinkRows>(
+        _ link: L.Type, response y: UnsafePointer<Double>, binaryResponse: Bool, beta: [Double]?,
+        eta: UnsafeMutablePointer<Double>, mu: UnsafeMutablePointer<Double>, normalEquations: Bool
+    ) -> PassResult {
+        let p = parameters, q = p + 1, n = rows, blockCount = blocks
+        // Per block: p * q cross products (u = [w, w x_1, ...], v = [1, x_1, ..., z]), then the deviance.
+        let stride = p * q + 1
+        let partial = WorkBuffer(count: blockCount * stride)
+        defer { partial.free() }
+        withColumnPointers { x in
+            let shared = PassPointers(x: x, y: y, binary: binaryResponse, eta: eta, mu: mu, partial: partial.pointer)
+            Parallel.forEach(blockCount) { b in
+                let lo = b * Self.blockRows, hi = min(n, lo + Self.blockRows)
+                Self.block(L.self, rows: lo..<hi, shared: shared, beta: beta,
+                           normalEquations: normalEquations, into: shared.partial + b * stride)
+            }
+        }
+        // Blocks in order.
+        var result = PassResult()
+        if beta != nil {
+            var deviance = 0.0
+            for b in 0..<blockCount { deviance += partial.pointer[b * stride + p * q] }
+            result.deviance = deviance
+        }
+        if normalEquations {
+            var a = Matrix(rows: p, columns: p)
+            var rhs = [Double](repeating: 0, count: p)
+            for b in 0..<blockCount {
+                let s = partial.pointer + b * stride
+                for j in 0..<p {
+                    for k in j..<p { a[j, k] += s[j * q + k] }
+                    rhs[j] += s[j * q + p]
+                }
+            }
+            for j in 0..<p { for k in (j + 1)..<max(p, j + 1) { a[k, j] = a[j, k] } }
+            result.normalEquations = NormalEquations(information: a, rightHandSide: rhs)
+        }
+        return result
+    }
+
+    /// One block of rows, tile by tile: the sums of the block (lanes added) go to `out`.
+    private static func block<L: LinkRows>(
+        _ link: L.Type, rows range: Range<Int>, shared: PassPointers, beta: [Double]?,
+        normalEquations: Bool, into out: UnsafeMutablePointer<Double>
+    ) {
+        let x = shared.x
+        let p = x.count + 1, q = p + 1
+        // Scratch: w, z, and w * x_j for each column, one tile long each.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (p + 1) * tileRows)
+        defer { scratch.deallocate() }
+        let w = scratch, z = scratch + tileRows
+        let sums = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: p * q)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: .zero, count: p * q)
+        var deviance = SIMD2<Double>.zero
+        var u = [UnsafePointer<Double>](repeating: UnsafePointer(w), count: p)
+        var v = [UnsafePointer<Double>](repeating: onesTile, count: q)
+        for j in 1..<max(p, 1) { u[j] = UnsafePointer(scratch + (j + 1) * tileRows) }
+        v[p] = UnsafePointer(z)
+        var tileColumns = x
+
+        var lo = range.lowerBound
+        while lo < range.upperBound {
+            let m = min(tileRows, range.upperBound - lo)
+            let tile = TileRows(count: m, eta: shared.eta + lo, mu: shared.mu + lo, y: shared.y + lo, w: w, z: z,
+                                binary: shared.binary)
+            for j in 0..<x.count { tileColumns[j] = x[j] + lo }
+            if let beta {
+                // eta = X beta (intercept first, then columns in order).
+                beta.withUnsafeBufferPointer { b in
+                    tileColumns.withUnsafeBufferPointer { c in
+                        FixedOrderKernels.linearCombination(
+                            c.baseAddress!, count: p - 1, coefficients: b.baseAddress! + 1, constant: b[0], rows: m,
+                            into: tile.eta)
+                    }
+                }
+            }
+            if beta != nil || normalEquations {
+                L.work(on: tile, predict: beta != nil, weights: normalEquations, deviance: &deviance)
+            }
+            if normalEquations {
+                for j in 1..<max(p, 1) {
+                    let xj = tileColumns[j - 1], wx = scratch + (j + 1) * tileRows
+                    for i in 0..<m { wx[i] = w[i] * xj[i] }
+                    v[j] = xj
+                }
+                u.withUnsafeBufferPointer { up in
+                    v.withUnsafeBufferPointer { vp in
+                        FixedOrderKernels.accumulateCrossProducts(
+                            up.baseAddress!, count: p, vp.baseAddress!, count: q, rows: m, into: sums)
+                    }
+                }
+            }
+            lo += m
+        }
+        for j in 0..<p {
+            for k in j..<q { out[j * q + k] = sums[j * q + k][0] + sums[j * q + k][1] }
+        }
+        out[p * q] = deviance[0] + deviance[1]
+    }
+
+    /// R's `binomial()$dev.resids` for one row: `2 (y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)))`,
+    /// a term dropped when its `y` factor is 0.
+    @inline(__always)
+    static func devianceTerm(_ y: Double, _ mu: Double) -> Double {
+        var r = 0.0
+        if y > 0 { r += y * FixedOrderMath.log(y / mu) }
+        if y < 1 { r += (1 - y) * FixedOrderMath.log((1 - y) / (1 - mu)) }
+        return 2 * r
+    }
+
+    /// A tile of ones (the intercept column).
+    static var onesTile: UnsafePointer<Double> { onesBuffer.pointer }
+    private static let onesBuffer = ConstantBuffer(Array(repeating: 1, count: tileRows))
+}
+
+/// The row arrays a pass reads and writes, shared by the block workers (each writes its own rows).
+struct PassPointers: @unchecked Sendable {
+    /// Row 0 of each design column (the intercept excluded).
+    let x: [UnsafePointer<Double>]
+    let y: UnsafePointer<Double>
+    /// Every response is 0 or 1.
+    let binary: Bool
+    let eta: UnsafeMutablePointer<Double>
+    let mu: UnsafeMutablePointer<Double>
+    let partial: UnsafeMutablePointer<Double>
+}
+
+/// A read-only copy of an array at a stable address, for the life of the process.
+final class ConstantBuffer: @unchecked Sendable {
+    let pointer: UnsafePointer<Double>
+    init(_ values: [Double]) {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(values.count, 1))
+        p.initialize(from: values, count: values.count)
+        pointer = UnsafePointer(p)
+    }
 }
 
 /// A manually managed buffer of doubles, written by disjoint ranges from parallel workers.
@@ -118,10 +353,4 @@ final class WorkBuffer: @unchecked Sendable {
     var buffer: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     func free() { pointer.deallocate() }
     func array() -> [Double] { Array(buffer) }
-}
-
-/// A read-only pointer shared by parallel workers.
-struct SendableConstPointer: @unchecked Sendable {
-    let pointer: UnsafePointer<Double>?
-    init(_ pointer: UnsafePointer<Double>?) { self.pointer = pointer }
 }
