@@ -72,8 +72,8 @@ public struct ContractSimulationResult: Sendable, Equatable {
 /// its treated), weight 1 for everyone, event totals `Σy_T` and `Σy_C`, so the means are
 /// `ȳ_T`, `ȳ_C`, the reduction `r̂_k = 1 − ȳ_T/ȳ_C`, the pooled reduction `Σ n_T,k r̂_k / Σ n_T,k`
 /// and the events avoided `E_k = n_T,k (ȳ_C − ȳ_T)`. When the terms require significance, the tests
-/// fed to the rule are `waldTests` (the Wald test of the difference in means per cohort and
-/// pooled). *Paid events* are the events the decision's total entitlement pays for
+/// fed to the rule are `waldTests` (the Wald test of the log rate ratio per cohort and pooled,
+/// as the evaluation tests). *Paid events* are the events the decision's total entitlement pays for
 /// (`PaymentTotals.eventsPaidFor`): with the Peterborough terms (`per_cohort`, catch-up) that is
 /// `Σ_{k paid} max(0, E_k)`, every cohort being paid once the pooled trigger is met.
 ///
@@ -394,14 +394,20 @@ struct ContractAssessor: Sendable {
     /// The design simulation's significance tests, fed to the payment rule when it requires
     /// significance (the evaluation's own inference is computed by `Contracts`).
     ///
-    /// Cohort `k`: the difference `D_k = ȳ_C − ȳ_T`, its Wald standard error
-    /// `SE_k = √(s_T²/n_T + s_C²/n_C)` from the sample variances (denominator `n − 1`, from the exact
-    /// integer sums: `s² = (n Σy² − (Σy)²) / (n (n − 1))`) and `z_k = D_k/SE_k`. Pooled, with weights
-    /// `w_k = n_T,k / Σ_j n_T,j`: the Wald test of `Σ w_k D_k` with `SE² = Σ w_k² SE_k²`. Significant
-    /// when `|z|` (two-sided) or `z` (one-sided) reaches the critical value at the terms'
-    /// significance level; the p-value is `Alternative.pValue(z)`.
+    /// Cohort `k`: the log rate ratio's reduction `L_k = log(ȳ_C/ȳ_T)`, its delta-method standard
+    /// error `SE_k = √(s_T²/(n_T ȳ_T²) + s_C²/(n_C ȳ_C²))` from the sample variances (denominator
+    /// `n − 1`, from the exact integer sums: `s² = (n Σy² − (Σy)²) / (n (n − 1))`) and
+    /// `z_k = L_k/SE_k` (the evaluation's test, with independent samples in place of matched sets).
+    /// Pooled, with weights `w_k = n_T,k / Σ_j n_T,j`: the Wald test of `Σ w_k L_k` with
+    /// `SE² = Σ w_k² SE_k²`. Significant when `|z|` (two-sided) or `z` (one-sided) reaches the
+    /// critical value at the terms' significance level; the p-value is `Alternative.pValue(z)`.
     func waldTests(_ sums: [(Int, Int, Int, Int)]) -> (cohorts: [SignificanceTest], pooled: SignificanceTest) {
-        var pooledD = 0.0, pooledVar = 0.0
+        // The evaluation's family of test (docs/inference.md): a Wald test of the log rate ratio,
+        // here with the delta-method variance of two independent means,
+        // SE² = s_T²/(n_T ȳ_T²) + s_C²/(n_C ȳ_C²); pooled Σ w_k log RR_k with Var = Σ w_k² SE_k².
+        // z is positive when the treated cohort does better; not estimable (never significant) when a
+        // mean is 0.
+        var pooledL = 0.0, pooledVar = 0.0
         var cohorts: [SignificanceTest] = []
         cohorts.reserveCapacity(sums.count)
         for (j, (sumT, squaresT, sumC, squaresC)) in sums.enumerated() {
@@ -409,13 +415,19 @@ struct ContractAssessor: Sendable {
             let nTj = Double(nT), nCj = Double(nC)
             let varT = Double(nT * squaresT - sumT * sumT) / (nTj * (nTj - 1))
             let varC = Double(nC * squaresC - sumC * sumC) / (nCj * (nCj - 1))
-            let se2 = varT / nTj + varC / nCj
-            let d = Double(sumC) / nCj - Double(sumT) / nTj
-            cohorts.append(test(d / se2.squareRoot()))
-            pooledD += weights[j] * d
+            let meanT = Double(sumT) / nTj, meanC = Double(sumC) / nCj
+            guard meanT > 0, meanC > 0 else {
+                cohorts.append(test(.nan))
+                pooledL = .nan
+                continue
+            }
+            let se2 = varT / (nTj * meanT * meanT) + varC / (nCj * meanC * meanC)
+            let reductionLog = log(meanC / meanT)
+            cohorts.append(test(reductionLog / se2.squareRoot()))
+            pooledL += weights[j] * reductionLog
             pooledVar += weights[j] * weights[j] * se2
         }
-        return (cohorts, test(pooledD / pooledVar.squareRoot()))
+        return (cohorts, test(pooledL / pooledVar.squareRoot()))
     }
 
     /// A z statistic (positive when the treated cohort does better) as a test result.

@@ -209,6 +209,15 @@ final class ContractSimulationTests: XCTestCase {
         let noisy = try strict.assess { _ in (24, 400, 30, 500) }
         XCTAssertFalse(noisy.cohortTriggered(0))
         XCTAssertTrue(try assessor([(20, 20)]).assess { _ in (24, 400, 30, 500) }.cohortTriggered(0))
+
+        // The test is the evaluation's: log rate ratio, delta method. 100 vs 100 people, sums 100
+        // and 150, sums of squares 300 and 500: s_T² = 20000/9900, s_C² = 27500/9900,
+        // SE² = s_T²/(100·1²) + s_C²/(100·1.5²), z = log(1.5)/SE.
+        let tests = assessor([(100, 100)]).waldTests([(100, 300, 150, 500)])
+        let se = (20000.0 / 9900 / 100 + 27500.0 / 9900 / (100 * 2.25)).squareRoot()
+        XCTAssertEqual(tests.cohorts[0].pValue, 2 * Normal.cdf(-log(1.5) / se), accuracy: 1e-14)
+        XCTAssertEqual(tests.pooled.pValue, tests.cohorts[0].pValue, accuracy: 1e-15)
+        XCTAssertFalse(assessor([(100, 100)]).waldTests([(0, 0, 150, 500)]).cohorts[0].significant, "no treated events: not estimable")
     }
 
     func testValidation() {
