@@ -14,7 +14,8 @@ import TOMLKit
 /// Aborts (toml++ asserts a parser precondition that these inputs break; the assertion aborts the
 /// process, or is undefined behaviour when built with `NDEBUG`):
 /// 3. `}`, U+0085, U+2028 or U+2029 where an array value is expected (`x = [}`, `x = [1, }`).
-/// 4. A date, a space and a single digit ending the value (`from = 2019-01-01 3`).
+/// 4. A value, a space and a single digit ending the value (`from = 2019-01-01 3`; toml++ looks
+///    for a date-time written with a space after any ten characters that look like a date).
 /// 5. A table header whose key starts with a character that cannot start a key (`[/a]`,
 ///    `[[[1]]]`, `[[=`, `[` at the end of a line); fixed upstream in marzer/tomlplusplus#301.
 ///
@@ -27,7 +28,7 @@ enum TOMLKitHazards {
     static func refuse(_ text: String, file: String) throws {
         let s = Array(text.unicodeScalars)
         func fail(_ i: Int, _ what: String) -> PlanFileError {
-            var line = 1, lineStart = 0
+            var line = 1, lineStart = s.first == "\u{FEFF}" ? 1 : 0 // a byte order mark is not a column
             for k in 0..<min(i, s.count) where s[k] == "\n" { line += 1; lineStart = k + 1 }
             return PlanFileError(file: file, message: "line \(line), column \(i - lineStart + 1): \(what)")
         }
@@ -92,7 +93,9 @@ enum TOMLKitHazards {
             if c == "}" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" {
                 if c != "}" || last == "[" || last == "," { return (i, .valueExpected) }
             }
-            if isDigit(c), i + 2 < s.count, s[i + 1] == " ", isDigit(s[i + 2]), i + 3 == s.count || isTerminator(s[i + 3]) {
+            // The end of a value (not a delimiter, nor the dot of a dotted key), a space, one digit.
+            if !c.properties.isWhitespace, !"=[{,.".unicodeScalars.contains(c), i + 2 < s.count, s[i + 1] == " ",
+               isDigit(s[i + 2]), i + 3 == s.count || isTerminator(s[i + 3]) {
                 return (i + 2, .digitAfterValue)
             }
             if !c.properties.isWhitespace { last = c }
@@ -132,8 +135,10 @@ enum TOMLKitHazards {
 
     /// Rule 5: where a table header's key should start, when it cannot.
     static func headerWithoutKey(_ s: [Unicode.Scalar]) -> Int? {
-        // Every blank toml++ might skip (a superset is harmless: it only adds candidates).
+        // Before the '[' any blank may be skipped (more candidates are harmless); inside the header
+        // only what toml++ skips, space and tab, or a character it then reads as the key is missed.
         func isBlank(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || (c.properties.isWhitespace && c != "\r" && c != "\n") }
+        func isSpaceOrTab(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" }
         func startsKey(_ c: Unicode.Scalar) -> Bool {
             (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9")
                 || c == "_" || c == "-" || c == "\"" || c == "'" || c == "]"
@@ -144,14 +149,15 @@ enum TOMLKitHazards {
             while lineEnd < s.count, s[lineEnd] != "\n" { lineEnd += 1 }
             defer { lineStart = lineEnd + 1 }
             var k = lineStart
+            if k == 0, k < lineEnd, s[k] == "\u{FEFF}" { k += 1 } // toml++ skips a byte order mark
             while k < lineEnd, isBlank(s[k]) { k += 1 }
             guard k < lineEnd, s[k] == "[" else { continue }
             k += 1
             var hadBlank = false
-            while k < lineEnd, isBlank(s[k]) { k += 1; hadBlank = true }
+            while k < lineEnd, isSpaceOrTab(s[k]) { k += 1; hadBlank = true }
             if !hadBlank, k < lineEnd, s[k] == "[" {
                 k += 1
-                while k < lineEnd, isBlank(s[k]) { k += 1 }
+                while k < lineEnd, isSpaceOrTab(s[k]) { k += 1 }
             }
             if k < lineEnd, startsKey(s[k]) { continue }
             let prefix = String(String.UnicodeScalarView(s[0..<lineStart]))
