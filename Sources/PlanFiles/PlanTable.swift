@@ -31,85 +31,12 @@ public struct PlanTable {
     /// The top-level table of plan text.
     /// - Throws: `PlanFileError` with the line and column of a TOML syntax error.
     public static func parse(_ text: String, file: String) throws -> PlanTable {
-        try refuseWhatTOMLKitMishandles(text, file: file)
+        try TOMLKitHazards.refuse(text, file: file)
         do {
             return PlanTable(try TOMLTable(string: text), context: "", file: file)
         } catch let e as TOMLParseError {
             throw PlanFileError(file: file, message: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description); fix the TOML syntax.")
         }
-    }
-
-    /// Refuses, before TOMLKit 0.6.0 sees it, text that it would mishandle (found while fuzzing
-    /// the plan readers, see `Fuzz/`):
-    /// - A NUL character. TOMLKit hands the text to toml++ as a C string, so everything after the
-    ///   first NUL would be silently dropped (a later `[contract]` table would take its defaults).
-    ///   Likewise the escapes `\u0000` and `\U00000000`: TOMLKit returns keys and strings as C
-    ///   strings, so `"cap_total\u0000" = 5` would pass the unknown-key check as `cap_total` and
-    ///   then not be found (no cap), and `"a\u0000b"` would read as `a`. (The check also refuses
-    ///   these six or ten characters in a comment or a literal string, where they are harmless.)
-    /// - A table header whose key starts with a character that cannot start a key (`[/a]`,
-    ///   `[[[1]]]`, `[[=`, or `[` at the end of a line). The vendored toml++ 3.4.0 calls its key
-    ///   parser anyway and fails an assertion, which aborts the process (without `NDEBUG`) or is
-    ///   undefined behaviour (with it); fixed upstream in marzer/tomlplusplus#301.
-    ///
-    /// A header starts a line, so every line whose first non-blank character is `[` followed by
-    /// such a character is a candidate; it is a real header (and the input would crash toml++) only
-    /// when it is not inside a multi-line string or array, that is, when the text before that line
-    /// parses on its own. Earlier candidates have already been cleared when a prefix is parsed, so
-    /// the check never hands toml++ a crashing input itself.
-    static func refuseWhatTOMLKitMishandles(_ text: String, file: String) throws {
-        let scalars = text.unicodeScalars
-        // Every kind of blank toml++ might skip (a superset is harmless: it only adds candidates).
-        func isBlank(_ s: Unicode.Scalar) -> Bool { s == " " || s == "\t" || (s.properties.isWhitespace && s != "\r") }
-        var lineNumber = 0
-        for line in scalars.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if let nul = line.firstIndex(of: "\0") {
-                let column = line.distance(from: line.startIndex, to: nul) + 1
-                throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): the plan contains a NUL character; a plan must be plain UTF-8 text.")
-            }
-            if let (escape, spelling) = nulEscape(in: line) {
-                let column = line.distance(from: line.startIndex, to: escape) + 1
-                throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): the escape \(spelling) (a NUL character) cannot be read; remove it.")
-            }
-            var k = line.startIndex
-            while k < line.endIndex, isBlank(line[k]) { k = line.index(after: k) }
-            guard k < line.endIndex, line[k] == "[" else { continue }
-            k = line.index(after: k)
-            var hadBlank = false
-            while k < line.endIndex, isBlank(line[k]) { k = line.index(after: k); hadBlank = true }
-            if !hadBlank, k < line.endIndex, line[k] == "[" {
-                k = line.index(after: k)
-                while k < line.endIndex, isBlank(line[k]) { k = line.index(after: k) }
-            }
-            if k < line.endIndex {
-                let c = line[k]
-                let startsKey = (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9")
-                    || c == "_" || c == "-" || c == "\"" || c == "'" || c == "]"
-                if startsKey { continue }
-            }
-            guard (try? TOMLTable(string: String(scalars[..<line.startIndex]))) != nil else { continue }
-            let column = line.distance(from: line.startIndex, to: k) + 1
-            throw PlanFileError(file: file, message: "line \(lineNumber), column \(column): a table header must start with a key (letters, digits, '_', '-' or a quoted key); fix the TOML syntax.")
-        }
-    }
-
-    /// Where `\u0000` or `\U00000000` starts in `line` (a backslash that is not itself escaped), and which.
-    private static func nulEscape(in line: Substring.UnicodeScalarView) -> (Substring.UnicodeScalarView.Index, String)? {
-        var k = line.startIndex
-        while k < line.endIndex {
-            guard line[k] == "\\" else { k = line.index(after: k); continue }
-            var run = 0, end = k
-            while end < line.endIndex, line[end] == "\\" { run += 1; end = line.index(after: end) }
-            if run % 2 == 1 {
-                let backslash = line.index(before: end)
-                let rest = String(String.UnicodeScalarView(line[end...].prefix(9)))
-                if rest.hasPrefix("u0000") { return (backslash, "\\u0000") }
-                if rest == "U00000000" { return (backslash, "\\U00000000") }
-            }
-            k = end
-        }
-        return nil
     }
 
     /// An error about `key` in this table: "<context> <key> <what>."

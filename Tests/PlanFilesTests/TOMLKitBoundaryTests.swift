@@ -2,8 +2,8 @@ import XCTest
 import CohortData
 @testable import PlanFiles
 
-/// Inputs found by fuzzing (`Scripts/fuzz`, PlanTableFuzzer and RateCardPlanFuzzer) that TOMLKit
-/// 0.6.0 mishandles, and that `PlanTable.parse` therefore refuses before TOMLKit sees them.
+/// Inputs found by fuzzing (`Scripts/fuzz`, the plan fuzzers) that TOMLKit 0.6.0 mishandles, and
+/// that `PlanTable.parse` therefore refuses before TOMLKit sees them (`TOMLKitHazards`).
 final class TOMLKitBoundaryTests: XCTestCase {
     private func message(_ text: String) -> String? {
         do {
@@ -24,6 +24,10 @@ final class TOMLKitBoundaryTests: XCTestCase {
         XCTAssertEqual(message("[[="), "line 1, column 3: " + expected)
         XCTAssertEqual(message("[\nx = 1\n"), "line 1, column 2: " + expected)
         XCTAssertEqual(message("name = \"x\"\n[[a]]\nx = 1\n  [[ /a]]\n"), "line 4, column 6: " + expected)
+        // toml++ skips only spaces and tabs inside the brackets (from a fuzzer crash: `[\v\vdata]`),
+        // and a byte order mark before the first line.
+        XCTAssertEqual(message("[\u{0B}\u{0B}data]\n"), "line 1, column 2: " + expected)
+        XCTAssertEqual(message("\u{FEFF}[/a]\n"), "line 1, column 2: " + expected)
     }
 
     /// Lines that look like such headers inside a multi-line array or string are values, not
@@ -34,6 +38,52 @@ final class TOMLKitBoundaryTests: XCTestCase {
         XCTAssertEqual(try top.optionalString("s"), "[/not a header]\n")
         // Invalid TOML that is not a header is still TOMLKit's syntax error, with its position.
         XCTAssertTrue(message("x = [\n  [/a]\n]\n")?.hasPrefix("line 2, column") ?? false, "\(String(describing: message("x = [\n  [/a]\n]\n")))")
+    }
+
+    /// toml++ 3.4.0 asserts that an array value does not start with a value terminator, but only
+    /// checks for ']' and ','. Minimised from fuzzer crashes: `i=[}`.
+    func testTerminatorWhereAnArrayValueIsExpected() {
+        let expected = "where an array value is expected; fix the TOML syntax."
+        XCTAssertEqual(message("i=[}"), "line 1, column 4: '}' " + expected)
+        XCTAssertEqual(message("covariates = [\"age\",\n  # more to come\n}\n"), "line 3, column 1: '}' " + expected)
+        XCTAssertEqual(message("x = [\u{2028}1]"), "line 1, column 6: '\\u{2028}' " + expected)
+    }
+
+    /// toml++ 3.4.0 looks ahead for a date-time written with a space and asserts that the digit
+    /// after the space is not the end of the value. Minimised from a fuzzer crash: `m=2019-01-01 3`.
+    func testDateSpaceDigitIsAnErrorNotAnAbort() {
+        let expected = "a single digit after a value and a space; separate values with commas, or write a date and time as YYYY-MM-DD HH:MM:SS; fix the TOML syntax."
+        XCTAssertEqual(message("[[cap]]\nfrom = 2019-01-01 3\n"), "line 2, column 19: " + expected)
+        // Any ten characters that toml++ takes for a date (from a fuzzer crash: `m=2019-01-0% 3`).
+        XCTAssertEqual(message("m=2019-01-0% 3\n"), "line 1, column 14: " + expected)
+    }
+
+    /// The same characters inside strings and comments, and valid inline tables, date-times and
+    /// nested arrays, are read as before.
+    func testLookalikesInStringsAndValidSyntaxAreRead() throws {
+        let top = try PlanTable.parse(#"""
+        s = "[}, 2 3" # [} 1 2
+        l = '[}'
+        m = """
+        [}
+        2019-01-01 3
+        """
+        d = 1979-05-27 07:32:00
+        t = { a = 1, b = [ {}, { c = 2 } ] }
+        e = {}
+        n = [ [ 1, 2 ], [], [ [ 3 ] ] ]
+        k . 1 = 2
+        [a . 1]
+        x = 1
+        """#, file: "p.toml")
+        XCTAssertEqual(try top.optionalString("s"), "[}, 2 3")
+        XCTAssertEqual(try top.optionalString("l"), "[}")
+        XCTAssertEqual(try top.optionalString("m"), "[}\n2019-01-01 3\n")
+        XCTAssertNotNil(top.table?["d"]?.dateTime)
+        XCTAssertEqual(top.table?["t"]?.table?["b"]?.array?.count, 2)
+        XCTAssertEqual(top.table?["n"]?.array?.count, 3)
+        XCTAssertEqual(top.table?["k"]?.table?["1"]?.int, 2)
+        XCTAssertEqual(top.table?["a"]?.table?["1"]?.table?["x"]?.int, 1)
     }
 
     /// TOMLKit passes the text as a C string: without the check, everything after a NUL would be
