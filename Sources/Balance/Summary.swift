@@ -153,15 +153,15 @@ struct ColumnMoments: Sendable {
     /// Every value is 0 or 1 so far (MatchIt's binary rule).
     var binary = true
 
-    /// Adds one unit.
+    /// Adds one unit; `reciprocal` is `1 / n` for the unit's group, `n` counting this unit.
     @inline(__always)
-    mutating func add(_ x: Double, treated: Bool, weight w: Double) {
+    mutating func add(_ x: Double, treated: Bool, weight w: Double, reciprocalOfGroupCount reciprocal: Double) {
         if binary && !isZeroOrOne(x) { binary = false }
         if treated {
-            allTreated.add(x)
+            allTreated.add(x, reciprocalOfNewCount: reciprocal)
             matchedTreated.add(x, weight: w)
         } else {
-            allControl.add(x)
+            allControl.add(x, reciprocalOfNewCount: reciprocal)
             matchedControl.add(x, weight: w)
         }
     }
@@ -206,12 +206,16 @@ struct SummaryContext: Sendable {
                     pick[3].withUnsafeBufferPointer { x3 in
                         treated.withUnsafeBufferPointer { t in
                             weights.withUnsafeBufferPointer { w in
+                                // Every column of the batch has the same group counts so far.
+                                var treatedCount = 0.0, controlCount = 0.0
                                 for i in 0..<n {
                                     let ti = t[i], wi = w[i]
-                                    m0.add(x0[i], treated: ti, weight: wi)
-                                    m1.add(x1[i], treated: ti, weight: wi)
-                                    m2.add(x2[i], treated: ti, weight: wi)
-                                    m3.add(x3[i], treated: ti, weight: wi)
+                                    let r: Double
+                                    if ti { treatedCount += 1; r = 1 / treatedCount } else { controlCount += 1; r = 1 / controlCount }
+                                    m0.add(x0[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m1.add(x1[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m2.add(x2[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m3.add(x3[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
                                 }
                             }
                         }

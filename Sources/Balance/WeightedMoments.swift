@@ -83,12 +83,14 @@ struct UnitMoments: Sendable {
     var runMean: Double = 0
     var m2: Double = 0
 
+    /// Adds one unit; `reciprocal` must be `1 / Double(count + 1)` (the caller computes it once
+    /// for all the columns it accumulates side by side, which share their counts).
     @inline(__always)
-    mutating func add(_ x: Double) {
+    mutating func add(_ x: Double, reciprocalOfNewCount reciprocal: Double) {
         count &+= 1
         sumX += ExtendedSum(x)
         let delta = x - runMean
-        runMean += delta * (1 / Double(count))
+        runMean += delta * reciprocal
         m2 += delta * (x - runMean)
     }
 

@@ -107,6 +107,9 @@ public enum BinomialGLM {
         }
         let termNames = ["(Intercept)"] + names
         let design = BlockedDesign(columns: columns, rows: n)
+        // The fit calls no BLAS, but the outcome models that follow it do: keep a threaded BLAS
+        // (OpenBLAS) on one thread per call, as this fit has always arranged. (Belongs in Outcomes.)
+        BLASThreads.useOneThreadPerCall()
 
         // Column scales (root mean square) for a well-conditioned solve.
         let scale = [1.0] + design.rootMeanSquares()
