@@ -9,14 +9,66 @@ import Sorting
 // absolute value are reported. Each column is sorted once (radix sort, O(n)) and scanned once for
 // the full and the matched sample together.
 
-/// A column sorted once: the values in ascending order and the row each came from (ties in row
-/// order, as R's stable `order(x)`), from `RadixSort.ascending` (no random reads of the column).
+/// A column sorted once: the values in ascending order, each with the index of its unit's signed
+/// weights in a weight table (see `ECDFWeights`), carried through the sort so that the scan reads the
+/// table, not the units, at random. Ties keep row order, as R's stable `order(x)`.
 struct SortedColumn {
     var values: [Double]
-    var rows: [Int32]
+    var weightIndex: [UInt32]
 
-    init(_ x: UnsafeBufferPointer<Double>) {
-        (rows, values) = RadixSort.ascending(x)
+    init(_ x: UnsafeBufferPointer<Double>, weights: ECDFWeights) {
+        (values, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
+    }
+}
+
+/// The signed, normalised weights of every unit for two weightings (lane 0 and lane 1), stored as a
+/// table of the distinct pairs and one table index per unit. Matching weights take few distinct
+/// values, so the table is small enough to stay in cache; if it would have more than
+/// `maximumDistinct` entries, each unit gets its own (the table is then the units' weights).
+struct ECDFWeights: Sendable {
+    static let maximumDistinct = 4_096
+    /// The distinct (lane 0, lane 1) weight pairs.
+    let table: [SIMD2<Double>]
+    /// Per unit, its row in `table`.
+    let index: [UInt32]
+
+    init(_ weights: [SIMD2<Double>]) {
+        if let (table, index) = Self.distinct(weights) {
+            self.table = table
+            self.index = index
+        } else {
+            table = weights
+            index = (0..<weights.count).map { UInt32($0) }
+        }
+    }
+
+    /// Distinct pairs in order of first appearance (open addressing on the bit patterns), or nil when
+    /// there are more than `maximumDistinct`.
+    static func distinct(_ weights: [SIMD2<Double>]) -> ([SIMD2<Double>], [UInt32])? {
+        let slots = 4 * maximumDistinct, mask = UInt64(slots - 1)
+        var slotEntry = [Int32](repeating: -1, count: slots)
+        var table: [SIMD2<Double>] = []
+        var index = [UInt32](repeating: 0, count: weights.count)
+        for (i, w) in weights.enumerated() {
+            let a = w[0].bitPattern, b = w[1].bitPattern
+            var slot = Int(((a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F)) >> 40 & mask)
+            while true {
+                let e = Int(slotEntry[slot])
+                if e < 0 {
+                    guard table.count < maximumDistinct else { return nil }
+                    slotEntry[slot] = Int32(table.count)
+                    index[i] = UInt32(table.count)
+                    table.append(w)
+                    break
+                }
+                if table[e][0].bitPattern == a && table[e][1].bitPattern == b {
+                    index[i] = UInt32(e)
+                    break
+                }
+                slot = (slot + 1) & Int(mask)
+            }
+        }
+        return (table, index)
     }
 }
 
@@ -39,11 +91,11 @@ func signedGroupWeights(treated: UnsafeBufferPointer<Bool>, weights: UnsafeBuffe
 }
 
 /// Both eCDF statistics of one column for two weightings at once (lane 0 and lane 1 of
-/// `signedWeights`, e.g. the full and the matched sample): one scan over the sorted values,
+/// `weights`, e.g. the full and the matched sample): one scan over the sorted values,
 /// accumulating each lane's signed normalised weights (in extended precision, as R's `cumsum()`
 /// does) and summarising the absolute running sums at the end of each run of ties. Each lane's
 /// arithmetic is exactly that of a scan of its own.
-func ecdfScan(_ column: SortedColumn, signedWeights w: UnsafeBufferPointer<SIMD2<Double>>) -> (ECDFStatistics, ECDFStatistics) {
+func ecdfScan(_ column: SortedColumn, weights: ECDFWeights) -> (ECDFStatistics, ECDFStatistics) {
     let n = column.values.count
     guard n > 0 else { return (ECDFStatistics(mean: .nan, max: .nan), ECDFStatistics(mean: .nan, max: .nan)) }
     var running0: ExtendedSum = 0, running1: ExtendedSum = 0
@@ -52,9 +104,10 @@ func ecdfScan(_ column: SortedColumn, signedWeights w: UnsafeBufferPointer<SIMD2
     var sawNaN0 = false, sawNaN1 = false
     var runs = 0
     column.values.withUnsafeBufferPointer { v in
-        column.rows.withUnsafeBufferPointer { rows in
+        column.weightIndex.withUnsafeBufferPointer { index in
+          weights.table.withUnsafeBufferPointer { table in
             for k in 0..<n {
-                let weights = w[Int(rows[k])]
+                let weights = table[Int(index[k])]
                 running0 += ExtendedSum(weights[0])
                 running1 += ExtendedSum(weights[1])
                 if k == n - 1 || v[k] != v[k + 1] {
@@ -68,6 +121,7 @@ func ecdfScan(_ column: SortedColumn, signedWeights w: UnsafeBufferPointer<SIMD2
                     runs += 1
                 }
             }
+          }
         }
     }
     func statistics(_ sawNaN: Bool, _ total: ExtendedSum, _ largest: Double) -> ECDFStatistics {

@@ -146,8 +146,8 @@ public func ecdfStatistics(_ x: [Double], treated: [Bool], weights: [Double]) ->
     }
     if a.count < 2 && b.count < 2 { return nil }
     let result = withBuffers(x, treated, weights) { x, t, w -> ECDFStatistics in
-        let signed = signedGroupWeights(treated: t, weights: w).map { SIMD2(repeating: $0) }
-        return signed.withUnsafeBufferPointer { s in ecdfScan(SortedColumn(x), signedWeights: s).0 }
+        let weights = ECDFWeights(signedGroupWeights(treated: t, weights: w).map { SIMD2(repeating: $0) })
+        return ecdfScan(SortedColumn(x, weights: weights), weights: weights).0
     }
     return result.mean.isNaN ? nil : result
 }

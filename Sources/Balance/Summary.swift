@@ -179,7 +179,7 @@ struct SummaryContext: Sendable {
     let matchMatrix: MatchMatrix?
     /// Per unit: (unit weight, matching weight), each scaled to sum to 1 per group, controls negated
     /// (the full-sample and matched-sample eCDFs, scanned together).
-    let signedWeights: [SIMD2<Double>]
+    let signedWeights: ECDFWeights
 
     init(treated: [Bool], weights: [Double], estimand: BalanceEstimand, layout: MatchedSetLayout?, matchMatrix: MatchMatrix?) {
         self.treated = treated
@@ -190,7 +190,7 @@ struct SummaryContext: Sendable {
         let ones = [Double](repeating: 1, count: treated.count)
         let all = treated.withUnsafeBufferPointer { t in ones.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
         let matched = treated.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
-        signedWeights = zip(all, matched).map { SIMD2($0, $1) }
+        signedWeights = ECDFWeights(zip(all, matched).map { SIMD2($0, $1) })
     }
 
     /// The moments of the columns of batch `b` (columns `4b ..< 4b + 4`), in one pass over the rows.
@@ -250,7 +250,7 @@ struct SummaryContext: Sendable {
         var cachedECDF: (ECDFStatistics, ECDFStatistics)? = nil
         func ecdf() -> (ECDFStatistics, ECDFStatistics) {
             if let e = cachedECDF { return e }
-            let e = signedWeights.withUnsafeBufferPointer { ecdfScan(SortedColumn(x), signedWeights: $0) }
+            let e = ecdfScan(SortedColumn(x, weights: signedWeights), weights: signedWeights)
             cachedECDF = e
             return e
         }

@@ -41,6 +41,17 @@ public enum RadixSort {
         return (result.order, result.sorted)
     }
 
+    /// The keys in ascending order (stable, -0.0 as +0.0), each with the `payload` of its position:
+    /// `(sorted[k], carried[k]) == (keys[i], payload[i])` for `i = order[k]`. What a caller would
+    /// otherwise look up by position afterwards (at random) travels with the keys instead.
+    public static func ascending(
+        _ keys: UnsafeBufferPointer<Double>, carrying payload: UnsafeBufferPointer<UInt32>
+    ) -> (sorted: [Double], carried: [UInt32]) {
+        precondition(payload.count == keys.count, "RadixSort: one payload per key")
+        let result = sort(keys, descending: false, wantValues: true, payload: payload)
+        return (result.sorted, result.order.map { UInt32(bitPattern: $0) })
+    }
+
     /// Maps a double to an unsigned integer with the same order (-0.0 treated as +0.0).
     @inline(__always)
     static func orderedBits(_ x: Double, descending: Bool) -> UInt64 {
@@ -56,21 +67,25 @@ public enum RadixSort {
         Double(bitPattern: (key & (1 << 63)) != 0 ? key ^ (1 << 63) : ~key)
     }
 
-    /// A key and the input position it came from, moved together through the passes.
+    /// A key and the input position it came from (or its payload), moved together through the passes.
     struct Entry {
         var key: UInt64
         var index: Int
     }
 
-    static func sort(_ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool) -> (order: [Int32], sorted: [Double]) {
+    /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
+    static func sort(
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil
+    ) -> (order: [Int32], sorted: [Double]) {
         let n = keys.count
         precondition(n < Int(Int32.max), "RadixSort handles fewer than 2^31 keys")
+        @inline(__always) func carried(_ i: Int) -> Int { payload.map { Int($0[i]) } ?? i }
         if n < smallSize {
             let order = (0..<n).sorted { a, b in
                 let ka = orderedBits(keys[a], descending: descending), kb = orderedBits(keys[b], descending: descending)
                 return ka < kb || (ka == kb && a < b)
             }
-            return (order.map { Int32($0) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
+            return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
         }
         var from = UnsafeMutablePointer<Entry>.allocate(capacity: n)
         var to = UnsafeMutablePointer<Entry>.allocate(capacity: n)
@@ -82,7 +97,7 @@ public enum RadixSort {
         let mask = UInt64(radix - 1)
         for i in 0..<n {
             let k = orderedBits(keys[i], descending: descending)
-            from[i] = Entry(key: k, index: i)
+            from[i] = Entry(key: k, index: carried(i))
             for d in 0..<digitCount { counts[d * radix + Int((k >> UInt64(d * digitBits)) & mask)] += 1 }
         }
         let offsets = UnsafeMutablePointer<Int>.allocate(capacity: radix)
