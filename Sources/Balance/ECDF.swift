@@ -45,30 +45,40 @@ struct ECDFWeights: Sendable {
     /// Distinct pairs in order of first appearance (open addressing on the bit patterns), or nil when
     /// there are more than `maximumDistinct`.
     static func distinct(_ weights: [SIMD2<Double>]) -> ([SIMD2<Double>], [UInt32])? {
-        let slots = 4 * maximumDistinct, mask = UInt64(slots - 1)
+        let slots = 4 * maximumDistinct, mask = slots - 1
         var slotEntry = [Int32](repeating: -1, count: slots)
-        var table: [SIMD2<Double>] = []
-        var index = [UInt32](repeating: 0, count: weights.count)
-        for (i, w) in weights.enumerated() {
-            let a = w[0].bitPattern, b = w[1].bitPattern
-            var slot = Int(((a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F)) >> 40 & mask)
-            while true {
-                let e = Int(slotEntry[slot])
-                if e < 0 {
-                    guard table.count < maximumDistinct else { return nil }
-                    slotEntry[slot] = Int32(table.count)
-                    index[i] = UInt32(table.count)
-                    table.append(w)
-                    break
+        var table = [SIMD2<UInt64>]()
+        table.reserveCapacity(maximumDistinct)
+        let n = weights.count
+        var tooMany = false
+        let index = [UInt32](unsafeUninitializedCapacity: n) { index, initialized in
+            weights.withUnsafeBufferPointer { w in
+                slotEntry.withUnsafeMutableBufferPointer { slotEntry in
+                    for i in 0..<n {
+                        let bits = unsafeBitCast(w[i], to: SIMD2<UInt64>.self)
+                        var slot = Int(truncatingIfNeeded: ((bits[0] &* 0x9E37_79B9_7F4A_7C15) ^ (bits[1] &* 0xC2B2_AE3D_27D4_EB4F)) >> 40) & mask
+                        while true {
+                            let e = Int(slotEntry[slot])
+                            if e < 0 {
+                                if table.count == maximumDistinct { tooMany = true; initialized = 0; return }
+                                slotEntry[slot] = Int32(table.count)
+                                index[i] = UInt32(table.count)
+                                table.append(bits)
+                                break
+                            }
+                            if table[e] == bits {
+                                index[i] = UInt32(e)
+                                break
+                            }
+                            slot = (slot + 1) & mask
+                        }
+                    }
                 }
-                if table[e][0].bitPattern == a && table[e][1].bitPattern == b {
-                    index[i] = UInt32(e)
-                    break
-                }
-                slot = (slot + 1) & Int(mask)
             }
+            initialized = tooMany ? 0 : n
         }
-        return (table, index)
+        if tooMany { return nil }
+        return (table.map { unsafeBitCast($0, to: SIMD2<Double>.self) }, index)
     }
 }
 
