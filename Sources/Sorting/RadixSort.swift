@@ -3,14 +3,15 @@
 ///
 /// Equal keys (including -0.0 and +0.0) keep their input order, which is what R's `order()` does
 /// and what MatchIt's tie-breaking relies on. (A stable order of given keys is unique, so the result
-/// does not depend on how it is computed.) Keys go through six passes of 11-bit digits, each pass
-/// scattering to 2,048 buckets, few enough to stay in cache; passes in which every key has the same
-/// digit are skipped, so integer-valued covariates (ages, counts, indicators) cost two or three
-/// passes. NaN keys are not allowed.
+/// does not depend on how it is computed.) Keys, each with its position (or a payload), go through
+/// four passes of 16-bit digits (measured faster here than six of 11 bits, although 65,536 buckets
+/// scatter further); the histograms of all digits come from one pass, and passes in which every key
+/// has the same digit are skipped, so integer-valued covariates (ages, counts, indicators) cost one
+/// or two passes. NaN keys are not allowed.
 public enum RadixSort {
     /// Below this size a comparison sort is faster.
     static let smallSize = 256
-    static let digitBits = 11
+    static let digitBits = 16
     static let radix = 1 << digitBits
     static let digitCount = (64 + digitBits - 1) / digitBits
 
@@ -91,7 +92,7 @@ public enum RadixSort {
         var to = UnsafeMutablePointer<Entry>.allocate(capacity: n)
         defer { from.deallocate(); to.deallocate() }
         // Keys and the histograms of all digits in one pass.
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: digitCount * radix)
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: digitCount * radix)
         defer { counts.deallocate() }
         counts.initialize(repeating: 0, count: digitCount * radix)
         let mask = UInt64(radix - 1)
@@ -106,11 +107,11 @@ public enum RadixSort {
             let shift = UInt64(d * digitBits)
             let histogram = counts + d * radix
             // Skip a digit every key shares.
-            if histogram[Int((from[0].key >> shift) & mask)] == n { continue }
+            if Int(histogram[Int((from[0].key >> shift) & mask)]) == n { continue }
             var running = 0
             for b in 0..<radix {
                 offsets[b] = running
-                running += histogram[b]
+                running += Int(histogram[b])
             }
             for i in 0..<n {
                 let e = from[i]
