@@ -6,17 +6,80 @@ import Sorting
 // after sorting the units by value, the running sum of these signed weights is the difference of the
 // two weighted eCDFs. It is read at the last unit of every run of equal values (every distinct value
 // in the sample, including values held only by zero-weight units), and the mean and maximum of its
-// absolute value are reported. Sorting is done once per column: O(n log n).
+// absolute value are reported. Each column is sorted once (radix sort, O(n)) and scanned once for
+// the full and the matched sample together.
 
-/// A sort key: a value and the unit's row, so that ties keep data order as R's `order()` does.
-struct SortKey {
-    var value: Double
-    var row: Int
+/// A column sorted once: the values in ascending order, each with the index of its unit's signed
+/// weights in a weight table (see `ECDFWeights`), carried through the sort so that the scan reads the
+/// table, not the units, at random. Ties keep row order, as R's stable `order(x)`.
+struct SortedColumn {
+    var values: [Double]
+    var weightIndex: [UInt32]
+
+    init(_ x: UnsafeBufferPointer<Double>, weights: ECDFWeights) {
+        (values, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
+    }
 }
 
-/// Rows of `x` in increasing order of value, ties in row order (R's stable `order(x)`).
-func sortedKeys(_ x: UnsafeBufferPointer<Double>) -> [SortKey] {
-    RadixSort.ascendingOrder(x).map { SortKey(value: x[Int($0)], row: Int($0)) }
+/// The signed, normalised weights of every unit for two weightings (lane 0 and lane 1), stored as a
+/// table of the distinct pairs and one table index per unit. Matching weights take few distinct
+/// values, so the table is small enough to stay in cache; if it would have more than
+/// `maximumDistinct` entries, each unit gets its own (the table is then the units' weights).
+struct ECDFWeights: Sendable {
+    static let maximumDistinct = 4_096
+    /// The distinct (lane 0, lane 1) weight pairs.
+    let table: [SIMD2<Double>]
+    /// Per unit, its row in `table`.
+    let index: [UInt32]
+
+    init(_ weights: [SIMD2<Double>]) {
+        if let (table, index) = Self.distinct(weights) {
+            self.table = table
+            self.index = index
+        } else {
+            table = weights
+            index = (0..<weights.count).map { UInt32($0) }
+        }
+    }
+
+    /// Distinct pairs in order of first appearance (open addressing on the bit patterns), or nil when
+    /// there are more than `maximumDistinct`.
+    static func distinct(_ weights: [SIMD2<Double>]) -> ([SIMD2<Double>], [UInt32])? {
+        let slots = 4 * maximumDistinct, mask = slots - 1
+        var slotEntry = [Int32](repeating: -1, count: slots)
+        var table = [SIMD2<UInt64>]()
+        table.reserveCapacity(maximumDistinct)
+        let n = weights.count
+        var tooMany = false
+        let index = [UInt32](unsafeUninitializedCapacity: n) { index, initialized in
+            weights.withUnsafeBufferPointer { w in
+                slotEntry.withUnsafeMutableBufferPointer { slotEntry in
+                    for i in 0..<n {
+                        let bits = unsafeBitCast(w[i], to: SIMD2<UInt64>.self)
+                        var slot = Int(truncatingIfNeeded: ((bits[0] &* 0x9E37_79B9_7F4A_7C15) ^ (bits[1] &* 0xC2B2_AE3D_27D4_EB4F)) >> 40) & mask
+                        while true {
+                            let e = Int(slotEntry[slot])
+                            if e < 0 {
+                                if table.count == maximumDistinct { tooMany = true; initialized = 0; return }
+                                slotEntry[slot] = Int32(table.count)
+                                index[i] = UInt32(table.count)
+                                table.append(bits)
+                                break
+                            }
+                            if table[e] == bits {
+                                index[i] = UInt32(e)
+                                break
+                            }
+                            slot = (slot + 1) & mask
+                        }
+                    }
+                }
+            }
+            initialized = tooMany ? 0 : n
+        }
+        if tooMany { return nil }
+        return (table.map { unsafeBitCast($0, to: SIMD2<Double>.self) }, index)
+    }
 }
 
 /// Per-unit weights scaled to sum to 1 within each group, negative for controls
@@ -37,26 +100,42 @@ func signedGroupWeights(treated: UnsafeBufferPointer<Bool>, weights: UnsafeBuffe
     }
 }
 
-/// Scans sorted values, accumulating signed normalised weights (in extended precision, as R's
-/// `cumsum()` does) and summarising the absolute running sum at the end of each run of ties.
-func ecdfScan(_ keys: UnsafeBufferPointer<SortKey>, signedWeights w: UnsafeBufferPointer<Double>) -> ECDFStatistics {
-    let n = keys.count
-    guard n > 0 else { return ECDFStatistics(mean: .nan, max: .nan) }
-    var running: ExtendedSum = 0
-    var total: ExtendedSum = 0
-    var largest = -Double.infinity
-    var sawNaN = false
+/// Both eCDF statistics of one column for two weightings at once (lane 0 and lane 1 of
+/// `weights`, e.g. the full and the matched sample): one scan over the sorted values,
+/// accumulating each lane's signed normalised weights (in extended precision, as R's `cumsum()`
+/// does) and summarising the absolute running sums at the end of each run of ties. Each lane's
+/// arithmetic is exactly that of a scan of its own.
+func ecdfScan(_ column: SortedColumn, weights: ECDFWeights) -> (ECDFStatistics, ECDFStatistics) {
+    let n = column.values.count
+    guard n > 0 else { return (ECDFStatistics(mean: .nan, max: .nan), ECDFStatistics(mean: .nan, max: .nan)) }
+    var running0: ExtendedSum = 0, running1: ExtendedSum = 0
+    var total0: ExtendedSum = 0, total1: ExtendedSum = 0
+    var largest0 = -Double.infinity, largest1 = -Double.infinity
+    var sawNaN0 = false, sawNaN1 = false
     var runs = 0
-    for k in 0..<n {
-        running += ExtendedSum(w[keys[k].row])
-        if k == n - 1 || keys[k].value != keys[k + 1].value {
-            let d = abs(Double(running))
-            if d.isNaN { sawNaN = true }
-            total += ExtendedSum(d)
-            if d > largest { largest = d }
-            runs += 1
+    column.values.withUnsafeBufferPointer { v in
+        column.weightIndex.withUnsafeBufferPointer { index in
+          weights.table.withUnsafeBufferPointer { table in
+            for k in 0..<n {
+                let weights = table[Int(index[k])]
+                running0 += ExtendedSum(weights[0])
+                running1 += ExtendedSum(weights[1])
+                if k == n - 1 || v[k] != v[k + 1] {
+                    let d0 = abs(Double(running0)), d1 = abs(Double(running1))
+                    if d0.isNaN { sawNaN0 = true }
+                    if d1.isNaN { sawNaN1 = true }
+                    total0 += ExtendedSum(d0)
+                    total1 += ExtendedSum(d1)
+                    if d0 > largest0 { largest0 = d0 }
+                    if d1 > largest1 { largest1 = d1 }
+                    runs += 1
+                }
+            }
+          }
         }
     }
-    if sawNaN { return ECDFStatistics(mean: .nan, max: .nan) }
-    return ECDFStatistics(mean: Double(total / ExtendedSum(runs)), max: largest)
+    func statistics(_ sawNaN: Bool, _ total: ExtendedSum, _ largest: Double) -> ECDFStatistics {
+        sawNaN ? ECDFStatistics(mean: .nan, max: .nan) : ECDFStatistics(mean: Double(total / ExtendedSum(runs)), max: largest)
+    }
+    return (statistics(sawNaN0, total0, largest0), statistics(sawNaN1, total1, largest1))
 }

@@ -146,9 +146,8 @@ public func ecdfStatistics(_ x: [Double], treated: [Bool], weights: [Double]) ->
     }
     if a.count < 2 && b.count < 2 { return nil }
     let result = withBuffers(x, treated, weights) { x, t, w -> ECDFStatistics in
-        let signed = signedGroupWeights(treated: t, weights: w)
-        let keys = sortedKeys(x)
-        return keys.withUnsafeBufferPointer { k in signed.withUnsafeBufferPointer { s in ecdfScan(k, signedWeights: s) } }
+        let weights = ECDFWeights(signedGroupWeights(treated: t, weights: w).map { SIMD2(repeating: $0) })
+        return ecdfScan(SortedColumn(x, weights: weights), weights: weights).0
     }
     return result.mean.isNaN ? nil : result
 }

@@ -1,12 +1,13 @@
 // `summarizeBalance`: MatchIt 4.7's `summary.matchit(m, interactions = FALSE, un = TRUE,
 // standardize = TRUE, pair.dist = TRUE)` for a nearest-neighbour match without sampling weights.
 //
-// Per column: one pass accumulates the moments of both groups in both samples (unit weights for
-// the full sample, matching weights for the matched one); one sort (non-binary columns only) serves
-// the eCDF statistics of both tables; the pair distance walks the matched sets, laid out once for
-// all columns. Columns are independent and, for large inputs, are processed in parallel; each
-// column's arithmetic is the same whichever thread runs it, so results do not depend on the number
-// of threads.
+// One pass over the rows accumulates, for four columns at a time, the moments of both groups in
+// both samples (unit weights for the full sample, matching weights for the matched one): four
+// columns' running sums are independent, so the processor overlaps them. Then per column one radix
+// sort (non-binary columns only) and one scan give the eCDF statistics of both tables, and the pair
+// distance walks the matched sets, laid out once for all columns. Batches and columns are processed
+// in parallel for large inputs; every sum sees its values in row (or sorted) order whichever thread
+// runs it, so results do not depend on the number of threads.
 
 import Dispatch
 import Foundation   // also links the C maths library (sqrt) on Linux
@@ -88,12 +89,17 @@ func summarizeBalance(
         matchMatrix: subclass == nil ? matchMatrix : nil)
 
     let columns = covariates.count
-    var rows: [ColumnRows]
-    if columns > 1 && n >= parallelRowThreshold {
-        rows = Parallel.map(columns) { j in context.rows(for: covariates[j]) }
-    } else {
-        rows = covariates.map { context.rows(for: $0) }
-    }
+    let parallel = columns > 1 && n >= parallelRowThreshold
+    // Moments, four columns per pass over the rows.
+    let batches = (columns + SummaryContext.batchWidth - 1) / SummaryContext.batchWidth
+    let momentBatches: [[ColumnMoments]] = parallel
+        ? Parallel.map(batches) { b in context.moments(of: covariates, batch: b) }
+        : (0..<batches).map { b in context.moments(of: covariates, batch: b) }
+    let moments = momentBatches.flatMap { $0 }
+    // Table rows (sorts, eCDF scans and pair distances), one column at a time.
+    let rows: [ColumnRows] = parallel
+        ? Parallel.map(columns) { j in context.rows(for: covariates[j], moments: moments[j]) }
+        : (0..<columns).map { j in context.rows(for: covariates[j], moments: moments[j]) }
 
     return BalanceSummary(
         all: rows.map(\.all), matched: rows.map(\.matched),
@@ -140,17 +146,40 @@ struct ColumnRows: Sendable {
     var matched: BalanceRow
 }
 
+/// The moments of one column: both groups, in the full sample (unit weights) and the matched one.
+struct ColumnMoments: Sendable {
+    var allTreated = UnitMoments(), allControl = UnitMoments()
+    var matchedTreated = WeightedMoments(), matchedControl = WeightedMoments()
+    /// Every value is 0 or 1 so far (MatchIt's binary rule).
+    var binary = true
+
+    /// Adds one unit; `reciprocal` is `1 / n` for the unit's group, `n` counting this unit.
+    @inline(__always)
+    mutating func add(_ x: Double, treated: Bool, weight w: Double, reciprocalOfGroupCount reciprocal: Double) {
+        if binary && !isZeroOrOne(x) { binary = false }
+        if treated {
+            allTreated.add(x, reciprocalOfNewCount: reciprocal)
+            matchedTreated.add(x, weight: w)
+        } else {
+            allControl.add(x, reciprocalOfNewCount: reciprocal)
+            matchedControl.add(x, weight: w)
+        }
+    }
+}
+
 /// Column-independent inputs, prepared once and shared read-only by every column.
 struct SummaryContext: Sendable {
+    /// Columns whose moments are accumulated in one pass over the rows.
+    static let batchWidth = 4
+
     let treated: [Bool]
     let weights: [Double]
     let estimand: BalanceEstimand
     let layout: MatchedSetLayout?
     let matchMatrix: MatchMatrix?
-    /// Unit weights scaled to sum to 1 per group, controls negated (full-sample eCDFs).
-    let signedAll: [Double]
-    /// Matching weights scaled to sum to 1 per group, controls negated (matched-sample eCDFs).
-    let signedMatched: [Double]
+    /// Per unit: (unit weight, matching weight), each scaled to sum to 1 per group, controls negated
+    /// (the full-sample and matched-sample eCDFs, scanned together).
+    let signedWeights: ECDFWeights
 
     init(treated: [Bool], weights: [Double], estimand: BalanceEstimand, layout: MatchedSetLayout?, matchMatrix: MatchMatrix?) {
         self.treated = treated
@@ -159,40 +188,57 @@ struct SummaryContext: Sendable {
         self.layout = layout
         self.matchMatrix = matchMatrix
         let ones = [Double](repeating: 1, count: treated.count)
-        signedAll = treated.withUnsafeBufferPointer { t in ones.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
-        signedMatched = treated.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+        let all = treated.withUnsafeBufferPointer { t in ones.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+        let matched = treated.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+        signedWeights = ECDFWeights(zip(all, matched).map { SIMD2($0, $1) })
     }
 
-    /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
-    func rows(for covariate: BalanceCovariate) -> ColumnRows {
-        covariate.values.withUnsafeBufferPointer { x in
-            treated.withUnsafeBufferPointer { t in
-                weights.withUnsafeBufferPointer { w in
-                    rows(name: covariate.name, x: x, t: t, w: w)
+    /// The moments of the columns of batch `b` (columns `4b ..< 4b + 4`), in one pass over the rows.
+    func moments(of covariates: [BalanceCovariate], batch b: Int) -> [ColumnMoments] {
+        let first = b * Self.batchWidth, count = min(Self.batchWidth, covariates.count - first)
+        let n = treated.count
+        // Four accumulators always; a short batch repeats its first column in the unused ones.
+        let pick = (0..<Self.batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].values }
+        var m0 = ColumnMoments(), m1 = ColumnMoments(), m2 = ColumnMoments(), m3 = ColumnMoments()
+        pick[0].withUnsafeBufferPointer { x0 in
+            pick[1].withUnsafeBufferPointer { x1 in
+                pick[2].withUnsafeBufferPointer { x2 in
+                    pick[3].withUnsafeBufferPointer { x3 in
+                        treated.withUnsafeBufferPointer { t in
+                            weights.withUnsafeBufferPointer { w in
+                                // Every column of the batch has the same group counts so far.
+                                var treatedCount = 0.0, controlCount = 0.0
+                                for i in 0..<n {
+                                    let ti = t[i], wi = w[i]
+                                    let r: Double
+                                    if ti { treatedCount += 1; r = 1 / treatedCount } else { controlCount += 1; r = 1 / controlCount }
+                                    m0.add(x0[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m1.add(x1[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m2.add(x2[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                    m3.add(x3[i], treated: ti, weight: wi, reciprocalOfGroupCount: r)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+        return Array([m0, m1, m2, m3].prefix(count))
     }
 
-    private func rows(
-        name: String, x: UnsafeBufferPointer<Double>, t: UnsafeBufferPointer<Bool>, w: UnsafeBufferPointer<Double>
-    ) -> ColumnRows {
-        // One pass: binary check and the moments of both groups in both samples.
-        var allT = WeightedMoments(), allC = WeightedMoments()
-        var matT = WeightedMoments(), matC = WeightedMoments()
-        var binary = true
-        for i in 0..<x.count {
-            let xi = x[i]
-            if binary && !isZeroOrOne(xi) { binary = false }
-            if t[i] {
-                allT.add(xi, weight: 1)
-                matT.add(xi, weight: w[i])
-            } else {
-                allC.add(xi, weight: 1)
-                matC.add(xi, weight: w[i])
+    /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
+    func rows(for covariate: BalanceCovariate, moments m: ColumnMoments) -> ColumnRows {
+        covariate.values.withUnsafeBufferPointer { x in
+            treated.withUnsafeBufferPointer { t in
+                rows(name: covariate.name, x: x, t: t, moments: m)
             }
         }
+    }
 
+    private func rows(name: String, x: UnsafeBufferPointer<Double>, t: UnsafeBufferPointer<Bool>, moments m: ColumnMoments) -> ColumnRows {
+        let allT = m.allTreated.weighted, allC = m.allControl.weighted
+        let matT = m.matchedTreated, matC = m.matchedControl
+        let binary = m.binary
         var cachedScale: Double? = nil
         let scale = { () -> Double in
             if let s = cachedScale { return s }
@@ -200,17 +246,18 @@ struct SummaryContext: Sendable {
             cachedScale = s
             return s
         }
-        var cachedKeys: [SortKey]? = nil
-        func ecdf(_ signed: [Double]) -> ECDFStatistics {
-            if cachedKeys == nil { cachedKeys = sortedKeys(x) }
-            return cachedKeys!.withUnsafeBufferPointer { k in
-                signed.withUnsafeBufferPointer { s in ecdfScan(k, signedWeights: s) }
-            }
+        // One sort and one scan give both tables' eCDF statistics, when either table needs them.
+        var cachedECDF: (ECDFStatistics, ECDFStatistics)? = nil
+        func ecdf() -> (ECDFStatistics, ECDFStatistics) {
+            if let e = cachedECDF { return e }
+            let e = ecdfScan(SortedColumn(x, weights: signedWeights), weights: signedWeights)
+            cachedECDF = e
+            return e
         }
 
         let all = balanceRow(
             name: name, treated: allT, control: allC, binary: binary, scale: scale,
-            ecdf: { ecdf(signedAll) }, pairDistance: nil)
+            ecdf: { ecdf().0 }, pairDistance: nil)
 
         let rawPairDistance: Double?
         if let layout {
@@ -222,7 +269,7 @@ struct SummaryContext: Sendable {
         }
         let matched = balanceRow(
             name: name, treated: matT, control: matC, binary: binary, scale: scale,
-            ecdf: { ecdf(signedMatched) },
+            ecdf: { ecdf().1 },
             pairDistance: { s in rawPairDistance.map { standardizedPairDistance($0, scale: s) } })
         return ColumnRows(all: all, matched: matched)
     }

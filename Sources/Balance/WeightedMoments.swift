@@ -13,7 +13,7 @@ import RArithmetic
 let sqrtMachineEpsilon: Double = Double.ulpOfOne.squareRoot()
 
 /// Weighted moments of one group, accumulated one unit at a time.
-struct WeightedMoments {
+struct WeightedMoments: Sendable {
     /// Units with a non-zero weight.
     var count = 0
     /// Σw.
@@ -28,6 +28,16 @@ struct WeightedMoments {
     private var m2: Double = 0
 
     init() {}
+
+    init(count: Int, sumW: ExtendedSum, sumW2: ExtendedSum, sumWX: ExtendedSum, runW: Double, runMean: Double, m2: Double) {
+        self.count = count
+        self.sumW = sumW
+        self.sumW2 = sumW2
+        self.sumWX = sumWX
+        self.runW = runW
+        self.runMean = runMean
+        self.m2 = m2
+    }
 
     /// Adds one unit. Units with zero weight change no sum, exactly as in MatchIt's formulas.
     @inline(__always)
@@ -60,6 +70,34 @@ struct WeightedMoments {
         let w = Double(sumW)
         let w2 = Double(sumW2)
         return (m2 / w) / (1 - w2 / (w * w))
+    }
+}
+
+/// Moments of one group in which every weight is 1 (the full sample): the values
+/// `WeightedMoments.add(x, weight: 1)` would reach, with fewer operations. With `w = 1`,
+/// `sum w = sum w^2 = count` exactly, `w x = x`, `w / W = 1 / count` and `w delta = delta`, so every
+/// sum below sees the same numbers in the same order.
+struct UnitMoments: Sendable {
+    var count = 0
+    var sumX: ExtendedSum = 0
+    var runMean: Double = 0
+    var m2: Double = 0
+
+    /// Adds one unit; `reciprocal` must be `1 / Double(count + 1)` (the caller computes it once
+    /// for all the columns it accumulates side by side, which share their counts).
+    @inline(__always)
+    mutating func add(_ x: Double, reciprocalOfNewCount reciprocal: Double) {
+        count &+= 1
+        sumX += ExtendedSum(x)
+        let delta = x - runMean
+        runMean += delta * reciprocal
+        m2 += delta * (x - runMean)
+    }
+
+    /// The same moments as `WeightedMoments`.
+    var weighted: WeightedMoments {
+        WeightedMoments(count: count, sumW: ExtendedSum(count), sumW2: ExtendedSum(count), sumWX: sumX,
+                        runW: Double(count), runMean: runMean, m2: m2)
     }
 }
 

@@ -130,10 +130,27 @@ public enum NearestNeighborMatcher {
         var rank = Array(repeating: 0, count: n)
         for (r, i) in ranked.enumerated() { rank[i] = r }
 
-        // Controls of each cell in rank order (one run per cell that has controls to offer).
+        // Controls of each cell in rank order, with their ranks, in one sweep along the ranking (one
+        // run per cell that has controls to offer).
         var runUnits = Array(repeating: [Int](), count: cellCount)
-        for i in ranked where !focal[i] && eligible[i] { runUnits[cells[i]].append(i) }
-        let runs = runUnits.map { ControlRun(units: $0, positions: $0.map { rank[$0] }) }
+        var runPositions = Array(repeating: [Int](), count: cellCount)
+        if cellCount == 1 {
+            var units: [Int] = [], positions: [Int] = []
+            units.reserveCapacity(n - nFocal)
+            positions.reserveCapacity(n - nFocal)
+            for (r, i) in ranked.enumerated() where !focal[i] && eligible[i] {
+                units.append(i)
+                positions.append(r)
+            }
+            runUnits[0] = units
+            runPositions[0] = positions
+        } else {
+            for (r, i) in ranked.enumerated() where !focal[i] && eligible[i] {
+                runUnits[cells[i]].append(i)
+                runPositions[cells[i]].append(r)
+            }
+        }
+        let runs = (0..<cellCount).map { ControlRun(units: runUnits[$0], positions: runPositions[$0]) }
         let runIndexOfCell: [Int?] = runs.indices.map { runs[$0].count > 0 ? $0 : nil }
 
         // Focal order.

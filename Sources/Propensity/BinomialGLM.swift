@@ -107,6 +107,9 @@ public enum BinomialGLM {
         }
         let termNames = ["(Intercept)"] + names
         let design = BlockedDesign(columns: columns, rows: n)
+        // The fit calls no BLAS, but the outcome models that follow it do: keep a threaded BLAS
+        // (OpenBLAS) on one thread per call, as this fit has always arranged. (Belongs in Outcomes.)
+        BLASThreads.useOneThreadPerCall()
 
         // Column scales (root mean square) for a well-conditioned solve.
         let scale = [1.0] + design.rootMeanSquares()
@@ -114,18 +117,20 @@ public enum BinomialGLM {
         // Linear predictor and fitted means, written by disjoint blocks of rows in parallel.
         let eta = WorkBuffer(count: n), mu = WorkBuffer(count: n)
         defer { eta.free(); mu.free() }
+        // R's start, mu = (y + 0.5) / 2; with 0/1 responses two values, each computed once.
+        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
+        let startEta = binary ? [link.link(0.25), link.link(0.75)] : []
         for i in 0..<n {
             mu.pointer[i] = (y[i] + 0.5) / 2
-            eta.pointer[i] = link.link(mu.pointer[i])
+            eta.pointer[i] = binary ? startEta[y[i] == 1 ? 1 : 0] : link.link(mu.pointer[i])
         }
-        var deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer))
+        var deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer), binary: binary)
         var beta = Array(repeating: 0.0, count: p)
         var lastFactor: FixedOrderCholesky? = nil
         var converged = false
         var iterations = 0
         var change = Double.infinity
 
-        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
         try y.withUnsafeBufferPointer { yy in
             let ys = yy.baseAddress!
             var pending: NormalEquations? = nil
@@ -186,7 +191,7 @@ public enum BinomialGLM {
                                pValue: Normal.twoSidedPValue(z))
         }
         let meanY = y.reduce(0, +) / Double(n)
-        let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n))
+        let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n), binary: binary)
         return GLMFit(link: link, coefficients: coefficients, deviance: deviance, nullDeviance: nullDeviance,
                       aic: deviance + 2 * Double(p), dfResidual: n - p, dfNull: n - 1,
                       iterations: iterations, linearPredictor: fittedEta, fitted: fittedMu)
@@ -196,10 +201,16 @@ public enum BinomialGLM {
     /// blocks of rows (in parallel) and then across blocks in order, so the total does not depend
     /// on the number of threads.
     public static func deviance(y: [Double], mu: [Double]) -> Double {
-        mu.withUnsafeBufferPointer { deviance(y: y, mu: $0) }
+        mu.withUnsafeBufferPointer { deviance(y: y, mu: $0, binary: false) }
     }
 
-    static func deviance(y: [Double], mu: UnsafeBufferPointer<Double>) -> Double {
+    /// `deviance(y:mu:)`; with `binary` (every `y` is 0 or 1), terms are computed once per distinct
+    /// `(y, mu)` pair seen consecutively, which gives the same terms, hence the same sum.
+    static func deviance(y: [Double], mu: [Double], binary: Bool) -> Double {
+        mu.withUnsafeBufferPointer { deviance(y: y, mu: $0, binary: binary) }
+    }
+
+    static func deviance(y: [Double], mu: UnsafeBufferPointer<Double>, binary: Bool) -> Double {
         let n = y.count
         let blocks = (n + BlockedDesign.blockRows - 1) / BlockedDesign.blockRows
         let partial = WorkBuffer(count: blocks)
@@ -209,7 +220,22 @@ public enum BinomialGLM {
             Parallel.forEach(blocks) { b in
                 let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
                 var total = 0.0
-                for i in lo..<hi { total += BlockedDesign.devianceTerm(shared.y[i], shared.mu[i]) }
+                if binary {
+                    // The last term of each response value, reused while its mu repeats.
+                    var lastMu = (Double.nan, Double.nan), lastTerm = (0.0, 0.0)
+                    for i in lo..<hi {
+                        let m = shared.mu[i]
+                        if shared.y[i] == 1 {
+                            if m.bitPattern != lastMu.1.bitPattern { lastMu.1 = m; lastTerm.1 = BlockedDesign.devianceTerm(1, m) }
+                            total += lastTerm.1
+                        } else {
+                            if m.bitPattern != lastMu.0.bitPattern { lastMu.0 = m; lastTerm.0 = BlockedDesign.devianceTerm(0, m) }
+                            total += lastTerm.0
+                        }
+                    }
+                } else {
+                    for i in lo..<hi { total += BlockedDesign.devianceTerm(shared.y[i], shared.mu[i]) }
+                }
                 shared.partial[b] = total
             }
         }

@@ -2,21 +2,27 @@
 /// IEEE-754 bit patterns, mapped so that unsigned order equals numeric order.
 ///
 /// Equal keys (including -0.0 and +0.0) keep their input order, which is what R's `order()` does
-/// and what MatchIt's tie-breaking relies on. Digit passes in which every key has the same digit
-/// are skipped, so integer-valued covariates (ages, counts, indicators) cost one or two passes.
-/// NaN keys are not allowed.
+/// and what MatchIt's tie-breaking relies on. (A stable order of given keys is unique, so the result
+/// does not depend on how it is computed.) Keys, each with its position (or a payload), go through
+/// four passes of 16-bit digits (measured faster here than six of 11 bits, although 65,536 buckets
+/// scatter further); the histograms of all digits come from one pass, and passes in which every key
+/// has the same digit are skipped, so integer-valued covariates (ages, counts, indicators) cost one
+/// or two passes. NaN keys are not allowed.
 public enum RadixSort {
     /// Below this size a comparison sort is faster.
     static let smallSize = 256
+    static let digitBits = 16
+    static let radix = 1 << digitBits
+    static let digitCount = (64 + digitBits - 1) / digitBits
 
     /// The permutation that sorts `keys` ascending (stable).
     public static func ascendingOrder(_ keys: UnsafeBufferPointer<Double>) -> [Int32] {
-        order(keys, descending: false)
+        sort(keys, descending: false, wantValues: false).order
     }
 
     /// The permutation that sorts `keys` descending, equal keys in input order.
     public static func descendingOrder(_ keys: UnsafeBufferPointer<Double>) -> [Int32] {
-        order(keys, descending: true)
+        sort(keys, descending: true, wantValues: false).order
     }
 
     /// Convenience for arrays.
@@ -29,6 +35,24 @@ public enum RadixSort {
         keys.withUnsafeBufferPointer { descendingOrder($0) }
     }
 
+    /// The ascending permutation and the keys in that order (`sorted[k] == keys[order[k]]`, except
+    /// that -0.0 comes back as +0.0), without reading `keys` again at random.
+    public static func ascending(_ keys: UnsafeBufferPointer<Double>) -> (order: [Int32], sorted: [Double]) {
+        let result = sort(keys, descending: false, wantValues: true)
+        return (result.order, result.sorted)
+    }
+
+    /// The keys in ascending order (stable, -0.0 as +0.0), each with the `payload` of its position:
+    /// `(sorted[k], carried[k]) == (keys[i], payload[i])` for `i = order[k]`. What a caller would
+    /// otherwise look up by position afterwards (at random) travels with the keys instead.
+    public static func ascending(
+        _ keys: UnsafeBufferPointer<Double>, carrying payload: UnsafeBufferPointer<UInt32>
+    ) -> (sorted: [Double], carried: [UInt32]) {
+        precondition(payload.count == keys.count, "RadixSort: one payload per key")
+        let result = sort(keys, descending: false, wantValues: true, payload: payload)
+        return (result.sorted, result.order.map { UInt32(bitPattern: $0) })
+    }
+
     /// Maps a double to an unsigned integer with the same order (-0.0 treated as +0.0).
     @inline(__always)
     static func orderedBits(_ x: Double, descending: Bool) -> UInt64 {
@@ -38,72 +62,74 @@ public enum RadixSort {
         return descending ? ~ascending : ascending
     }
 
-    static func order(_ keys: UnsafeBufferPointer<Double>, descending: Bool) -> [Int32] {
+    /// The double whose ascending `orderedBits` are `key`.
+    @inline(__always)
+    static func value(ofAscendingBits key: UInt64) -> Double {
+        Double(bitPattern: (key & (1 << 63)) != 0 ? key ^ (1 << 63) : ~key)
+    }
+
+    /// A key and the input position it came from (or its payload), moved together through the passes.
+    struct Entry {
+        var key: UInt64
+        var index: Int
+    }
+
+    /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
+    static func sort(
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil
+    ) -> (order: [Int32], sorted: [Double]) {
         let n = keys.count
         precondition(n < Int(Int32.max), "RadixSort handles fewer than 2^31 keys")
+        @inline(__always) func carried(_ i: Int) -> Int { payload.map { Int($0[i]) } ?? i }
         if n < smallSize {
-            let sorted = (0..<n).sorted { a, b in
+            let order = (0..<n).sorted { a, b in
                 let ka = orderedBits(keys[a], descending: descending), kb = orderedBits(keys[b], descending: descending)
                 return ka < kb || (ka == kb && a < b)
             }
-            return sorted.map { Int32($0) }
+            return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
         }
-        var bits = [UInt64](unsafeUninitializedCapacity: n) { out, count in
-            for i in 0..<n { out[i] = orderedBits(keys[i], descending: descending) }
-            count = n
+        var from = UnsafeMutablePointer<Entry>.allocate(capacity: n)
+        var to = UnsafeMutablePointer<Entry>.allocate(capacity: n)
+        defer { from.deallocate(); to.deallocate() }
+        // Keys and the histograms of all digits in one pass.
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: digitCount * radix)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: digitCount * radix)
+        let mask = UInt64(radix - 1)
+        for i in 0..<n {
+            let k = orderedBits(keys[i], descending: descending)
+            from[i] = Entry(key: k, index: carried(i))
+            for d in 0..<digitCount { counts[d * radix + Int((k >> UInt64(d * digitBits)) & mask)] += 1 }
         }
-        var index = [Int32](unsafeUninitializedCapacity: n) { out, count in
-            for i in 0..<n { out[i] = Int32(i) }
-            count = n
-        }
-        // Histograms of the four 16-bit digits in one pass.
-        var counts = [Int](repeating: 0, count: 4 * 65_536)
-        bits.withUnsafeBufferPointer { b in
-            counts.withUnsafeMutableBufferPointer { c in
-                for i in 0..<n {
-                    let k = b[i]
-                    c[Int(k & 0xFFFF)] += 1
-                    c[65_536 + Int((k >> 16) & 0xFFFF)] += 1
-                    c[131_072 + Int((k >> 32) & 0xFFFF)] += 1
-                    c[196_608 + Int(k >> 48)] += 1
-                }
-            }
-        }
-        var bitsOut = [UInt64](repeating: 0, count: n)
-        var indexOut = [Int32](repeating: 0, count: n)
-        for pass in 0..<4 {
-            let base = pass * 65_536
-            let shift = UInt64(pass * 16)
+        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: radix)
+        defer { offsets.deallocate() }
+        for d in 0..<digitCount {
+            let shift = UInt64(d * digitBits)
+            let histogram = counts + d * radix
             // Skip a digit every key shares.
-            let digit0 = Int((bits[0] >> shift) & 0xFFFF)
-            if counts[base + digit0] == n { continue }
-            var offsets = [Int](repeating: 0, count: 65_536)
+            if Int(histogram[Int((from[0].key >> shift) & mask)]) == n { continue }
             var running = 0
-            for d in 0..<65_536 {
-                offsets[d] = running
-                running += counts[base + d]
+            for b in 0..<radix {
+                offsets[b] = running
+                running += Int(histogram[b])
             }
-            bits.withUnsafeBufferPointer { b in
-                index.withUnsafeBufferPointer { ix in
-                    bitsOut.withUnsafeMutableBufferPointer { bo in
-                        indexOut.withUnsafeMutableBufferPointer { io in
-                            offsets.withUnsafeMutableBufferPointer { off in
-                                for i in 0..<n {
-                                    let k = b[i]
-                                    let d = Int((k >> shift) & 0xFFFF)
-                                    let at = off[d]
-                                    off[d] = at + 1
-                                    bo[at] = k
-                                    io[at] = ix[i]
-                                }
-                            }
-                        }
-                    }
-                }
+            for i in 0..<n {
+                let e = from[i]
+                let b = Int((e.key >> shift) & mask)
+                to[offsets[b]] = e
+                offsets[b] += 1
             }
-            swap(&bits, &bitsOut)
-            swap(&index, &indexOut)
+            swap(&from, &to)
         }
-        return index
+        let order = [Int32](unsafeUninitializedCapacity: n) { out, count in
+            for k in 0..<n { out[k] = Int32(truncatingIfNeeded: from[k].index) }
+            count = n
+        }
+        guard wantValues else { return (order, []) }
+        let sorted = [Double](unsafeUninitializedCapacity: n) { out, count in
+            for k in 0..<n { out[k] = value(ofAscendingBits: from[k].key) }
+            count = n
+        }
+        return (order, sorted)
     }
 }

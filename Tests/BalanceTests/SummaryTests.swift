@@ -147,3 +147,29 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(serial.matched[3].ecdfMax, ecdfStatistics(c4, treated: treated, weights: weights)?.max)
     }
 }
+
+/// The eCDF weight table: distinct weight pairs shared by units, or one entry per unit when there are
+/// too many; the statistics are the same either way.
+final class ECDFWeightTableTests: XCTestCase {
+    func testTableOrPerUnitWeightsGiveTheSameStatistics() {
+        var state: UInt64 = 7
+        func next() -> Double { state = state &* 6_364_136_223_846_793_005 &+ 1; return Double(state >> 11) / Double(1 << 53) }
+        let n = 10_000
+        let x = (0..<n).map { _ in (next() * 40).rounded() }
+        let treated = (0..<n).map { _ in next() < 0.3 }
+        // Few distinct matching weights (a table of a handful of pairs)...
+        let few = (0..<n).map { _ in [0, 1, 0.5, 1.0 / 3][Int(next() * 4)] }
+        // ...and all different (more than ECDFWeights.maximumDistinct: one entry per unit).
+        let many = (0..<n).map { _ in next() }
+        for weights in [few, many] {
+            let signedAll = treated.withUnsafeBufferPointer { t in [Double](repeating: 1, count: n).withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+            let signedMatched = treated.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { signedGroupWeights(treated: t, weights: $0) } }
+            let table = ECDFWeights(zip(signedAll, signedMatched).map { SIMD2($0, $1) })
+            XCTAssertEqual(table.table.count <= ECDFWeights.maximumDistinct, weights == few)
+            let (a, m) = x.withUnsafeBufferPointer { ecdfScan(SortedColumn($0, weights: table), weights: table) }
+            // Each lane equals the one-weighting formula.
+            XCTAssertEqual(a, ecdfStatistics(x, treated: treated, weights: [Double](repeating: 1, count: n)))
+            XCTAssertEqual(m, ecdfStatistics(x, treated: treated, weights: weights))
+        }
+    }
+}

@@ -33,4 +33,27 @@ final class RadixSortTests: XCTestCase {
         let keys = [0.0, -0.0, 0.0, -0.0] + Array(repeating: 1.0, count: 300)
         XCTAssertEqual(Array(RadixSort.ascendingOrder(keys).prefix(4)), [0, 1, 2, 3])
     }
+
+    func testSortedValuesComeWithTheOrder() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 3, 255, 256, 5_000] {
+            let keys = (0..<n).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? -0.0 : Double.random(in: -3...3, using: &rng).rounded() / 4 }
+            let (order, sorted) = keys.withUnsafeBufferPointer { RadixSort.ascending($0) }
+            XCTAssertEqual(order, reference(keys, descending: false), "n=\(n)")
+            XCTAssertEqual(sorted, order.map { keys[Int($0)] }, "n=\(n)")  // == treats -0.0 and 0.0 alike
+            XCTAssertFalse(sorted.contains { $0 == 0 && $0.sign == .minus }, "-0.0 comes back as +0.0")
+        }
+    }
+
+    func testPayloadTravelsWithItsKey() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 7, 300, 20_000] {
+            let keys = (0..<n).map { _ in Double(Int.random(in: -50...50, using: &rng)) / 8 }
+            let payload = (0..<n).map { _ in UInt32.random(in: 0...UInt32.max, using: &rng) }
+            let (sorted, carried) = keys.withUnsafeBufferPointer { k in payload.withUnsafeBufferPointer { RadixSort.ascending(k, carrying: $0) } }
+            let order = reference(keys, descending: false).map { Int($0) }
+            XCTAssertEqual(sorted, order.map { keys[$0] }, "n=\(n)")
+            XCTAssertEqual(carried, order.map { payload[$0] }, "n=\(n)")
+        }
+    }
 }
