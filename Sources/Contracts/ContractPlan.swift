@@ -177,7 +177,7 @@ extension ContractPlan {
                 minimumGroupSize: try reporting.int("minimum_group_size", default: 60),
                 minimumReoffenders: try reporting.int("minimum_reoffenders", default: 30),
                 bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 0),
-                seed: UInt64(try reporting.int("seed", default: 1)),
+                seed: try reportingSeed(reporting),
                 confidenceLevel: try reporting.double("confidence_level", default: 0.95)),
             source: text, baseDirectory: baseDirectory)
         try plan.validate(file: file)
@@ -218,6 +218,14 @@ extension ContractPlan {
 }
 
 extension ContractPlan {
+    /// `[reporting] seed`: the bootstrap's random seed, a whole number of at least 0 (a negative one
+    /// trapped converting to `UInt64`; found by fuzzing).
+    static func reportingSeed(_ reporting: PlanTable) throws -> UInt64 {
+        let seed = try reporting.int("seed", default: 1)
+        guard seed >= 0 else { throw reporting.error("seed", "must be a whole number of at least 0 (got \(seed))") }
+        return UInt64(seed)
+    }
+
     /// The `[[cohort]]` tables: a name and either `released_from`/`released_to` or `column`/`value`.
     static func cohorts(_ r: PlanTable) throws -> [Cohort] {
         try r.tables("cohort").enumerated().map { k, t in
