@@ -14,16 +14,20 @@ import TOMLKit
 /// Aborts (toml++ asserts a parser precondition that these inputs break; the assertion aborts the
 /// process, or is undefined behaviour when built with `NDEBUG`):
 /// 3. `}`, U+0085, U+2028 or U+2029 where an array value is expected (`x = [}`, `x = [1, }`).
-/// 4. A value, a space and a single digit ending the value (`from = 2019-01-01 3`; toml++ looks
-///    for a date-time written with a space after any ten characters that look like a date).
+/// 4. A date, a space and a single digit ending the value (`from = 2019-01-01 3`): toml++ looks
+///    ahead for a date-time written with a space.
+/// 6. A value without quotes that is not a TOML value (`2019-01-0%`, `2019-01-01Tratio00:00:00Z`):
+///    toml++ picks a parser from the characters it has seen and some of those parsers assert what
+///    the first character is. Refusing every malformed bare value keeps them on valid input.
 /// 5. A table header whose key starts with a character that cannot start a key (`[/a]`,
 ///    `[[[1]]]`, `[[=`, `[` at the end of a line); fixed upstream in marzer/tomlplusplus#301.
 ///
-/// Rules 3 and 4 are checked outside strings and comments, where the text they match is never valid
-/// TOML, so refusing it changes only which error is reported. Rule 5 needs to know whether a line
-/// starts a statement or continues a multi-line array or string: a candidate line is a header
-/// exactly when the text before it parses on its own. By then rules 1 to 4 have cleared the text
-/// and earlier candidates have been cleared, so no prefix handed to toml++ can crash it.
+/// Rules 3, 4 and 6 follow the text with a small scanner that knows, as toml++ does, whether a key,
+/// a value or a separator comes next; what they refuse is never valid TOML, so refusing it changes
+/// only which error is reported. Rule 5 needs to know whether a line starts a statement or continues
+/// a multi-line array or string: a candidate line is a header exactly when the text before it
+/// parses on its own. By then the other rules have cleared the text and earlier candidates have
+/// been cleared, so no prefix handed to toml++ can crash it.
 enum TOMLKitHazards {
     static func refuse(_ text: String, file: String) throws {
         let s = Array(text.unicodeScalars)
@@ -38,12 +42,15 @@ enum TOMLKitHazards {
         if let (i, spelling) = nulEscape(s) {
             throw fail(i, "the escape \(spelling) (a NUL character) cannot be read; remove it.")
         }
-        if let (i, rule) = crashingValue(s) {
+        if let (i, rule) = valueHazard(s) {
             switch rule {
             case .valueExpected:
                 throw fail(i, "'\(s[i].escaped(asASCII: true))' where an array value is expected; fix the TOML syntax.")
             case .digitAfterValue:
-                throw fail(i, "a single digit after a value and a space; separate values with commas, or write a date and time as YYYY-MM-DD HH:MM:SS; fix the TOML syntax.")
+                throw fail(i, "a single digit after a date and a space; write a date and time as YYYY-MM-DD HH:MM:SS; fix the TOML syntax.")
+            case .notAValue(let token):
+                let shown = token.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(token.unicodeScalars.prefix(40))) + "..." : token
+                throw fail(i, "'\(shown)' is not a TOML value; write a number (12, 1.5), a date (YYYY-MM-DD), true or false, or text in double quotes; fix the TOML syntax.")
             }
         }
         if let i = headerWithoutKey(s) {
@@ -68,40 +75,159 @@ enum TOMLKitHazards {
         return nil
     }
 
-    enum ValueRule { case valueExpected, digitAfterValue }
+    enum ValueRule { case valueExpected, digitAfterValue, notAValue(String) }
 
-    /// Rules 3 and 4, outside strings and comments: the position that breaks one, and which.
-    static func crashingValue(_ s: [Unicode.Scalar]) -> (Int, ValueRule)? {
-        func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+    /// Rules 3, 4 and 6: the first value that breaks one, and which. A small TOML scanner follows
+    /// what toml++ expects next (a key, `=`, a value, `,` or a closing bracket) through arrays,
+    /// inline tables, strings and comments; it is exact on valid TOML, and after the first syntax
+    /// error (where toml++ stops) it only needs to keep going.
+    static func valueHazard(_ s: [Unicode.Scalar]) -> (Int, ValueRule)? {
+        enum Frame { case array, inlineTable }
+        var stack: [Frame] = []     // open arrays and inline tables; empty at the document level
+        var expectValue = false     // after `=`, or after `[` or `,` in an array
+        var atLineStart = true
         // toml++'s value terminators: whitespace (any), ']', '}', ',' and '#'.
         func isTerminator(_ c: Unicode.Scalar) -> Bool {
             c.properties.isWhitespace || c == "]" || c == "}" || c == "," || c == "#"
         }
-        var last: Unicode.Scalar? = nil // the last character outside strings and comments, blanks aside
+        func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
         var i = 0
         while i < s.count {
             let c = s[i]
+            if c == " " || c == "\t" || c == "\r" || (i == 0 && c == "\u{FEFF}") { i += 1; continue }
+            if c == "\n" {
+                if stack.isEmpty { expectValue = false; atLineStart = true }
+                i += 1
+                continue
+            }
             if c == "#" {
                 while i < s.count, s[i] != "\n" { i += 1 }
                 continue
             }
-            if c == "\"" || c == "'" {
-                i = endOfString(s, from: i)
-                last = c
+            let lineStart = atLineStart
+            atLineStart = false
+            if expectValue {
+                if c == "[" { stack.append(.array); i += 1; continue }
+                if c == "{" { stack.append(.inlineTable); expectValue = false; i += 1; continue }
+                if stack.last == .array {
+                    if c == "]" { stack.removeLast(); expectValue = false; i += 1; continue }
+                    if c == "," { i += 1; continue } // a syntax error toml++ reports
+                    if c == "}" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" { return (i, .valueExpected) }
+                }
+                expectValue = false
+                if c == "\"" || c == "'" { i = endOfString(s, from: i); continue }
+                var end = i
+                while end < s.count, !isTerminator(s[end]) { end += 1 }
+                // toml++ reads a date followed by a space and a digit as a date-time; if the digit
+                // ends the value its look-ahead fails (rule 4).
+                if isLocalDate(s[i..<end]), end + 1 < s.count, s[end] == " ", isDigit(s[end + 1]) {
+                    if end + 2 == s.count || isTerminator(s[end + 2]) { return (end + 1, .digitAfterValue) }
+                    end += 1
+                    while end < s.count, !isTerminator(s[end]) { end += 1 }
+                }
+                if !isScalar(s[i..<end]) { return (i, .notAValue(String(String.UnicodeScalarView(s[i..<end])))) }
+                i = end
                 continue
             }
-            if c == "}" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" {
-                if c != "}" || last == "[" || last == "," { return (i, .valueExpected) }
+            switch stack.last {
+            case nil:
+                if lineStart, c == "[" {
+                    // A table header: skip its keys (rule 5 checks how it starts).
+                    i += 1
+                    while i < s.count, s[i] != "]", s[i] != "\n" {
+                        i = s[i] == "\"" || s[i] == "'" ? endOfString(s, from: i) : i + 1
+                    }
+                    continue
+                }
+                if c == "=" { expectValue = true }
+            case .array:
+                if c == "," { expectValue = true }
+                if c == "]" { stack.removeLast() }
+            case .inlineTable:
+                if c == "=" { expectValue = true }
+                if c == "}" { stack.removeLast() }
             }
-            // The end of a value (not a delimiter, nor the dot of a dotted key), a space, one digit.
-            if !c.properties.isWhitespace, !"=[{,.".unicodeScalars.contains(c), i + 2 < s.count, s[i + 1] == " ",
-               isDigit(s[i + 2]), i + 3 == s.count || isTerminator(s[i + 3]) {
-                return (i + 2, .digitAfterValue)
-            }
-            if !c.properties.isWhitespace { last = c }
-            i += 1
+            i = c == "\"" || c == "'" ? endOfString(s, from: i) : i + 1
         }
         return nil
+    }
+
+    /// Whether `t` is a TOML 1.0 value written without quotes: `true`, `false`, an integer
+    /// (decimal, `0x`, `0o`, `0b`), a float (with `inf` and `nan`), or a date, time or date-time.
+    static func isScalar(_ t: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard t.allSatisfy(\.isASCII) else { return false }
+        let u = t.map { UInt8($0.value) }
+        if u == Array("true".utf8) || u == Array("false".utf8) { return true }
+        var k = 0
+        func at(_ j: Int) -> UInt8? { j < u.count ? u[j] : nil }
+        func isDigit(_ c: UInt8?) -> Bool { c.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+        /// Digits accepted by `valid`, single underscores between them; true when at least one was read.
+        func digits(_ valid: (UInt8) -> Bool) -> Bool {
+            guard let c = at(k), valid(c) else { return false }
+            k += 1
+            while let c = at(k) {
+                if valid(c) { k += 1 } else if c == UInt8(ascii: "_"), let d = at(k + 1), valid(d) { k += 2 } else { break }
+            }
+            return true
+        }
+        func fixed(_ n: Int) -> Bool {
+            for j in k..<(k + n) where !isDigit(at(j)) { return false }
+            k += n
+            return true
+        }
+        func char(_ c: Character) -> Bool {
+            guard at(k) == c.asciiValue else { return false }
+            k += 1
+            return true
+        }
+        func time() -> Bool {
+            guard fixed(2), char(":"), fixed(2), char(":"), fixed(2) else { return false }
+            if char(".") { return digits { $0 >= 0x30 && $0 <= 0x39 } }
+            return true
+        }
+        // Dates and times.
+        if u.count >= 8, isDigit(at(0)), isDigit(at(1)), at(2) == UInt8(ascii: ":") {
+            return time() && k == u.count
+        }
+        if u.count >= 10, isDigit(at(0)), at(4) == UInt8(ascii: "-") {
+            guard fixed(4), char("-"), fixed(2), char("-"), fixed(2) else { return false }
+            if k == u.count { return true }
+            guard char("T") || char("t") || char(" "), time() else { return false }
+            if k == u.count || char("Z") || char("z") { return k == u.count }
+            guard char("+") || char("-"), fixed(2), char(":"), fixed(2) else { return false }
+            return k == u.count
+        }
+        // Special prefixes: no sign.
+        let isHex: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+        if u.count > 2, u[0] == UInt8(ascii: "0") {
+            k = 2
+            switch u[1] {
+            case UInt8(ascii: "x"): return digits(isHex) && k == u.count
+            case UInt8(ascii: "o"): return digits { $0 >= 0x30 && $0 <= 0x37 } && k == u.count
+            case UInt8(ascii: "b"): return digits { $0 == 0x30 || $0 == 0x31 } && k == u.count
+            default: k = 0
+            }
+        }
+        _ = char("+") || char("-")
+        if u[k...] == Array("inf".utf8)[...] || u[k...] == Array("nan".utf8)[...] { return true }
+        // Decimal integer or float: no leading zero on the integer part.
+        if at(k) == UInt8(ascii: "0") { k += 1 } else if !digits({ $0 >= 0x30 && $0 <= 0x39 }) { return false }
+        if isDigit(at(k)) || at(k) == UInt8(ascii: "_") { return false }
+        if char(".") { guard digits({ $0 >= 0x30 && $0 <= 0x39 }) else { return false } }
+        if char("e") || char("E") {
+            _ = char("+") || char("-")
+            guard digits({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        }
+        return k == u.count
+    }
+
+    /// Whether `t` is exactly ten characters `DDDD-DD-DD`.
+    static func isLocalDate(_ t: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard t.count == 10 else { return false }
+        for (j, c) in t.enumerated() {
+            if j == 4 || j == 7 { if c != "-" { return false } } else if !(c >= "0" && c <= "9") { return false }
+        }
+        return true
     }
 
     /// The index just after the TOML string that opens at `start` (basic `"`, literal `'`, or

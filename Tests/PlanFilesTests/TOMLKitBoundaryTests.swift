@@ -36,7 +36,7 @@ final class TOMLKitBoundaryTests: XCTestCase {
         let top = try PlanTable.parse("x = [\n  [+1],\n  [[-2]],\n]\ns = '''\n[/not a header]\n'''\n", file: "p.toml")
         XCTAssertEqual(top.table?["x"]?.array?.count, 2)
         XCTAssertEqual(try top.optionalString("s"), "[/not a header]\n")
-        // Invalid TOML that is not a header is still TOMLKit's syntax error, with its position.
+        // Invalid TOML that is not a header is still an error at its position.
         XCTAssertTrue(message("x = [\n  [/a]\n]\n")?.hasPrefix("line 2, column") ?? false, "\(String(describing: message("x = [\n  [/a]\n]\n")))")
     }
 
@@ -52,10 +52,27 @@ final class TOMLKitBoundaryTests: XCTestCase {
     /// toml++ 3.4.0 looks ahead for a date-time written with a space and asserts that the digit
     /// after the space is not the end of the value. Minimised from a fuzzer crash: `m=2019-01-01 3`.
     func testDateSpaceDigitIsAnErrorNotAnAbort() {
-        let expected = "a single digit after a value and a space; separate values with commas, or write a date and time as YYYY-MM-DD HH:MM:SS; fix the TOML syntax."
-        XCTAssertEqual(message("[[cap]]\nfrom = 2019-01-01 3\n"), "line 2, column 19: " + expected)
-        // Any ten characters that toml++ takes for a date (from a fuzzer crash: `m=2019-01-0% 3`).
-        XCTAssertEqual(message("m=2019-01-0% 3\n"), "line 1, column 14: " + expected)
+        XCTAssertEqual(message("[[cap]]\nfrom = 2019-01-01 3\n"),
+                       "line 2, column 19: a single digit after a date and a space; write a date and time as YYYY-MM-DD HH:MM:SS; fix the TOML syntax.")
+    }
+
+    /// toml++ 3.4.0 picks a parser from the characters of a bare value, and some parsers assert
+    /// their first character; every malformed bare value is refused. From fuzzer crashes:
+    /// `m=2019-01-0% 3`, `m=2019-'1-0% 3`, `i=2019-01-01Tratio00:\u{FFFD}00:00Z`.
+    func testMalformedBareValueIsAnErrorNotAnAbort() {
+        let expected = "is not a TOML value; write a number (12, 1.5), a date (YYYY-MM-DD), true or false, or text in double quotes; fix the TOML syntax."
+        XCTAssertEqual(message("m=2019-01-0% 3\n"), "line 1, column 3: '2019-01-0%' " + expected)
+        XCTAssertEqual(message("m=2019-'1-0% 3\n"), "line 1, column 3: '2019-'1-0%' " + expected)
+        XCTAssertEqual(message("i=2019-01-01Tratio00:\u{FFFD}00:00Z{#}"), "line 1, column 3: '2019-01-01Tratio00:\u{FFFD}00:00Z{' " + expected)
+        XCTAssertEqual(message("[contract]\ncap_total = 25OO000\n"), "line 2, column 13: '25OO000' " + expected)
+        // Every kind of TOML 1.0 bare value is still read.
+        let values = ["true", "false", "0", "-0", "+17", "1_000", "0xDEAD_beef", "0o755", "0b1101", "3.14", "-0.01",
+                      "5e+22", "1E06", "6.626e-34", "224_617.445_991", "inf", "-inf", "+nan", "1979-05-27",
+                      "1979-05-27T07:32:00Z", "1979-05-27t07:32:00.999999-07:00", "1979-05-27 07:32:00", "07:32:00",
+                      "00:32:00.5"]
+        for v in values {
+            XCTAssertNoThrow(try PlanTable.parse("v = \(v)\nw = [\(v), \(v)]\nx = { y = \(v) }\n", file: "p.toml"), v)
+        }
     }
 
     /// The same characters inside strings and comments, and valid inline tables, date-times and
