@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +27,47 @@ struct Counterfactual: ParsableCommand {
 
     static func main() {
         configureAllocator()
+        let names = configuration.subcommands.map { $0._commandName }
+        if let message = unknownCommandMessage(Array(CommandLine.arguments.dropFirst()), commands: names) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         main(nil)
     }
+}
+
+/// The error for a first argument that is not a command (nil when it is one, or an option):
+/// names the closest command when one is within two edits (or starts with what was typed) and
+/// lists them all. Exit 64, as any invalid option.
+func unknownCommandMessage(_ arguments: [String], commands: [String]) -> String? {
+    guard let word = arguments.first, !word.hasPrefix("-"), word != "help", !commands.contains(word) else { return nil }
+    let typed = word.lowercased()
+    let scored = commands.map { (name: $0, distance: editDistance(typed, $0)) }
+    let best = scored.min { $0.distance < $1.distance }
+    var message = "counterfactual: '\(word)' is not a command."
+    if let prefixed = commands.first(where: { $0.hasPrefix(typed) && !typed.isEmpty }) {
+        message += " Did you mean '\(prefixed)'?"
+    } else if let best, best.distance <= 2 {
+        message += " Did you mean '\(best.name)'?"
+    }
+    return message + " The commands are: " + commands.joined(separator: ", ") + " (see 'counterfactual --help')."
+}
+
+/// Optimal string alignment distance (insertions, deletions, substitutions, adjacent transpositions).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+    if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+    var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+    for i in 0...x.count { d[i][0] = i }
+    for j in 0...y.count { d[0][j] = j }
+    for i in 1...x.count {
+        for j in 1...y.count {
+            let cost = x[i - 1] == y[j - 1] ? 0 : 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+        }
+    }
+    return d[x.count][y.count]
 }
 
 /// Lets glibc reuse freed large blocks instead of mapping fresh, zero-filled pages for every large

@@ -20,9 +20,15 @@ struct DesignContract: ParsableCommand {
         person, 60% reconvicted, triggers of 10% per cohort and 7.5% pooled, per-cohort settlement. \
         Each simulated contract is decided by the same rule as `evaluate` (exact arithmetic).
 
-        Example:
-          counterfactual design --cohort-size 1000 --baseline-rate 1.55
-          counterfactual design --pilot Datasets/peterborough/cohort.csv --pilot-column reconvictions
+        With --price-per-event (and optional caps) the payout table adds the expected payment of \
+        each simulated contract. With --pilot, the baseline rate, the dispersion and the share with \
+        an event come from the pilot's counts (an option given explicitly wins).
+
+        Examples:
+          counterfactual design --cohort-size 1000 --baseline-rate 1.55 \\
+            --price-per-event 2000
+          counterfactual design --pilot Datasets/peterborough/cohort.csv \\
+            --pilot-column reconvictions
         """
     )
 
@@ -35,8 +41,8 @@ struct DesignContract: ParsableCommand {
     @Option(help: "Baseline events per person in the comparison group.")
     var baselineRate: Double = 1.55
 
-    @Option(help: "Baseline proportion reoffending (for the binary measure).")
-    var baselineProportion: Double = 0.60
+    @Option(help: "Baseline proportion with an event (binary measure; also sets the default dispersion). Default 0.60, or the pilot's own share.")
+    var baselineProportion: Double?
 
     @Option(help: "Negative binomial dispersion (size theta); default: the value that reconciles the baseline rate with the baseline proportion.")
     var dispersion: Double?
@@ -65,6 +71,15 @@ struct DesignContract: ParsableCommand {
     @Option(help: "How the pooled trigger settles: per_cohort (each cohort that missed its own trigger is paid its own events avoided; Peterborough) or pooled (events avoided summed over all cohorts, negative ones included).")
     var settlement: String = PaymentTerms.Settlement.perCohort.rawValue
 
+    @Option(help: "Price per event avoided, in pounds with at most two decimals (0 to 1000000000); adds the expected payment.")
+    var pricePerEvent: String?
+
+    @Option(help: "Cap on each cohort's payment, in pounds (0 to 1000000000000).")
+    var capPerCohort: String?
+
+    @Option(help: "Cap on the total payment, in pounds (0 to 1000000000000).")
+    var capTotal: String?
+
     @Option(help: "Monte Carlo replicates per effect.")
     var replicates: Int = 2000
 
@@ -75,7 +90,12 @@ struct DesignContract: ParsableCommand {
         if !(2...1_000_000).contains(cohortSize) { throw ValidationError("--cohort-size must be a whole number from 2 to 1000000 (got \(cohortSize)).") }
         if !(1...100).contains(comparisonPerTreated) { throw ValidationError("--comparison-per-treated must be a whole number from 1 to 100 (got \(comparisonPerTreated)).") }
         if !(baselineRate > 0) { throw ValidationError("--baseline-rate must be positive.") }
-        if !(baselineProportion > 0 && baselineProportion < 1) { throw ValidationError("--baseline-proportion must lie in (0, 1).") }
+        if let baselineProportion, !(baselineProportion > 0 && baselineProportion < 1) {
+            throw ValidationError("--baseline-proportion must lie in (0, 1).")
+        }
+        _ = try amount("--price-per-event", pricePerEvent, max: 1_000_000_000)
+        _ = try amount("--cap-per-cohort", capPerCohort, max: 1_000_000_000_000)
+        _ = try amount("--cap-total", capTotal, max: 1_000_000_000_000)
         if let dispersion, !(dispersion > 0) { throw ValidationError("--dispersion must be positive.") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must lie in (0, 1).") }
         if !(power > 0 && power < 1) { throw ValidationError("--power must lie in (0, 1).") }
@@ -89,10 +109,20 @@ struct DesignContract: ParsableCommand {
         }
     }
 
+    /// An amount of pounds given on the command line: at most two decimals, from 0 to `max` pounds.
+    func amount(_ flag: String, _ text: String?, max: Int) throws -> Money? {
+        guard let text else { return nil }
+        guard let money = Money(pounds: text), money.pence >= 0, money.pence / 100 <= max else {
+            throw ValidationError("\(flag) must be an amount in pounds from 0 to \(max) with at most two decimal places (got '\(text)').")
+        }
+        return money
+    }
+
     func run() throws {
         try runReportingErrors {
             var rate = baselineRate
             var theta = dispersion
+            var proportion = baselineProportion ?? 0.60
             var header = ""
             if let pilot {
                 let table = try CSVReader.read(path: pilot, options: CSVReadOptions(columns: [pilotColumn]))
@@ -111,20 +141,39 @@ struct DesignContract: ParsableCommand {
                 let estimate = try CountPilotEstimate(counts: counts)
                 rate = estimate.mean
                 theta = dispersion ?? estimate.dispersion
-                header = "Pilot \(pilot) (\(estimate.count) people): mean \(estimate.mean), variance \(estimate.variance), "
-                    + "dispersion (method of moments) \(estimate.dispersion)\n\n"
+                proportion = baselineProportion ?? (1 - estimate.zeroFraction)
+                header = "Pilot \(pilot): \(grouped(estimate.count)) people, "
+                    + String(format: "%.3f events per person (variance %.3f), %.1f%% with an event; ",
+                             estimate.mean, estimate.variance, 100 * (1 - estimate.zeroFraction))
+                    + String(format: "dispersion theta = %.3f (method of moments)", estimate.dispersion)
+                    + (dispersion != nil ? "; --dispersion \(dispersion!) used instead" : "")
+                    + (baselineProportion != nil ? "; --baseline-proportion \(baselineProportion!) used instead" : "")
+                    + "\n\n"
+            }
+            guard proportion > 0, proportion < 1 else {
+                throw ValidationError("the pilot's share with an event is \(proportion); it must lie strictly between 0 and 1 (give --baseline-proportion).")
             }
             let configuration = DesignTable.Configuration(
                 cohortSize: cohortSize, comparisonPerTreated: comparisonPerTreated, baselineRate: rate,
-                baselineProportion: baselineProportion, dispersion: theta, significanceLevel: significance, power: power,
+                baselineProportion: proportion, dispersion: theta, significanceLevel: significance, power: power,
                 terms: PaymentTerms(settlement: PaymentTerms.Settlement(rawValue: settlement)!,
                                     cohortThreshold: ExactRational(decimal: cohortThreshold)!,
                                     pooledThreshold: ExactRational(decimal: pooledThreshold)!,
-                                    requireSignificance: requireSignificance, significanceLevel: significance),
+                                    requireSignificance: requireSignificance, significanceLevel: significance,
+                                    pricePerEvent: try amount("--price-per-event", pricePerEvent, max: 1_000_000_000) ?? .zero,
+                                    capPerCohort: try amount("--cap-per-cohort", capPerCohort, max: 1_000_000_000_000),
+                                    capTotal: try amount("--cap-total", capTotal, max: 1_000_000_000_000)),
                 replicates: replicates, seed: seed)
             print(header + (try DesignTable(configuration)).formatted())
         }
     }
+}
+
+/// A whole number with thousands separators ("20,000").
+func grouped(_ n: Int) -> String {
+    var digits = String(n.magnitude), out = ""
+    while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
+    return (n < 0 ? "-" : "") + digits + out
 }
 
 /// A pilot count that is not a whole number of events from 0 to 10,000 (exit 65).

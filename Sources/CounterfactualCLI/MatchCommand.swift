@@ -29,7 +29,8 @@ struct Match: ParsableCommand {
 
         Example:
           counterfactual match Datasets/lalonde.csv --treatment treat \\
-            --covariates age,educ,race,married,nodegree,re74,re75 --id id --out out/lalonde
+            --covariates age,educ,race,married,nodegree,re74,re75 \\
+            --id id --out out/lalonde
         """
     )
 

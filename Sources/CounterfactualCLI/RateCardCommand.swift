@@ -26,7 +26,8 @@ struct RateCard: ParsableCommand {
         Datasets/rate-card-example/plan.toml for every key.
 
         Example:
-          counterfactual ratecard Datasets/rate-card-example/plan.toml --out out/rate-card
+          counterfactual ratecard Datasets/rate-card-example/plan.toml \\
+            --out out/rate-card
         """
     )
 

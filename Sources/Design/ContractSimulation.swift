@@ -45,6 +45,9 @@ public struct ContractOutcome: Sendable, Equatable {
     public let eventsAvoided: MonteCarloEstimate
     /// Mean events avoided that are paid for (zero when nothing pays; rule in `ContractSimulation`).
     public let paidEventsAvoided: MonteCarloEstimate
+    /// Mean total due, in pence (`PaymentTotals.due`: the price per event times the events paid
+    /// for, after the caps); zero when the terms have no price.
+    public let expectedPayment: MonteCarloEstimate
     /// Expected events avoided, `δ μ_C Σ_k n_T,k`.
     public let trueEventsAvoided: Double
     /// Lognormal approximation to `cohortTrigger` (ignores any significance requirement).
@@ -199,8 +202,9 @@ public struct ContractSimulation: Sendable {
         let assessor = ContractAssessor(self)
         let effectGrid = effects
         let flags = SlotBuffer<UInt64>(count: e * b, initial: 0)
-        // Per (effect, replicate): measured events avoided, paid events avoided, pooled reduction.
-        let values = SlotBuffer<Double>(count: 3 * e * b, initial: 0)
+        // Per (effect, replicate): measured events avoided, paid events avoided, pooled reduction,
+        // total due (pence).
+        let values = SlotBuffer<Double>(count: 4 * e * b, initial: 0)
         let chunks = min(threads, b)
         // The first error of each chunk (a price so large that an amount overflows).
         let failures = SlotBuffer<PaymentRuleError?>(count: chunks, initial: nil)
@@ -220,9 +224,10 @@ public struct ContractSimulation: Sendable {
                         }
                         let slot = ei * b + r
                         flags.store(a.flags, at: slot)
-                        values.store(a.eventsAvoided, at: 3 * slot)
-                        values.store(a.paidEventsAvoided, at: 3 * slot + 1)
-                        values.store(a.pooledReduction, at: 3 * slot + 2)
+                        values.store(a.eventsAvoided, at: 4 * slot)
+                        values.store(a.paidEventsAvoided, at: 4 * slot + 1)
+                        values.store(a.pooledReduction, at: 4 * slot + 2)
+                        values.store(a.duePence, at: 4 * slot + 3)
                     }
                 }
             } catch {
@@ -242,15 +247,15 @@ public struct ContractSimulation: Sendable {
         for ei in 0..<e {
             var cohortHits = [Int](repeating: 0, count: k)
             var pooledHits = 0, anyHits = 0
-            var events = MeanAccumulator(), paid = MeanAccumulator(), pooled = MeanAccumulator()
+            var events = MeanAccumulator(), paid = MeanAccumulator(), pooled = MeanAccumulator(), due = MeanAccumulator()
             for r in 0..<b {
                 let slot = ei * b + r
                 let bits = f[slot]
                 for j in 0..<k where bits & (1 << UInt64(j)) != 0 { cohortHits[j] += 1 }
                 if bits & (1 << 32) != 0 { pooledHits += 1 }
                 if bits != 0 { anyHits += 1 }
-                events.add(v[3 * slot]); paid.add(v[3 * slot + 1])
-                if !v[3 * slot + 2].isNaN { pooled.add(v[3 * slot + 2]) }
+                events.add(v[4 * slot]); paid.add(v[4 * slot + 1]); due.add(v[4 * slot + 3])
+                if !v[4 * slot + 2].isNaN { pooled.add(v[4 * slot + 2]) }
             }
             let approx = approximateTriggerProbabilities(effect: effects[ei])
             outcomes.append(ContractOutcome(
@@ -261,6 +266,7 @@ public struct ContractSimulation: Sendable {
                 pooledReduction: pooled.estimate,
                 eventsAvoided: events.estimate,
                 paidEventsAvoided: paid.estimate,
+                expectedPayment: due.estimate,
                 trueEventsAvoided: effects[ei] * muC * totalTreated,
                 approximateCohortTrigger: approx.cohorts,
                 approximatePooledTrigger: approx.pooled))
@@ -336,6 +342,8 @@ struct ContractAssessment: Equatable {
     var paidEventsAvoided: Double
     /// The pooled reduction (NaN when some comparison mean is zero).
     var pooledReduction: Double
+    /// The total due in pence (`PaymentTotals.due`), as a double (exact below 2^53 pence).
+    var duePence: Double
 
     var pooledTriggerMet: Bool { flags & (1 << 32) != 0 }
     func cohortTriggered(_ j: Int) -> Bool { flags & (1 << UInt64(j)) != 0 }
@@ -388,7 +396,8 @@ struct ContractAssessor: Sendable {
         if decision.pooled.met { bits |= 1 << 32 }
         return ContractAssessment(flags: bits, eventsAvoided: Double(decision.pooled.eventsAvoided),
                                   paidEventsAvoided: Double(decision.totals.eventsPaidFor),
-                                  pooledReduction: decision.pooled.reduction.map { Double($0) } ?? .nan)
+                                  pooledReduction: decision.pooled.reduction.map { Double($0) } ?? .nan,
+                                  duePence: Double(decision.totals.due.pence))
     }
 
     /// The design simulation's significance tests, fed to the payment rule when it requires

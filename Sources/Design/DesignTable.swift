@@ -174,6 +174,13 @@ public struct DesignTable: Sendable {
         payout = payoutRows
     }
 
+    /// A mean amount of pence for people, to the nearest pound ("£412,346").
+    private func money(_ pence: Double, _ currency: Currency) -> String {
+        guard pence.isFinite, abs(pence) < 9e15 else { return "-" }
+        let text = Money(pence: Int((pence / 100).rounded()) * 100, currency: currency).description
+        return String(text.dropLast(3))
+    }
+
     /// The table as text, for the `counterfactual design` command.
     public func formatted() -> String {
         let c = configuration
@@ -190,7 +197,15 @@ public struct DesignTable: Sendable {
         out += "Tests: \(c.alternative.rawValue), alpha = \(c.significanceLevel), power = \(c.power); "
         out += "triggers: cohort " + pct(Double(c.terms.cohortThreshold)) + ", pooled " + pct(Double(c.terms.pooledThreshold))
         out += c.terms.requireSignificance ? " (and significant)" : ""
-        out += "; settlement " + c.terms.settlement.rawValue + "\n\n"
+        out += "; settlement " + c.terms.settlement.rawValue + "\n"
+        let priced = c.terms.pricePerEvent.pence > 0
+        if priced {
+            out += "Payment: " + c.terms.pricePerEvent.description + " per event avoided"
+            out += c.terms.capPerCohort.map { "; cap per cohort " + $0.description } ?? ""
+            out += c.terms.capTotal.map { "; total cap " + $0.description } ?? ""
+            out += "\n"
+        }
+        out += "\n"
 
         out += "Detectable reductions (relative to the comparison group)\n"
         let h1 = ["theta", "cohorts", "treated", "compared", "SD(r)", "critical", "MDE count", "MDE binary",
@@ -210,22 +225,31 @@ public struct DesignTable: Sendable {
 
         out += "Payout by true effect (theta = \(theta(dispersion)), \(c.replicates) simulated contracts per row; "
         out += "Monte Carlo SE in brackets)\n"
-        let h2 = ["cohorts", "effect", "P(cohort 1)", "approx", "P(pooled)", "approx", "P(any pay)",
+        var h2 = ["cohorts", "effect", "P(cohort 1)", "approx", "P(pooled)", "approx", "P(any pay)",
                   "paid events", "true events"]
-        let w2 = [8, 8, 17, 8, 17, 8, 17, 18, 12]
+        var w2 = [8, 8, 17, 8, 17, 8, 17, 18, 12]
+        if priced { h2.append("expected payment"); w2.append(24) }
         out += zip(h2, w2).map { pad($0, $1) }.joined() + "\n"
         for row in payout {
             let o = row.outcome
             func est(_ e: MonteCarloEstimate) -> String { pct(e.value) + " (" + pct(e.standardError) + ")" }
-            let cells = ["\(row.cohorts)", pct(o.effect), est(o.cohortTrigger[0]), pct(o.approximateCohortTrigger[0]),
+            var cells = ["\(row.cohorts)", pct(o.effect), est(o.cohortTrigger[0]), pct(o.approximateCohortTrigger[0]),
                          est(o.pooledTrigger), pct(o.approximatePooledTrigger), est(o.anyPayment),
                          String(format: "%.0f (%.0f)", o.paidEventsAvoided.value, o.paidEventsAvoided.standardError),
                          String(format: "%.0f", o.trueEventsAvoided)]
+            if priced {
+                cells.append(money(o.expectedPayment.value, c.terms.pricePerEvent.currency)
+                             + " (" + money(o.expectedPayment.standardError, c.terms.pricePerEvent.currency) + ")")
+            }
             out += zip(cells, w2).map { pad($0, $1) }.joined() + "\n"
         }
         out += "  P(cohort 1): cohort 1 meets the cohort trigger; P(pooled): the pooled trigger is met;\n"
         out += "  P(any pay): either; paid events: mean events avoided that are paid for; approx: lognormal\n"
-        out += "  approximation.\n"
+        out += "  approximation."
+        out += priced
+            ? " Expected payment: mean total due per simulated contract (the events paid for times the\n"
+              + "  price, after the caps), to the nearest pound.\n"
+            : "\n  No price was given: --price-per-event (pounds per event avoided) adds the expected payment.\n"
         return out
     }
 }

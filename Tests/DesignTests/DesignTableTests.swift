@@ -1,3 +1,4 @@
+import PaymentRules
 import XCTest
 import Distributions
 @testable import Design
@@ -43,8 +44,39 @@ final class DesignTableTests: XCTestCase {
         XCTAssertTrue(text.contains("Detectable reductions"))
         XCTAssertTrue(text.contains("Payout by true effect"))
         XCTAssertTrue(text.contains("Poisson"))
-        // Settings (2), title and header (2), 9 rows, notes (3); title and header (2), 3 rows, notes (3).
-        XCTAssertEqual(text.split(separator: "\n").count, 2 + 2 + 9 + 3 + 2 + 3 + 3)
+        // Settings (2), title and header (2), 9 rows, notes (3); title and header (2), 3 rows, notes (3)
+        // and the line saying that no price was given.
+        XCTAssertEqual(text.split(separator: "\n").count, 2 + 2 + 9 + 3 + 2 + 3 + 3 + 1)
+        XCTAssertTrue(text.contains("No price was given: --price-per-event"))
+        XCTAssertTrue(table.payout.allSatisfy { $0.outcome.expectedPayment.value == 0 })
+    }
+
+    /// With a price, the expected payment is the mean of each simulated contract's total due: with
+    /// no caps, the price times the mean events paid for; with a total cap, never above it.
+    func testExpectedPayment() throws {
+        let price = Money(pence: 200_000)
+        let uncapped = try DesignTable(.init(terms: PaymentTerms(settlement: .perCohort, pricePerEvent: price),
+                                             effects: [0, 0.1, 0.2], simulatedCohorts: [2], replicates: 300))
+        for row in uncapped.payout {
+            let o = row.outcome
+            XCTAssertEqual(o.expectedPayment.value, 200_000 * o.paidEventsAvoided.value,
+                           accuracy: 1e-9 * max(1, o.expectedPayment.value))
+            XCTAssertEqual(o.expectedPayment.standardError, 200_000 * o.paidEventsAvoided.standardError,
+                           accuracy: 1e-6 * max(1, o.expectedPayment.standardError))
+        }
+        XCTAssertGreaterThan(uncapped.payout[2].outcome.expectedPayment.value, uncapped.payout[0].outcome.expectedPayment.value)
+        let text = uncapped.formatted()
+        XCTAssertTrue(text.contains("Payment: £2,000.00 per event avoided"), text)
+        XCTAssertTrue(text.contains("expected payment"), text)
+        XCTAssertFalse(text.contains("No price was given"), text)
+
+        let cap = Money(pence: 30_000_000)   // £300,000
+        let capped = try DesignTable(.init(terms: PaymentTerms(settlement: .perCohort, pricePerEvent: price, capTotal: cap),
+                                           effects: [0.2], simulatedCohorts: [2], replicates: 300))
+        let o = capped.payout[0].outcome
+        XCTAssertLessThanOrEqual(o.expectedPayment.value, Double(cap.pence))
+        XCTAssertLessThan(o.expectedPayment.value, 200_000 * o.paidEventsAvoided.value)
+        XCTAssertTrue(capped.formatted().contains("total cap £300,000.00"))
     }
 
     func testInvalidConfiguration() {
