@@ -38,8 +38,8 @@ struct DesignContract: ParsableCommand {
     @Option(help: "Comparison people per treated person (1 = 1:1 matching).")
     var comparisonPerTreated: Int = 1
 
-    @Option(help: "Baseline events per person in the comparison group.")
-    var baselineRate: Double = 1.55
+    @Option(help: "Baseline events per person in the comparison group. Default 1.55, or the pilot's mean.")
+    var baselineRate: Double?
 
     @Option(help: "Baseline proportion with an event (binary measure; also sets the default dispersion). Default 0.60, or the pilot's own share.")
     var baselineProportion: Double?
@@ -89,7 +89,9 @@ struct DesignContract: ParsableCommand {
     func validate() throws {
         if !(2...1_000_000).contains(cohortSize) { throw ValidationError("--cohort-size must be a whole number from 2 to 1000000 (got \(cohortSize)).") }
         if !(1...100).contains(comparisonPerTreated) { throw ValidationError("--comparison-per-treated must be a whole number from 1 to 100 (got \(comparisonPerTreated)).") }
-        if !(baselineRate > 0) { throw ValidationError("--baseline-rate must be positive.") }
+        if let baselineRate, !(baselineRate > 0 && baselineRate <= 1_000) {
+            throw ValidationError("--baseline-rate must be a number of events per person above 0 and at most 1000 (got \(baselineRate)).")
+        }
         if let baselineProportion, !(baselineProportion > 0 && baselineProportion < 1) {
             throw ValidationError("--baseline-proportion must lie in (0, 1).")
         }
@@ -120,7 +122,7 @@ struct DesignContract: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var rate = baselineRate
+            var rate = baselineRate ?? 1.55
             var theta = dispersion
             var proportion = baselineProportion ?? 0.60
             var header = ""
@@ -139,13 +141,14 @@ struct DesignContract: ParsableCommand {
                     counts.append(Int(v))
                 }
                 let estimate = try CountPilotEstimate(counts: counts)
-                rate = estimate.mean
+                rate = baselineRate ?? estimate.mean
                 theta = dispersion ?? estimate.dispersion
                 proportion = baselineProportion ?? (1 - estimate.zeroFraction)
                 header = "Pilot \(pilot): \(grouped(estimate.count)) people, "
                     + String(format: "%.3f events per person (variance %.3f), %.1f%% with an event; ",
                              estimate.mean, estimate.variance, 100 * (1 - estimate.zeroFraction))
                     + String(format: "dispersion theta = %.3f (method of moments)", estimate.dispersion)
+                    + (baselineRate != nil ? "; --baseline-rate \(baselineRate!) used instead" : "")
                     + (dispersion != nil ? "; --dispersion \(dispersion!) used instead" : "")
                     + (baselineProportion != nil ? "; --baseline-proportion \(baselineProportion!) used instead" : "")
                     + "\n\n"
