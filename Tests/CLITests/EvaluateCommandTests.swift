@@ -19,6 +19,16 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("Cohort 1"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Cohort 1: For every 100 people in the treatment group"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Total due"), r.stdout)
+        // The README's worked example ("How to read the decision") quotes this headline and these rows.
+        let readme = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        func words(_ s: some StringProtocol) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let headline = r.stdout.split(separator: "\n").first { $0.hasPrefix("Total due now:") }.map(String.init) ?? "missing"
+        XCTAssertTrue(words(readme).contains(words(headline)), "README's headline differs from: \(headline)")
+        for row in r.stdout.split(separator: "\n") where row.hasPrefix("Cohort 1 ") || row.hasPrefix("Cohort 2 ") {
+            // Counts, rates, reduction, interval and p as printed (the README shortens the route column).
+            let numbers = words(row.prefix { $0 != "£" }).split(separator: " ").prefix(10).joined(separator: " ")
+            XCTAssertTrue(words(readme).contains(numbers), "README's row differs from: \(row)")
+        }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("evaluation.json"))) as! [String: Any]
         let cohorts = json["cohorts"] as! [[String: Any]]
         XCTAssertEqual(cohorts.map { $0["name"] as! String }, ["Cohort 1", "Cohort 2"])
