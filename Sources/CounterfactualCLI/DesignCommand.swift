@@ -3,6 +3,7 @@ import CohortData
 import Design
 import Foundation
 import PaymentRules
+import TextFormatting
 
 struct DesignContract: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -170,13 +171,6 @@ struct DesignContract: ParsableCommand {
             print(header + (try DesignTable(configuration)).formatted())
         }
     }
-}
-
-/// A whole number with thousands separators ("20,000").
-func grouped(_ n: Int) -> String {
-    var digits = String(n.magnitude), out = ""
-    while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
-    return (n < 0 ? "-" : "") + digits + out
 }
 
 /// A pilot count that is not a whole number of events from 0 to 10,000 (exit 65).

@@ -296,9 +296,9 @@ public struct EvaluationReport {
         var out = "counterfactual evaluate: \(plan.name)\n"
         out += headline() + "\n\n"
         let d = evaluation.derivation
-        out += "Records: \(evaluation.cohortRowsRead) people, \(d.records) offences; excluded: \(d.offenceBeforeRelease) before release, "
-        out += "\(d.offenceAfterFollowUp) after the \(plan.outcome.followUpMonths)-month follow-up, \(d.provenAfterCourtLag) proven after the "
-        out += "\(plan.outcome.courtLagMonths)-month court lag, \(d.cautionsInWindow) cautions; \(d.reconvictionEvents) reconviction events counted.\n"
+        out += "Records: \(grouped(evaluation.cohortRowsRead)) people, \(grouped(d.records)) offences; excluded: \(grouped(d.offenceBeforeRelease)) before release, "
+        out += "\(grouped(d.offenceAfterFollowUp)) after the \(plan.outcome.followUpMonths)-month follow-up, \(grouped(d.provenAfterCourtLag)) proven after the "
+        out += "\(plan.outcome.courtLagMonths)-month court lag, \(grouped(d.cautionsInWindow)) cautions; \(grouped(d.reconvictionEvents)) reconviction events counted.\n"
         let a = evaluation.assignment
         var notEvaluated: [String] = []
         if a.outsideCohorts > 0 { notEvaluated.append("\(a.outsideCohorts) released outside every cohort") }
@@ -319,14 +319,14 @@ public struct EvaluationReport {
             let interval = (try? c.rateRatio.get().test).map {
                 formatFixed(100 * $0.reductionLower, decimals: 1) + "% to " + formatFixed(100 * $0.reductionUpper, decimals: 1) + "%"
             } ?? "not estimable"
-            rows.append([c.cohort.name, "\(counts.treated)/\(counts.control)",
+            rows.append([c.cohort.name, "\(grouped(counts.treated))/\(grouped(counts.control))",
                          formatFixed(c.rates.treatedPer100, decimals: 1), formatFixed(c.rates.comparisonPer100, decimals: 1),
                          p.reduction.map { formatFixed(100 * Double($0), decimals: 1) + "%" } ?? "-", interval,
                          formatFixed(c.pValue, decimals: 4), p.triggerMet ? "yes" : "no", p.route.description,
                          p.due.description])
         }
         out += "\n" + TextTable(header: ["Cohort", "Matched T/C", "T per 100", "C per 100", "Reduction", "\(formatLevel(plan.reporting.confidenceLevel))% CI", "p", "Trigger", "Paid by", "Due"],
-                                rows: rows).render()
+                                rows: rows, leftAligned: [8]).render()
         let dec = evaluation.decision
         let pooledText = dec.pooled.reduction.map { formatFixed(100 * Double($0), decimals: 2) + "%" } ?? "undefined"
         out += "Pooled reduction \(pooledText) (threshold \(formatFixed(100 * Double(plan.terms.pooledThreshold), decimals: 1))%): "

@@ -63,26 +63,36 @@ public func formatCoefficient(_ x: Double) -> String {
     return formatFixed(x, decimals: min(digits, 15))
 }
 
+/// A whole number with thousands separators, for people: "20,000", "-1,234", "940".
+public func grouped(_ n: Int) -> String {
+    var digits = String(n.magnitude), out = ""
+    while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
+    return (n < 0 ? "-" : "") + digits + out
+}
+
 /// A count of months as words: "1 month", "12 months".
 public func months(_ n: Int) -> String { n == 1 ? "1 month" : "\(n) months" }
 
 // MARK: - Tables
 
-/// A text table: the first column left-aligned, the others right-aligned, two spaces between
-/// columns.
+/// A text table: text columns (the first, and those named in `leftAligned`) left-aligned, number
+/// columns right-aligned, two spaces between columns.
 public struct TextTable: Sendable {
     public var header: [String]
     public var rows: [[String]]
+    /// Columns, besides the first, that hold text and are left-aligned.
+    public var leftAligned: Set<Int>
 
-    public init(header: [String], rows: [[String]]) {
+    public init(header: [String], rows: [[String]], leftAligned: Set<Int> = []) {
         self.header = header
         self.rows = rows
+        self.leftAligned = leftAligned
     }
 
     /// The header, a rule of dashes as long as the header line, then the rows; as many columns as
     /// the header has (cells beyond it are not shown).
     public func render() -> String {
-        let lines = TextTable.align([header] + rows, columns: header.count, trimTrailingSpaces: false)
+        let lines = TextTable.align([header] + rows, columns: header.count, trimTrailingSpaces: false, leftAligned: leftAligned)
         var out = ""
         for (k, line) in lines.enumerated() {
             out += line + "\n"
@@ -98,7 +108,7 @@ public struct TextTable: Sendable {
         return align(rows, columns: columns, trimTrailingSpaces: true).map { $0 + "\n" }.joined()
     }
 
-    static func align(_ rows: [[String]], columns: Int, trimTrailingSpaces: Bool) -> [String] {
+    static func align(_ rows: [[String]], columns: Int, trimTrailingSpaces: Bool, leftAligned: Set<Int> = []) -> [String] {
         var widths = [Int](repeating: 0, count: columns)
         for r in rows { for (j, cell) in r.prefix(columns).enumerated() { widths[j] = max(widths[j], cell.count) } }
         return rows.map { r in
@@ -106,7 +116,7 @@ public struct TextTable: Sendable {
             for j in 0..<(trimTrailingSpaces ? min(columns, r.count) : columns) {
                 let cell = j < r.count ? r[j] : ""
                 let pad = String(repeating: " ", count: widths[j] - cell.count)
-                line += j == 0 ? cell + pad : "  " + pad + cell
+                line += j == 0 ? cell + pad : leftAligned.contains(j) ? "  " + cell + pad : "  " + pad + cell
             }
             if trimTrailingSpaces { while line.last == " " { line.removeLast() } }
             return line

@@ -22,6 +22,18 @@ final class TextFormattingTests: XCTestCase {
     func testTextTableAlignsColumns() {
         let t = TextTable(header: ["Name", "Value"], rows: [["a", "1.00"], ["longer", "10.00"]]).render()
         XCTAssertEqual(t, "Name    Value\n-------------\na        1.00\nlonger  10.00\n")
+        // Text columns named in leftAligned are left-aligned; numbers stay right-aligned.
+        let mixed = TextTable(header: ["Name", "Route", "Due"], rows: [["a", "own", "£1.00"], ["b", "catch-up", "£10.00"]],
+                              leftAligned: [1]).render()
+        XCTAssertEqual(mixed, "Name  Route        Due\n----------------------\na     own        £1.00\nb     catch-up  £10.00\n")
+    }
+
+    func testGroupedThousands() {
+        XCTAssertEqual(grouped(0), "0")
+        XCTAssertEqual(grouped(940), "940")
+        XCTAssertEqual(grouped(1013), "1,013")
+        XCTAssertEqual(grouped(-1234567), "-1,234,567")
+        XCTAssertEqual(grouped(Int.min), "-9,223,372,036,854,775,808")
     }
 
     func testPercentLevelAndCoefficient() {
