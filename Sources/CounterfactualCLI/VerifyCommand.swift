@@ -22,25 +22,40 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
         outputs: try records.map { o in
             Manifest.FileRecord(role: o.role, path: o.file, sha256: try sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
-        seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan)
+        seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan,
+        cpuModel: RuntimeEnvironment.cpuModel(), blas: RuntimeEnvironment.blasLibrary(), lapack: RuntimeEnvironment.lapackLibrary())
     try write(manifest.json().serialized(), to: folder.appendingPathComponent("manifest.json"))
 }
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-run an output folder's command from its manifest and check every output bit for bit.",
+        abstract: "Re-run an output folder's command from its manifest and check every output bit for bit, or compare two output folders.",
         discussion: """
-        Reads DIR/manifest.json, checks that every input still has its recorded SHA-256 and that \
+        verify DIR: reads DIR/manifest.json, checks that every input still has its recorded SHA-256 and that \
         every output in DIR is unchanged, re-runs the recorded command (same arguments, same \
         working directory, output to a temporary folder) and compares every re-run output with \
         the recorded hash. Differences are listed: for JSON, \
         the path of each value that differs; for CSV, the first differing lines. Exit code 0 when \
         everything is reproduced, 1 when an input changed or an output differs.
+
+        verify DIR --against OTHER: compares two output folders of the same command and inputs \
+        (for example runs under two BLAS libraries) without re-running anything. Each folder must \
+        first match its own manifest (exit 65 otherwise). Verdicts: identical (every output byte \
+        equal; exit 0); equivalent (strings, booleans, integers such as counts, matched sets and \
+        pence, and the layout of every file equal, every other number within 1e-9 relative; exit 0, \
+        naming the largest relative difference and both folders' BLAS and LAPACK libraries); \
+        different (exit 1, naming the first difference that breaks equivalence). The manifests' \
+        environment (BLAS, LAPACK, CPU, threads, timings, paths, program version) is not compared.
         """
     )
 
     @Argument(help: "Output folder holding manifest.json.")
     var folder: String
+
+    @Option(name: .customLong("against"), help: ArgumentHelp(
+        "Another output folder to compare DIR with (identical / equivalent / different) instead of re-running DIR's command.",
+        valueName: "OTHER"))
+    var against: String?
 
     /// The re-run's temporary folder, removed by `fail` too (exit skips `defer`).
     nonisolated(unsafe) static var scratch: URL?
@@ -51,13 +66,8 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let folderURL = URL(fileURLWithPath: folder, isDirectory: true)
-        let manifest: Manifest
-        do {
-            manifest = try Manifest.read(path: folderURL.appendingPathComponent("manifest.json").path)
-        } catch let e as ManifestError {
-            FileHandle.standardError.write(Data("counterfactual: error: \(e.description)\n".utf8))
-            throw ExitCode(ExitStatus.noInput)
-        }
+        let manifest = try readManifest(folderURL)
+        if let against { return try compare(folderURL, manifest, with: URL(fileURLWithPath: against, isDirectory: true)) }
         let base = URL(fileURLWithPath: manifest.workingDirectory, isDirectory: true)
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base.appendingPathComponent(path).path }
 
@@ -130,6 +140,47 @@ struct Verify: ParsableCommand {
         print("verified: \(manifest.outputs.count) output file\(manifest.outputs.count == 1 ? "" : "s") reproduced bit for bit "
               + "from \(manifest.inputs.count) unchanged input\(manifest.inputs.count == 1 ? "" : "s") "
               + "(program \(counterfactualVersion); recorded \(manifest.programVersion)\(manifest.gitCommit.map { " at \($0)" } ?? ""))")
+    }
+
+    func readManifest(_ folder: URL) throws -> Manifest {
+        do {
+            return try Manifest.read(path: folder.appendingPathComponent("manifest.json").path)
+        } catch let e as ManifestError {
+            FileHandle.standardError.write(Data("counterfactual: error: \(e.description)\n".utf8))
+            throw ExitCode(ExitStatus.noInput)
+        }
+    }
+
+    /// `verify DIR --against OTHER`: both folders must match their own manifests (a tampered
+    /// folder is an error, exit 65, not a verdict); then `FolderComparison` gives the verdict.
+    func compare(_ a: URL, _ ma: Manifest, with b: URL) throws {
+        let mb = try readManifest(b)
+        for (url, manifest) in [(a, ma), (b, mb)] {
+            let problems = manifest.integrityProblems(folder: url)
+            guard problems.isEmpty else {
+                FileHandle.standardError.write(Data(("counterfactual: error: \(url.path) does not match its manifest, so it cannot be compared:\n"
+                    + problems.joined(separator: "\n") + "\n").utf8))
+                throw ExitCode(ExitStatus.dataError)
+            }
+        }
+        func libraries(_ m: Manifest) -> String {
+            "BLAS \(m.blas?.summary ?? "not recorded"), LAPACK \(m.lapack?.summary ?? "not recorded")"
+        }
+        let environment = "first folder (\(a.path)): \(libraries(ma)); second folder (\(b.path)): \(libraries(mb))"
+        switch FolderComparison.compare(a, ma, b, mb) {
+        case .identical(let files):
+            print("identical: all \(files) output file\(files == 1 ? "" : "s") byte for byte equal\n\(environment)")
+        case .equivalent(let files, let differing, let largest):
+            var text = "equivalent: \(differing.count) of \(files) output files differ (\(differing.joined(separator: ", "))), "
+                + "only in numbers within \(FolderComparison.relativeTolerance) relative; matched sets, counts, triggers, decisions and money identical"
+            if let d = largest {
+                text += "\nlargest relative difference \(String(format: "%.3g", d.relative)): \(d.file), \(d.location): \(d.first) in the first, \(d.second) in the second"
+            }
+            print(text + "\n" + environment)
+        case .different(let what):
+            FileHandle.standardError.write(Data("counterfactual: different: \(what)\n\(environment)\n".utf8))
+            throw ExitCode(ExitStatus.verificationFailed)
+        }
     }
 
     /// The recorded arguments, checked with the command's own parser: only `match`, `evaluate` and

@@ -43,6 +43,32 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// A shared library the process loaded (see `RuntimeEnvironment`).
+    public struct Library: Codable, Sendable, Equatable {
+        /// Resolved real path of the loaded object (symbolic links followed).
+        public var path: String
+        /// Its version: OpenBLAS's own (from `openblas_get_config`), else the one in the file name
+        /// (`libblas.so.3.11.0` gives "3.11.0"); nil when neither says.
+        public var version: String?
+        /// The Debian package that installed the file and its version ("libblas3 3.11.0-2"), or nil.
+        public var debianPackage: String?
+        /// `openblas_get_config()` when the library is OpenBLAS, else nil.
+        public var openblasConfig: String?
+
+        public init(path: String, version: String?, debianPackage: String?, openblasConfig: String?) {
+            self.path = path
+            self.version = version
+            self.debianPackage = debianPackage
+            self.openblasConfig = openblasConfig
+        }
+
+        /// One line for messages: "OpenBLAS 0.3.21 (/path/libblas.so.3)" or "3.11.0 (/path)".
+        public var summary: String {
+            let name = openblasConfig.map { _ in "OpenBLAS \(version ?? "")" } ?? debianPackage ?? version.map { "version \($0)" } ?? "unknown version"
+            return "\(name) (\(path))"
+        }
+    }
+
     public var schemaVersion = SchemaVersion.current
     public var program: Program
     /// Arguments after the program name.
@@ -54,6 +80,13 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Seeds as decimal strings, by what they seed.
     public var seeds: NamedValues<String>
     public var threads: Int
+    /// The CPU model ("model name" in /proc/cpuinfo), or nil. Environment, like the paths and the
+    /// timings: `verify A --against B` does not count it as a difference.
+    public var cpuModel: String?
+    /// The BLAS library the process actually loaded (the object defining `dsyrk_`), or nil.
+    public var blas: Library?
+    /// The LAPACK library the process actually loaded (the object defining `dpotrf_`), or nil.
+    public var lapack: Library?
     /// Wall-clock seconds per stage.
     public var timingsSeconds: NamedValues<Double>
     /// The plan file's text, for commands driven by a plan (so the manifest alone says what was asked).
@@ -71,7 +104,8 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     public init(programVersion: String, gitCommit: String?, arguments: [String], workingDirectory: String,
                 inputs: [FileRecord], outputs: [FileRecord], seeds: [(String, String)], threads: Int,
-                timings: [(String, Double)], plan: String? = nil) {
+                timings: [(String, Double)], plan: String? = nil,
+                cpuModel: String? = nil, blas: Library? = nil, lapack: Library? = nil) {
         self.program = Program(version: programVersion, gitCommit: gitCommit)
         self.arguments = arguments
         self.workingDirectory = workingDirectory
@@ -79,8 +113,30 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.outputs = outputs
         self.seeds = NamedValues(seeds)
         self.threads = threads
+        self.cpuModel = cpuModel
+        self.blas = blas
+        self.lapack = lapack
         self.timingsSeconds = NamedValues(timings)
         self.plan = plan
+    }
+
+    /// Reads every member; `cpu_model`, `blas` and `lapack` may be absent (manifests written before
+    /// they were recorded), and read as nil then, so older output folders still verify.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decode(SchemaVersion.self, forKey: .schemaVersion)
+        program = try c.decode(Program.self, forKey: .program)
+        arguments = try c.decode([String].self, forKey: .arguments)
+        workingDirectory = try c.decode(String.self, forKey: .workingDirectory)
+        inputs = try c.decode([FileRecord].self, forKey: .inputs)
+        outputs = try c.decode([FileRecord].self, forKey: .outputs)
+        seeds = try c.decode(NamedValues<String>.self, forKey: .seeds)
+        threads = try c.decode(Int.self, forKey: .threads)
+        cpuModel = c.contains(.cpuModel) ? try c.decodeIfPresent(String.self, forKey: .cpuModel) : nil
+        blas = c.contains(.blas) ? try c.decodeIfPresent(Library.self, forKey: .blas) : nil
+        lapack = c.contains(.lapack) ? try c.decodeIfPresent(Library.self, forKey: .lapack) : nil
+        timingsSeconds = try c.decode(NamedValues<Double>.self, forKey: .timingsSeconds)
+        plan = try c.decodeIfPresent(String.self, forKey: .plan)
     }
 
     /// manifest.json as an ordered JSON tree.
