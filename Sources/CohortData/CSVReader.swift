@@ -41,9 +41,10 @@ public enum CSVReader {
     public static func read(path: String, options: CSVReadOptions = CSVReadOptions()) throws -> CohortTable {
         let data: Data
         do {
+            if InputFile.isSpecial(path: path) { throw CocoaError(.fileReadUnknown) }
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: [.alwaysMapped])
         } catch {
-            throw CohortDataError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+            throw CohortDataError.unreadable(file: path, reason: InputFile.unreadableReason(path: path, error: error))
         }
         return try data.withUnsafeBytes { raw in
             try parse(raw.bindMemory(to: UInt8.self), file: path, options: options)

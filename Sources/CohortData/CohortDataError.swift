@@ -17,6 +17,8 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
     case duplicateLevelName(file: String, name: String)
     case invalidDate(file: String, line: Int, column: String, value: String)
     case invalidUTF8(file: String, line: Int, column: String, byteOffset: Int)
+    /// An identifier repeats the one on `firstLine`.
+    case duplicateIdentifier(file: String, line: Int, column: String, value: String, firstLine: Int)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
             return "\(file): the file has a header but no data rows."
         case .invalidDate(let file, let line, let column, let value):
             return "\(file), line \(line), column '\(column)': '\(value)' is not a date; write dates as YYYY-MM-DD."
+        case .duplicateIdentifier(let file, let line, let column, let value, let firstLine):
+            return "\(file), line \(line), column '\(column)': the id '\(value)' is already on line \(firstLine); ids must be unique (two rows with one id would be read as one person)."
         case .invalidUTF8(let file, let line, let column, let byteOffset):
             return "\(file), line \(line), column '\(column)': byte \(byteOffset) of the file is not valid UTF-8; save the file as UTF-8 (identifiers that differ only in such bytes would otherwise be read as the same)."
         case .duplicateLevelName(let file, let name):

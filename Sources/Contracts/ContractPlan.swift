@@ -123,10 +123,7 @@ public typealias PlanError = PlanFileError
 extension ContractPlan {
     /// Reads and validates a plan file.
     public static func load(path: String) throws -> ContractPlan {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CohortDataError.unreadable(file: path, reason: (error as NSError).localizedDescription)
-        }
+        let text = try PlanText.read(path: path)
         // Keep the folder as given (relative stays relative), so outputs name inputs the same way on every machine.
         let base = (path as NSString).deletingLastPathComponent
         return try parse(text, file: path, baseDirectory: base)

@@ -42,6 +42,12 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 
 /// Prints `error` as one sentence on standard error and returns the exit code that goes with it.
 func report(_ error: Error) -> ExitCode {
+    var error = error
+    // A file that could not be written is named by where it was going, not by its hidden staging path.
+    if var e = error as? OutputWriteError {
+        e.path = StagingArea.shared.destinationPath(for: e.path)
+        error = e
+    }
     let message = String(describing: error)   // every error type here describes itself in one sentence
     FileHandle.standardError.write(Data("counterfactual: error: \(message)\n".utf8))
     return ExitCode(exitStatus(for: error))

@@ -142,6 +142,7 @@ struct Match: ParsableCommand {
         let textColumns = Set(list(categorical ?? ""))
         let table = try CSVReader.read(path: data, options: CSVReadOptions(
             columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
+        if let id { try table.checkUniqueIdentifiers(id) }
         clock.lap("load")
         let group = try ComparisonGroup.match(
             table: table, treatment: treatment, covariates: covariateNames, dropMissing: dropMissing, plan: plan

@@ -55,7 +55,7 @@ final class OutputFolder {
         do { try fm.createDirectory(at: staging, withIntermediateDirectories: false) } catch {
             throw OutputError(path: staging.path, reason: (error as NSError).localizedDescription)
         }
-        StagingArea.shared.add(staging)
+        StagingArea.shared.add(staging, for: destination.path)
     }
 
     deinit {
@@ -141,6 +141,9 @@ final class StagingArea: @unchecked Sendable {
     static let shared = StagingArea()
     private let lock = NSLock()
     private var folders: Set<URL> = []
+    /// Staging path -> destination path, for every staging folder or file of this run (kept after
+    /// the staging is removed, so that an error raised while writing names the file the user asked for).
+    private var destinations: [String: String] = [:]
     private var sources: [DispatchSourceSignal] = []
 
     private init() {
@@ -158,6 +161,21 @@ final class StagingArea: @unchecked Sendable {
     }
 
     func add(_ url: URL) { lock.lock(); folders.insert(url); lock.unlock() }
+
+    /// Adds a staging folder or file written for `destination`.
+    func add(_ url: URL, for destination: String) {
+        lock.lock(); folders.insert(url); destinations[url.path] = destination; lock.unlock()
+    }
+
+    /// `path` with a staging folder or file in it replaced by its destination (unchanged otherwise).
+    func destinationPath(for path: String) -> String {
+        lock.lock(); defer { lock.unlock() }
+        for (staging, destination) in destinations {
+            if path == staging { return destination }
+            if path.hasPrefix(staging + "/") { return destination + path.dropFirst(staging.count) }
+        }
+        return path
+    }
     func remove(_ url: URL) { lock.lock(); folders.remove(url); lock.unlock() }
 
     func removeAll() {
@@ -190,7 +208,7 @@ final class StagedFile {
         }
         let url = URL(fileURLWithPath: destination)
         staging = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        StagingArea.shared.add(URL(fileURLWithPath: staging))
+        StagingArea.shared.add(URL(fileURLWithPath: staging), for: destination)
     }
 
     deinit {

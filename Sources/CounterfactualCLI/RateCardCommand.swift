@@ -52,6 +52,7 @@ struct RateCard: ParsableCommand {
             }
             let output = try OutputFolder(path: out, inputs: [plan, eventsPath])
             let claims = try card.loadClaims(path: eventsPath)
+            try RateCardLedger.checkAmounts(plan: card, claims: claims, file: eventsPath)
             let ledger = RateCardLedger(plan: card, claims: claims)
             let folder = output.staging
             let document = LedgerDocument(ledger, programVersion: counterfactualVersion, planPath: plan,

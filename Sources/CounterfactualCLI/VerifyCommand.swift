@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Reporting
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes `manifest.json` into an output folder, last: it lists every file in the folder (so a file
 /// the run wrote can never be left out), in the order of `outputs` and then by name, with the
@@ -66,8 +69,31 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let folderURL = URL(fileURLWithPath: folder, isDirectory: true)
+        // The program writes only regular files: a symbolic link (or anything else) swapped in is
+        // named and never followed, so verify cannot be made to read, hash or quote another file.
+        func kind(_ name: String) -> String? {
+            var info = stat()
+            guard lstat(folderURL.appendingPathComponent(name).path, &info) == 0 else { return nil }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: return nil
+            case S_IFLNK: return "a symbolic link"
+            case S_IFDIR: return "a folder"
+            default: return "not a regular file"
+            }
+        }
+        func swapped(_ name: String, _ what: String) -> String {
+            "\(name): is \(what), not the file counterfactual wrote; it is not followed"
+        }
+        if let what = kind("manifest.json") { fail([swapped("manifest.json", what)]) }
         let manifest = try readManifest(folderURL)
-        if let against { return try compare(folderURL, manifest, with: URL(fileURLWithPath: against, isDirectory: true)) }
+        if let against {
+            let other = URL(fileURLWithPath: against, isDirectory: true)
+            var info = stat()
+            if lstat(other.appendingPathComponent("manifest.json").path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                fail(["\(against)/manifest.json: is not a regular file written by counterfactual; it is not followed"])
+            }
+            return try compare(folderURL, manifest, with: other)
+        }
         let base = URL(fileURLWithPath: manifest.workingDirectory, isDirectory: true)
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base.appendingPathComponent(path).path }
 
@@ -85,6 +111,15 @@ struct Verify: ParsableCommand {
         let foreign = inFolder.subtracting(listed).sorted()
         if !foreign.isEmpty {
             problems.append("the folder holds files counterfactual did not write (not in the manifest): \(foreign.joined(separator: ", "))")
+        }
+        var swappedIn: Set<String> = []
+        for name in inFolder.intersection(listed).sorted() {
+            if let what = kind(name) { problems.append(swapped(name, what)); swappedIn.insert(name) }
+        }
+        // An output is a file name inside the folder; a path elsewhere ("../x", "/etc/x") is never read.
+        for output in manifest.outputs where output.path.contains("/") || output.path == "." || output.path == ".." || output.path.isEmpty {
+            problems.append("\(output.path): listed in the manifest but is not a file name inside the folder; it is not read")
+            swappedIn.insert(output.path)
         }
 
         // Re-run the recorded command, parsed by the same parser as the command itself, into a
@@ -121,7 +156,7 @@ struct Verify: ParsableCommand {
             problems.append("\(extra): listed in the manifest but the command does not write it")
         }
 
-        for output in manifest.outputs {
+        for output in manifest.outputs where !swappedIn.contains(output.path) {
             let recorded = folderURL.appendingPathComponent(output.path), again = scratch.appendingPathComponent(output.path)
             // The file in the folder must still be the one the manifest describes ...
             let present = (try? sha256(ofFile: recorded.path)) ?? "missing"

@@ -9,5 +9,5 @@ public struct OutputWriteError: Error, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String { "\(path): cannot write the output (\(reason)); check that the folder exists and is writable." }
+    public var description: String { "\(path): cannot write the output (\(reason)); check that the folder exists, is writable and has space." }
 }

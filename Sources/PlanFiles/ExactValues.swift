@@ -29,6 +29,11 @@ extension PlanTable {
             money = nil
         }
         guard let money else {
+            // An amount past the largest number of pence an Int holds is named as such, not as a format error.
+            let number = value.int.map(Double.init) ?? value.double ?? value.string.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if let number, number.isFinite, abs(number) >= Double(Int.max) / 100 {
+                throw error(key, "is too large: the largest amount is \(Money(pence: .max, currency: currency)) (got \(value.int.map(String.init) ?? String(number)))")
+            }
             throw error(key, "must be an amount in \(currency.unitName) with at most two decimal places (e.g. 1500 or 333.33)")
         }
         return money

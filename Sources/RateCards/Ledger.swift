@@ -360,6 +360,22 @@ public struct RateCardLedger: Sendable {
         caps = windows
     }
 
+    /// Checks, before any claim is decided, that no amount the ledger keeps can overflow: each of
+    /// them (running total paid, totals by outcome, period, payer and cap window, value delivered
+    /// unpaid) is a sum of the prices of distinct claims, every price at least 0, so each is at most
+    /// the sum of all claims' prices. `RateCardLedger.init` adds with `+`, which traps on overflow;
+    /// call this first for claims read from a file.
+    /// - Throws: `RateCardError.totalOverflow` naming `file` and the line of the claim whose price
+    ///   made the sum overflow, and that sum.
+    public static func checkAmounts(plan: RateCardPlan, claims: [Claim], file: String) throws {
+        var total = Money.zero
+        for claim in claims {
+            do { total = try total.adding(plan.outcomes[claim.outcome].price) } catch let e as MoneyError {
+                throw RateCardError.totalOverflow(file: file, line: claim.line, overflow: e)
+            }
+        }
+    }
+
     /// The claims delivered but unpaid because of the cap.
     public var deliveredUnpaid: [ClaimDecision] {
         decisions.filter { if case .beyondCap = $0.decision { return true } else { return false } }

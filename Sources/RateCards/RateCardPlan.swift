@@ -188,6 +188,18 @@ public struct RateCardPlan: Sendable, Equatable {
         try validate(file: file)
     }
 
+    /// The documented ranges of the plan's whole numbers (docs/inputs.md), checked by `validate`
+    /// when the plan is read, before any events are: a value near `Int.max` would otherwise overflow
+    /// the due date of a sustained outcome or the percentage of a target.
+    public enum Limits {
+        /// Sustainment periods: about 100 years at most.
+        public static let months = 1...1_200
+        public static let weeks = 1...5_200
+        public static let days = 1...36_500
+        public static let maxPerPerson = 1...1_000_000
+        public static let target = 1...1_000_000_000
+    }
+
     /// The payer used when a plan lists none.
     public static let defaultPayer = Payer(name: "Commissioner", share: Share(numerator: 1, denominator: 1)!)
 
@@ -209,6 +221,9 @@ public struct RateCardPlan: Sendable, Equatable {
         var seen: [String: Int] = [:]
         for (k, o) in outcomes.enumerated() {
             let here = "[[outcome]] \(k + 1) ('\(o.id)')"
+            func beyond(_ key: String, _ value: Int, _ range: ClosedRange<Int>) -> String {
+                "\(here) \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \(value))."
+            }
             if o.id.isEmpty { throw fail("[[outcome]] \(k + 1) id is empty; give each outcome the id used in the events file.") }
             if let first = seen[o.id] {
                 throw fail("\(here) id repeats [[outcome]] \(first + 1); ids must be unique.")
@@ -216,7 +231,9 @@ public struct RateCardPlan: Sendable, Equatable {
             seen[o.id] = k
             if o.price.pence < 0 { throw fail("\(here) price cannot be negative.") }
             if o.maxPerPerson < 1 { throw fail("\(here) max_per_person must be at least 1.") }
+            if o.maxPerPerson > Limits.maxPerPerson.upperBound { throw fail(beyond("max_per_person", o.maxPerPerson, Limits.maxPerPerson)) }
             if let t = o.target, t < 1 { throw fail("\(here) target must be a whole number of at least 1.") }
+            if let t = o.target, t > Limits.target.upperBound { throw fail(beyond("target", t, Limits.target)) }
             for (key, reference) in [("requires", o.requires), ("sustains", o.sustains?.outcome)] {
                 guard let reference else { continue }
                 if reference == o.id { throw fail("\(here) \(key) names the outcome itself.") }
@@ -232,6 +249,13 @@ public struct RateCardPlan: Sendable, Equatable {
                 case .months(let n), .weeks(let n), .days(let n):
                     if n < 1 { throw fail("\(here) the sustainment period (months, weeks or days) must be at least 1.") }
                 }
+                let (key, n, range): (String, Int, ClosedRange<Int>)
+                switch s.period {
+                case .months(let m): (key, n, range) = ("months", m, Limits.months)
+                case .weeks(let w): (key, n, range) = ("weeks", w, Limits.weeks)
+                case .days(let d): (key, n, range) = ("days", d, Limits.days)
+                }
+                if n > range.upperBound { throw fail(beyond(key, n, range)) }
             }
         }
         var capDays = Set<Int>()
@@ -269,6 +293,9 @@ public enum RateCardError: Error, Equatable, CustomStringConvertible {
     case missingValue(file: String, line: Int, column: String)
     /// Neither the plan nor the caller names the events file.
     case noEventsFile(plan: String)
+    /// The prices of the claims up to `line` of the events file add up to more than `Money` holds
+    /// (`overflow` names the sum that overflowed).
+    case totalOverflow(file: String, line: Int, overflow: MoneyError)
 
     public var description: String {
         switch self {
@@ -282,6 +309,8 @@ public enum RateCardError: Error, Equatable, CustomStringConvertible {
             return "\(file), line \(line), column '\(column)': the value is missing; every outcome event needs a person, an outcome and a date."
         case .noEventsFile(let plan):
             return "\(plan): [events] file is missing; name the outcome-events CSV in the plan or pass --events."
+        case .totalOverflow(let file, let line, let overflow):
+            return "\(file), line \(line): the claims' prices add up past the largest amount the ledger can hold: \(overflow)"
         }
     }
 }
@@ -292,8 +321,10 @@ extension RateCardPlan {
     /// Reads and validates a plan file. Relative paths in it are relative to its folder.
     public static func load(path: String) throws -> RateCardPlan {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw RateCardError.unreadablePlan(file: path, reason: (error as NSError).localizedDescription)
+        do { text = try PlanText.read(path: path) } catch CohortDataError.unreadable(_, let reason) {
+            throw RateCardError.unreadablePlan(file: path, reason: reason)
+        } catch let e as PlanFileError {
+            throw RateCardError.plan(file: e.file, message: e.message)
         }
         return try parse(text, file: path, baseDirectory: (path as NSString).deletingLastPathComponent)
     }

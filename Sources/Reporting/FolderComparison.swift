@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Compares two output folders of the same command, for example one run under the reference
 /// BLAS and one under OpenBLAS (`counterfactual verify A --against B`).
@@ -313,6 +316,17 @@ extension Manifest {
     public func integrityProblems(folder: URL) -> [String] {
         var problems: [String] = []
         for output in outputs {
+            // Only regular files named inside the folder are read: a path elsewhere ("../x",
+            // "/etc/x") or a symbolic link swapped in is named, never followed.
+            guard !output.path.isEmpty, !output.path.contains("/"), output.path != ".", output.path != ".." else {
+                problems.append("\(output.path): listed in the manifest but is not a file name inside the folder; it is not read")
+                continue
+            }
+            var info = stat()
+            if lstat(folder.appendingPathComponent(output.path).path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                problems.append("\(output.path): is not a regular file written by counterfactual (a link, folder or device); it is not followed")
+                continue
+            }
             let hash = (try? sha256(ofFile: folder.appendingPathComponent(output.path).path)) ?? "missing"
             if hash == "missing" {
                 problems.append("\(output.path) is listed in the manifest but missing")
