@@ -21,13 +21,13 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
         case .frozenMismatch(let what):
             return "the frozen matched sets no longer fit the data: \(what); re-run the matching stage."
         case .rowInTwoCohorts(let file, let line, let first, let second):
-            return "\(file), line \(line): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
+            return "\(CellLocation.describe(file: file, line: line)): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
         case .badFlag(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not 1/0, true/false or yes/no."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not 1/0, true/false or yes/no."
         case .provenBeforeOffence(let file, let line, let offence, let proven):
-            return "\(file), line \(line): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
+            return "\(CellLocation.describe(file: file, line: line)): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
         case .missingDate(let file, let line, let column):
-            return "\(file), line \(line), column '\(column)': the date is missing; every record needs it."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): the date is missing; every record needs it."
         case .emptyCohort(let name, let selection, let treated, let controls):
             return "cohort '\(name)' (\(selection)) has \(treated) treated and \(controls) comparison people; at least 2 of each are needed; check the cohort's definition."
         }
@@ -163,7 +163,7 @@ public enum Evaluator {
             + (plan.data.traced.map { [$0] } ?? [])
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
-        let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
+        let table = try TableReader.read(path: cohortPath, options: CSVReadOptions(
             columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
         let idColumn = try table.column(plan.data.id)
         var ids = [String]()
@@ -246,7 +246,7 @@ public enum Evaluator {
         progress?("loading \(eventsPath)")
         var eventColumns = [plan.events.id, plan.events.offenceDate, plan.events.provenDate]
         if let d = plan.events.disposal { eventColumns.append(d) }
-        let events = try CSVReader.read(path: eventsPath, options: CSVReadOptions(
+        let events = try TableReader.read(path: eventsPath, options: CSVReadOptions(
             columns: eventColumns, textColumns: Set([plan.events.id] + (plan.events.disposal.map { [$0] } ?? []))))
         let eventID = try events.column(plan.events.id)
         let offence = try events.dates(plan.events.offenceDate)

@@ -33,7 +33,7 @@ struct Match: ParsableCommand {
         """
     )
 
-    @Argument(help: "Cohort CSV file (header row; RFC 4180 quoting; empty or NA = missing).")
+    @Argument(help: "Cohort file: CSV (header row; RFC 4180 quoting; empty or NA = missing), .csv.gz, Stata .dta, SPSS .sav, SAS .sas7bdat or .xpt (chosen by extension).")
     var data: String
 
     @Option(help: "Treatment column (0 = comparison, 1 = treated).")
@@ -139,7 +139,7 @@ struct Match: ParsableCommand {
         defer { progress.finish() }
         progress.note("loading \(data)")
         let textColumns = Set(list(categorical ?? ""))
-        let table = try CSVReader.read(path: data, options: CSVReadOptions(
+        let table = try TableReader.read(path: data, options: CSVReadOptions(
             columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
         clock.lap("load")
         let group = try ComparisonGroup.match(
