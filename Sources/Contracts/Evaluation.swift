@@ -97,6 +97,10 @@ public struct Evaluation: Sendable {
     /// Offence records of people in the cohort file who are not evaluated (outside every cohort, or
     /// their index release is another row).
     public var eventsOfPeopleNotEvaluated: Int
+    /// Columns of the cohort file the plan does not use (read past, not an error), in file order.
+    public var unusedCohortColumns: [String]
+    /// Columns of the events file the plan does not use, in file order.
+    public var unusedEventColumns: [String]
     /// Rows of the cohort file in no cohort's release window (listed, not silently dropped).
     public var rowsOutsideCohorts: Int { assignment.outsideCohorts }
 }
@@ -139,6 +143,8 @@ public struct MatchedCohorts: Sendable {
     public var ids: [String]
     public var assignment: CohortAssignment
     public var cohorts: [MatchedCohort]
+    /// Columns of the cohort file the plan does not use, in file order.
+    public var unusedCohortColumns: [String]
 }
 
 /// Runs a plan: `matchCohorts` (the matching stage), then `score` (outcomes, inference, payment).
@@ -154,6 +160,8 @@ public enum Evaluator {
         var ids: [String]
         var release: [Int]
         var assignment: CohortAssignment
+        /// Header columns not loaded (the plan does not name them).
+        var unusedColumns: [String]
     }
 
     static func readCohortFile(_ plan: ContractPlan, progress: ((String) -> Void)?) throws -> CohortFile {
@@ -195,7 +203,8 @@ public enum Evaluator {
             ids: ids, release: release, membership: membership, traced: traced, extractDate: plan.data.extractDate,
             outcomeMonths: plan.outcome.followUpMonths + plan.outcome.courtLagMonths, file: table.file,
             line: table.line(ofRow:), cohortNames: plan.cohorts.map(\.name))
-        return CohortFile(table: table, ids: ids, release: release, assignment: assignment)
+        return CohortFile(table: table, ids: ids, release: release, assignment: assignment,
+                          unusedColumns: table.header.filter { !columns.contains($0) })
     }
 
     /// The matching stage: reads the cohort file (never the events file), assigns people to
@@ -219,7 +228,7 @@ public enum Evaluator {
                                          comparisonPool: controlCount, group: group))
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: cohorts)
+                              ids: file.ids, assignment: file.assignment, cohorts: cohorts, unusedCohortColumns: file.unusedColumns)
     }
 
     /// The matching stage restored from frozen matched sets: the cohort file is read and assigned
@@ -234,7 +243,7 @@ public enum Evaluator {
             throw EvaluationError.frozenMismatch("cohort '\(cohort.name)' now holds \(file.assignment.rows[k].count) people, not the \(cohort.rows.count) it was matched on")
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: frozen)
+                              ids: file.ids, assignment: file.assignment, cohorts: frozen, unusedCohortColumns: file.unusedColumns)
     }
 
     /// The scoring stage: reads the events file, derives the outcome measures from each person's
@@ -301,7 +310,9 @@ public enum Evaluator {
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: matched.cohortRowsRead,
                           eventRowsRead: events.rowCount, cohorts: evaluations, decision: decision,
                           pooledTest: pooledTest, assignment: assignment,
-                          eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
+                          eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated,
+                          unusedCohortColumns: matched.unusedCohortColumns,
+                          unusedEventColumns: events.header.filter { !eventColumns.contains($0) })
     }
 
     static func evaluate(

@@ -48,7 +48,14 @@ final class InputFormatTests: XCTestCase {
             let out = folder.appendingPathComponent("eval-" + ext.replacingOccurrences(of: ".", with: "-"))
             let r = try tool.run(["evaluate", plan.path, "--out", out.path])
             XCTAssertEqual(r.status, 0, "\(ext): \(r.stderr)")
-            XCTAssertTrue(r.stdout.contains("3 of ids not in the cohort file"), r.stdout)
+            // Offences of ids not in the cohort file and columns the plan does not use are counted, not fatal.
+            XCTAssertTrue(r.stdout.contains("Offence records not used: 3 of ids not in the cohort file"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("Columns not used by the plan: 6 in the cohort file (prior_custodial, prior_breaches, years_since_first, housed, true_propensity, reconvictions); 1 in the events file (seriousness)."), r.stdout)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("evaluation.json"))) as! [String: Any]
+            let assignment = json["assignment"] as! [String: Any]
+            XCTAssertEqual(assignment["offences_of_unknown_ids"] as? Int, 3)
+            XCTAssertEqual(assignment["unused_event_columns"] as? [String], ["seriousness"])
+            XCTAssertEqual((assignment["unused_cohort_columns"] as? [String])?.count, 6)
             let decisions = try Data(contentsOf: out.appendingPathComponent("decisions.csv"))
             let evaluation = try String(contentsOf: out.appendingPathComponent("evaluation.json"), encoding: .utf8)
                 .replacingOccurrences(of: fixture("cohort." + ext), with: "COHORT")
