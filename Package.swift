@@ -42,8 +42,13 @@ let package = Package(
         .target(name: "CSystemShims"),
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
-        // CSV loading, columnar tables, validation, design matrices (R treatment contrasts).
-        .target(name: "CohortData", dependencies: ["Parallel"]),
+        // ReadStat (Debian libreadstat-dev): Stata, SPSS and SAS data files.
+        .systemLibrary(name: "CReadStat", path: "Sources/CReadStat", providers: [.apt(["libreadstat-dev"])]),
+        // zlib (Debian zlib1g-dev): gzip-compressed CSV.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Loading CSV (plain or gzip) and Stata/SPSS/SAS files into columnar tables, validation,
+        // design matrices (R treatment contrasts).
+        .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
         .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel"]),
         // Sums, means and standard deviations as R computes them (extended-precision accumulation).

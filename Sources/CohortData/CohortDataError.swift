@@ -1,5 +1,7 @@
 /// Why a cohort file could not be used. Every case names the file and, where one exists, the
 /// line (1-based, header = line 1) and column, and `description` is one sentence plus a hint.
+/// In a statistical file (Stata, SPSS, SAS), which has no lines, `line` is the row (1-based
+/// observation number) and the column is a variable (`CellLocation`).
 public enum CohortDataError: Error, Equatable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     case empty(file: String)
@@ -19,6 +21,10 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
     case invalidUTF8(file: String, line: Int, column: String, byteOffset: Int)
     /// An identifier repeats the one on `firstLine`.
     case duplicateIdentifier(file: String, line: Int, column: String, value: String, firstLine: Int)
+    /// ReadStat rejected a Stata, SPSS or SAS file's content (damaged, truncated, or not that format).
+    case unreadableStatisticalFile(file: String, reason: String)
+    /// A `.csv.gz` file is not gzip data, is damaged, or ends early.
+    case corruptCompressedFile(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -40,13 +46,16 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .unterminatedQuote(let file, let line):
             return "\(file), line \(line): a quoted field is never closed; add the closing double quote."
         case .nonNumeric(let file, let line, let column, let value):
+            if CohortFileFormat(path: file).isStatistical {
+                return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not a number; the variable must be stored as numeric (not as a string, a date or with value labels), or be declared categorical if it is."
+            }
             return "\(file), line \(line), column '\(column)': '\(value)' is not a number; fix the value, mark it missing (empty or NA), or declare the column categorical if it is."
         case .nonFinite(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; infinite and NaN values cannot be used."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not a finite number; infinite and NaN values cannot be used."
         case .treatmentNotBinary(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': treatment must be 0 or 1 but is '\(value)'; recode the treatment column."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): treatment must be 0 or 1 but is '\(value)'; recode the treatment column."
         case .missingValues(let file, let column, let count, let firstLine):
-            return "\(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") (first at line \(firstLine)); fill them in, or exclude those rows and count them (match --drop-missing; drop_missing = true in a plan's [data])."
+            return "\(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") (first at \(CellLocation.position(file: file, line: firstLine))); fill them in, or exclude those rows and count them (match --drop-missing; drop_missing = true in a plan's [data])."
         case .constantCovariate(let file, let column):
             return "\(file), column '\(column)': the covariate takes a single value in the rows used, so it cannot enter the model; remove it from --covariates."
         case .tooFewUnits(let file, let group, let count):
@@ -54,11 +63,15 @@ public enum CohortDataError: Error, Equatable, CustomStringConvertible {
         case .noRows(let file):
             return "\(file): the file has a header but no data rows."
         case .invalidDate(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not a date; write dates as YYYY-MM-DD."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not a date; write dates as YYYY-MM-DD\(CohortFileFormat(path: file).isStatistical ? " (in a Stata, SPSS or SAS file: a numeric variable with a date format)" : "")."
         case .duplicateIdentifier(let file, let line, let column, let value, let firstLine):
             return "\(file), line \(line), column '\(column)': the id '\(value)' is already on line \(firstLine); ids must be unique (two rows with one id would be read as one person)."
         case .invalidUTF8(let file, let line, let column, let byteOffset):
             return "\(file), line \(line), column '\(column)': byte \(byteOffset) of the file is not valid UTF-8; save the file as UTF-8 (identifiers that differ only in such bytes would otherwise be read as the same)."
+        case .unreadableStatisticalFile(let file, let reason):
+            return "\(file): cannot read the file as \(CohortFileFormat(path: file).displayName) (\(reason)); check that the file is complete and is in the format its extension says."
+        case .corruptCompressedFile(let file, let reason):
+            return "\(file): cannot decompress the file: \(reason); copy or download it again, or check it with gzip -t."
         case .duplicateLevelName(let file, let name):
             return "\(file): expanding categorical covariates produces the column name '\(name)' twice; rename a column or a level."
         }

@@ -21,13 +21,13 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
         case .frozenMismatch(let what):
             return "the frozen matched sets no longer fit the data: \(what); re-run the matching stage."
         case .rowInTwoCohorts(let file, let line, let first, let second):
-            return "\(file), line \(line): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
+            return "\(CellLocation.describe(file: file, line: line)): the person is in both cohort '\(first)' and cohort '\(second)'; cohorts must not overlap, or the same people would be paid for twice."
         case .badFlag(let file, let line, let column, let value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not 1/0, true/false or yes/no."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not 1/0, true/false or yes/no."
         case .provenBeforeOffence(let file, let line, let offence, let proven):
-            return "\(file), line \(line): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
+            return "\(CellLocation.describe(file: file, line: line)): the offence was proven (\(proven)) before it was committed (\(offence)); correct the dates."
         case .missingDate(let file, let line, let column):
-            return "\(file), line \(line), column '\(column)': the date is missing; every record needs it."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): the date is missing; every record needs it."
         case .emptyCohort(let name, let selection, let treated, let controls):
             return "cohort '\(name)' (\(selection)) has \(treated) treated and \(controls) comparison people; at least 2 of each are needed; check the cohort's definition."
         }
@@ -97,6 +97,10 @@ public struct Evaluation: Sendable {
     /// Offence records of people in the cohort file who are not evaluated (outside every cohort, or
     /// their index release is another row).
     public var eventsOfPeopleNotEvaluated: Int
+    /// Columns of the cohort file the plan does not use (read past, not an error), in file order.
+    public var unusedCohortColumns: [String]
+    /// Columns of the events file the plan does not use, in file order.
+    public var unusedEventColumns: [String]
     /// Rows of the cohort file in no cohort's release window (listed, not silently dropped).
     public var rowsOutsideCohorts: Int { assignment.outsideCohorts }
 }
@@ -139,6 +143,8 @@ public struct MatchedCohorts: Sendable {
     public var ids: [String]
     public var assignment: CohortAssignment
     public var cohorts: [MatchedCohort]
+    /// Columns of the cohort file the plan does not use, in file order.
+    public var unusedCohortColumns: [String]
 }
 
 /// Runs a plan: `matchCohorts` (the matching stage), then `score` (outcomes, inference, payment).
@@ -154,6 +160,8 @@ public enum Evaluator {
         var ids: [String]
         var release: [Int]
         var assignment: CohortAssignment
+        /// Header columns not loaded (the plan does not name them).
+        var unusedColumns: [String]
     }
 
     static func readCohortFile(_ plan: ContractPlan, progress: ((String) -> Void)?) throws -> CohortFile {
@@ -163,7 +171,7 @@ public enum Evaluator {
             + (plan.data.traced.map { [$0] } ?? [])
         columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
-        let table = try CSVReader.read(path: cohortPath, options: CSVReadOptions(
+        let table = try TableReader.read(path: cohortPath, options: CSVReadOptions(
             columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
         let idColumn = try table.column(plan.data.id)
         var ids = [String]()
@@ -195,7 +203,8 @@ public enum Evaluator {
             ids: ids, release: release, membership: membership, traced: traced, extractDate: plan.data.extractDate,
             outcomeMonths: plan.outcome.followUpMonths + plan.outcome.courtLagMonths, file: table.file,
             line: table.line(ofRow:), cohortNames: plan.cohorts.map(\.name))
-        return CohortFile(table: table, ids: ids, release: release, assignment: assignment)
+        return CohortFile(table: table, ids: ids, release: release, assignment: assignment,
+                          unusedColumns: table.header.filter { !columns.contains($0) })
     }
 
     /// The matching stage: reads the cohort file (never the events file), assigns people to
@@ -219,7 +228,7 @@ public enum Evaluator {
                                          comparisonPool: controlCount, group: group))
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: cohorts)
+                              ids: file.ids, assignment: file.assignment, cohorts: cohorts, unusedCohortColumns: file.unusedColumns)
     }
 
     /// The matching stage restored from frozen matched sets: the cohort file is read and assigned
@@ -234,7 +243,7 @@ public enum Evaluator {
             throw EvaluationError.frozenMismatch("cohort '\(cohort.name)' now holds \(file.assignment.rows[k].count) people, not the \(cohort.rows.count) it was matched on")
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: frozen)
+                              ids: file.ids, assignment: file.assignment, cohorts: frozen, unusedCohortColumns: file.unusedColumns)
     }
 
     /// The scoring stage: reads the events file, derives the outcome measures from each person's
@@ -246,7 +255,7 @@ public enum Evaluator {
         progress?("loading \(eventsPath)")
         var eventColumns = [plan.events.id, plan.events.offenceDate, plan.events.provenDate]
         if let d = plan.events.disposal { eventColumns.append(d) }
-        let events = try CSVReader.read(path: eventsPath, options: CSVReadOptions(
+        let events = try TableReader.read(path: eventsPath, options: CSVReadOptions(
             columns: eventColumns, textColumns: Set([plan.events.id] + (plan.events.disposal.map { [$0] } ?? []))))
         let eventID = try events.column(plan.events.id)
         let offence = try events.dates(plan.events.offenceDate)
@@ -301,7 +310,9 @@ public enum Evaluator {
         return Evaluation(plan: plan, derivation: measures.counts, cohortRowsRead: matched.cohortRowsRead,
                           eventRowsRead: events.rowCount, cohorts: evaluations, decision: decision,
                           pooledTest: pooledTest, assignment: assignment,
-                          eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated)
+                          eventsOfUnknownIDs: eventsOfUnknownIDs, eventsOfPeopleNotEvaluated: eventsOfPeopleNotEvaluated,
+                          unusedCohortColumns: matched.unusedCohortColumns,
+                          unusedEventColumns: events.header.filter { !eventColumns.contains($0) })
     }
 
     static func evaluate(

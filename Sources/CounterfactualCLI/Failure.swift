@@ -63,7 +63,7 @@ func exitStatus(for error: Error) -> Int32 {
         return ExitStatus.usage
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
-    case is CohortDataError, is PlanError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
+    case is CohortDataError, is PlanError, is PlanDraftError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
          is DocumentError, is PaymentRuleError, is PilotCountError:
         return ExitStatus.dataError
     case is OutputWriteError:

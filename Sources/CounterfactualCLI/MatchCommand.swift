@@ -34,7 +34,7 @@ struct Match: ParsableCommand {
         """
     )
 
-    @Argument(help: "Cohort CSV file (header row; RFC 4180 quoting; empty or NA = missing).")
+    @Argument(help: "Cohort file: CSV (header row; RFC 4180 quoting; empty or NA = missing), .csv.gz, Stata .dta, SPSS .sav, SAS .sas7bdat or .xpt (chosen by extension).")
     var data: String
 
     @Option(help: "Treatment column (0 = comparison, 1 = treated).")
@@ -140,7 +140,7 @@ struct Match: ParsableCommand {
         defer { progress.finish() }
         progress.note("loading \(data)")
         let textColumns = Set(list(categorical ?? ""))
-        let table = try CSVReader.read(path: data, options: CSVReadOptions(
+        let table = try TableReader.read(path: data, options: CSVReadOptions(
             columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
         if let id { try table.checkUniqueIdentifiers(id) }
         clock.lap("load")

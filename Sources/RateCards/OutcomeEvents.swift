@@ -31,7 +31,7 @@ extension RateCardPlan {
         let names = [events.person, events.outcome, events.date]
         var unique: [String] = []
         for n in names where !unique.contains(n) { unique.append(n) }
-        let table = try CSVReader.read(path: csvPath, options: CSVReadOptions(columns: unique, textColumns: Set(unique)))
+        let table = try TableReader.read(path: csvPath, options: CSVReadOptions(columns: unique, textColumns: Set(unique)))
         return try claims(from: table)
     }
 

@@ -304,9 +304,9 @@ public enum RateCardError: Error, Equatable, CustomStringConvertible {
         case .plan(let file, let message):
             return "\(file): \(message)"
         case .unknownOutcome(let file, let line, let column, let value, let known):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not an outcome on the rate card (ids: \(known.joined(separator: ", "))); correct the id or add the outcome to the plan."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): '\(value)' is not an outcome on the rate card (ids: \(known.joined(separator: ", "))); correct the id or add the outcome to the plan."
         case .missingValue(let file, let line, let column):
-            return "\(file), line \(line), column '\(column)': the value is missing; every outcome event needs a person, an outcome and a date."
+            return "\(CellLocation.describe(file: file, line: line, column: column)): the value is missing; every outcome event needs a person, an outcome and a date."
         case .noEventsFile(let plan):
             return "\(plan): [events] file is missing; name the outcome-events CSV in the plan or pass --events."
         case .totalOverflow(let file, let line, let overflow):

@@ -309,6 +309,9 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var offencesOfUnknownIds: Int
         /// Offence records of people in the cohort file who were not evaluated.
         public var offencesOfPeopleNotEvaluated: Int
+        /// Columns of the cohort and events files the plan does not use (read past, not an error).
+        public var unusedCohortColumns: [String]
+        public var unusedEventColumns: [String]
         /// Whether outcomes were scored on frozen matched sets (`evaluate --matched`); its matching.json is an input.
         public var scoredOnFrozenMatches: Bool
     }

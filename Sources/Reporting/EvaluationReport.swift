@@ -178,6 +178,7 @@ public struct EvaluationReport {
                 dataExtractDate: plan.data.extractDate.map(CalendarDate.format),
                 offencesOfUnknownIds: evaluation.eventsOfUnknownIDs,
                 offencesOfPeopleNotEvaluated: evaluation.eventsOfPeopleNotEvaluated,
+                unusedCohortColumns: evaluation.unusedCohortColumns, unusedEventColumns: evaluation.unusedEventColumns,
                 scoredOnFrozenMatches: inputs.contains { $0.role == "matched" }),
             cohorts: zip(evaluation.cohorts, decision.cohorts).enumerated().map { cohortDocument($1.0, payment: $1.1, index: $0) },
             pooled: .init(
@@ -313,6 +314,11 @@ public struct EvaluationReport {
             out += "Offence records not used: \(evaluation.eventsOfUnknownIDs) of ids not in the cohort file, "
             out += "\(evaluation.eventsOfPeopleNotEvaluated) of people not evaluated.\n"
         }
+        func unused(_ names: [String], _ file: String) -> String? {
+            names.isEmpty ? nil : "\(names.count) in the \(file) file (\(names.joined(separator: ", ")))"
+        }
+        let unusedColumns = [unused(evaluation.unusedCohortColumns, "cohort"), unused(evaluation.unusedEventColumns, "events")].compactMap { $0 }
+        if !unusedColumns.isEmpty { out += "Columns not used by the plan: " + unusedColumns.joined(separator: "; ") + ".\n" }
         var rows: [[String]] = []
         for (c, p) in zip(evaluation.cohorts, evaluation.decision.cohorts) {
             let counts = c.match.matchedCounts

@@ -175,6 +175,26 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(after.derivation.reconvictionEvents, before.derivation.reconvictionEvents)
     }
 
+    /// Columns the plan does not name, in either file, are read past and listed (not an error), and
+    /// change no number.
+    func testExtraColumnsAreListedNotFatal() throws {
+        try testHandWorkedEvaluation()
+        let plan = try ContractPlan.load(path: folder.appendingPathComponent("plan.toml").path)
+        let before = try Evaluator.run(plan)
+        XCTAssertEqual(before.unusedEventColumns, [])
+        for (name, column) in [("cohort.csv", "note"), ("events.csv", "court")] {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let lines = text.split(separator: "\n").enumerated().map { k, line in line + (k == 0 ? ",\(column)" : ",\"free, text\"") }
+            try write(name, lines.joined(separator: "\n") + "\n")
+        }
+        let after = try Evaluator.run(plan)
+        XCTAssertEqual(after.unusedCohortColumns, before.unusedCohortColumns + ["note"])
+        XCTAssertEqual(after.unusedEventColumns, ["court"])
+        XCTAssertEqual(after.cohorts[0].rates.treatedMean, before.cohorts[0].rates.treatedMean)
+        XCTAssertEqual(after.cohorts[0].match.weights, before.cohorts[0].match.weights)
+        XCTAssertEqual(after.derivation.reconvictionEvents, before.derivation.reconvictionEvents)
+    }
+
     /// Every numeric key has a documented range, checked when the plan is read (before any work).
     func testNumericKeysOutsideTheirRangesAreRejected() {
         let cases: [(String, String, String)] = [
