@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MatchedComparison", targets: ["MatchedComparison"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "TextFormatting", targets: ["TextFormatting"]),
+        .library(name: "Spreadsheets", targets: ["Spreadsheets"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Distributions", targets: ["Distributions"]),
@@ -88,20 +89,24 @@ let package = Package(
         .target(name: "Design", dependencies: ["Distributions", "Randomness", "PaymentRules"]),
         // Rate-card contracts: price per outcome per person, chains, caps by date, payers' shares.
         .target(name: "RateCards", dependencies: ["CohortData", "PlanFiles", "PaymentRules", "TextFormatting"]),
+        // libxlsxwriter (Debian libxlsxwriter-dev), for .xlsx workbooks.
+        .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // Typed tables (text, counts, money in pence, percentages) written as .xlsx workbooks.
+        .target(name: "Spreadsheets", dependencies: ["CXLSXWriter", "OutputFiles"]),
         // Numbers with fixed decimals, aligned text tables and CSV field quoting (no dependencies).
         .target(name: "TextFormatting"),
         // Result documents (summary.json, evaluation.json, ledger.json, manifest.json) as Codable
         // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
-            "RateCards", "Parallel", "TextFormatting", "OutputFiles",
+            "RateCards", "Parallel", "TextFormatting", "OutputFiles", "Spreadsheets", "Distributions",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
-                "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting", "OutputFiles",
+                "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting", "OutputFiles", "Spreadsheets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,6 +132,7 @@ let package = Package(
         .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "PaymentRules", "CohortData"]),
         .testTarget(name: "TextFormattingTests", dependencies: ["TextFormatting"]),
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "RateCards"]),
+        .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Reporting
+import Spreadsheets
 import TextFormatting
 
 struct Evaluate: ParsableCommand {
@@ -36,6 +37,9 @@ struct Evaluate: ParsableCommand {
 
     @Flag(name: .customLong("report"), help: "Also write report.html and report.md (as `counterfactual report DIR`).")
     var writesReport = false
+
+    @Flag(name: .customLong("xlsx"), help: "Also write workbook.xlsx: the decisions and every cohort's balance table as spreadsheets (money as currency cells from exact pence).")
+    var writesWorkbook = false
 
     enum Stage: String, ExpressibleByArgument, CaseIterable {
         case matching
@@ -91,10 +95,12 @@ struct Evaluate: ParsableCommand {
                                               matchedStage: extraInputs.first?.path)
             try write(report.json().serialized(), to: folder.appendingPathComponent("evaluation.json"))
             try write(report.decisionsCSV(), to: folder.appendingPathComponent("decisions.csv"))
+            if writesWorkbook { try Workbook.write(report.workbookTables(), to: output.url("workbook.xlsx").path) }
             if writesReport { try writeReport(folder: folder) }
             try writeManifest(
                 folder: folder, inputs: report.inputs.map { (role: $0.role, path: $0.path) },
-                outputs: [(role: "evaluation", file: "evaluation.json"), (role: "decisions", file: "decisions.csv")],
+                outputs: [(role: "evaluation", file: "evaluation.json"), (role: "decisions", file: "decisions.csv"),
+                          (role: "workbook", file: "workbook.xlsx")],
                 seeds: [("matching_order", String(contract.matching.seed)), ("bootstrap", String(contract.reporting.seed))],
                 timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
             try output.commit()
@@ -111,9 +117,14 @@ struct Evaluate: ParsableCommand {
         let document = try MatchingStageDocument(matched: matched, programVersion: counterfactualVersion, planFile: plan)
         try write(try document.serialized(), to: folder.appendingPathComponent("matching.json"))
         try write(document.matchedSetsCSV { matched.ids[$0] }, to: folder.appendingPathComponent("matched-sets.csv"))
+        if writesWorkbook {
+            let balance = WorkbookTables.balance(matched.cohorts.map { (cohort: $0.name, balance: $0.group.balance) })
+            try Workbook.write([balance], to: output.url("workbook.xlsx").path)
+        }
         try writeManifest(
             folder: folder, inputs: [(role: "plan", path: plan), (role: "cohort", path: document.cohortFile)],
-            outputs: [(role: "matching", file: "matching.json"), (role: "matched_sets", file: "matched-sets.csv")],
+            outputs: [(role: "matching", file: "matching.json"), (role: "matched_sets", file: "matched-sets.csv"),
+                      (role: "workbook", file: "workbook.xlsx")],
             seeds: [("matching_order", String(contract.matching.seed))],
             timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)], plan: contract.source)
         try output.commit()

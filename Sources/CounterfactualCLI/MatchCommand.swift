@@ -6,6 +6,7 @@ import MatchedComparison
 import Matching
 import Propensity
 import Reporting
+import Spreadsheets
 import TextFormatting
 
 extension MatchingPlan.Method: ExpressibleByArgument {}
@@ -103,6 +104,12 @@ struct Match: ParsableCommand {
     @Flag(name: .customLong("report"), help: "Also write report.html and report.md (as `counterfactual report DIR`).")
     var writesReport = false
 
+    @Flag(name: .customLong("with-data"), help: "Copy every column of the input into matches.csv after its own columns (as MatchIt's match.data()); a name clashing with one of matches.csv's own columns gets the prefix input_.")
+    var withData = false
+
+    @Flag(name: .customLong("xlsx"), help: "Also write workbook.xlsx: the balance table as a spreadsheet (numbers as typed cells).")
+    var writesWorkbook = false
+
     /// The matching plan these flags describe.
     var matchingPlan: MatchingPlan {
         MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
@@ -166,7 +173,7 @@ struct Match: ParsableCommand {
         progress.note("writing \(out)")
         let treatColumn = try table.column(treatment)
         let idColumn = try id.map { try table.column($0) }
-        let report = MatchReport(
+        var report = MatchReport(
             programVersion: counterfactualVersion, file: data, treatment: treatment, covariates: covariateNames,
             idColumn: id, exactColumns: plan.exact, exclusions: group.exclusions, distanceSource: group.distanceSource,
             result: result, balance: group.balance, frameIndexOfRow: group.frameIndexOfRow,
@@ -177,13 +184,22 @@ struct Match: ParsableCommand {
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
             ])
 
+        if withData {
+            // Every column as text, so each cell is copied as written (missing cells, empty or NA, are empty).
+            let all = try CSVReader.read(path: data, options: CSVReadOptions(textColumns: Set(table.header)))
+            report.inputColumns = all.columns
+        }
         let folder = output.staging
         try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
+        if writesWorkbook {
+            try Workbook.write([WorkbookTables.balance([(cohort: nil, balance: group.balance)])], to: output.url("workbook.xlsx").path)
+        }
         clock.lap("write")
         if writesReport { try writeReport(folder: folder) }
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
-                          outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
+                          outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json"),
+                                    (role: "workbook", file: "workbook.xlsx")],
                           seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
         try output.commit()
         if !quiet {

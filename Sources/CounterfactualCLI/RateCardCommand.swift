@@ -4,6 +4,7 @@ import Foundation
 import PaymentRules
 import RateCards
 import Reporting
+import Spreadsheets
 
 struct RateCard: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,12 @@ struct RateCard: ParsableCommand {
     @Flag(help: "Do not print the summary.")
     var quiet = false
 
+    @Flag(name: .customLong("report"), help: "Also write report.html and report.md: the ledger by outcome, person, period, payer and cap (as `counterfactual report DIR`).")
+    var writesReport = false
+
+    @Flag(name: .customLong("xlsx"), help: "Also write workbook.xlsx: the ledger as a spreadsheet (money as currency cells from exact pence).")
+    var writesWorkbook = false
+
     func run() throws {
         let started = DispatchTime.now().uptimeNanoseconds
         try runReportingErrors {
@@ -59,9 +66,12 @@ struct RateCard: ParsableCommand {
                                           eventsPath: eventsPath, rows: claims.count)
             try write(JSONValue.serialize(document), to: folder.appendingPathComponent("ledger.json"))
             try write(ledger.csv(), to: folder.appendingPathComponent("ledger.csv"))
+            if writesWorkbook { try Workbook.write([WorkbookTables.ledger(ledger)], to: output.url("workbook.xlsx").path) }
+            if writesReport { try writeReport(folder: folder) }
             try writeManifest(
                 folder: folder, inputs: [(role: "plan", path: plan), (role: "events", path: eventsPath)],
-                outputs: [(role: "ledger", file: "ledger.json"), (role: "claims", file: "ledger.csv")],
+                outputs: [(role: "ledger", file: "ledger.json"), (role: "claims", file: "ledger.csv"),
+                          (role: "workbook", file: "workbook.xlsx")],
                 seeds: [], timings: [("total", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)],
                 plan: try? String(contentsOfFile: plan, encoding: .utf8))
             try output.commit()

@@ -11,10 +11,11 @@ func writeReport(folder: URL) throws {
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write report.html and report.md for an output folder of evaluate or match.",
+        abstract: "Write report.html and report.md for an output folder of evaluate, match or ratecard.",
         discussion: """
-        The report is rendered from the folder's evaluation.json (or summary.json), so it shows \
-        exactly the recorded numbers: plan and data (records read, excluded and why), the \
+        The report is rendered from the folder's evaluation.json (or summary.json; or ledger.json \
+        and ledger.csv for a rate card: the ledger by outcome, person, period, payer and cap), so \
+        it shows exactly the recorded numbers: plan and data (records read, excluded and why), the \
         propensity model, common-support histograms before and after matching, the balance table \
         and a Love plot, the outcome table per cohort and pooled with payments, inference by every \
         method, Kaplan-Meier curves and the log-rank test, Justice Data Lab style statements and \
@@ -22,7 +23,7 @@ struct Report: ParsableCommand {
         """
     )
 
-    @Argument(help: "Output folder of `counterfactual evaluate` or `counterfactual match`.")
+    @Argument(help: "Output folder of `counterfactual evaluate`, `counterfactual match` or `counterfactual ratecard`.")
     var folder: String
 
     func run() throws {

@@ -1,9 +1,11 @@
+import Distributions
 import Foundation
 import TextFormatting
 import PaymentRules
 
 /// A readable report of an output folder, rendered only from the folder's result document
-/// (evaluation.json from `evaluate`, or summary.json from `match`), so the report shows exactly
+/// (evaluation.json from `evaluate`, summary.json from `match`, or ledger.json with its ledger.csv
+/// from `ratecard`), so the report shows exactly
 /// the numbers anyone can re-derive. The documents are read as their typed `Codable` types: a
 /// member missing from the file is an error naming it, never an empty cell. `report.html` is
 /// self-contained (inline CSS and SVG, no network fetches); `report.md` carries the same tables.
@@ -15,13 +17,17 @@ public struct FolderReport {
     public init(folder: URL) throws {
         let evaluation = folder.appendingPathComponent("evaluation.json")
         let summary = folder.appendingPathComponent("summary.json")
+        let ledger = folder.appendingPathComponent("ledger.json")
         var doc = ReportDocument()
         if FileManager.default.fileExists(atPath: evaluation.path) {
             doc.evaluation(try readDocument(EvaluationDocument.self, path: evaluation.path))
         } else if FileManager.default.fileExists(atPath: summary.path) {
             try doc.match(readDocument(MatchSummaryDocument.self, path: summary.path))
+        } else if FileManager.default.fileExists(atPath: ledger.path) {
+            let document = try readDocument(LedgerDocument.self, path: ledger.path)
+            try doc.ledger(document, claims: folder.appendingPathComponent(document.claimsFile))
         } else {
-            throw DocumentError(path: folder.path, message: "no evaluation.json or summary.json in the folder; run evaluate or match first")
+            throw DocumentError(path: folder.path, message: "no evaluation.json, summary.json or ledger.json in the folder; run evaluate, match or ratecard first")
         }
         html = doc.html()
         markdown = doc.markdown
@@ -66,7 +72,10 @@ struct ReportDocument {
         body += "<table>"
         if let caption { body += "<caption>\(escape(caption))</caption>" }
         body += "<thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
-        for r in rows { body += "<tr>" + r.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
+        // Numbers right-aligned, text left-aligned.
+        for r in rows {
+            body += "<tr>" + r.map { isNumeric($0) ? "<td>\(escape($0))</td>" : "<td class=\"text\">\(escape($0))</td>" }.joined() + "</tr>\n"
+        }
         body += "</tbody></table>\n"
         if let caption { markdown += "*\(caption)*\n\n" }
         markdown += "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
@@ -144,17 +153,18 @@ struct ReportDocument {
                       + "(order \(m.order); caliper width \(fixed(m.caliperWidth, decimals: 4)) on the distance scale; "
                       + "\(m.discarded) discarded for common support).")
             commonSupport(m.commonSupport, label: c.name)
-            balance(m.balance.map { ($0.covariate, $0.smdBefore, $0.smdAfter) }, label: c.name)
+            balance(m.balance.map { BalanceFigures(evaluation: $0) }, label: c.name)
             inference(c.inference)
-            survival(c.timeToFirstReoffence, label: c.name)
+            survival(c.timeToFirstReoffence, label: c.name, level: c.inference.differenceClusterRobust.level)
         }
         section("caveats", "Caveats")
         var caveats: [String] = []
         for c in e.cohorts {
-            let maxSMD = c.matching.maxAbsSmdAfter
-            caveats.append(maxSMD > 0.1
-                ? "\(c.name): after matching the largest absolute standardised mean difference is \(fixed(maxSMD, decimals: 3)), above the usual 0.1; the comparison may not be like for like."
-                : "\(c.name): covariates are balanced after matching (largest absolute standardised mean difference \(fixed(maxSMD, decimals: 3)), below 0.1).")
+            caveats.append("\(c.name): " + Self.balanceCaveat(c.matching.balance.map { BalanceFigures(evaluation: $0) }))
+            let unmatched = c.treatedInCohort - c.matching.matchedTreated
+            caveats.append("\(c.name): \(groupedCount(Double(unmatched))) of the cohort's \(groupedCount(Double(c.treatedInCohort))) treated people "
+                           + "\(unmatched == 1 ? "is" : "are") not in the matched sample (excluded for missing values, outside common support or without a comparison "
+                           + "person within the caliper)" + (unmatched > 0 ? "; the result describes the matched treated people only." : "."))
             if let w = c.justiceDataLab.headlineWithheld { caveats.append("\(c.name): headline withheld: \(w).") }
             if let w = c.timeToFirstReoffence.withheld { caveats.append("\(c.name): time to first reoffence withheld: \(w).") }
             for w in c.matching.warnings { caveats.append("\(c.name): matching warning: \(w).") }
@@ -182,20 +192,16 @@ struct ReportDocument {
         let c = s.counts
         table(["", "Control", "Treated"], [("all", c.all), ("matched", c.matched), ("unmatched", c.unmatched),
                                           ("discarded", c.discarded), ("matched ess", c.matchedEss)].map { name, pair in
-            [name, fixed(pair.control, decimals: 2), fixed(pair.treated, decimals: 2)]
+            [name, groupedCount(pair.control), groupedCount(pair.treated)]
         })
         commonSupport(s.commonSupport, label: "all units")
-        balance(s.balance.map { ($0.covariate, $0.smdBefore, $0.smdAfter) }, label: "matched sample")
+        balance(s.balance.map { BalanceFigures(match: $0) }, label: "matched sample")
         section("caveats", "Caveats")
-        let after = s.balance.filter { $0.covariate != "distance" }.compactMap { r -> (String, Double)? in
-            guard let v = r.smdAfter, v.isFinite else { return nil }
-            return (r.covariate, abs(v))
-        }
-        if let worst = after.max(by: { $0.1 < $1.1 }) {
-            paragraph(worst.1 > 0.1
-                ? "After matching the largest absolute standardised mean difference is \(formatFixed(worst.1, decimals: 3)) (\(worst.0)), above the usual 0.1: the groups are not yet comparable on that covariate; consider a caliper, exact matching or a richer model."
-                : "Covariates are balanced after matching (largest absolute standardised mean difference \(formatFixed(worst.1, decimals: 3)), below 0.1).")
-        }
+        paragraph(Self.balanceCaveat(s.balance.map { BalanceFigures(match: $0) }))
+        let focal = s.settings.estimand == "ATC" ? "control" : "treated"
+        let unmatched = s.settings.estimand == "ATC" ? c.unmatched.control + c.discarded.control : c.unmatched.treated + c.discarded.treated
+        paragraph("\(groupedCount(unmatched)) \(focal) unit\(unmatched == 1 ? " was" : "s were") not matched (\(groupedCount(s.settings.estimand == "ATC" ? c.discarded.control : c.discarded.treated)) "
+                  + "of them discarded for common support)" + (unmatched > 0 ? "; the estimate describes the matched \(focal) units only." : "."))
         for w in s.warnings { paragraph("Matching warning: \(w).") }
         paragraph("Matching balances observed characteristics only; differences in unobserved characteristics are not accounted for.")
     }
@@ -210,21 +216,72 @@ struct ReportDocument {
         }, caption: "Propensity model: binomial GLM (\(link)), deviance \(fixed(deviance, decimals: 3)), AIC \(fixed(aic, decimals: 3)), \(iterations) iterations")
     }
 
-    /// The balance table and Love plot from (covariate, SMD before, SMD after).
-    mutating func balance(_ rows: [(String, Double?, Double?)], label: String) {
-        table(["Covariate", "SMD before", "SMD after"], rows.map { [$0.0, fixed($0.1, decimals: 4), fixed($0.2, decimals: 4)] },
-              caption: "Balance (standardised mean differences)")
-        let points = rows.compactMap { r -> (String, Double, Double)? in
-            guard let b = r.1, let a = r.2, b.isFinite, a.isFinite else { return nil }
-            return (r.0, abs(b), abs(a))
+    /// The balance threshold on |SMD| used by the tally, the Love plot and the caveats.
+    static let balanceThreshold = 0.1
+
+    /// The balance table (every statistic the document records, before and after matching), a
+    /// cobalt-style tally and the Love plot.
+    mutating func balance(_ rows: [BalanceFigures], label: String) {
+        typealias Statistic = (name: String, pick: (BalanceFigures) -> (Double?, Double?), format: (Double?) -> String)
+        let statistics: [Statistic] = [
+            ("Mean treated", { $0.meanTreated }, { grouped($0, decimals: 3) }),
+            ("Mean comparison", { $0.meanControl }, { grouped($0, decimals: 3) }),
+            ("SMD", { $0.smd }, { fixed($0, decimals: 4) }),
+            ("Variance ratio", { $0.varianceRatio }, { fixed($0, decimals: 4) }),
+            ("eCDF mean", { $0.ecdfMean }, { fixed($0, decimals: 4) }),
+            ("eCDF max", { $0.ecdfMax }, { fixed($0, decimals: 4) }),
+        ]
+        // A column is shown when the document records it for some row (binary terms have no
+        // variance ratio: '.' in their cells).
+        var header = ["Covariate"]
+        var columns: [(BalanceFigures) -> String] = []
+        for stage in 0..<2 {
+            for st in statistics where rows.contains(where: { BalanceFigures.recorded(st.name, stage: stage, $0) }) {
+                header.append("\(st.name) \(stage == 0 ? "before" : "after")")
+                columns.append { r in st.format(stage == 0 ? st.pick(r).0 : st.pick(r).1) }
+            }
         }
-        figure(SVG.lovePlot(points), caption: "Love plot (\(label)): absolute standardised mean differences before (hollow) and after (filled) matching, with reference lines at 0.1 and 0.25")
+        table(header, rows.map { r in [r.name] + columns.map { $0(r) } },
+              caption: "Balance before and after matching (SMD = standardised mean difference; '.' = not applicable)")
+        paragraph(Self.tally(rows))
+        figure(SVG.lovePlot(rows.map { SVG.LoveRow(name: $0.name, smd: $0.smd, varianceRatio: $0.varianceRatio, ks: $0.ecdfMax) },
+                            threshold: Self.balanceThreshold),
+               caption: "Love plot (\(label)): covariates sorted by absolute standardised mean difference before matching; hollow = before, filled = after; "
+                   + "dashed line at the threshold \(formatFixed(Self.balanceThreshold, decimals: 2))"
+                   + (rows.contains { $0.varianceRatio.0 != nil || $0.varianceRatio.1 != nil } ? "; variance ratios with lines at 0.5, 1 and 2" : "")
+                   + (rows.contains { $0.ecdfMax.0 != nil || $0.ecdfMax.1 != nil } ? "; Kolmogorov-Smirnov statistics (largest eCDF difference)" : ""))
+    }
+
+    /// The covariates (the distance excluded) whose |SMD| after matching is finite.
+    static func covariateSMDs(_ rows: [BalanceFigures]) -> [(String, Double)] {
+        rows.filter { $0.name != "distance" }.compactMap { r in r.smd.1.flatMap { $0.isFinite ? (r.name, abs($0)) : nil } }
+    }
+
+    /// "9 of 10 covariates within 0.1 after matching" (cobalt's balance tally).
+    static func tally(_ rows: [BalanceFigures]) -> String {
+        let smds = covariateSMDs(rows)
+        let within = smds.filter { $0.1 <= balanceThreshold }.count
+        return "\(within) of \(smds.count) covariate term\(smds.count == 1 ? "" : "s") within \(formatFixed(balanceThreshold, decimals: 1)) "
+            + "(absolute standardised mean difference after matching; the distance is not counted)."
+    }
+
+    /// Names every covariate term above the threshold after matching, or says that all are within.
+    static func balanceCaveat(_ rows: [BalanceFigures]) -> String {
+        let smds = covariateSMDs(rows)
+        let above = smds.filter { $0.1 > balanceThreshold }.sorted { $0.1 > $1.1 }
+        if above.isEmpty {
+            return "covariates are balanced after matching: every absolute standardised mean difference is within \(formatFixed(balanceThreshold, decimals: 1)) "
+                + "(largest \(formatFixed(smds.map(\.1).max() ?? 0, decimals: 3)))."
+        }
+        return "\(above.count) of \(smds.count) covariate terms are above \(formatFixed(balanceThreshold, decimals: 1)) after matching: "
+            + above.map { "\($0.0) (\(formatFixed($0.1, decimals: 3)))" }.joined(separator: ", ")
+            + "; the groups are not yet comparable on these; consider a caliper, exact matching or a richer model."
     }
 
     mutating func commonSupport(_ h: DistanceHistogram?, label: String) {
         guard let h else { return }
         figure(SVG.histograms(edges: h.edges, before: (h.treatedBefore, h.controlBefore), after: (h.treatedAfter, h.controlAfter)),
-               caption: "Common support (\(label)): distribution of the distance in each group, before and after matching (share of each group's weight per bin)")
+               caption: "Common support (\(label)): distribution of the distance in each group before and after matching, treated above the axis and comparison below (share of each group's weight per bin)")
     }
 
     mutating func inference(_ inf: EvaluationDocument.Inference) {
@@ -263,7 +320,7 @@ struct ReportDocument {
         table(["Statistic", "Estimate", "\(formatLevel(inf.differenceClusterRobust.level))% interval", "p", "Method"], rows, caption: "Inference")
     }
 
-    mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String) {
+    mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String, level: Double) {
         if let withheld = t.withheld {
             paragraph("Time to first reoffence withheld: \(withheld).")
             return
@@ -272,9 +329,13 @@ struct ReportDocument {
             paragraph("Log-rank test of time to first reoffence: chi-square \(fixed(lr.statistic, decimals: 3)) on \(formatCount(lr.df)) df, p = \(fixed(lr.pValue, decimals: 4)).")
         }
         guard let km = t.kaplanMeier.value else { return }
-        func curve(_ c: EvaluationDocument.KaplanMeierCurve) -> [(Double, Double)] { zip(c.time, c.survival).map { ($0, $1) } }
-        figure(SVG.kaplanMeier(treated: curve(km.treated), comparison: curve(km.comparison)),
-               caption: "Kaplan-Meier curves (\(label)): share not yet reoffending by days since release")
+        func curve(_ c: EvaluationDocument.KaplanMeierCurve) -> SVG.SurvivalCurve {
+            SVG.SurvivalCurve(time: c.time, survival: c.survival, standardError: c.standardError, atRisk: c.atRisk)
+        }
+        let z = Normal.quantile(1 - (1 - level) / 2)
+        figure(SVG.kaplanMeier(treated: curve(km.treated), comparison: curve(km.comparison), level: level, z: z),
+               caption: "Kaplan-Meier curves (\(label)): share not yet reoffending by days since release, with \(formatLevel(level))% pointwise "
+                   + "confidence bands (log scale, as R's survfit) and the (weighted) number at risk")
     }
 
     func html() -> String {
@@ -285,7 +346,7 @@ struct ReportDocument {
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
         h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
         table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:600;padding:.3em 0}
-        th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+        th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child,td.text{text-align:left}
         figure{margin:1em 0}figcaption{font-size:.85em;color:#444}svg{max-width:100%;height:auto;background:#fff}
         </style></head><body>
         <h1>\(escape(title))</h1>
@@ -296,92 +357,62 @@ struct ReportDocument {
     }
 }
 
-// MARK: - SVG charts
+// MARK: - balance rows
 
-enum SVG {
-    static let treatedColour = "#c0392b", comparisonColour = "#2471a3"
+/// One covariate term's balance statistics as (before, after) pairs, from whichever document the
+/// report is rendered (summary.json records them all; evaluation.json the SMD before and after and
+/// the variance ratio and eCDF max after).
+struct BalanceFigures {
+    var name: String
+    var meanTreated: (Double?, Double?) = (nil, nil)
+    var meanControl: (Double?, Double?) = (nil, nil)
+    var smd: (Double?, Double?) = (nil, nil)
+    var varianceRatio: (Double?, Double?) = (nil, nil)
+    var ecdfMean: (Double?, Double?) = (nil, nil)
+    var ecdfMax: (Double?, Double?) = (nil, nil)
+    /// Statistics (by table name, stage 0 before / 1 after) the document records, even where a
+    /// row's value is null (not applicable).
+    var recorded: Set<String> = []
 
-    static func number(_ x: Double) -> String { formatFixed(x, decimals: 1) }
-
-    /// Two panels of overlaid histograms (before, after).
-    static func histograms(edges: [Double], before: ([Double], [Double]), after: ([Double], [Double])) -> String {
-        let panelWidth = 420.0, height = 220.0, margin = 35.0
-        let maxShare = max(0.01, (before.0 + before.1 + after.0 + after.1).max() ?? 0.01)
-        func panel(_ series: ([Double], [Double]), _ x0: Double, _ title: String) -> String {
-            var s = "<text x=\"\(number(x0 + panelWidth / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">\(title)</text>"
-            let bins = max(1, edges.count - 1), w = (panelWidth - 2 * margin) / Double(bins)
-            for (values, colour) in [(series.1, comparisonColour), (series.0, treatedColour)] {
-                for (k, v) in values.enumerated() where v > 0 {
-                    let h = v / maxShare * (height - 2 * margin)
-                    s += "<rect x=\"\(number(x0 + margin + Double(k) * w))\" y=\"\(number(height - margin - h))\" width=\"\(number(w))\" height=\"\(number(h))\" fill=\"\(colour)\" fill-opacity=\"0.45\"/>"
-                }
-            }
-            s += "<line x1=\"\(number(x0 + margin))\" y1=\"\(number(height - margin))\" x2=\"\(number(x0 + panelWidth - margin))\" y2=\"\(number(height - margin))\" stroke=\"#333\"/>"
-            if let lo = edges.first, let hi = edges.last {
-                s += "<text x=\"\(number(x0 + margin))\" y=\"\(number(height - margin + 15))\" font-size=\"11\">\(formatFixed(lo, decimals: 3))</text>"
-                s += "<text x=\"\(number(x0 + panelWidth - margin))\" y=\"\(number(height - margin + 15))\" font-size=\"11\" text-anchor=\"end\">\(formatFixed(hi, decimals: 3))</text>"
-            }
-            return s
+    init(match r: MatchSummaryDocument.BalanceRow) {
+        name = r.covariate
+        meanTreated = (r.meanTreatedBefore, r.meanTreatedAfter)
+        meanControl = (r.meanControlBefore, r.meanControlAfter)
+        smd = (r.smdBefore, r.smdAfter)
+        varianceRatio = (r.varianceRatioBefore, r.varianceRatioAfter)
+        ecdfMean = (r.ecdfMeanBefore, r.ecdfMeanAfter)
+        ecdfMax = (r.ecdfMaxBefore, r.ecdfMaxAfter)
+        for n in ["Mean treated", "Mean comparison", "SMD", "Variance ratio", "eCDF mean", "eCDF max"] {
+            recorded.insert(n + " 0"); recorded.insert(n + " 1")
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(number(2 * panelWidth)) \(number(height + 20))\" role=\"img\">"
-            + panel(before, 0, "Before matching") + panel(after, panelWidth, "After matching") + legend(y: height + 12) + "</svg>"
     }
 
-    static func legend(y: Double) -> String {
-        "<rect x=\"40\" y=\"\(number(y - 9))\" width=\"10\" height=\"10\" fill=\"\(treatedColour)\"/><text x=\"55\" y=\"\(number(y))\" font-size=\"11\">treated</text>"
-            + "<rect x=\"120\" y=\"\(number(y - 9))\" width=\"10\" height=\"10\" fill=\"\(comparisonColour)\"/><text x=\"135\" y=\"\(number(y))\" font-size=\"11\">comparison</text>"
+    init(evaluation r: EvaluationDocument.BalanceRow) {
+        name = r.covariate
+        smd = (r.smdBefore, r.smdAfter)
+        varianceRatio = (nil, r.varianceRatioAfter)
+        ecdfMax = (nil, r.ecdfMaxAfter)
+        recorded = ["SMD 0", "SMD 1", "Variance ratio 1", "eCDF max 1"]
     }
 
-    /// |SMD| per covariate before (hollow) and after (filled), with 0.1 and 0.25 reference lines.
-    static func lovePlot(_ points: [(String, Double, Double)]) -> String {
-        let left = 160.0, width = 600.0, rowHeight = 18.0, top = 20.0
-        let height = top + Double(points.count) * rowHeight + 30
-        let maxX = max(0.3, points.map { max($0.1, $0.2) }.max() ?? 0.3) * 1.05
-        func x(_ v: Double) -> Double { left + v / maxX * (width - left - 20) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(number(width)) \(number(height))\" role=\"img\">"
-        for (ref, dash) in [(0.1, "4 3"), (0.25, "2 2")] {
-            s += "<line x1=\"\(number(x(ref)))\" y1=\"\(number(top - 8))\" x2=\"\(number(x(ref)))\" y2=\"\(number(height - 25))\" stroke=\"#777\" stroke-dasharray=\"\(dash)\"/>"
-            s += "<text x=\"\(number(x(ref)))\" y=\"\(number(height - 12))\" font-size=\"10\" text-anchor=\"middle\">\(formatFixed(ref, decimals: 2))</text>"
-        }
-        for (k, p) in points.enumerated() {
-            let y = top + Double(k) * rowHeight
-            s += "<text x=\"\(number(left - 8))\" y=\"\(number(y + 4))\" font-size=\"11\" text-anchor=\"end\">\(escape(p.0))</text>"
-            s += "<line x1=\"\(number(x(p.1)))\" y1=\"\(number(y))\" x2=\"\(number(x(p.2)))\" y2=\"\(number(y))\" stroke=\"#bbb\"/>"
-            s += "<circle cx=\"\(number(x(p.1)))\" cy=\"\(number(y))\" r=\"4\" fill=\"none\" stroke=\"#333\"/>"
-            s += "<circle cx=\"\(number(x(p.2)))\" cy=\"\(number(y))\" r=\"4\" fill=\"#333\"/>"
-        }
-        return s + "</svg>"
-    }
-
-    /// Step curves of survival by days.
-    static func kaplanMeier(treated: [(Double, Double)], comparison: [(Double, Double)]) -> String {
-        let width = 640.0, height = 300.0, margin = 40.0
-        let maxT = max(1, (treated + comparison).map(\.0).max() ?? 1)
-        func x(_ t: Double) -> Double { margin + t / maxT * (width - 2 * margin) }
-        func y(_ s: Double) -> Double { height - margin - s * (height - 2 * margin) }
-        func path(_ c: [(Double, Double)], _ colour: String) -> String {
-            var d = "M\(number(x(0))),\(number(y(1)))"
-            var last = 1.0
-            for (t, s) in c {
-                d += " L\(number(x(t))),\(number(y(last))) L\(number(x(t))),\(number(y(s)))"
-                last = s
-            }
-            d += " L\(number(x(maxT))),\(number(y(last)))"
-            return "<path d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
-        }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(number(width)) \(number(height + 10))\" role=\"img\">"
-        s += "<line x1=\"\(number(margin))\" y1=\"\(number(height - margin))\" x2=\"\(number(width - margin))\" y2=\"\(number(height - margin))\" stroke=\"#333\"/>"
-        s += "<line x1=\"\(number(margin))\" y1=\"\(number(margin))\" x2=\"\(number(margin))\" y2=\"\(number(height - margin))\" stroke=\"#333\"/>"
-        for v in [0.0, 0.5, 1.0] {
-            s += "<text x=\"\(number(margin - 5))\" y=\"\(number(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\">\(formatFixed(v, decimals: 1))</text>"
-        }
-        s += "<text x=\"\(number(width - margin))\" y=\"\(number(height - margin + 15))\" font-size=\"10\" text-anchor=\"end\">\(Int(maxT)) days</text>"
-        s += path(comparison, comparisonColour) + path(treated, treatedColour) + legend(y: height + 5)
-        return s + "</svg>"
+    static func recorded(_ statistic: String, stage: Int, _ row: BalanceFigures) -> Bool {
+        row.recorded.contains("\(statistic) \(stage)")
     }
 }
 
 // MARK: - text
+
+/// Whether a table cell is a number for people (right-aligned): digits with an optional sign,
+/// currency symbol, thousands separators, decimals and percent sign, or "." (not applicable).
+func isNumeric(_ s: String) -> Bool {
+    if s == "." || s.isEmpty { return true }
+    var t = Substring(s)
+    if t.hasPrefix("-") { t = t.dropFirst() }
+    if t.hasPrefix("£") { t = t.dropFirst() }
+    if t.hasSuffix("%") { t = t.dropLast() }
+    return !t.isEmpty && t.first!.isNumber && t.allSatisfy { $0.isNumber || $0 == "," || $0 == "." }
+}
+
 
 func escape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -32,6 +32,9 @@ public struct MatchReport: Sendable {
     public var treatmentColumn: Column
     /// Extra settings to record (model tolerance, iterations, ...).
     public var extraSettings: [(String, JSONValue)]
+    /// The input's own columns, copied into matches.csv after its columns (`--with-data`, as
+    /// MatchIt's `match.data()`); empty otherwise.
+    public var inputColumns: [Column] = []
 
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,
@@ -60,7 +63,8 @@ public struct MatchReport: Sendable {
     /// `matches.csv`: one line per input row — `row` (1-based input row), `id` (with `--id`),
     /// `treat`, `distance`, `weight`, `subclass` (empty when unmatched or with replacement), and
     /// `status` (`matched`, `unmatched`, `discarded` for common support, `excluded` for rows
-    /// dropped for missing values).
+    /// dropped for missing values); then, with `inputColumns`, the input's columns in file order
+    /// (headed as in the input; see `inputColumnHeaders`), quoted as RFC 4180.
     public func matchesCSV() -> [UInt8] {
         var out: [UInt8] = []
         forEachMatchesChunk { out.append(contentsOf: $0) }
@@ -87,8 +91,9 @@ public struct MatchReport: Sendable {
     func forEachMatchesChunk(_ body: ([UInt8]) -> Void) {
         var header = "row"
         if idColumn != nil { header += ",id" }
-        header += ",treat,distance,weight,subclass,status\n"
-        body(Array(header.utf8))
+        header += ",treat,distance,weight,subclass,status"
+        for name in inputColumnHeaders { header += "," + csvField(name) }
+        body(Array((header + "\n").utf8))
         let rows = frameIndexOfRow.count
         let chunk = 65_536
         let chunks = (rows + chunk - 1) / chunk
@@ -126,7 +131,29 @@ public struct MatchReport: Sendable {
         } else {
             out.append(contentsOf: ",,0,,excluded".utf8)
         }
+        for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
         out.append(0x0A)
+    }
+
+    /// matches.csv's own column names.
+    public var ownColumnHeaders: [String] {
+        (idColumn != nil ? ["row", "id"] : ["row"]) + ["treat", "distance", "weight", "subclass", "status"]
+    }
+
+    /// The headers of the copied input columns: each input column's name, except that a name equal
+    /// to one of matches.csv's own (`row`, `id`, `treat`, `distance`, `weight`, `subclass`,
+    /// `status`) or to an earlier header gets the prefix `input_` (repeated until unique), so every
+    /// header is distinct.
+    public var inputColumnHeaders: [String] {
+        var used = Set(ownColumnHeaders)
+        var names: [String] = []
+        for column in inputColumns {
+            var name = column.name
+            while used.contains(name) { name = "input_" + name }
+            used.insert(name)
+            names.append(name)
+        }
+        return names
     }
 
     // MARK: readable text

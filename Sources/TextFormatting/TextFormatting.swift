@@ -70,6 +70,36 @@ public func grouped(_ n: Int) -> String {
     return (n < 0 ? "-" : "") + digits + out
 }
 
+/// `x` with `decimals` decimals and commas between groups of three digits (`1234567.891`, 2 ->
+/// `1,234,567.89`), for people; a dot when absent or not finite.
+public func grouped(_ x: Double?, decimals: Int) -> String {
+    guard let x, x.isFinite else { return "." }
+    let text = formatFixed(x, decimals: decimals)
+    var sign = "", rest = Substring(text)
+    if rest.hasPrefix("-") { sign = "-"; rest = rest.dropFirst() }
+    let point = rest.firstIndex(of: ".") ?? rest.endIndex
+    var whole = String(rest[..<point])
+    var out = ""
+    while whole.count > 3 {
+        out = "," + whole.suffix(3) + out
+        whole.removeLast(3)
+    }
+    return sign + whole + out + rest[point...]
+}
+
+/// A count with thousands separators (`1953` -> `1,953`); fractional counts (effective sample
+/// sizes, weighted counts) with two decimals.
+public func groupedCount(_ x: Double) -> String {
+    grouped(x, decimals: x == x.rounded() ? 0 : 2)
+}
+
+/// `100 x` with `decimals` decimals and a percent sign (`0.11954`, 1 -> `12.0%`), or a dot when
+/// absent or not finite.
+public func percent(_ x: Double?, decimals: Int) -> String {
+    guard let x, x.isFinite else { return "." }
+    return formatFixed(100 * x, decimals: decimals) + "%"
+}
+
 /// A count of months as words: "1 month", "12 months".
 public func months(_ n: Int) -> String { n == 1 ? "1 month" : "\(n) months" }
 
