@@ -117,4 +117,12 @@ pyreadstat.write_xport(cohort_df, os.path.join(OUT, "cohort.xpt"), table_name="C
 pyreadstat.write_xport(events_df, os.path.join(OUT, "events.xpt"), table_name="EVENTS", file_format_version=8,
                        variable_format={"offence_date": "DATE9", "conviction_date": "DATE9"})
 
+# ReadStat writes the creation time into .dta, .sav and .xpt headers, so a re-run changes their bytes
+# (never their data).
 print(f"{len(cohort)} people, {len(events)} offence records, risk_score missing for {len(missing_rows)}")
+
+# Rate-card outcome events (Datasets/rate-card-example/events.csv) as Stata, for `ratecard --events`.
+ratecard = read_csv(os.path.join(ROOT, "Datasets", "rate-card-example", "events.csv"))
+pyreadstat.write_dta(frame(ratecard, {"achieved_on"}, set()), os.path.join(OUT, "ratecard-events.dta"),
+                     variable_format={"achieved_on": "%td"})
+print(f"{len(ratecard)} rate-card outcome events")

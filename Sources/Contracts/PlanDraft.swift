@@ -237,6 +237,9 @@ public struct PlanDraft: Sendable {
         setting("events", tomlString(eventsPath), "one row per proven offence")
         setting("id", tomlString(id), "person identifier, unique per row")
         setting("treatment", tomlString(treatment), "1 = in the intervention, 0 = comparison pool")
+        if !(cohortColumns.first { $0.name == treatment }?.binary ?? false) {
+            line("# \(treatment) has two values but is not 0/1: recode it to 1 (intervention) and 0 (comparison) before evaluating.")
+        }
         setting("release_date", tomlString(releaseDate), "YYYY-MM-DD; places each person in a cohort and starts the follow-up")
         line("# Every other column of the cohort file; remove any that is not a pre-release characteristic.")
         setting("covariates", list(covariates), "propensity-model terms; text columns are categorical")

@@ -35,7 +35,7 @@ struct RateCard: ParsableCommand {
     @Argument(help: "Rate-card plan (TOML).")
     var plan: String
 
-    @Option(help: "Outcome-events CSV (default: the plan's [events] file, relative to the plan).")
+    @Option(help: "Outcome-events file: CSV, .csv.gz, .dta, .sav, .sas7bdat or .xpt (default: the plan's [events] file, relative to the plan).")
     var events: String?
 
     @Option(help: "Output folder for ledger.json and ledger.csv.")

@@ -56,6 +56,18 @@ final class InputFormatTests: XCTestCase {
             XCTAssertEqual(assignment["offences_of_unknown_ids"] as? Int, 3)
             XCTAssertEqual(assignment["unused_event_columns"] as? [String], ["seriousness"])
             XCTAssertEqual((assignment["unused_cohort_columns"] as? [String])?.count, 6)
+            // Inputs are hashed as stored (the compressed bytes of a .csv.gz), as sha256sum does.
+            for input in json["inputs"] as! [[String: Any]] where (input["file"] as! String).hasSuffix(ext) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+                p.arguments = [input["file"] as! String]
+                let pipe = Pipe()
+                p.standardOutput = pipe
+                try p.run()
+                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                XCTAssertEqual(input["sha256"] as? String, String(text.prefix(64)), ext)
+            }
             let decisions = try Data(contentsOf: out.appendingPathComponent("decisions.csv"))
             let evaluation = try String(contentsOf: out.appendingPathComponent("evaluation.json"), encoding: .utf8)
                 .replacingOccurrences(of: fixture("cohort." + ext), with: "COHORT")
@@ -134,5 +146,29 @@ final class InputFormatTests: XCTestCase {
         [reporting]
         bootstrap_replicates = 20
         """
+    }
+}
+
+extension InputFormatTests {
+    /// `ratecard --events` reads a Stata file: the same decisions as the CSV; the ledger's `line`
+    /// column holds the row (1-based observation) instead of the CSV line (header = line 1).
+    func testRateCardReadsStataEvents() throws {
+        let folder = try temporaryFolder()
+        var ledgers: [[[String]]] = []
+        for events in ["Datasets/rate-card-example/events.csv", fixture("ratecard-events.dta")] {
+            let out = folder.appendingPathComponent("rc-\(ledgers.count)")
+            let r = try tool.run(["ratecard", "Datasets/rate-card-example/plan.toml", "--events", events, "--out", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let text = try String(contentsOf: out.appendingPathComponent("ledger.csv"), encoding: .utf8)
+            ledgers.append(text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+        }
+        let (csv, dta) = (ledgers[0], ledgers[1])
+        XCTAssertEqual(csv.count, dta.count)
+        XCTAssertEqual(csv[0][1], "line")
+        XCTAssertGreaterThan(csv.count, 20)
+        for (a, b) in zip(csv.dropFirst(), dta.dropFirst()) {
+            XCTAssertEqual(Int(a[1]), Int(b[1])! + 1)
+            XCTAssertEqual(Array(a[2...]), Array(b[2...]))
+        }
     }
 }
