@@ -286,8 +286,8 @@ func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily,
         guard beta.allSatisfy(\.isFinite) else {
             throw OutcomesError.notConverged("IRLS (non-finite coefficients)", iterations: iteration)
         }
-        inverse = try cholesky.inverse()
-        eta = try multiply(x, beta)
+        inverse = cholesky.inverse()
+        eta = try fixedOrderMultiply(x, beta)
         mu = eta.map(linkInverse)
         deviance = totalDeviance(mu)
         var halvings = 0
@@ -297,7 +297,7 @@ func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily,
             }
             halvings += 1
             beta = zip(beta, old).map { ($0 + $1) / 2 }
-            eta = try multiply(x, beta)
+            eta = try fixedOrderMultiply(x, beta)
             mu = eta.map(linkInverse)
             deviance = totalDeviance(mu)
         }

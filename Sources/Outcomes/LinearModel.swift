@@ -139,13 +139,13 @@ public struct LinearModelFit: Sendable {
         let x = treatmentDesign(sample.treated)
         var scratch: [Double] = []
         let (_, cholesky) = try weightedInformation(x, weights: sample.weights, scratch: &scratch)
-        let inverse = try cholesky.inverse()
+        let inverse = cholesky.inverse()
         // The normal equations' solution in closed form, from extended-precision weighted sums:
         // β₀ = m_C, β₁ = m_T − m_C (exact where the arithmetic allows; a QR or Cholesky solve
         // would leave rounding noise of order ε·|m| in a zero effect).
         let (t, c) = sample.totals()
         let beta = [c.mean, t.mean - c.mean]
-        let fitted = try multiply(x, beta)
+        let fitted = try fixedOrderMultiply(x, beta)
         var scores = [Double](repeating: 0, count: n)
         var rss: ExtendedSum = 0
         for i in 0..<n {

@@ -11,18 +11,70 @@ func treatmentDesign(_ treated: [Bool]) -> Matrix {
     return x
 }
 
-/// `X' diag(w) X` and its Cholesky factorisation.
-func weightedInformation(_ x: Matrix, weights: [Double], scratch: inout [Double]) throws -> (Matrix, CholeskyFactorization) {
-    let root = weights.map { $0.squareRoot() }
-    let information = try weightedCrossProduct(x, rootWeights: root, scratch: &scratch)
-    return (information, try CholeskyFactorization(information))
+// The outcome regressions have a handful of columns, so their algebra is written as plain loops
+// with a fixed order of operations (no BLAS/LAPACK): the contract's test, and so a decision that
+// requires significance, is the same bits whatever BLAS or LAPACK is installed and on every
+// thread count. The loops are those of the reference BLAS (`dsyrk` 'U','T': each entry one
+// sequential dot product over the rows; `dgemv`: y accumulated column by column), so the numbers
+// are the ones the reference BLAS gave before.
+
+/// `A'A` of an `n x p` column-major `a`: entry `(i, j)` is `Σ_l a[l,i] a[l,j]`, summed in row order.
+func fixedOrderCrossProduct(rows n: Int, columns p: Int, columnMajor a: [Double]) -> Matrix {
+    var c = Matrix(rows: p, columns: p)
+    a.withUnsafeBufferPointer { ap in
+        for j in 0..<p {
+            for i in 0...j {
+                var t = 0.0
+                for l in 0..<n { t += ap[l + i * n] * ap[l + j * n] }
+                c[i, j] = t
+                c[j, i] = t
+            }
+        }
+    }
+    return c
+}
+
+/// `A x` (or `A'x`), accumulated as the reference `dgemv`: `A x` column by column, `A'x` as one
+/// sequential dot product per column.
+func fixedOrderMultiply(_ a: Matrix, _ x: [Double], transpose: Bool = false) throws -> [Double] {
+    let n = a.rows, p = a.columns
+    guard x.count == (transpose ? n : p) else {
+        throw LinearAlgebraError.dimensionMismatch("vector of \(x.count) for a \(n)x\(p) matrix")
+    }
+    return a.elements.withUnsafeBufferPointer { ap in
+        if transpose {
+            return (0..<p).map { j in
+                var t = 0.0
+                for l in 0..<n { t += ap[l + j * n] * x[l] }
+                return t
+            }
+        }
+        var y = [Double](repeating: 0, count: n)
+        for j in 0..<p where x[j] != 0 {
+            let b = x[j]
+            for i in 0..<n { y[i] += b * ap[i + j * n] }
+        }
+        return y
+    }
+}
+
+/// `X' diag(w) X` (as `(√w X)'(√w X)`) and its Cholesky factorisation.
+func weightedInformation(_ x: Matrix, weights: [Double], scratch: inout [Double]) throws -> (Matrix, FixedOrderCholesky) {
+    let n = x.rows, p = x.columns
+    guard weights.count == n else { throw LinearAlgebraError.dimensionMismatch("\(weights.count) weights for \(n) rows") }
+    if scratch.count != n * p { scratch = Array(repeating: 0, count: n * p) }
+    for j in 0..<p {
+        for l in 0..<n { scratch[l + j * n] = weights[l].squareRoot() * x[l, j] }
+    }
+    let information = fixedOrderCrossProduct(rows: n, columns: p, columnMajor: scratch)
+    return (information, try FixedOrderCholesky(information))
 }
 
 /// `X' diag(w) z`.
 func weightedCrossVector(_ x: Matrix, weights: [Double], _ z: [Double]) throws -> [Double] {
     var wz = z
     for i in 0..<wz.count { wz[i] *= weights[i] }
-    return try multiply(x, wz, transpose: true)
+    return try fixedOrderMultiply(x, wz, transpose: true)
 }
 
 /// The cluster-robust covariance of `sandwich::vcovCL` (sandwich 3.0-2) for a one-way clustering:
@@ -95,7 +147,7 @@ func clusterScoreCrossProduct(design x: Matrix, scores s: [Double], clusterCode:
             for j in 0..<p { u[c + j * g] += s[i] * xs[i + j * n] }
         }
     }
-    return try crossProduct(rows: g, columns: p, columnMajor: u)
+    return fixedOrderCrossProduct(rows: g, columns: p, columnMajor: u)
 }
 
 /// `adjustment · B M B`, row-major.
