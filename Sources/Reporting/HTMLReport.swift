@@ -68,17 +68,22 @@ struct ReportDocument {
         markdown += text + "\n\n"
     }
 
+    /// A table: numbers right-aligned, text left-aligned (a column is text when none of its cells
+    /// is a number; its header follows it), in HTML and Markdown alike.
     mutating func table(_ header: [String], _ rows: [[String]], caption: String? = nil) {
+        let textColumn = header.indices.map { j in
+            j == 0 || !rows.contains { j < $0.count && !$0[j].isEmpty && isNumeric($0[j]) }
+        }
+        func attribute(_ text: Bool) -> String { text ? " class=\"text\"" : "" }
         body += "<table>"
         if let caption { body += "<caption>\(escape(caption))</caption>" }
-        body += "<thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
-        // Numbers right-aligned, text left-aligned.
+        body += "<thead><tr>" + header.enumerated().map { j, h in "<th\(attribute(textColumn[j]))>\(escape(h))</th>" }.joined() + "</tr></thead><tbody>\n"
         for r in rows {
-            body += "<tr>" + r.map { isNumeric($0) ? "<td>\(escape($0))</td>" : "<td class=\"text\">\(escape($0))</td>" }.joined() + "</tr>\n"
+            body += "<tr>" + r.map { "<td\(attribute(!isNumeric($0)))>\(escape($0))</td>" }.joined() + "</tr>\n"
         }
         body += "</tbody></table>\n"
         if let caption { markdown += "*\(caption)*\n\n" }
-        markdown += "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
+        markdown += "| " + header.joined(separator: " | ") + " |\n|" + textColumn.map { $0 ? ":---" : "---:" }.joined(separator: "|") + "|\n"
         for r in rows { markdown += "| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
         markdown += "\n"
     }
@@ -346,7 +351,7 @@ struct ReportDocument {
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
         h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
         table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:600;padding:.3em 0}
-        th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child,td.text{text-align:left}
+        th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child,td.text,th.text{text-align:left}
         figure{margin:1em 0}figcaption{font-size:.85em;color:#444}svg{max-width:100%;height:auto;background:#fff}
         </style></head><body>
         <h1>\(escape(title))</h1>
