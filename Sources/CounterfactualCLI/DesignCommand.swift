@@ -74,7 +74,7 @@ struct DesignContract: ParsableCommand {
     func validate() throws {
         if !(2...1_000_000).contains(cohortSize) { throw ValidationError("--cohort-size must be a whole number from 2 to 1000000 (got \(cohortSize)).") }
         if !(1...100).contains(comparisonPerTreated) { throw ValidationError("--comparison-per-treated must be a whole number from 1 to 100 (got \(comparisonPerTreated)).") }
-        if !(baselineRate > 0) { throw ValidationError("--baseline-rate must be positive.") }
+        if !(baselineRate > 0 && baselineRate <= 10_000) { throw ValidationError("--baseline-rate must be positive and at most 10000 events per person (got \(baselineRate)).") }
         if !(baselineProportion > 0 && baselineProportion < 1) { throw ValidationError("--baseline-proportion must lie in (0, 1).") }
         if let dispersion, !(dispersion > 0) { throw ValidationError("--dispersion must be positive.") }
         if !(significance > 0 && significance < 1) { throw ValidationError("--significance must lie in (0, 1).") }
@@ -108,7 +108,10 @@ struct DesignContract: ParsableCommand {
                     }
                     counts.append(Int(v))
                 }
-                let estimate = try CountPilotEstimate(counts: counts)
+                let estimate: CountPilotEstimate
+                do { estimate = try CountPilotEstimate(counts: counts) } catch let e as DesignError {
+                    throw PilotFileError(file: pilot, column: pilotColumn, reason: "\(e)")
+                }
                 rate = estimate.mean
                 theta = dispersion ?? estimate.dispersion
                 header = "Pilot \(pilot) (\(estimate.count) people): mean \(estimate.mean), variance \(estimate.variance), "
@@ -136,4 +139,12 @@ struct PilotCountError: Error, CustomStringConvertible {
     var description: String {
         "\(file), line \(line), column '\(column)': \(value) is not a count of events per person (a whole number from 0 to 10000)."
     }
+}
+
+/// A pilot file whose counts give no estimate (fewer than two people, or no events at all; exit 65).
+struct PilotFileError: Error, CustomStringConvertible {
+    var file: String
+    var column: String
+    var reason: String
+    var description: String { "\(file), column '\(column)': \(reason); give a pilot with at least two people and some events." }
 }
