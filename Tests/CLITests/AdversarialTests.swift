@@ -460,6 +460,15 @@ final class AdversarialTests: XCTestCase {
             Row(["design", "--baseline-rate", "nan"], 64, ["--baseline-rate"]),
             Row(["report", ledger.path], 65, ["\(ledger.path): no evaluation.json or summary.json"]),
         ])
+        // A user-supplied distance spanning more than the largest double (-1e308 to 1e308) trapped
+        // in the common-support histogram (NaN converted to Int); now the run completes.
+        let spread = try lalondeLines().enumerated().map { k, line in k == 0 ? line + ",big" : line + (k % 3 == 0 ? ",-1e308" : ",1e308") }
+        let spreadPath = try write(spread.joined(separator: "\n") + "\n", dir.appendingPathComponent("spread.csv"))
+        let spreadOut = dir.appendingPathComponent("spread-out")
+        try check([Row(["match", spreadPath, "--treatment", "treat", "--covariates", "age", "--distance", "big", "--caliper", "0.5",
+                        "--out", spreadOut.path, "--quiet"], 0, [])])
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: spreadOut.appendingPathComponent("summary.json"))))
+        XCTAssertEqual(try tool.run(["verify", spreadOut.path]).status, 0)
         // Impossible dates in the data: refused with line and column.
         let cohort = try String(contentsOf: dir.appendingPathComponent("cohort.csv"), encoding: .utf8)
         var rows: [Row] = []
