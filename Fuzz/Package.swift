@@ -37,6 +37,7 @@ let package = Package(
         // RateCardPlan.parse.
         .executableTarget(name: "RateCardPlanFuzzer", dependencies: [
             .product(name: "RateCards", package: "Counterfactual"),
+            .product(name: "PaymentRules", package: "Counterfactual"),   // Money (moved out of RateCards)
         ]),
     ],
     swiftLanguageModes: [.v6]

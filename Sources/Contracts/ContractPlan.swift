@@ -206,6 +206,15 @@ extension ContractPlan {
     func validate(file: String) throws {
         func fail(_ m: String) -> PlanError { PlanError(file: file, message: m) }
         if data.covariates.isEmpty { throw fail("[data] covariates is empty; list the matching covariates.") }
+        // Each column has one role: a repeated covariate or a treatment that predicts itself would
+        // otherwise surface later as a misleading model or reading error.
+        for (k, name) in data.covariates.enumerated() where data.covariates[..<k].contains(name) {
+            throw fail("[data] covariates names '\(name)' twice; list each covariate once.")
+        }
+        for (key, names) in [("[data] covariates", data.covariates), ("[matching] exact", matching.exact), ("[data] id", [data.id])]
+        where names.contains(data.treatment) {
+            throw fail("\(key) names the treatment column '\(data.treatment)'; the treatment cannot be matched on or be the id.")
+        }
         for name in data.categorical where !(data.covariates + matching.exact).contains(name) {
             throw fail("[data] categorical names '\(name)', which is not among the covariates or [matching] exact; a categorical column must be one of them.")
         }

@@ -90,8 +90,8 @@ struct DesignContract: ParsableCommand {
     func validate() throws {
         if !(2...1_000_000).contains(cohortSize) { throw ValidationError("--cohort-size must be a whole number from 2 to 1000000 (got \(cohortSize)).") }
         if !(1...100).contains(comparisonPerTreated) { throw ValidationError("--comparison-per-treated must be a whole number from 1 to 100 (got \(comparisonPerTreated)).") }
-        if let baselineRate, !(baselineRate > 0 && baselineRate <= 1_000) {
-            throw ValidationError("--baseline-rate must be a number of events per person above 0 and at most 1000 (got \(baselineRate)).")
+        if let baselineRate, !(baselineRate > 0 && baselineRate <= 10_000) {
+            throw ValidationError("--baseline-rate must be a number of events per person above 0 and at most 10000 (got \(baselineRate)).")
         }
         if let baselineProportion, !(baselineProportion > 0 && baselineProportion < 1) {
             throw ValidationError("--baseline-proportion must lie in (0, 1).")
@@ -141,7 +141,10 @@ struct DesignContract: ParsableCommand {
                     }
                     counts.append(Int(v))
                 }
-                let estimate = try CountPilotEstimate(counts: counts)
+                let estimate: CountPilotEstimate
+                do { estimate = try CountPilotEstimate(counts: counts) } catch let e as DesignError {
+                    throw PilotFileError(file: pilot, column: pilotColumn, reason: "\(e)")
+                }
                 rate = baselineRate ?? estimate.mean
                 theta = dispersion ?? estimate.dispersion
                 proportion = baselineProportion ?? (1 - estimate.zeroFraction)
@@ -182,4 +185,12 @@ struct PilotCountError: Error, CustomStringConvertible {
     var description: String {
         "\(file), line \(line), column '\(column)': \(value) is not a count of events per person (a whole number from 0 to 10000)."
     }
+}
+
+/// A pilot file whose counts give no estimate (fewer than two people, or no events at all; exit 65).
+struct PilotFileError: Error, CustomStringConvertible {
+    var file: String
+    var column: String
+    var reason: String
+    var description: String { "\(file), column '\(column)': \(reason); give a pilot with at least two people and some events." }
 }

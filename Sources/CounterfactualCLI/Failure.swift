@@ -42,13 +42,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 
 /// Prints `error` as one sentence on standard error and returns the exit code that goes with it.
 func report(_ error: Error) -> ExitCode {
-    var error = error
-    // A file that could not be written is named by where it was going, not by its hidden staging path.
-    if var e = error as? OutputWriteError {
-        e.path = StagingArea.shared.destinationPath(for: e.path)
-        error = e
-    }
-    let message = String(describing: error)   // every error type here describes itself in one sentence
+    // Every error type here describes itself in one sentence. A file in a hidden staging folder is
+    // named by where it was going (the folder the user gave), not by the staging path.
+    let message = StagingArea.shared.replacingStagingPaths(in: String(describing: error))
     FileHandle.standardError.write(Data("counterfactual: error: \(message)\n".utf8))
     return ExitCode(exitStatus(for: error))
 }
@@ -64,7 +60,7 @@ func exitStatus(for error: Error) -> Int32 {
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is PlanDraftError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
-         is DocumentError, is PaymentRuleError, is PilotCountError:
+         is DocumentError, is PaymentRuleError, is PilotCountError, is PilotFileError:
         return ExitStatus.dataError
     case is OutputWriteError:
         return ExitStatus.cannotWrite

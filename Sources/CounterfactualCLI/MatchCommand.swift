@@ -119,6 +119,13 @@ struct Match: ParsableCommand {
 
     func validate() throws {
         if list(covariates).isEmpty { throw ValidationError("--covariates needs at least one column.") }
+        for (k, name) in list(covariates).enumerated() where list(covariates)[..<k].contains(name) {
+            throw ValidationError("--covariates names '\(name)' twice; list each covariate once.")
+        }
+        for (option, names) in [("--covariates", list(covariates)), ("--exact", list(exact ?? "")), ("--id", id.map { [$0] } ?? [])]
+        where names.contains(treatment) {
+            throw ValidationError("\(option) names the treatment column '\(treatment)'; the treatment cannot be matched on or be the id.")
+        }
         for name in list(categorical ?? "") where !(list(covariates) + list(exact ?? "")).contains(name) {
             throw ValidationError("--categorical names '\(name)', which is not among --covariates or --exact; a categorical column must be one of them.")
         }

@@ -167,14 +167,12 @@ final class StagingArea: @unchecked Sendable {
         lock.lock(); folders.insert(url); destinations[url.path] = destination; lock.unlock()
     }
 
-    /// `path` with a staging folder or file in it replaced by its destination (unchanged otherwise).
-    func destinationPath(for path: String) -> String {
+    /// `text` with every staging folder or file path in it replaced by its destination.
+    func replacingStagingPaths(in text: String) -> String {
         lock.lock(); defer { lock.unlock() }
-        for (staging, destination) in destinations {
-            if path == staging { return destination }
-            if path.hasPrefix(staging + "/") { return destination + path.dropFirst(staging.count) }
-        }
-        return path
+        var text = text
+        for (staging, destination) in destinations { text = text.replacingOccurrences(of: staging, with: destination) }
+        return text
     }
     func remove(_ url: URL) { lock.lock(); folders.remove(url); lock.unlock() }
 

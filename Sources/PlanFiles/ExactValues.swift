@@ -31,8 +31,8 @@ extension PlanTable {
         guard let money else {
             // An amount past the largest number of pence an Int holds is named as such, not as a format error.
             let number = value.int.map(Double.init) ?? value.double ?? value.string.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            if let number, number.isFinite, abs(number) >= Double(Int.max) / 100 {
-                throw error(key, "is too large: the largest amount is \(Money(pence: .max, currency: currency)) (got \(value.int.map(String.init) ?? String(number)))")
+            if let number, number.isFinite, abs(number) >= 1e16 {
+                throw error(key, "is too large: an amount is at most \(Money(pence: .max, currency: currency)), written with at most 18 significant digits (got \(value.int.map(String.init) ?? String(number)))")
             }
             throw error(key, "must be an amount in \(currency.unitName) with at most two decimal places (e.g. 1500 or 333.33)")
         }

@@ -14,10 +14,15 @@ public struct DistanceHistogram: Codable, Sendable, Equatable {
 /// The common-support histogram of a matched sample on `bins` shared bins; nil without units.
 public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Double], bins: Int = 30) -> DistanceHistogram? {
     guard let lo = distance.min(), let hi = distance.max(), bins > 0 else { return nil }
-    let width = hi > lo ? (hi - lo) / Double(bins) : 1
+    // A user-supplied distance may span more than the largest double (-1e308 to 1e308): then the
+    // width and positions are computed from scaled values, so that no position is NaN or infinite
+    // (converting one to Int would trap). Finite spans keep the plain formula, bin for bin.
+    let span = hi - lo
+    let width = hi > lo ? (span.isFinite ? span / Double(bins) : hi / Double(bins) - lo / Double(bins)) : 1
     var counts = Array(repeating: Array(repeating: 0.0, count: bins), count: 4)  // tB, cB, tA, cA
     for i in distance.indices {
-        let b = min(bins - 1, max(0, Int((distance[i] - lo) / width)))
+        let position = span.isFinite ? (distance[i] - lo) / width : distance[i] / width - lo / width
+        let b = position.isNaN ? 0 : min(bins - 1, Int(max(0, min(position, Double(bins)))))
         counts[treated[i] ? 0 : 1][b] += 1
         counts[treated[i] ? 2 : 3][b] += weights[i]
     }

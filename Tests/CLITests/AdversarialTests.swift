@@ -37,6 +37,7 @@ final class AdversarialTests: XCTestCase {
             for word in row.words {
                 XCTAssertTrue(r.stderr.contains(word), "\(label): expected '\(word)' in: \(r.stderr)", file: file, line: row.line)
             }
+            XCTAssertFalse(r.stderr.contains(".partial-"), "\(label): names a staging path: \(r.stderr)", file: file, line: row.line)
             if row.status != 0 {
                 // One sentence (the argument parser follows its "Error: ..." line with the usage).
                 let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("counterfactual: error:") || $0.hasPrefix("Error:") }
@@ -411,6 +412,17 @@ final class AdversarialTests: XCTestCase {
         }
         try check([
             Row(["match", duplicates, "--out", out] + Self.lalonde, 65, ["dup.csv, line 7, column 'id': the id 'NSW1' is already on line 2"]),
+            // Each column one role: a repeated covariate, or the treatment as a covariate, exact column or id.
+            Row(["match", "Datasets/lalonde.csv", "--out", out, "--treatment", "treat", "--covariates", "age,educ,age"], 64, ["--covariates names 'age' twice"]),
+            Row(["match", "Datasets/lalonde.csv", "--out", out, "--treatment", "treat", "--covariates", "age,treat"], 64, ["--covariates names the treatment column 'treat'"]),
+            Row(["match", "Datasets/lalonde.csv", "--out", out, "--treatment", "treat", "--covariates", "age", "--exact", "treat"], 64, ["--exact names the treatment column"]),
+            Row(["match", "Datasets/lalonde.csv", "--out", out, "--treatment", "treat", "--covariates", "age", "--id", "treat"], 64, ["--id names the treatment column"]),
+            Row(["evaluate", try evaluationPlan(in: dir, name: "cov-twice.toml") { $0.replacingOccurrences(of: "covariates = [\"age\", ", with: "covariates = [\"age\", \"age\", ") },
+                 "--out", out], 65, ["[data] covariates names 'age' twice"]),
+            Row(["evaluate", try evaluationPlan(in: dir, name: "cov-treat.toml") { $0.replacingOccurrences(of: "covariates = [\"age\", ", with: "covariates = [\"treat\", ") },
+                 "--out", out], 65, ["[data] covariates names the treatment column 'treat'"]),
+            Row(["evaluate", try evaluationPlan(in: dir, name: "id-treat.toml", edit: replacing("id = \"id\"", with: "id = \"treat\"")), "--out", out], 65,
+                ["[data] id names the treatment column 'treat'"]),
             Row(["match", empty, "--out", out] + Self.lalonde, 65, ["empty.csv: the file is empty"]),
             Row(["match", header, "--out", out] + Self.lalonde, 65, ["header.csv: the file has a header but no data rows"]),
             Row(["match", binary, "--out", out] + Self.lalonde, 65, ["binary.csv"]),
@@ -435,6 +447,28 @@ final class AdversarialTests: XCTestCase {
             Row(["ratecard", try rateCardPlan(in: dir, name: "p.toml", edit: replacing("period", with: "period = 4")), "--out", out], 65, ["period"]),
             Row(["evaluate", planPath, "--out", out, "--quiet"], 0, []),
         ])
+        // A pilot that gives no estimate names the file; a baseline rate that no count reaches is refused.
+        let emptyPilot = try write("n\n", dir.appendingPathComponent("pilot-empty.csv"))
+        let zeroPilot = try write("n\n0\n0\n0\n", dir.appendingPathComponent("pilot-zero.csv"))
+        // `report` on a rate-card folder names the folder, not its staging copy.
+        let ledger = dir.appendingPathComponent("ledger")
+        XCTAssertEqual(try tool.run(["ratecard", try rateCardPlan(in: dir), "--out", ledger.path, "--quiet"]).status, 0)
+        try check([
+            Row(["design", "--pilot", emptyPilot, "--pilot-column", "n"], 65, ["pilot-empty.csv, column 'n': a pilot estimate needs at least 2 people"]),
+            Row(["design", "--pilot", zeroPilot, "--pilot-column", "n"], 65, ["pilot-zero.csv, column 'n': every pilot count is zero"]),
+            Row(["design", "--baseline-rate", "1e300"], 64, ["--baseline-rate must be positive and at most 10000"]),
+            Row(["design", "--baseline-rate", "nan"], 64, ["--baseline-rate"]),
+            Row(["report", ledger.path], 65, ["\(ledger.path): no evaluation.json or summary.json"]),
+        ])
+        // A user-supplied distance spanning more than the largest double (-1e308 to 1e308) trapped
+        // in the common-support histogram (NaN converted to Int); now the run completes.
+        let spread = try lalondeLines().enumerated().map { k, line in k == 0 ? line + ",big" : line + (k % 3 == 0 ? ",-1e308" : ",1e308") }
+        let spreadPath = try write(spread.joined(separator: "\n") + "\n", dir.appendingPathComponent("spread.csv"))
+        let spreadOut = dir.appendingPathComponent("spread-out")
+        try check([Row(["match", spreadPath, "--treatment", "treat", "--covariates", "age", "--distance", "big", "--caliper", "0.5",
+                        "--out", spreadOut.path, "--quiet"], 0, [])])
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: spreadOut.appendingPathComponent("summary.json"))))
+        XCTAssertEqual(try tool.run(["verify", spreadOut.path]).status, 0)
         // Impossible dates in the data: refused with line and column.
         let cohort = try String(contentsOf: dir.appendingPathComponent("cohort.csv"), encoding: .utf8)
         var rows: [Row] = []

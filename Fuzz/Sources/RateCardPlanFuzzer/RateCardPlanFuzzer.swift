@@ -3,6 +3,7 @@
 // accepted plan without events. A thrown `RateCardError` is the documented answer to bad input;
 // traps and sanitizer reports are crashes.
 
+import PaymentRules
 import RateCards
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -20,6 +21,6 @@ public func rateCardPlanFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size
         _ = plan.cap(on: cap.from)
     }
     _ = plan.payers.map(\.share.description)
-    _ = RateCards.Share.split(RateCards.Money(pence: 100_003), among: plan.payers.map(\.share))
+    _ = RateCards.Share.split(Money(pence: 100_003), among: plan.payers.map(\.share))
     return 0
 }
