@@ -62,7 +62,8 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.openblasConfig = openblasConfig
         }
 
-        /// One line for messages: "OpenBLAS 0.3.21 (/path/libblas.so.3)" or "3.11.0 (/path)".
+        /// One line for messages: "OpenBLAS 0.3.21 (/path/libblas.so.3)", "libblas3 3.11.0-2 (/path)"
+        /// or "version 3.11.0 (/path)".
         public var summary: String {
             let name = openblasConfig.map { _ in "OpenBLAS \(version ?? "")" } ?? debianPackage ?? version.map { "version \($0)" } ?? "unknown version"
             return "\(name) (\(path))"
