@@ -450,16 +450,19 @@ final class AdversarialTests: XCTestCase {
         // A pilot that gives no estimate names the file; a baseline rate that no count reaches is refused.
         let emptyPilot = try write("n\n", dir.appendingPathComponent("pilot-empty.csv"))
         let zeroPilot = try write("n\n0\n0\n0\n", dir.appendingPathComponent("pilot-zero.csv"))
-        // `report` on a rate-card folder names the folder, not its staging copy.
         let ledger = dir.appendingPathComponent("ledger")
         XCTAssertEqual(try tool.run(["ratecard", try rateCardPlan(in: dir), "--out", ledger.path, "--quiet"]).status, 0)
         try check([
             Row(["design", "--pilot", emptyPilot, "--pilot-column", "n"], 65, ["pilot-empty.csv, column 'n': a pilot estimate needs at least 2 people"]),
             Row(["design", "--pilot", zeroPilot, "--pilot-column", "n"], 65, ["pilot-zero.csv, column 'n': every pilot count is zero"]),
-            Row(["design", "--baseline-rate", "1e300"], 64, ["--baseline-rate must be positive and at most 10000"]),
+            Row(["design", "--baseline-rate", "1e300"], 64, ["--baseline-rate must be a number of events per person above 0 and at most 10000"]),
             Row(["design", "--baseline-rate", "nan"], 64, ["--baseline-rate"]),
-            Row(["report", ledger.path], 65, ["\(ledger.path): no evaluation.json or summary.json"]),
         ])
+        // `report` on a rate-card folder writes the rate-card report (listed in the manifest, verified).
+        let reported = try tool.run(["report", ledger.path])
+        XCTAssertEqual(reported.status, 0, reported.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ledger.appendingPathComponent("report.html").path))
+        XCTAssertEqual(try tool.run(["verify", ledger.path]).status, 0)
         // A user-supplied distance spanning more than the largest double (-1e308 to 1e308) trapped
         // in the common-support histogram (NaN converted to Int); now the run completes.
         let spread = try lalondeLines().enumerated().map { k, line in k == 0 ? line + ",big" : line + (k % 3 == 0 ? ",-1e308" : ",1e308") }
