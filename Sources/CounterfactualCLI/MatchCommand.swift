@@ -139,8 +139,11 @@ struct Match: ParsableCommand {
         defer { progress.finish() }
         progress.note("loading \(data)")
         let textColumns = Set(list(categorical ?? ""))
+        // The input's SHA-256 for the manifest is taken from the bytes being parsed, on another thread.
+        let inputDigest = DigestSlot()
         let table = try CSVReader.read(path: data, options: CSVReadOptions(
-            columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
+            columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []),
+            alsoReading: { inputDigest.value = sha256(of: $0) })
         clock.lap("load")
         let group = try ComparisonGroup.match(
             table: table, treatment: treatment, covariates: covariateNames, dropMissing: dropMissing, plan: plan
@@ -176,13 +179,14 @@ struct Match: ParsableCommand {
             ])
 
         let folder = output.staging
-        try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
+        let matchesDigest = try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
         clock.lap("write")
         if writesReport { try writeReport(folder: folder) }
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json")],
-                          seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
+                          seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages,
+                          digests: (inputs: inputDigest.value.map { [data: $0] } ?? [:], outputs: ["matches.csv": matchesDigest]))
         try output.commit()
         if !quiet {
             let folder = output.destination
@@ -219,6 +223,11 @@ extension MatchingPlan.Setting {
 /// Splits a comma-separated option into trimmed, non-empty names.
 func list(_ s: String) -> [String] {
     s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// A value written by one thread before another waits for it (the group's wait orders the two).
+final class DigestSlot: @unchecked Sendable {
+    var value: String?
 }
 
 /// Wall-clock time of successive stages.

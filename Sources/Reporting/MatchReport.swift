@@ -68,19 +68,24 @@ public struct MatchReport: Sendable {
     }
 
     /// Streams `matches.csv` to a file: chunks of rows are formatted in parallel and written in
-    /// order, so memory stays bounded at any size.
-    public func writeMatchesCSV(to path: String) throws {
+    /// order, so memory stays bounded at any size. Returns the SHA-256 of the bytes written (as
+    /// `sha256(ofFile:)` would give it), so the manifest need not read the file again.
+    @discardableResult
+    public func writeMatchesCSV(to path: String) throws -> String {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw OutputWriteError(path: path, reason: "cannot create the file")
         }
         var failure: Error?
+        var digest = SHA256Stream()
         forEachMatchesChunk { bytes in
             guard failure == nil else { return }
             do { try handle.write(contentsOf: bytes) } catch { failure = error }
+            digest.update(bytes)
         }
         do { try handle.close() } catch { failure = failure ?? error }
         if let failure { throw OutputWriteError(path: path, reason: (failure as NSError).localizedDescription) }
+        return digest.hexDigest()
     }
 
     /// Calls `body` with the header and then each formatted chunk of lines, in order.
