@@ -94,10 +94,12 @@ func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
 /// Full-precision fallback through `strtod` (correctly rounded, C locale decimal point).
 @usableFromInline
 func parseNumberSlow(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
-    // Reject hexadecimal and other forms R's type.convert would not read as decimal numbers.
-    for b in field where b == 0x78 || b == 0x58 || b == 0x70 || b == 0x50 { return .notANumber }
-    // Text (most cells of a categorical column) is rejected here, without a C string and strtod.
+    // Text (most cells of a categorical column) is rejected here, usually at its first byte,
+    // without a C string and strtod.
     guard hasStrtodDecimalForm(field) else { return .notANumber }
+    // Reject hexadecimal and other forms R's type.convert would not read as decimal numbers
+    // (after the form check, only a NaN payload such as "nan(0x1)" can hold these letters).
+    for b in field where b == 0x78 || b == 0x58 || b == 0x70 || b == 0x50 { return .notANumber }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: field.count + 1) { buffer -> ParsedNumber in
         for (k, b) in field.enumerated() { buffer[k] = CChar(bitPattern: b) }
         buffer[field.count] = 0
