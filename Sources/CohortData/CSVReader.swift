@@ -39,6 +39,15 @@ public struct CSVReadOptions: Sendable {
 public enum CSVReader {
     /// Reads a file.
     public static func read(path: String, options: CSVReadOptions = CSVReadOptions()) throws -> CohortTable {
+        try read(path: path, options: options, alsoReading: nil)
+    }
+
+    /// Reads a file, and gives its bytes (exactly the file, byte order mark included) to
+    /// `alsoReading`, which runs on another thread while the text is parsed (for example to hash the
+    /// input for a manifest without reading the file a second time). Returns once both are done;
+    /// `alsoReading` is called even when parsing fails.
+    public static func read(path: String, options: CSVReadOptions = CSVReadOptions(),
+                            alsoReading: (@Sendable (UnsafeRawBufferPointer) -> Void)?) throws -> CohortTable {
         let data: Data
         do {
             if InputFile.isSpecial(path: path) { throw CocoaError(.fileReadUnknown) }
@@ -47,7 +56,14 @@ public enum CSVReader {
             throw CohortDataError.unreadable(file: path, reason: InputFile.unreadableReason(path: path, error: error))
         }
         return try data.withUnsafeBytes { raw in
-            try parse(raw.bindMemory(to: UInt8.self), file: path, options: options)
+            let group = DispatchGroup()
+            if let alsoReading {
+                let bytes = SharedRawBytes(buffer: raw)
+                // A queue of its own gets a thread of its own, even while parsing keeps every core busy.
+                DispatchQueue(label: "counterfactual.csv.also-reading").async(group: group) { alsoReading(bytes.buffer) }
+            }
+            defer { group.wait() }
+            return try parse(raw.bindMemory(to: UInt8.self), file: path, options: options)
         }
     }
 
@@ -458,6 +474,11 @@ struct ByteInterner {
 /// The input bytes, read (never written) by several threads at once.
 struct SharedBytes: @unchecked Sendable {
     let buffer: UnsafeBufferPointer<UInt8>
+}
+
+/// The file's bytes, read (never written) by a second reader while they are parsed.
+struct SharedRawBytes: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
 }
 
 /// What one block of records produced.

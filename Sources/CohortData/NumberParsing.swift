@@ -94,7 +94,11 @@ func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
 /// Full-precision fallback through `strtod` (correctly rounded, C locale decimal point).
 @usableFromInline
 func parseNumberSlow(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
-    // Reject hexadecimal and other forms R's type.convert would not read as decimal numbers.
+    // Text (most cells of a categorical column) is rejected here, usually at its first byte,
+    // without a C string and strtod.
+    guard hasStrtodDecimalForm(field) else { return .notANumber }
+    // Reject hexadecimal and other forms R's type.convert would not read as decimal numbers
+    // (after the form check, only a NaN payload such as "nan(0x1)" can hold these letters).
     for b in field where b == 0x78 || b == 0x58 || b == 0x70 || b == 0x50 { return .notANumber }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: field.count + 1) { buffer -> ParsedNumber in
         for (k, b) in field.enumerated() { buffer[k] = CChar(bitPattern: b) }
@@ -104,5 +108,63 @@ func parseNumberSlow(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
         let v = strtod(base, &endPointer)
         guard let e = endPointer, e - base == field.count, field.count > 0 else { return .notANumber }
         return .value(v)
+    }
+}
+
+/// Whether `strtod` (C locale) would read all of `field` as a decimal number, an infinity or a NaN:
+///
+///     field   = space* sign? (decimal | "inf" | "infinity" | "nan" | "nan(" [0-9A-Za-z_]* ")")
+///     decimal = (digit+ ("." digit*)? | "." digit+) (("e" | "E") sign? digit+)?
+///
+/// with `space` C's `isspace` (space, tab, LF, VT, FF, CR), letters of the words in either case,
+/// and nothing after (C11 7.22.1.3; glibc's `strtod`). Hexadecimal forms are rejected before this
+/// is asked. A field of this form is converted by `strtod`; any other field is not a number, and
+/// saying so here spares the three text columns of a typical cohort a C string and a `strtod` call
+/// per cell. Deciding the form only (the value still comes from `strtod`) keeps every outcome of
+/// `parseNumber` as it was.
+@usableFromInline
+func hasStrtodDecimalForm(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = field.count
+    var i = 0
+    while i < n, field[i] == 0x20 || (field[i] >= 0x09 && field[i] <= 0x0D) { i += 1 }
+    if i < n, field[i] == 0x2B || field[i] == 0x2D { i += 1 }
+    guard i < n else { return false }
+    /// Whether the rest of the field, from `i`, is `word` (lowercase ASCII) in either case.
+    func restIs(_ word: StaticString) -> Bool {
+        guard n - i == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for k in 0..<(n - i) where field[i + k] | 0x20 != w[k] { return false }
+        return true
+    }
+    switch field[i] | 0x20 {
+    case 0x69: // i
+        return restIs("inf") || restIs("infinity")
+    case 0x6E: // n
+        if restIs("nan") { return true }
+        // "nan(" n-char-sequence ")"
+        guard n - i >= 5, field[i + 1] | 0x20 == 0x61, field[i + 2] | 0x20 == 0x6E, field[i + 3] == 0x28,
+              field[n - 1] == 0x29 else { return false }
+        for k in (i + 4)..<(n - 1) {
+            let b = field[k]
+            let isCharacter = (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x5F
+            if !isCharacter { return false }
+        }
+        return true
+    default:
+        var digits = 0
+        while i < n, field[i] >= 0x30, field[i] <= 0x39 { i += 1; digits += 1 }
+        if i < n, field[i] == 0x2E {
+            i += 1
+            while i < n, field[i] >= 0x30, field[i] <= 0x39 { i += 1; digits += 1 }
+        }
+        guard digits > 0 else { return false }
+        if i < n, field[i] == 0x65 || field[i] == 0x45 {
+            i += 1
+            if i < n, field[i] == 0x2B || field[i] == 0x2D { i += 1 }
+            var exponentDigits = 0
+            while i < n, field[i] >= 0x30, field[i] <= 0x39 { i += 1; exponentDigits += 1 }
+            guard exponentDigits > 0 else { return false }
+        }
+        return i == n
     }
 }

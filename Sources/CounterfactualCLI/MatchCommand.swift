@@ -154,8 +154,13 @@ struct Match: ParsableCommand {
         defer { progress.finish() }
         progress.note("loading \(data)")
         let textColumns = Set(list(categorical ?? ""))
-        let table = try TableReader.read(path: data, options: CSVReadOptions(
-            columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? []))
+        // The input's SHA-256 for the manifest is taken from the bytes being parsed, on another
+        // thread (plain CSV); other formats are hashed from disk when the manifest is written.
+        let inputDigest = DigestSlot()
+        let options = CSVReadOptions(columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? [])
+        let table = CohortFileFormat(path: data) == .csv
+            ? try CSVReader.read(path: data, options: options, alsoReading: { inputDigest.value = sha256(of: $0) })
+            : try TableReader.read(path: data, options: options)
         if let id { try table.checkUniqueIdentifiers(id) }
         clock.lap("load")
         let group = try ComparisonGroup.match(
@@ -193,11 +198,11 @@ struct Match: ParsableCommand {
 
         if withData {
             // Every column as text, so each cell is copied as written (missing cells, empty or NA, are empty).
-            let all = try CSVReader.read(path: data, options: CSVReadOptions(textColumns: Set(table.header)))
+            let all = try TableReader.read(path: data, options: CSVReadOptions(textColumns: Set(table.header)))
             report.inputColumns = all.columns
         }
         let folder = output.staging
-        try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
+        let matchesDigest = try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
         if writesWorkbook {
             try Workbook.write([WorkbookTables.balance([(cohort: nil, balance: group.balance)])], to: output.url("workbook.xlsx").path)
@@ -207,7 +212,8 @@ struct Match: ParsableCommand {
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json"),
                                     (role: "workbook", file: "workbook.xlsx")],
-                          seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages)
+                          seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages,
+                          digests: (inputs: inputDigest.value.map { [data: $0] } ?? [:], outputs: ["matches.csv": matchesDigest]))
         try output.commit()
         if !quiet {
             let folder = output.destination
@@ -244,6 +250,11 @@ extension MatchingPlan.Setting {
 /// Splits a comma-separated option into trimmed, non-empty names.
 func list(_ s: String) -> [String] {
     s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// A value written by one thread before another waits for it (the group's wait orders the two).
+final class DigestSlot: @unchecked Sendable {
+    var value: String?
 }
 
 /// Wall-clock time of successive stages.

@@ -8,8 +8,11 @@ import Glibc
 /// Writes `manifest.json` into an output folder, last: it lists every file in the folder (so a file
 /// the run wrote can never be left out), in the order of `outputs` and then by name, with the
 /// role given there (`report` for report.html and report.md, `output` otherwise).
+/// `digests`: SHA-256 already computed from the bytes read or written (by input path, and by output
+/// file name), so that those files are not read again; any other file is hashed from disk.
 func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs: [(role: String, file: String)],
                    seeds: [(String, String)], timings: [(String, Double)], plan: String? = nil,
+                   digests: (inputs: [String: String], outputs: [String: String]) = ([:], [:]),
                    arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                    workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
     let executable = Bundle.main.executableURL?.deletingLastPathComponent().path ?? FileManager.default.currentDirectoryPath
@@ -21,9 +24,10 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
     let manifest = Manifest(
         programVersion: counterfactualVersion, gitCommit: Manifest.gitCommit(near: executable),
         arguments: arguments, workingDirectory: workingDirectory,
-        inputs: try inputs.map { Manifest.FileRecord(role: $0.role, path: $0.path, sha256: try sha256(ofFile: $0.path)) },
+        inputs: try inputs.map { Manifest.FileRecord(role: $0.role, path: $0.path, sha256: try digests.inputs[$0.path] ?? sha256(ofFile: $0.path)) },
         outputs: try records.map { o in
-            Manifest.FileRecord(role: o.role, path: o.file, sha256: try sha256(ofFile: folder.appendingPathComponent(o.file).path))
+            Manifest.FileRecord(role: o.role, path: o.file,
+                                sha256: try digests.outputs[o.file] ?? sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
         seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan,
         cpuModel: RuntimeEnvironment.cpuModel(), blas: RuntimeEnvironment.blasLibrary(), lapack: RuntimeEnvironment.lapackLibrary())

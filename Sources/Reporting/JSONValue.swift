@@ -1,3 +1,5 @@
+import TextFormatting
+
 /// A JSON document with object keys kept in insertion order, serialised deterministically.
 ///
 /// Numbers are written in the shortest form that reads back to the same `Double` (so a reader
@@ -81,6 +83,14 @@ public indirect enum JSONValue: Sendable, Equatable {
         guard x.isFinite else { return "null" }
         if x == x.rounded(.towardZero), abs(x) < 1e15 { return String(Int64(x)) }
         return "\(x)"
+    }
+
+    /// Appends the UTF-8 bytes of `format(x)` to `out` (whole numbers without a `String`).
+    public static func appendFormatted(_ x: Double, to out: inout [UInt8]) {
+        guard x.isFinite else { out.append(contentsOf: "null".utf8); return }
+        if x == x.rounded(.towardZero), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out); return }
+        var text = x.description
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     static func escape(_ s: String, into out: inout String) {

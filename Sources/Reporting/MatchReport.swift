@@ -72,19 +72,24 @@ public struct MatchReport: Sendable {
     }
 
     /// Streams `matches.csv` to a file: chunks of rows are formatted in parallel and written in
-    /// order, so memory stays bounded at any size.
-    public func writeMatchesCSV(to path: String) throws {
+    /// order, so memory stays bounded at any size. Returns the SHA-256 of the bytes written (as
+    /// `sha256(ofFile:)` would give it), so the manifest need not read the file again.
+    @discardableResult
+    public func writeMatchesCSV(to path: String) throws -> String {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw OutputWriteError(path: path, reason: "cannot create the file")
         }
         var failure: Error?
+        var digest = SHA256Stream()
         forEachMatchesChunk { bytes in
             guard failure == nil else { return }
             do { try handle.write(contentsOf: bytes) } catch { failure = error }
+            digest.update(bytes)
         }
         do { try handle.close() } catch { failure = failure ?? error }
         if let failure { throw OutputWriteError(path: path, reason: (failure as NSError).localizedDescription) }
+        return digest.hexDigest()
     }
 
     /// Calls `body` with the header and then each formatted chunk of lines, in order.
@@ -107,9 +112,7 @@ public struct MatchReport: Sendable {
                 let c = start + k
                 var out: [UInt8] = []
                 out.reserveCapacity(chunk * 48)
-                for row in (c * chunk)..<min(rows, (c + 1) * chunk) {
-                    report.appendMatchLine(row: row, to: &out)
-                }
+                report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
                 return out
             }
             for part in parts { body(part) }
@@ -117,22 +120,49 @@ public struct MatchReport: Sendable {
         }
     }
 
-    private func appendMatchLine(row: Int, to out: inout [UInt8]) {
-        out.append(contentsOf: String(row + 1).utf8)
-        if let ids { out.append(0x2C); out.append(contentsOf: csvField(ids.text(at: row)).utf8) }
-        out.append(0x2C); out.append(contentsOf: csvField(treatmentColumn.text(at: row)).utf8)
-        if let i = frameIndexOfRow[row] {
-            let w = result.weights[i]
-            let status = w > 0 ? "matched" : (result.discarded[i] ? "discarded" : "unmatched")
-            out.append(0x2C); out.append(contentsOf: JSONValue.format(result.distance[i]).utf8)
-            out.append(0x2C); out.append(contentsOf: JSONValue.format(w).utf8)
-            out.append(0x2C); if let s = result.subclass[i] { out.append(contentsOf: String(s).utf8) }
-            out.append(0x2C); out.append(contentsOf: status.utf8)
-        } else {
-            out.append(contentsOf: ",,0,,excluded".utf8)
+    /// Appends the lines of `rows`, formatted straight into bytes: the same bytes as
+    /// `String(row + 1)`, `csvField(column.text(at: row))`, `JSONValue.format` and the status word.
+    private func appendMatchLines(_ rows: Range<Int>, to out: inout [UInt8]) {
+        let distance = result.distance, weights = result.weights
+        let discarded = result.discarded, subclass = result.subclass
+        let frameIndexOfRow = frameIndexOfRow
+        for row in rows {
+            appendDecimal(row + 1, to: &out)
+            if let ids { out.append(0x2C); Self.appendCell(ids, row, to: &out) }
+            out.append(0x2C); Self.appendCell(treatmentColumn, row, to: &out)
+            if let i = frameIndexOfRow[row] {
+                let w = weights[i]
+                out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
+                out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
+                out.append(0x2C); if let s = subclass[i] { appendDecimal(s, to: &out) }
+                out.append(0x2C)
+                out.append(contentsOf: w > 0 ? Self.matched : (discarded[i] ? Self.discardedWord : Self.unmatched))
+            } else {
+                out.append(contentsOf: Self.excludedTail)
+            }
+            for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
+            out.append(0x0A)
         }
-        for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
-        out.append(0x0A)
+    }
+
+    private static let matched = Array("matched".utf8)
+    private static let unmatched = Array("unmatched".utf8)
+    private static let discardedWord = Array("discarded".utf8)
+    private static let excludedTail = Array(",,0,,excluded".utf8)
+
+    /// `csvField(column.text(at: row))` as bytes.
+    @inline(__always)
+    private static func appendCell(_ column: Column, _ row: Int, to out: inout [UInt8]) {
+        switch column.values {
+        case .numeric(let v):
+            let x = v[row]
+            if x.isNaN { return }
+            // formatShortest: whole numbers below 1e15 as integers (never quoted: no comma inside).
+            if x == x.rounded(), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out) } else { appendCSVField(formatShortest(x), to: &out) }
+        case .text(let codes, let levels):
+            let code = codes[row]
+            if code >= 0 { appendCSVField(levels[Int(code)], to: &out) }
+        }
     }
 
     /// matches.csv's own column names.

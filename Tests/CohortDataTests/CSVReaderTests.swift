@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import CohortData
 
 final class CSVReaderTests: XCTestCase {
@@ -39,6 +42,43 @@ final class CSVReaderTests: XCTestCase {
         for s in ["abc", "1.2.3", "0x1A", "1e", "--1", "1,5"] {
             let parsed = Array(s.utf8).withUnsafeBufferPointer { parseNumber($0) }
             if case .notANumber = parsed {} else { XCTFail("\(s) should not be a number") }
+        }
+    }
+
+    /// The form check that spares text cells a `strtod` call must agree with `strtod` reading the
+    /// whole field, on every kind of field (letters of inf/nan, NaN payloads, blanks, stray bytes).
+    func testNumberFormCheckAgreesWithStrtod() {
+        var samples = ["inf", "-INF", "+Infinity", "infinit", "infinity ", "in", "nan", "NaN", "-nan", "nan()", "nan(abc_9)",
+                       "NAN(a b)", "nan(", "nan(x", "nan)", "nan(é)", "\r5", "\n-3", "\u{0B}7", "\u{0C}.5", "5\n", "5\u{0}",
+                       ".", "-.", "+", "-", "", "e5", ".e5", "1e", "1e+", "1e-5", "1.e5", ".5E+05", "0.", "00012",
+                       "1,5", "1 5", "1..5", "--1", "+-1", "male", "female", "white", "asian", "acquisitive", "violent", "N/A",
+                       "na", "Not stated", "i", "n", "ni", "nana", "infinityy", "1f", "1d", "1_000", "١٢", "½"]
+        // Every short string over an alphabet that stresses the grammar.
+        let alphabet: [Character] = ["1", ".", "e", "-", "n", "a", "i", "f", "(", ")", " ", "x"]
+        var frontier = [""]
+        for _ in 0..<4 {
+            frontier = frontier.flatMap { s in alphabet.map { s + String($0) } }
+            samples += frontier
+        }
+        for s in samples {
+            let bytes = Array(s.utf8)
+            let expected: Bool = {
+                // The reading before the check existed: hexadecimal letters out, then strtod on a C string.
+                if bytes.contains(where: { $0 == 0x78 || $0 == 0x58 || $0 == 0x70 || $0 == 0x50 }) || bytes.isEmpty { return false }
+                return bytes.withUnsafeBufferPointer { field in
+                    withUnsafeTemporaryAllocation(of: CChar.self, capacity: field.count + 1) { buffer in
+                        for (k, b) in field.enumerated() { buffer[k] = CChar(bitPattern: b) }
+                        buffer[field.count] = 0
+                        var end: UnsafeMutablePointer<CChar>? = nil
+                        _ = strtod(buffer.baseAddress!, &end)
+                        return end! - buffer.baseAddress! == field.count
+                    }
+                }
+            }()
+            let actual = bytes.withUnsafeBufferPointer { field in
+                !field.contains(where: { $0 == 0x78 || $0 == 0x58 || $0 == 0x70 || $0 == 0x50 }) && hasStrtodDecimalForm(field)
+            }
+            XCTAssertEqual(actual, expected, "\(s.debugDescription)")
         }
     }
 

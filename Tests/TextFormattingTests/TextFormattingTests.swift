@@ -13,6 +13,26 @@ final class TextFormattingTests: XCTestCase {
         XCTAssertEqual(fixed(2.5, decimals: 1), "2.5")
     }
 
+    /// The byte forms used for matches.csv are exactly the bytes of `String(n)` and `csvField`.
+    func testByteFormsEqualStringForms() {
+        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, 12345, 999_999_999_999_999, -1, -9, -10, -12345, .max, .min]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<1000 { values.append(Int64.random(in: .min ... .max, using: &rng) >> Int64.random(in: 0...62, using: &rng)) }
+        for v in values {
+            var out: [UInt8] = [0x41]
+            appendDecimal(v, to: &out)
+            XCTAssertEqual(out, [0x41] + Array(String(v).utf8), "\(v)")
+        }
+        var out: [UInt8] = []
+        appendDecimal(42, to: &out)
+        XCTAssertEqual(out, Array("42".utf8))
+        for s in ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", "", "é,ü", "\"\""] {
+            var bytes: [UInt8] = [0x2C]
+            appendCSVField(s, to: &bytes)
+            XCTAssertEqual(bytes, [0x2C] + Array(csvField(s).utf8), s)
+        }
+    }
+
     func testCSVFieldQuoting() {
         XCTAssertEqual(csvField("plain"), "plain")
         XCTAssertEqual(csvField("a,b"), "\"a,b\"")
