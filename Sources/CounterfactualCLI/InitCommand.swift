@@ -14,7 +14,8 @@ struct Init: ParsableCommand {
         contract's cohorts and terms, then evaluate. An existing file is kept unless --force.
 
         Example:
-          counterfactual init Datasets/peterborough/cohort.csv Datasets/peterborough/events.csv --out plan.toml
+          counterfactual init Datasets/peterborough/cohort.csv \\
+            Datasets/peterborough/events.csv --out plan.toml
         """
     )
 
