@@ -151,9 +151,17 @@ final class StagingArea: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [unowned self] in
-                self.removeAll()
+                // Other threads keep running while this handler does: a staging file registered
+                // but not yet created can be created just after a sweep. So sweep, let any such
+                // creation land, sweep again, and leave at once (_exit: no atexit work, so no
+                // further writing), keeping the registry locked so nothing new is registered.
+                self.lock.lock()
+                self.interrupted = true
+                self.sweep()
+                usleep(100_000)
+                self.sweep()
                 FileHandle.standardError.write(Data("counterfactual: interrupted; nothing was written (any previous output is unchanged).\n".utf8))
-                exit(status)
+                _exit(status)
             }
             source.resume()
             sources.append(source)
@@ -175,6 +183,14 @@ final class StagingArea: @unchecked Sendable {
         return text
     }
     func remove(_ url: URL) { lock.lock(); folders.remove(url); lock.unlock() }
+
+    /// Set once a signal arrived (the handler then holds the lock until the process ends).
+    private var interrupted = false
+
+    /// Removes every registered staging folder or file (the caller holds the lock).
+    private func sweep() {
+        for url in folders { try? FileManager.default.removeItem(at: url) }
+    }
 
     func removeAll() {
         lock.lock()

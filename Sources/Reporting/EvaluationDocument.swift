@@ -102,12 +102,42 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var commonSupport: DistanceHistogram?
     }
 
+    /// One covariate's balance before and after matching (MatchIt's `summary()` statistics). The
+    /// means, the variance ratio before and the eCDF statistics before and the eCDF mean after were
+    /// added later; documents written before read them as null.
     public struct BalanceRow: Codable, Sendable, Equatable {
         public var covariate: String
         public var smdBefore: Double?
         public var smdAfter: Double?
         public var varianceRatioAfter: Double?
         public var ecdfMaxAfter: Double?
+        public var meanTreatedBefore: Double?
+        public var meanControlBefore: Double?
+        public var meanTreatedAfter: Double?
+        public var meanControlAfter: Double?
+        public var varianceRatioBefore: Double?
+        public var ecdfMeanBefore: Double?
+        public var ecdfMeanAfter: Double?
+        public var ecdfMaxBefore: Double?
+
+        public init(covariate: String, smdBefore: Double?, smdAfter: Double?, varianceRatioAfter: Double?, ecdfMaxAfter: Double?,
+                    meanTreatedBefore: Double? = nil, meanControlBefore: Double? = nil, meanTreatedAfter: Double? = nil,
+                    meanControlAfter: Double? = nil, varianceRatioBefore: Double? = nil, ecdfMeanBefore: Double? = nil,
+                    ecdfMeanAfter: Double? = nil, ecdfMaxBefore: Double? = nil) {
+            self.covariate = covariate
+            self.smdBefore = smdBefore
+            self.smdAfter = smdAfter
+            self.varianceRatioAfter = varianceRatioAfter
+            self.ecdfMaxAfter = ecdfMaxAfter
+            self.meanTreatedBefore = meanTreatedBefore
+            self.meanControlBefore = meanControlBefore
+            self.meanTreatedAfter = meanTreatedAfter
+            self.meanControlAfter = meanControlAfter
+            self.varianceRatioBefore = varianceRatioBefore
+            self.ecdfMeanBefore = ecdfMeanBefore
+            self.ecdfMeanAfter = ecdfMeanAfter
+            self.ecdfMaxBefore = ecdfMaxBefore
+        }
     }
 
     public struct Measure: Codable, Sendable, Equatable {

@@ -64,7 +64,11 @@ public struct EvaluationReport {
         let counts = c.match.matchedCounts
         let balance = zip(c.balance.all, c.balance.matched).map { b, a in
             Document.BalanceRow(covariate: b.name, smdBefore: b.standardizedMeanDifference, smdAfter: a.standardizedMeanDifference,
-                                varianceRatioAfter: a.varianceRatio, ecdfMaxAfter: a.ecdfMax)
+                                varianceRatioAfter: a.varianceRatio, ecdfMaxAfter: a.ecdfMax,
+                                meanTreatedBefore: b.meanTreated, meanControlBefore: b.meanControl,
+                                meanTreatedAfter: a.meanTreated, meanControlAfter: a.meanControl,
+                                varianceRatioBefore: b.varianceRatio, ecdfMeanBefore: b.ecdfMean,
+                                ecdfMeanAfter: a.ecdfMean, ecdfMaxBefore: b.ecdfMax)
         }
         let maxSMD = c.balance.matched.dropFirst().compactMap { $0.standardizedMeanDifference.map(abs) }.max() ?? 0
         let significant = c.significant

@@ -395,9 +395,19 @@ struct BalanceFigures {
     init(evaluation r: EvaluationDocument.BalanceRow) {
         name = r.covariate
         smd = (r.smdBefore, r.smdAfter)
-        varianceRatio = (nil, r.varianceRatioAfter)
-        ecdfMax = (nil, r.ecdfMaxAfter)
+        varianceRatio = (r.varianceRatioBefore, r.varianceRatioAfter)
+        ecdfMax = (r.ecdfMaxBefore, r.ecdfMaxAfter)
         recorded = ["SMD 0", "SMD 1", "Variance ratio 1", "eCDF max 1"]
+        // Documents written since these were added record every statistic (a null variance ratio
+        // before is a binary covariate, as after).
+        if r.meanTreatedBefore != nil {
+            meanTreated = (r.meanTreatedBefore, r.meanTreatedAfter)
+            meanControl = (r.meanControlBefore, r.meanControlAfter)
+            ecdfMean = (r.ecdfMeanBefore, r.ecdfMeanAfter)
+            for n in ["Mean treated", "Mean comparison", "Variance ratio", "eCDF mean", "eCDF max"] {
+                recorded.insert(n + " 0"); recorded.insert(n + " 1")
+            }
+        }
     }
 
     static func recorded(_ statistic: String, stage: Int, _ row: BalanceFigures) -> Bool {
