@@ -97,6 +97,10 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(html.contains("Cohort 1: For every 100 people in the treatment group"))
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("| Cohort 1 | 113.6 | 129.0 | 12.0% |"), markdown)
+        // Each cohort's balance table shows means, SMD, variance ratio and eCDF statistics before and after.
+        let header = "| Covariate | Mean treated before | Mean comparison before | SMD before | Variance ratio before | eCDF mean before | "
+            + "eCDF max before | Mean treated after | Mean comparison after | SMD after | Variance ratio after | eCDF mean after | eCDF max after |"
+        XCTAssertEqual(markdown.components(separatedBy: header).count - 1, 2, markdown)
         // `report DIR` writes the same files from the folder alone.
         let again = try tool.run(["report", out.path])
         XCTAssertEqual(again.status, 0, again.stderr)
