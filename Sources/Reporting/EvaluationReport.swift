@@ -261,15 +261,31 @@ public struct EvaluationReport {
         formatLevel(Double(r)) + "%"
     }
 
-    /// `decisions.csv`: one row per cohort, then `pooled`, then `total` (docs/schemas.md).
-    public func decisionsCSV() -> String {
+    /// One row of the payment decisions, shared by decisions.csv and the workbook's decisions
+    /// sheet: a cohort, then `pooled`, then `total`; nil where a column does not apply to the row.
+    public struct DecisionRow: Sendable, Equatable {
+        public var name: String
+        public var treated: Int
+        public var eventsTreated: ExactRational
+        public var eventsComparison: ExactRational
+        public var reduction: Double?
+        public var ciLow: Double?
+        public var ciHigh: Double?
+        public var pValue: Double?
+        /// "yes" or "no"; nil for the total, and for the pooled row when no pooled trigger applies.
+        public var triggerMet: String?
+        public var entitlementPence: Int?
+        public var paidBeforePence: Int?
+        public var duePence: Int?
+        public var route: String?
+        public var withheldByCapsPence: Int?
+    }
+
+    /// The rows of the payment decisions (docs/schemas.md, decisions.csv): event totals are the
+    /// exact group means times the cohort's matched treated people.
+    public func decisionRows() -> [DecisionRow] {
         let decision = evaluation.decision
-        func number(_ x: Double?) -> String { x.map { $0.isFinite ? JSONValue.format($0) : "" } ?? "" }
-        func events(_ r: ExactRational) -> String {
-            if let f = r.fraction, f.denominator == 1 { return String(f.numerator) }
-            return formatFixed(Double(r), decimals: 4)
-        }
-        var out = "cohort,treated,events_treated,events_comparison,reduction,ci_low,ci_high,p_value,trigger_met,entitlement_pence,paid_before_pence,due_pence,route,withheld_by_caps_pence\n"
+        var rows: [DecisionRow] = []
         var treatedTotal = 0
         var eventsT = ExactRational.zero, eventsC = ExactRational.zero
         for (c, d) in zip(evaluation.cohorts, decision.cohorts) {
@@ -279,20 +295,41 @@ public struct EvaluationReport {
             eventsT += t
             eventsC += k
             let test = try? c.rateRatio.get().test
-            out += [csvField(c.cohort.name), String(n), events(t), events(k), number(d.reduction.map { Double($0) }),
-                    number(test?.reductionLower), number(test?.reductionUpper), number(test?.pValue), d.triggerMet ? "yes" : "no",
-                    String(d.entitlement.pence), String(d.paidBefore.pence), String(d.due.pence), csvField(d.route.description),
-                    String((d.withheldByCohortCap + d.withheldByTotalCap).pence)].joined(separator: ",") + "\n"
+            rows.append(DecisionRow(
+                name: c.cohort.name, treated: n, eventsTreated: t, eventsComparison: k, reduction: d.reduction.map { Double($0) },
+                ciLow: test?.reductionLower, ciHigh: test?.reductionUpper, pValue: test?.pValue, triggerMet: d.triggerMet ? "yes" : "no",
+                entitlementPence: d.entitlement.pence, paidBeforePence: d.paidBefore.pence, duePence: d.due.pence,
+                route: d.route.description, withheldByCapsPence: (d.withheldByCohortCap + d.withheldByTotalCap).pence))
         }
         let pooled = try? evaluation.pooledTest?.get().test
-        out += ["pooled", String(treatedTotal), events(eventsT), events(eventsC), number(decision.pooled.reduction.map { Double($0) }),
-                number(pooled?.reductionLower), number(pooled?.reductionUpper), number(pooled?.pValue),
-                decision.pooled.applies ? (decision.pooled.met ? "yes" : "no") : "",
-                decision.pooled.settlementEntitlement.map { String($0.pence) } ?? "", "", "", "", ""].joined(separator: ",") + "\n"
+        rows.append(DecisionRow(
+            name: "pooled", treated: treatedTotal, eventsTreated: eventsT, eventsComparison: eventsC,
+            reduction: decision.pooled.reduction.map { Double($0) }, ciLow: pooled?.reductionLower, ciHigh: pooled?.reductionUpper,
+            pValue: pooled?.pValue, triggerMet: decision.pooled.applies ? (decision.pooled.met ? "yes" : "no") : nil,
+            entitlementPence: decision.pooled.settlementEntitlement?.pence))
         let t = decision.totals
-        out += ["total", String(treatedTotal), events(eventsT), events(eventsC), "", "", "", "", "",
-                String(t.entitlement.pence), String(t.paidBefore.pence), String(t.due.pence), "",
-                String((t.withheldByCohortCap + t.withheldByTotalCap).pence)].joined(separator: ",") + "\n"
+        rows.append(DecisionRow(
+            name: "total", treated: treatedTotal, eventsTreated: eventsT, eventsComparison: eventsC,
+            entitlementPence: t.entitlement.pence, paidBeforePence: t.paidBefore.pence, duePence: t.due.pence,
+            withheldByCapsPence: (t.withheldByCohortCap + t.withheldByTotalCap).pence))
+        return rows
+    }
+
+    /// `decisions.csv`: one row per cohort, then `pooled`, then `total` (docs/schemas.md).
+    public func decisionsCSV() -> String {
+        func number(_ x: Double?) -> String { x.map { $0.isFinite ? JSONValue.format($0) : "" } ?? "" }
+        func events(_ r: ExactRational) -> String {
+            if let f = r.fraction, f.denominator == 1 { return String(f.numerator) }
+            return formatFixed(Double(r), decimals: 4)
+        }
+        func pence(_ p: Int?) -> String { p.map { String($0) } ?? "" }
+        var out = "cohort,treated,events_treated,events_comparison,reduction,ci_low,ci_high,p_value,trigger_met,entitlement_pence,paid_before_pence,due_pence,route,withheld_by_caps_pence\n"
+        for r in decisionRows() {
+            out += [csvField(r.name), String(r.treated), events(r.eventsTreated), events(r.eventsComparison), number(r.reduction),
+                    number(r.ciLow), number(r.ciHigh), number(r.pValue), r.triggerMet ?? "", pence(r.entitlementPence),
+                    pence(r.paidBeforePence), pence(r.duePence), r.route.map(csvField) ?? "", pence(r.withheldByCapsPence)]
+                .joined(separator: ",") + "\n"
+        }
         return out
     }
 

@@ -83,32 +83,14 @@ extension EvaluationReport {
             if let f = r.fraction, f.denominator == 1 { return .integer(f.numerator) }
             return .number(Double(r))
         }
-        var rows: [[Cell]] = []
-        var treatedTotal = 0
-        var eventsT = ExactRational.zero, eventsC = ExactRational.zero
-        for (c, d) in zip(evaluation.cohorts, decision.cohorts) {
-            let n = c.rates.treatedUnits
-            treatedTotal += n
-            let t = d.treatedMean * ExactRational(n), k = d.comparisonMean * ExactRational(n)
-            eventsT += t
-            eventsC += k
-            let test = try? c.rateRatio.get().test
-            rows.append([.text(c.cohort.name), .integer(n), events(t), events(k), number(d.reduction.map { Double($0) }),
-                         number(test?.reductionLower), number(test?.reductionUpper), number(test?.pValue),
-                         .text(d.triggerMet ? "yes" : "no"), .pence(d.entitlement.pence), .pence(d.paidBefore.pence),
-                         .pence(d.due.pence), .text(d.route.description),
-                         .pence((d.withheldByCohortCap + d.withheldByTotalCap).pence)])
+        func pence(_ p: Int?) -> Cell { p.map { .pence($0) } ?? .empty }
+        let rows: [[Cell]] = decisionRows().map { r in
+            let trigger: Cell = r.triggerMet.map { .text($0) } ?? .empty
+            let route: Cell = r.route.map { .text($0) } ?? .empty
+            return [.text(r.name), .integer(r.treated), events(r.eventsTreated), events(r.eventsComparison), number(r.reduction),
+                    number(r.ciLow), number(r.ciHigh), number(r.pValue), trigger,
+                    pence(r.entitlementPence), pence(r.paidBeforePence), pence(r.duePence), route, pence(r.withheldByCapsPence)]
         }
-        let pooled = try? evaluation.pooledTest?.get().test
-        rows.append([.text("pooled"), .integer(treatedTotal), events(eventsT), events(eventsC),
-                     number(decision.pooled.reduction.map { Double($0) }), number(pooled?.reductionLower),
-                     number(pooled?.reductionUpper), number(pooled?.pValue),
-                     decision.pooled.applies ? .text(decision.pooled.met ? "yes" : "no") : .empty,
-                     decision.pooled.settlementEntitlement.map { .pence($0.pence) } ?? .empty, .empty, .empty, .empty, .empty])
-        let t = decision.totals
-        rows.append([.text("total"), .integer(treatedTotal), events(eventsT), events(eventsC), .empty, .empty, .empty, .empty,
-                     .empty, .pence(t.entitlement.pence), .pence(t.paidBefore.pence), .pence(t.due.pence), .empty,
-                     .pence((t.withheldByCohortCap + t.withheldByTotalCap).pence)])
         return SpreadsheetTable(name: "decisions", columns: columns, rows: rows)
     }
 
