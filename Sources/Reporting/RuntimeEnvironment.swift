@@ -8,10 +8,10 @@ import Darwin
 /// What a run ran on, for `manifest.json`: the BLAS and LAPACK libraries the dynamic loader
 /// actually bound and the CPU model.
 ///
-/// Matched sets do not depend on them (the propensity fit uses the fixed-order kernels in
-/// `LinearAlgebra`), but outcome models, covariance inverses and standard errors still call
-/// BLAS/LAPACK, so numbers there may differ in the last bits between libraries; recording the
-/// libraries lets `counterfactual verify A --against B` say which ones two runs used.
+/// No output number depends on them (the propensity fit and the outcome regressions use the
+/// fixed-order loops of `LinearAlgebra` and `Outcomes`); recording the libraries lets
+/// `counterfactual verify A --against B` say which ones two runs used, should a future change
+/// bring BLAS back into a number.
 ///
 /// A library is found by the routine it provides, not by its name: the loaded object that
 /// defines `dsyrk_` (BLAS) and `dpotrf_` (LAPACK), both called by `LinearAlgebra`. Its address
@@ -159,13 +159,20 @@ public enum RuntimeEnvironment {
         return nil
     }
 
-    /// The offset of the first `needle` in `haystack` at or after `from`, or nil.
+    /// The offset of the first `needle` in `haystack` at or after `from`, or nil. A needle that
+    /// starts with a line break (every line of the package database does) is found by its second
+    /// byte, which is rare there, and then checked whole: searching for the line break itself
+    /// cost about 100 million instructions a run.
     static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var k = from
-        while k + needle.count <= haystack.count {
-            guard let at = haystack[k...(haystack.count - needle.count)].firstIndex(of: first) else { return nil }
-            if haystack[at..<(at + needle.count)].elementsEqual(needle) { return at }
+        guard !needle.isEmpty, from >= 0, haystack.count - from >= needle.count else { return nil }
+        let anchor = needle.count > 1 && needle[0] == 0x0A ? 1 : 0
+        let key = needle[anchor]
+        var k = from + anchor
+        let last = haystack.count - needle.count + anchor
+        while k <= last {
+            guard let at = haystack[k...last].firstIndex(of: key) else { return nil }
+            let start = at - anchor
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
             k = at + 1
         }
         return nil
