@@ -156,7 +156,6 @@ final class StagingArea: @unchecked Sendable {
                 // creation land, sweep again, and leave at once (_exit: no atexit work, so no
                 // further writing), keeping the registry locked so nothing new is registered.
                 self.lock.lock()
-                self.interrupted = true
                 self.sweep()
                 usleep(100_000)
                 self.sweep()
@@ -183,9 +182,6 @@ final class StagingArea: @unchecked Sendable {
         return text
     }
     func remove(_ url: URL) { lock.lock(); folders.remove(url); lock.unlock() }
-
-    /// Set once a signal arrived (the handler then holds the lock until the process ends).
-    private var interrupted = false
 
     /// Removes every registered staging folder or file (the caller holds the lock).
     private func sweep() {

@@ -65,9 +65,14 @@ public func formatCoefficient(_ x: Double) -> String {
 
 /// A whole number with thousands separators, for people: "20,000", "-1,234", "940".
 public func grouped(_ n: Int) -> String {
-    var digits = String(n.magnitude), out = ""
+    (n < 0 ? "-" : "") + groupingThousands(String(n.magnitude))
+}
+
+/// A string of digits with a comma between groups of three, from the right ("1234567" -> "1,234,567").
+func groupingThousands(_ digits: String) -> String {
+    var digits = digits, out = ""
     while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
-    return (n < 0 ? "-" : "") + digits + out
+    return digits + out
 }
 
 /// `x` with `decimals` decimals and commas between groups of three digits (`1234567.891`, 2 ->
@@ -78,13 +83,7 @@ public func grouped(_ x: Double?, decimals: Int) -> String {
     var sign = "", rest = Substring(text)
     if rest.hasPrefix("-") { sign = "-"; rest = rest.dropFirst() }
     let point = rest.firstIndex(of: ".") ?? rest.endIndex
-    var whole = String(rest[..<point])
-    var out = ""
-    while whole.count > 3 {
-        out = "," + whole.suffix(3) + out
-        whole.removeLast(3)
-    }
-    return sign + whole + out + rest[point...]
+    return sign + groupingThousands(String(rest[..<point])) + rest[point...]
 }
 
 /// A count with thousands separators (`1953` -> `1,953`); fractional counts (effective sample
