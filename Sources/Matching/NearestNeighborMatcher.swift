@@ -28,6 +28,9 @@ public struct MatchResult: Sendable, Codable {
     public var subclass: [Int?]
     /// Warnings of the kind MatchIt gives (e.g. not enough controls for every focal unit).
     public var warnings: [String]
+    /// How `weights` arise, so that payment totals can be recomputed in exact rational arithmetic
+    /// rather than from the rounded doubles (see `WeightBasis`).
+    public var weightBasis: WeightBasis = .matchedSets
 
     /// Treatment indicator per unit (as given).
     public var treated: [Bool]
@@ -40,6 +43,22 @@ public struct MatchResult: Sendable, Codable {
         }
         return (t, c)
     }
+}
+
+/// The exact origin of a method's matching weights (before MatchIt's normalisation, which scales
+/// each group by a constant and cancels in weighted means). Payment decisions recompute group
+/// totals from this in exact rational arithmetic (`Contracts.ExactGroupTotals`).
+public enum WeightBasis: String, Sendable, Codable, Equatable {
+    /// `focalUnits`/`matches` are the matched sets: each set gives its focal unit 1 and each of
+    /// its `k` other members `1/k` (summed over sets when units are reused): nearest, optimal, radius.
+    case matchedSets
+    /// `subclass` holds every matched unit's subclass; within subclass `s` a focal unit weighs 1 and
+    /// an other unit `n_focal(s)/n_other(s)` (ATT/ATC); for ATE a unit weighs
+    /// `n(s)/n_group(s)`: exact, cem, subclass, full.
+    case subclassCounts
+    /// The weights are the method's own real numbers (kernel, inverse probability): exact totals
+    /// take each stored double at its exact binary value.
+    case realNumbers
 }
 
 /// Nearest-neighbour matching on a scalar distance, reproducing MatchIt 4.7's `method = "nearest"`.
