@@ -327,15 +327,16 @@ public enum Evaluator {
         let counts = original.map { measures.reconvictionEvents[$0] }
         let binary = original.map { measures.provenReoffending[$0] }
         let y = plan.outcome.measure == .reconvictionEvents ? counts : binary
-        // Clusters: matched sets without replacement; each unit its own cluster with replacement.
-        let clusters: [Int?]? = plan.matching.replace ? nil : match.subclass
+        // Clusters: subclasses (matched sets) where they exist and do not overlap; otherwise each
+        // unit is its own cluster (overlapping sets add the set as a second way below).
+        let clusters = match.clusters
         let level = plan.reporting.confidenceLevel
         let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights, cluster: clusters)
         let rates = try GroupRates(sample)
-        let exactTotals = try ExactGroupTotals(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches)
+        let exactTotals = try ExactGroupTotals(outcome: y, match: match)
         // One test for the contract: the plan ties its confidence level to 1 - significance level.
         let alpha = plan.terms.significanceLevel
-        let lm = plan.matching.replace
+        let lm = match.setsOverlap
             ? try LinearModelFit(try MatchedSetRows(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches),
                                  level: level)
             : try LinearModelFit(sample, level: level)
@@ -355,7 +356,7 @@ public enum Evaluator {
         if plan.reporting.bootstrapReplicates > 0 {
             bootstrap = attempt {
                 try ClusterBootstrap(replicates: plan.reporting.bootstrapReplicates, seed: plan.reporting.seed, level: level)
-                    .run(sample, matchedWithReplacement: plan.matching.replace)
+                    .run(sample, matchedWithReplacement: match.setsOverlap)
             }
         }
         let times = original.map { measures.daysToFirstReoffence[$0] }

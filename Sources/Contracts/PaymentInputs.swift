@@ -1,4 +1,5 @@
 import Balance
+import Matching
 import PaymentRules
 
 /// A match's weighted event and weight totals, exactly.
@@ -48,6 +49,89 @@ public struct ExactGroupTotals: Sendable, Equatable {
         treatedWeight = focalIsTreated ? focalWeight : otherWeight
         comparisonEvents = focalIsTreated ? otherEvents : focalEvents
         comparisonWeight = focalIsTreated ? otherWeight : focalWeight
+    }
+}
+
+extension ExactGroupTotals {
+    /// Which group's units carry weight 1 in a subclass: the estimand's focal group (treated for
+    /// the ATT, control for the ATC), or neither (ATE, where every unit's weight is the size of
+    /// its subclass over its group's count in the subclass).
+    public enum FocalGroup: Sendable, Equatable {
+        case treated, control, none
+    }
+
+    /// Totals from subclasses (exact, CEM, subclassification, full matching; MatchIt's
+    /// `weights.subclass`). A unit takes part when its `subclass` is set and its `weight` is
+    /// positive. In subclass `s` with `t_s` treated and `c_s` control members:
+    /// - ATT: treated weigh 1, controls `t_s/c_s`;
+    /// - ATC: controls weigh 1, treated `c_s/t_s`;
+    /// - ATE: treated weigh `(t_s+c_s)/t_s`, controls `(t_s+c_s)/c_s`.
+    /// Each group's events are `Σ_s w_s Σ_{i in s} y_i` and its weight `Σ_s w_s · n_s`, in exact
+    /// rationals (MatchIt's normalisation scales a group's weights by a constant and cancels in the
+    /// weighted mean `events/weight`).
+    /// - Throws: `NotEstimable` when a participating outcome is not finite, or a subclass lacks one
+    ///   of the groups (such a subclass has no weight in MatchIt and must not be marked as matched).
+    public init(outcome: [Double], treated: [Bool], subclass: [Int?], weights: [Double], focal: FocalGroup) throws {
+        struct Cell { var treatedCount = 0, controlCount = 0; var treatedSum = ExactRational.zero, controlSum = ExactRational.zero }
+        var cells: [Int: Cell] = [:]
+        for i in outcome.indices {
+            guard let s = subclass[i], weights[i] > 0 else { continue }
+            guard let y = ExactRational(exactly: outcome[i]) else {
+                throw NotEstimable(reason: "the outcome of unit \(i + 1) is not a finite number")
+            }
+            var cell = cells[s] ?? Cell()
+            if treated[i] { cell.treatedCount += 1; cell.treatedSum += y } else { cell.controlCount += 1; cell.controlSum += y }
+            cells[s] = cell
+        }
+        var te = ExactRational.zero, tw = ExactRational.zero, ce = ExactRational.zero, cw = ExactRational.zero
+        for s in cells.keys.sorted() {
+            let cell = cells[s]!
+            guard cell.treatedCount > 0, cell.controlCount > 0 else {
+                throw NotEstimable(reason: "subclass \(s) has \(cell.treatedCount) treated and \(cell.controlCount) control units with weight; every weighted subclass needs both")
+            }
+            let nt = ExactRational(cell.treatedCount), nc = ExactRational(cell.controlCount)
+            let wt: ExactRational, wc: ExactRational
+            switch focal {
+            case .treated: wt = .one; wc = nt / nc
+            case .control: wt = nc / nt; wc = .one
+            case .none: wt = (nt + nc) / nt; wc = (nt + nc) / nc
+            }
+            te += wt * cell.treatedSum; tw += wt * nt
+            ce += wc * cell.controlSum; cw += wc * nc
+        }
+        treatedEvents = te; treatedWeight = tw; comparisonEvents = ce; comparisonWeight = cw
+    }
+
+    /// Totals from a method's own real-number weights (kernel matching, inverse-probability
+    /// weighting): each stored double is taken at its exact binary value, so `events/weight` is the
+    /// exact weighted mean of the weights as written to `matches.csv` (shortest round-trip form).
+    /// - Throws: `NotEstimable` for a non-finite outcome of a unit with positive weight, or a
+    ///   negative or non-finite weight.
+    public init(outcome: [Double], treated: [Bool], realWeights weights: [Double]) throws {
+        var te = ExactRational.zero, tw = ExactRational.zero, ce = ExactRational.zero, cw = ExactRational.zero
+        for i in outcome.indices where weights[i] != 0 {
+            guard let w = ExactRational(exactly: weights[i]), weights[i] > 0 else {
+                throw NotEstimable(reason: "the weight of unit \(i + 1) is \(weights[i]); weights must be finite and not negative")
+            }
+            guard let y = ExactRational(exactly: outcome[i]) else {
+                throw NotEstimable(reason: "the outcome of unit \(i + 1) is not a finite number")
+            }
+            if treated[i] { te += w * y; tw += w } else { ce += w * y; cw += w }
+        }
+        treatedEvents = te; treatedWeight = tw; comparisonEvents = ce; comparisonWeight = cw
+    }
+
+    /// Totals for a match, chosen by how its weights arise (`MatchResult.weightBasis`).
+    public init(outcome: [Double], match: MatchResult) throws {
+        switch match.weightBasis {
+        case .matchedSets:
+            try self.init(outcome: outcome, treated: match.treated, focalUnits: match.focalUnits, matches: match.matches)
+        case .subclassCounts:
+            try self.init(outcome: outcome, treated: match.treated, subclass: match.subclass, weights: match.weights,
+                          focal: match.specification.estimand == .att ? .treated : .control)
+        case .realNumbers:
+            try self.init(outcome: outcome, treated: match.treated, realWeights: match.weights)
+        }
     }
 }
 

@@ -35,6 +35,18 @@ public struct MatchResult: Sendable, Codable {
     /// Treatment indicator per unit (as given).
     public var treated: [Bool]
 
+    /// Whether matched sets share units (matching with replacement; radius matching): inference
+    /// then clusters by matched set and unit (two-way) on one row per set member.
+    public var setsOverlap: Bool { weightBasis == .matchedSets && specification.replace }
+
+    /// The cluster of each unit for robust standard errors, as MatchIt's guidance says: the
+    /// subclass (matched set) where the method has subclasses and sets do not overlap; `nil`
+    /// otherwise, meaning each unit is its own cluster.
+    public var clusters: [Int?]? {
+        guard !setsOverlap, subclass.contains(where: { $0 != nil }) else { return nil }
+        return subclass
+    }
+
     /// Number of matched units (weight > 0) in each group.
     public var matchedCounts: (treated: Int, control: Int) {
         var t = 0, c = 0

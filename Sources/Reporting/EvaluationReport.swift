@@ -392,7 +392,10 @@ public struct EvaluationReport {
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
         }
         out += "(Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
-        out += "from a regression with \(plan.matching.replace ? "matched-set and unit (two-way)" : "matched-set") cluster-robust errors; "
+        let clustering = evaluation.cohorts.first.map { c in
+            c.match.setsOverlap ? "matched-set and unit (two-way)" : c.match.clusters != nil ? "matched-set" : "unit-level"
+        } ?? "matched-set"
+        out += "from a regression with \(clustering) cluster-robust errors; "
         out += "the interval excludes no change exactly when p < \(formatFixed(1 - plan.reporting.confidenceLevel, decimals: 3)).)\n"
         return out
     }

@@ -26,4 +26,50 @@ final class PaymentInputsTests: XCTestCase {
         XCTAssertEqual(atc.treatedWeight, 1)
         XCTAssertThrowsError(try ExactGroupTotals(outcome: [.nan, 1], treated: [true, false], focalUnits: [0], matches: [[1]]))
     }
+
+    /// Subclass weights (MatchIt's weights.subclass), worked by hand. Subclass 1: treated units 0, 1
+    /// (outcomes 2, 4), controls 2, 3, 4 (outcomes 1, 0, 5); subclass 2: treated 5 (outcome 3),
+    /// control 6 (outcome 7); unit 7 has no subclass and unit 8 weight 0, so neither counts.
+    func testExactTotalsFromSubclasses() throws {
+        let y: [Double] = [2, 4, 1, 0, 5, 3, 7, 100, 100]
+        let t = [true, true, false, false, false, true, false, false, true]
+        let s: [Int?] = [1, 1, 1, 1, 1, 2, 2, nil, 2]
+        let w: [Double] = [1, 1, 0.5, 0.5, 0.5, 1, 1, 0, 0]
+        // ATT: treated weigh 1 (events 2 + 4 + 3 = 9 over 3); controls weigh 2/3 in subclass 1
+        // and 1/1 in subclass 2: events 2/3 x 6 + 7 = 11 over 2/3 x 3 + 1 = 3.
+        let att = try ExactGroupTotals(outcome: y, treated: t, subclass: s, weights: w, focal: .treated)
+        XCTAssertEqual(att.treatedEvents, 9)
+        XCTAssertEqual(att.treatedWeight, 3)
+        XCTAssertEqual(att.comparisonEvents, 11)
+        XCTAssertEqual(att.comparisonWeight, 3)
+        // ATC: controls weigh 1 (events 13 over 4); treated 3/2 in subclass 1, 1 in subclass 2:
+        // events 3/2 x 6 + 3 = 12 over 3/2 x 2 + 1 = 4.
+        let atc = try ExactGroupTotals(outcome: y, treated: t, subclass: s, weights: w, focal: .control)
+        XCTAssertEqual(atc.comparisonEvents, 13)
+        XCTAssertEqual(atc.comparisonWeight, 4)
+        XCTAssertEqual(atc.treatedEvents, 12)
+        XCTAssertEqual(atc.treatedWeight, 4)
+        // ATE: subclass 1 has 5 members: treated 5/2, controls 5/3; subclass 2: both 2.
+        let ate = try ExactGroupTotals(outcome: y, treated: t, subclass: s, weights: w, focal: .none)
+        XCTAssertEqual(ate.treatedEvents, ExactRational(numerator: 5, denominator: 2) * 6 + 2 * 3)
+        XCTAssertEqual(ate.treatedWeight, 7)
+        XCTAssertEqual(ate.comparisonEvents, ExactRational(numerator: 5, denominator: 3) * 6 + 2 * 7)
+        XCTAssertEqual(ate.comparisonWeight, 7)
+        // A weighted subclass without controls is refused, not silently dropped.
+        XCTAssertThrowsError(try ExactGroupTotals(outcome: [1, 2], treated: [true, false], subclass: [1, 2],
+                                                  weights: [1, 1], focal: .treated))
+    }
+
+    /// Real-number weights are taken at their exact binary values: 0.1 is not 1/10.
+    func testExactTotalsFromRealWeights() throws {
+        let totals = try ExactGroupTotals(outcome: [1, 3, 2, 0], treated: [true, true, false, false],
+                                          realWeights: [1, 0.5, 0.1, 0])
+        XCTAssertEqual(totals.treatedEvents, ExactRational(numerator: 5, denominator: 2))
+        XCTAssertEqual(totals.treatedWeight, ExactRational(numerator: 3, denominator: 2))
+        XCTAssertEqual(totals.comparisonEvents, 2 * ExactRational(exactly: 0.1)!)
+        XCTAssertNotEqual(totals.comparisonWeight, ExactRational(numerator: 1, denominator: 10))
+        XCTAssertEqual(totals.comparisonWeight, ExactRational(exactly: 0.1)!)
+        XCTAssertThrowsError(try ExactGroupTotals(outcome: [1, 2], treated: [true, false], realWeights: [1, -0.5]))
+        XCTAssertThrowsError(try ExactGroupTotals(outcome: [.infinity, 2], treated: [true, false], realWeights: [1, 1]))
+    }
 }
