@@ -41,6 +41,14 @@ public struct ContractPlan: Sendable, Equatable {
         case reconvictionEvents = "reconviction_events"
         /// Justice Data Lab: proportion proven to reoffend.
         case provenReoffending = "proven_reoffending"
+        /// The Justice Data Lab replica: the one-year proven reoffending rate (the contract's
+        /// measure, cautions counted), plus the frequency of proven reoffences and the time to
+        /// first proven reoffence, each with the JDL's publication rules and sentences
+        /// (`Outcomes.JusticeDataLabReplica`), and the JDL's match-quality table.
+        case jdl
+
+        /// Whether the contract's test is on a 0/1 outcome (proven reoffending).
+        public var isBinary: Bool { self != .reconvictionEvents }
     }
 
     public struct OutcomeSettings: Sendable, Equatable {
@@ -176,7 +184,7 @@ extension ContractPlan {
                 measure: try outcome.enumeration("measure", default: .reconvictionEvents),
                 followUpMonths: try outcome.int("follow_up_months", default: 12, in: Limits.followUpMonths),
                 courtLagMonths: try outcome.int("court_lag_months", default: 6, in: Limits.courtLagMonths),
-                countCautions: try outcome.bool("count_cautions", default: false)),
+                countCautions: try Self.countCautions(outcome)),
             matching: try MatchingPlan(table: matching),
             cohorts: try cohorts(r),
             terms: try terms(contract, paymentsMade: r.tables("payment_made")),
@@ -281,6 +289,17 @@ extension ContractPlan {
 
     /// The `[contract]` table and the `[[payment_made]]` tables. Thresholds are read exactly as
     /// written (0.1 is 1/10) and amounts in whole pence; `settlement` has no default.
+    /// `[outcome] count_cautions`: false by default; true, and not to be turned off, for the
+    /// Justice Data Lab replica (the JDL counts cautions as proven reoffending).
+    static func countCautions(_ outcome: PlanTable) throws -> Bool {
+        let measure = try outcome.enumeration("measure", default: Measure.reconvictionEvents)
+        guard measure == .jdl else { return try outcome.bool("count_cautions", default: false) }
+        guard try outcome.bool("count_cautions", default: true) else {
+            throw outcome.error("count_cautions", "cannot be false with measure = \"jdl\": the Justice Data Lab counts cautions as proven reoffending")
+        }
+        return true
+    }
+
     static func terms(_ t: PlanTable, paymentsMade: [PlanTable]) throws -> PaymentTerms {
         let currency = try t.currency("currency", default: .gbp)
         guard try t.optionalString("settlement") != nil else {

@@ -78,6 +78,10 @@ public struct CohortEvaluation: Sendable {
     public var reoffenders: (treated: Int, comparison: Int)
     /// The p-value of the rate-ratio test (NaN when not estimable).
     public var pValue: Double
+    /// The Justice Data Lab replica's three measures (`measure = "jdl"` only).
+    public var justiceDataLab: Result<JusticeDataLabReplica, NotEstimable>? = nil
+    /// The Justice Data Lab's match-quality table (`measure = "jdl"` only).
+    public var standardisedDifferences: [StandardisedDifference]? = nil
 }
 
 /// A completed evaluation.
@@ -129,6 +133,9 @@ public struct MatchedCohort: Sendable, Codable {
     public var treatedInCohort: Int
     public var comparisonPool: Int
     public var group: ComparisonGroup
+    /// The Justice Data Lab's match-quality table (standardised differences before and after
+    /// matching, graded), computed for `measure = "jdl"` only.
+    public var standardisedDifferences: [StandardisedDifference]? = nil
 }
 
 /// The matching stage of an evaluation: the cohort file read, people assigned to cohorts and every
@@ -224,8 +231,19 @@ public enum Evaluator {
             }
             let group = try ComparisonGroup.match(table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
                                                   dropMissing: plan.data.dropMissing, plan: plan.matching)
-            cohorts.append(MatchedCohort(name: cohort.name, rows: rows, treatedInCohort: treatedCount,
-                                         comparisonPool: controlCount, group: group))
+            var matchedCohort = MatchedCohort(name: cohort.name, rows: rows, treatedInCohort: treatedCount,
+                                              comparisonPool: controlCount, group: group)
+            if plan.outcome.measure == .jdl {
+                // The same model frame as the match (same rows, same balance columns).
+                let frame = try ModelFrame(
+                    table: subset, treatment: plan.data.treatment, covariates: plan.data.covariates,
+                    alsoRequired: plan.matching.distanceColumn.map { [$0] } ?? [], balanceOnly: plan.matching.exact,
+                    dropMissing: plan.data.dropMissing)
+                matchedCohort.standardisedDifferences = StandardisedDifference.table(
+                    covariates: frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
+                    treated: group.treated, weights: group.result.weights)
+            }
+            cohorts.append(matchedCohort)
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
                               ids: file.ids, assignment: file.assignment, cohorts: cohorts, unusedCohortColumns: file.unusedColumns)
@@ -326,7 +344,7 @@ public enum Evaluator {
         let original = group.rows.map { rows[$0] }
         let counts = original.map { measures.reconvictionEvents[$0] }
         let binary = original.map { measures.provenReoffending[$0] }
-        let y = plan.outcome.measure == .reconvictionEvents ? counts : binary
+        let y = plan.outcome.measure.isBinary ? binary : counts
         // Clusters: subclasses (matched sets) where they exist and do not overlap; otherwise each
         // unit is its own cluster (overlapping sets add the set as a second way below).
         let clusters = match.clusters
@@ -349,7 +367,7 @@ public enum Evaluator {
         let negbin = attempt { try NegativeBinomialRegression.fit(countSample, level: level) }
         let welch = attempt { try WelchTest(sample, level: level) }
         var proportion: Result<ProportionTest, NotEstimable>? = nil
-        if plan.outcome.measure == .provenReoffending {
+        if plan.outcome.measure.isBinary {
             proportion = attempt { try ProportionTest(sample, level: level) }
         }
         var bootstrap: Result<BootstrapResult, NotEstimable>? = nil
@@ -392,6 +410,16 @@ public enum Evaluator {
             }
         }
         let test = try? rateRatio.get().test
+        var justiceDataLab: Result<JusticeDataLabReplica, NotEstimable>? = nil
+        if plan.outcome.measure == .jdl {
+            justiceDataLab = attempt {
+                try JusticeDataLabReplica(
+                    reoffended: binary, offences: original.map { measures.provenReoffences[$0] }, daysToFirst: times,
+                    treated: treated, weights: match.weights, significanceLevel: alpha,
+                    minimumTreated: plan.reporting.minimumGroupSize, minimumReoffenders: plan.reporting.minimumReoffenders,
+                    followUpMonths: plan.outcome.followUpMonths)
+            }
+        }
 
         return CohortEvaluation(
             cohort: cohort, exclusions: group.exclusions, comparison: group,
@@ -400,6 +428,7 @@ public enum Evaluator {
             poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,
             timeToReoffenceWithheld: timeWithheld, reoffenders: (reoffendersT, reoffendersC),
-            pValue: test?.pValue ?? .nan)
+            pValue: test?.pValue ?? .nan, justiceDataLab: justiceDataLab,
+            standardisedDifferences: matched.standardisedDifferences)
     }
 }

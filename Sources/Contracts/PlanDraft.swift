@@ -267,7 +267,7 @@ public struct PlanDraft: Sendable {
         setting("caution_values", "[\"caution\"]", "disposal values that mean a caution")
         line()
         line("[outcome]")
-        setting("measure", "\"reconviction_events\"", "Peterborough; or \"proven_reoffending\" (Justice Data Lab binary measure)")
+        setting("measure", "\"reconviction_events\"", "Peterborough; or \"proven_reoffending\" (binary), or \"jdl\" (Justice Data Lab replica)")
         setting("follow_up_months", "12", "offences committed within this many months of release ...")
         setting("court_lag_months", "6", "... and proven within them or this many months more")
         setting("count_cautions", "false", "whether cautions count as reoffending (binary measure only)")

@@ -69,6 +69,9 @@ public struct ReoffendingMeasures: Sendable, Equatable {
     public var reconvictionEvents: [Double]
     /// Justice Data Lab measure: 1 if any qualifying proven reoffence, else 0.
     public var provenReoffending: [Double]
+    /// Justice Data Lab frequency: the number of qualifying proven reoffences (offences, not court
+    /// appearances; cautions included when they count).
+    public var provenReoffences: [Double]
     /// Days from release to the first qualifying offence, or to the end of the follow-up (censored).
     public var daysToFirstReoffence: [Double]
     /// Whether `daysToFirstReoffence` is an observed reoffence (false = censored).
@@ -85,6 +88,7 @@ public struct ReoffendingMeasures: Sendable, Equatable {
         let n = releaseDays.count
         var events = [Double](repeating: 0, count: n)
         var proven = [Double](repeating: 0, count: n)
+        var offences = [Double](repeating: 0, count: n)
         var firstOffence = [Int?](repeating: nil, count: n)
         var counts = ReoffendingCounts()
         counts.records = records.count
@@ -103,6 +107,7 @@ public struct ReoffendingMeasures: Sendable, Equatable {
             counts.qualifyingOffences += 1
             if proven[r.person] == 0 { counts.reoffenders += 1 }
             proven[r.person] = 1
+            offences[r.person] += 1
             if firstOffence[r.person].map({ r.offenceDay < $0 }) ?? true { firstOffence[r.person] = r.offenceDay }
             if !r.isCaution, courtDates.insert(Int64(r.person) << 32 | Int64(UInt32(truncatingIfNeeded: r.provenDay))).inserted {
                 events[r.person] += 1
@@ -121,6 +126,7 @@ public struct ReoffendingMeasures: Sendable, Equatable {
         }
         reconvictionEvents = events
         provenReoffending = proven
+        provenReoffences = offences
         daysToFirstReoffence = time
         reoffended = observed
         self.counts = counts

@@ -75,6 +75,8 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var inference: Inference
         public var timeToFirstReoffence: TimeToFirstReoffence
         public var justiceDataLab: JusticeDataLab
+        /// The Justice Data Lab replica (`measure = "jdl"`); absent for the other measures.
+        @OmittedWhenNil public var justiceDataLabReplica: JDLReplica?
         public var trigger: Trigger
         public var payment: Payment
     }
@@ -291,6 +293,43 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var significant: Bool
         public var significanceLevel: Double
         public var statement: String
+    }
+
+    /// The Justice Data Lab's three measures and its match-quality table (docs/schemas.md).
+    public struct JDLReplica: Codable, Sendable, Equatable {
+        public var significanceLevel: Double
+        /// How the measures were tested.
+        public var method: String
+        /// Rate and frequency per 100 people, time in days; not estimable with the reason.
+        public var measures: Estimable<[JDLMeasure]>
+        /// Standardised differences (percent, pooled SD of both groups) before and after matching, graded.
+        public var matchQuality: [JDLStandardisedDifference]
+    }
+
+    public struct JDLMeasure: Codable, Sendable, Equatable {
+        /// `one_year_proven_reoffending_rate`, `frequency_of_proven_reoffences` or `days_to_first_proven_reoffence`.
+        public var measure: String
+        public var treatedPeople: Int
+        public var comparisonPeople: Int
+        public var treated: Double?
+        public var comparison: Double?
+        public var difference: Double?
+        public var lower: Double?
+        public var upper: Double?
+        public var standardError: Double?
+        public var pValue: Double?
+        public var significant: Bool
+        /// Why the measure is not published (JDL rules), or null.
+        public var withheld: String?
+        public var sentence: String
+    }
+
+    public struct JDLStandardisedDifference: Codable, Sendable, Equatable {
+        public var covariate: String
+        public var before: Double?
+        public var after: Double?
+        /// `good` (|d| < 5), `reasonable` (5 to 10) or `poor` (10 or more).
+        public var grade: String
     }
 
     public struct Trigger: Codable, Sendable, Equatable {

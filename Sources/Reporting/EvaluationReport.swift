@@ -36,6 +36,28 @@ public struct EvaluationReport {
 
     typealias Document = EvaluationDocument
 
+    /// The replica's document: each measure with non-finite numbers written as null.
+    static func replicaDocument(_ result: Result<JusticeDataLabReplica, NotEstimable>, quality: [StandardisedDifference]?,
+                                significanceLevel: Double) -> Document.JDLReplica {
+        func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        return Document.JDLReplica(
+            significanceLevel: significanceLevel,
+            method: "weighted two-sample z test of the difference in weighted means (HC0 sandwich variance of each mean); "
+                + "rate and frequency per 100 people, time in days among reoffenders",
+            measures: Estimable(result) { r in
+                r.measures.map { m in
+                    Document.JDLMeasure(
+                        measure: m.kind.rawValue, treatedPeople: m.treatedPeople, comparisonPeople: m.comparisonPeople,
+                        treated: finite(m.treated), comparison: finite(m.comparison), difference: finite(m.difference),
+                        lower: finite(m.lower), upper: finite(m.upper), standardError: finite(m.standardError),
+                        pValue: finite(m.pValue), significant: m.significant, withheld: m.withheld, sentence: m.sentence)
+                }
+            },
+            matchQuality: (quality ?? []).map {
+                Document.JDLStandardisedDifference(covariate: $0.covariate, before: $0.before, after: $0.after, grade: $0.grade.rawValue)
+            })
+    }
+
     static func estimate(_ e: Estimate, method: String) -> Document.Estimate {
         .init(estimate: e.estimate, standardError: e.standardError, statistic: e.statistic, pValue: e.pValue,
               lower: e.lower, upper: e.upper, level: e.level, method: method)
@@ -143,6 +165,10 @@ public struct EvaluationReport {
             justiceDataLab: .init(
                 headlineWithheld: c.headlineWithheld, significant: significant,
                 significanceLevel: plan.terms.significanceLevel, statement: c.statement),
+            justiceDataLabReplica: c.justiceDataLab.map { result in
+                Self.replicaDocument(result, quality: c.standardisedDifferences,
+                                     significanceLevel: plan.terms.significanceLevel)
+            },
             trigger: .init(thresholdExact: plan.terms.cohortThreshold.description, threshold: Double(plan.terms.cohortThreshold),
                            reductionExact: payment.reduction?.description, thresholdMet: payment.thresholdMet,
                            met: payment.triggerMet, pValue: c.pValue, significanceRequired: plan.terms.requireSignificance,
@@ -390,6 +416,19 @@ public struct EvaluationReport {
         for c in evaluation.cohorts {
             out += c.cohort.name + ": " + c.statement + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
+            switch c.justiceDataLab {
+            case .success(let r)?:
+                out += "  Justice Data Lab measures:\n"
+                for m in r.measures { out += "  - " + m.sentence + "\n" }
+                if let quality = c.standardisedDifferences {
+                    let counts = StandardisedDifference.Grade.allCases.map { g in "\(quality.filter { $0.grade == g }.count) \(g.rawValue)" }
+                    out += "  Match quality (standardised differences after matching, JDL grading): " + counts.joined(separator: ", ") + ".\n"
+                }
+            case .failure(let e)?:
+                out += "  Justice Data Lab measures not estimable: \(e.reason).\n"
+            case nil:
+                break
+            }
         }
         out += "(Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
         let clustering = evaluation.cohorts.first.map { c in

@@ -161,6 +161,7 @@ struct ReportDocument {
             balance(m.balance.map { BalanceFigures(evaluation: $0) }, label: c.name)
             inference(c.inference)
             survival(c.timeToFirstReoffence, label: c.name, level: c.inference.differenceClusterRobust.level)
+            if let replica = c.justiceDataLabReplica { justiceDataLabReplica(replica, label: c.name) }
         }
         section("caveats", "Caveats")
         var caveats: [String] = []
@@ -441,5 +442,33 @@ func settingText(_ value: JSONValue) -> String {
     case .string(let s): return s
     case .array(let items): return items.map(settingText).joined(separator: ", ")
     default: return value.scalarText
+    }
+}
+
+extension ReportDocument {
+    /// The Justice Data Lab replica: the three measures as the JDL publishes them, then its
+    /// match-quality table.
+    mutating func justiceDataLabReplica(_ r: EvaluationDocument.JDLReplica, label: String) {
+        switch r.measures {
+        case .notEstimable(let reason):
+            paragraph("Justice Data Lab measures: not estimable (\(reason)).")
+        case .estimated(let measures):
+            let names = ["one_year_proven_reoffending_rate": "One-year proven reoffending rate (per 100)",
+                         "frequency_of_proven_reoffences": "Proven reoffences (per 100 people)",
+                         "days_to_first_proven_reoffence": "Days to first proven reoffence (reoffenders)"]
+            table(["Measure", "Treated", "Comparison", "Difference", "Interval", "p", "Published"], measures.map { m in
+                [names[m.measure] ?? m.measure, fixed(m.treated, decimals: 1), fixed(m.comparison, decimals: 1),
+                 fixed(m.difference, decimals: 1),
+                 m.lower.flatMap { l in m.upper.map { u in fixed(l, decimals: 1) + " to " + fixed(u, decimals: 1) } } ?? "",
+                 fixed(m.pValue, decimals: 4),
+                 m.withheld.map { "no: " + $0 } ?? (m.significant ? "yes (significant)" : "yes (not significant)")]
+            }, caption: "\(label): Justice Data Lab measures (\(r.method); significant when p <= \(fixed(r.significanceLevel, decimals: 2)))")
+            for m in measures { paragraph(m.sentence) }
+        }
+        if !r.matchQuality.isEmpty {
+            table(["Covariate", "Standardised difference before (%)", "After (%)", "Match quality"], r.matchQuality.map { q in
+                [q.covariate, fixed(q.before, decimals: 1), fixed(q.after, decimals: 1), q.grade]
+            }, caption: "\(label): match quality as the Justice Data Lab grades it (|d| < 5 good, 5 to 10 reasonable, 10 or more poor; d = 100 x mean difference / pooled SD of both groups)")
+        }
     }
 }
