@@ -21,6 +21,7 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
     for name in present.sorted() where !records.contains(where: { $0.file == name }) {
         records.append((role: Manifest.reportFiles.contains(name) ? "report" : "output", file: name))
     }
+    let libraries = RuntimeEnvironment.linearAlgebraLibraries()
     let manifest = Manifest(
         programVersion: counterfactualVersion, gitCommit: Manifest.gitCommit(near: executable),
         arguments: arguments, workingDirectory: workingDirectory,
@@ -30,7 +31,7 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
                                 sha256: try digests.outputs[o.file] ?? sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
         seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan,
-        cpuModel: RuntimeEnvironment.cpuModel(), blas: RuntimeEnvironment.blasLibrary(), lapack: RuntimeEnvironment.lapackLibrary())
+        cpuModel: RuntimeEnvironment.cpuModel(), blas: libraries.blas, lapack: libraries.lapack)
     try write(manifest.json().serialized(), to: folder.appendingPathComponent("manifest.json"))
 }
 

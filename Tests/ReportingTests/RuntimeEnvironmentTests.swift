@@ -1,3 +1,4 @@
+import Foundation
 @testable import Reporting
 import XCTest
 
@@ -35,4 +36,53 @@ final class RuntimeEnvironmentTests: XCTestCase {
         XCTAssertNil(RuntimeEnvironment.find([], in: text, from: 0))
         XCTAssertNil(RuntimeEnvironment.find(Array("x".utf8), in: [], from: 0))
     }
+
+    /// The maps parser finds the file of the mapping holding an address, and nil for anonymous
+    /// mappings, gaps and malformed lines.
+    func testMappedFileParsesProcMaps() {
+        let maps = Array("""
+        55d0a0000000-55d0a0010000 r--p 00000000 08:01 1234                       /usr/bin/tool
+        7f0000000000-7f0000100000 r-xp 00002000 08:01 99                         /usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0
+        7f0000100000-7f0000200000 rw-p 00000000 00:00 0 
+        zz-7f0000300000 r-xp 00000000 08:01 7 /bad
+        7f0000400000-7f0000500000 r-xp 00000000 08:01 8   /opt/lib/with space.so
+
+        """.utf8)
+        XCTAssertEqual(RuntimeEnvironment.mappedFile(containing: 0x7f0000000000, maps: maps), "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0")
+        XCTAssertEqual(RuntimeEnvironment.mappedFile(containing: 0x7f00000fffff, maps: maps), "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0")
+        XCTAssertEqual(RuntimeEnvironment.mappedFile(containing: 0x55d0a0000010, maps: maps), "/usr/bin/tool")
+        XCTAssertNil(RuntimeEnvironment.mappedFile(containing: 0x7f0000100010, maps: maps))   // anonymous
+        XCTAssertNil(RuntimeEnvironment.mappedFile(containing: 0x7f0000300000, maps: maps))   // gap
+        XCTAssertEqual(RuntimeEnvironment.mappedFile(containing: 0x7f0000400000, maps: maps), "/opt/lib/with space.so")
+    }
+
+    #if os(Linux)
+    /// The package record agrees with dpkg's own answer (`dpkg -S`, `dpkg-query`), when dpkg is there.
+    func testDebianPackageAgreesWithDpkg() throws {
+        let libraries = RuntimeEnvironment.linearAlgebraLibraries()
+        var compared = 0
+        for library in [libraries.blas, libraries.lapack].compactMap({ $0 }) {
+            func run(_ tool: String, _ arguments: [String]) -> String? {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: tool)
+                p.arguments = arguments
+                let pipe = Pipe()
+                p.standardOutput = pipe
+                p.standardError = FileHandle.nullDevice
+                guard (try? p.run()) != nil else { return nil }
+                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                return p.terminationStatus == 0 ? text : nil
+            }
+            guard let owner = run("/usr/bin/dpkg", ["-S", library.path]) else { continue }   // not from a package
+            // "libblas3:amd64: /usr/lib/..." -> "libblas3:amd64" -> "libblas3".
+            let qualified = owner.components(separatedBy: ": ")[0]
+            let package = String(qualified.prefix { $0 != ":" })
+            let version = run("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", qualified]) ?? "?"
+            compared += 1
+            XCTAssertEqual(library.debianPackage, "\(package) \(version)", library.path)
+        }
+        if FileManager.default.fileExists(atPath: "/var/lib/dpkg/status") { XCTAssertEqual(compared, 2) }
+    }
+    #endif
 }
