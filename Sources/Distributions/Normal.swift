@@ -52,6 +52,22 @@ public enum Normal {
         return lower ? -x : x
     }
 
+    /// Acklam's approximation for a lower-tail probability `0 < p <= 0.5`, with the logarithm
+    /// supplied by the caller (a starting value for callers that need the same bits on every
+    /// machine, such as the probit link's fixed-order functions).
+    public static func acklamLowerTail(_ p: Double, log: (Double) -> Double) -> Double {
+        precondition(p > 0 && p <= 0.5, "Normal.acklamLowerTail needs 0 < p <= 0.5, got \(p)")
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        if p < 0.02425 {
+            let q = (-2 * log(p)).squareRoot()
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        return acklam(p)   // the central region uses no logarithm
+    }
+
     /// Acklam's rational approximation to the normal quantile (starting value only).
     static func acklam(_ p: Double) -> Double {
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,

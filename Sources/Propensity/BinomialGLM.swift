@@ -78,8 +78,9 @@ public enum PropensityError: Error, Equatable, CustomStringConvertible {
 /// order), the `p x p` solve, inverse and condition number by `LinearAlgebra.FixedOrderCholesky`
 /// after scaling columns to unit root-mean-square (which keeps the normal equations well
 /// conditioned when covariates have very different scales), and, for the logit link, `exp` and
-/// `log` by `FixedOrderMath` instead of the C library. (The probit link uses `Distributions.Normal`,
-/// which calls the C library's `erfc` and `exp`.)
+/// `log` by `FixedOrderMath` instead of the C library; the probit link's `Φ`, `φ` and `Φ⁻¹` are
+/// `FixedOrderMath.normalCDF`, `normalDensity` and `normalQuantile` (series, continued fraction
+/// and Newton steps on the same fixed-order `exp` and `log`).
 ///
 /// Each iteration reads the data once: the pass that computes the new linear predictor, fitted
 /// means and deviance also forms the next iteration's normal equations, except when the previous

@@ -6,7 +6,8 @@ import Darwin
 #endif
 
 /// Link functions for a binomial GLM, with the numerical safeguards R's `binomial()` family uses,
-/// so that iterates agree with R's `glm` to rounding.
+/// so that iterates agree with R's `glm` to rounding. Both links use `FixedOrderMath` only (no C
+/// library `exp`, `log` or `erfc`), so a fit has the same bits on every machine.
 public enum BinomialLink: String, Sendable, Codable, CaseIterable {
     case logit
     case probit
@@ -14,13 +15,13 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
     /// R's `THRESH` for the logit link: beyond |eta| = 30 probabilities are clamped.
     static let logitThreshold = 30.0
     /// R's probit clamp: `-qnorm(.Machine$double.eps)`.
-    static let probitThreshold = -Normal.quantile(Double.ulpOfOne)
+    static let probitThreshold = -FixedOrderMath.normalQuantile(Double.ulpOfOne)
 
     /// The link `g(mu)`: log-odds or the normal quantile.
     public func link(_ mu: Double) -> Double {
         switch self {
         case .logit: return FixedOrderMath.log(mu / (1 - mu))
-        case .probit: return Normal.quantile(mu)
+        case .probit: return FixedOrderMath.normalQuantile(mu)
         }
     }
 
@@ -32,7 +33,7 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
             return Self.logitMeanAndDerivative(eta).mu
         case .probit:
             let e = min(max(eta, -Self.probitThreshold), Self.probitThreshold)
-            return Normal.cdf(e)
+            return FixedOrderMath.normalCDF(e)
         }
     }
 
@@ -43,7 +44,7 @@ public enum BinomialLink: String, Sendable, Codable, CaseIterable {
         case .logit:
             return Self.logitMeanAndDerivative(eta).derivative
         case .probit:
-            return max(Normal.density(eta), Double.ulpOfOne)
+            return max(FixedOrderMath.normalDensity(eta), Double.ulpOfOne)
         }
     }
 

@@ -1,3 +1,5 @@
+import Distributions
+
 /// `exp` and `log` from IEEE-754 addition, multiplication, division and bit manipulation only, in a
 /// fixed order, for the logit link of the propensity model. The C library's `exp` and `log` are
 /// chosen at load time by CPU features (glibc has FMA and non-FMA variants) and change between
@@ -145,4 +147,71 @@ extension Double: FixedOrderArithmetic {}
 extension SIMD2: FixedOrderArithmetic where Scalar == Double {
     @inline(__always)
     init(_ value: Double) { self.init(repeating: value) }
+}
+
+extension FixedOrderMath {
+    /// `1/√(2π)`.
+    static let inverseRootTwoPi = 0.398_942_280_401_432_677_94
+
+    /// The standard normal density `φ(x) = e^{-x²/2}/√(2π)` with `FixedOrderMath.exp`.
+    @inline(__always)
+    static func normalDensity(_ x: Double) -> Double {
+        let h = -0.5 * (x * x)
+        return h < -700 ? 0 : inverseRootTwoPi * exp(h)
+    }
+
+    /// `Φ(x)`, the standard normal distribution function, for the probit link, from `+ − × ÷`
+    /// and `FixedOrderMath.exp` only, so its bits are the same on every machine (the C library's
+    /// `erfc` is not: it changes between library versions and CPU variants).
+    ///
+    /// - `|x| <= 2`: `Φ(x) = 1/2 + φ(x) (x + x³/3 + x⁵/(3·5) + …)` (all terms of one sign; summed
+    ///   until a term no longer changes the sum);
+    /// - `|x| > 2`: the tail `φ(a)/(a + 1/(a + 2/(a + 3/(a + …))))`, `a = |x|` (Laplace's continued
+    ///   fraction for the Mills ratio, evaluated backwards from 120 levels below `a = 2.5` and from
+    ///   60 above), and `Φ(x) = 1 − tail` for `x > 2`.
+    ///
+    /// Accuracy (against mpmath's `ncdf` at 50 digits, 6,000 random points, and in the tests
+    /// against the C library's `erfc`): within 1.3e-14 relative in the series region (the sum
+    /// cancels against 1/2 below the median) and 5e-15 in the tails.
+    static func normalCDF(_ x: Double) -> Double {
+        guard x.isFinite else { return x.isNaN ? x : (x > 0 ? 1 : 0) }
+        let a = abs(x)
+        if a <= 2 {
+            let x2 = x * x
+            var term = x, sum = x, n = 1.0
+            while true {
+                term = term * x2 / (2 * n + 1)
+                let next = sum + term
+                if next == sum { break }
+                sum = next
+                n += 1
+            }
+            return 0.5 + normalDensity(x) * sum
+        }
+        let levels = a < 2.5 ? 120 : 60
+        var f = a
+        for k in stride(from: levels, through: 1, by: -1) { f = a + Double(k) / f }
+        let tail = normalDensity(a) / f
+        return x < 0 ? tail : 1 - tail
+    }
+
+    /// `Φ⁻¹(p)` for `0 < p < 1` with the fixed-order functions: Acklam's start (logarithm
+    /// `FixedOrderMath.log`), then Newton steps on `log Φ(−x) − log q` in the tail holding `p`
+    /// (as `Distributions.Normal.quantile`, which uses the C library).
+    static func normalQuantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "normalQuantile needs 0 < p < 1, got \(p)")
+        if p == 0.5 { return 0 }
+        let lower = p < 0.5
+        let q = lower ? p : 1 - p
+        var x = -Normal.acklamLowerTail(q, log: { log($0) })
+        for _ in 0..<6 {
+            let s = normalCDF(-x)
+            let f = normalDensity(x)
+            guard f > 0 else { break }
+            let step = (log(s) - log(q)) * s / f
+            x += step
+            if abs(step) <= 2 * Double.ulpOfOne * abs(x) { break }
+        }
+        return lower ? -x : x
+    }
 }
