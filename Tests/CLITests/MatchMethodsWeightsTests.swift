@@ -49,6 +49,28 @@ final class MatchMethodsWeightsTests: XCTestCase {
         }
     }
 
+    /// `--metric mahalanobis`: the matched sets of MatchIt 4.7.2 with `mahvars`, through the CLI.
+    func testMahalanobisEndToEnd() throws {
+        let out = try temporaryFolder().appendingPathComponent("out")
+        let run = try tool.run(MatchCommandTests.lalondeArguments + ["--metric", "mahalanobis", "--caliper", "0.2", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("Mahalanobis distance on the covariates"), run.stdout)
+        let matches = try FixtureTable(contentsOf: out.appendingPathComponent("matches.csv"))
+        let expected = try FixtureTable(contentsOf: Fixtures.file("methods-weights/maha_lalonde_caliper02_weights.csv")).doubles("weight")
+        let weights = matches.doubles("weight")
+        XCTAssertEqual(weights.count, expected.count)
+        for (w, e) in zip(weights, expected) {
+            if e! == 0 { XCTAssertEqual(w, 0) } else { XCTAssertLessThanOrEqual(relativeDifference(w!, e!), 1e-12) }
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        XCTAssertEqual((json["settings"] as! [String: Any])["metric"] as? String, "mahalanobis")
+        XCTAssertEqual(try tool.run(["verify", out.path]).status, 0)
+        let help = try tool.run(["match", "--help"])
+        for option in ["--radius", "--kernel", "--bandwidth", "--trim", "--trim-lower", "--metric"] {
+            XCTAssertTrue(help.stdout.contains(option), "match --help lacks \(option)")
+        }
+    }
+
     /// The weighting summary reports the effective sample sizes, as the R reference computes them.
     func testWeightingPrintsEffectiveSampleSize() throws {
         let out = try temporaryFolder().appendingPathComponent("out")
