@@ -21,11 +21,14 @@ extension DistanceMetric: ExpressibleByArgument {}
 
 struct Match: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a matched comparison group by nearest-neighbour matching on a propensity score.",
+        abstract: "Build a matched (or weighted) comparison group on a propensity score: nearest neighbour, radius, kernel or inverse-probability weights.",
         discussion: """
         Fits a binomial GLM of the treatment on the covariates (or takes a score column with \
         --distance), matches each treated unit to its nearest control(s) exactly as R's MatchIt 4.7 \
-        does, and reports covariate balance before and after matching as MatchIt's summary() does.
+        does, and reports covariate balance before and after matching as MatchIt's summary() does. \
+        --method radius or kernel matches as Stata's psmatch2; --method weighting gives \
+        inverse-probability weights as R's WeightIt (ATT, ATC or ATE); --metric mahalanobis matches \
+        nearest neighbours on the Mahalanobis distance of the covariates (MatchIt's mahvars).
 
         Writes DIR/matches.csv (one line per input row: row, id, treat, distance, weight, subclass, \
         status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table.
