@@ -47,12 +47,12 @@ discard_treated <- function(ps, t) {
   t == 1 & (ps < min(ps[t == 0]) | ps > max(ps[t == 0]))
 }
 
-radius_weights <- function(ps, t, r, estimand = "ATT", common = FALSE) {
+radius_weights <- function(ps, t, r, estimand = "ATT", common = FALSE, cell = rep(1, length(t))) {
   fg <- focal_of(estimand)
   off <- if (common) discard_treated(ps, t) else rep(FALSE, length(t))
   w <- numeric(length(t)); n_matches <- rep(NA_integer_, length(t))
   for (i in which(t == fg & !off)) {
-    m <- which(t != fg & !off & abs(ps - ps[i]) <= r)
+    m <- which(t != fg & !off & cell == cell[i] & abs(ps - ps[i]) <= r)
     n_matches[i] <- length(m)
     if (length(m) > 0) {
       w[i] <- 1
@@ -62,14 +62,14 @@ radius_weights <- function(ps, t, r, estimand = "ATT", common = FALSE) {
   list(w = normalise(w, t), n = n_matches)
 }
 
-kernel_weights <- function(ps, t, h, kernel, estimand = "ATT", common = FALSE) {
+kernel_weights <- function(ps, t, h, kernel, estimand = "ATT", common = FALSE, cell = rep(1, length(t))) {
   k <- switch(kernel,
               epanechnikov = function(u) ifelse(abs(u) < 1, 0.75 * (1 - u^2), 0),
               gaussian = function(u) dnorm(u))
   fg <- focal_of(estimand)
   off <- if (common) discard_treated(ps, t) else rep(FALSE, length(t))
   fi <- which(t == fg & !off); ci <- which(t != fg & !off)
-  K <- outer(ps[fi], ps[ci], function(a, b) k((b - a) / h))
+  K <- outer(ps[fi], ps[ci], function(a, b) k((b - a) / h)) * outer(cell[fi], cell[ci], "==")
   keep <- rowSums(K) > 0
   w <- numeric(length(t))
   w[fi[keep]] <- 1
@@ -125,6 +125,8 @@ r <- radius_weights(ps, treat, 0.02, estimand = "ATC"); write_case("radius_002_a
 write_case("kernel_epan_006", kernel_weights(ps, treat, 0.06, "epanechnikov"))
 write_case("kernel_epan_002_common", kernel_weights(ps, treat, 0.02, "epanechnikov", common = TRUE))
 write_case("kernel_gauss_006", kernel_weights(ps, treat, 0.06, "gaussian"))
+r <- radius_weights(ps, treat, 0.02, cell = d$married); write_case("radius_002_exact_married", r$w, r$n)
+write_case("kernel_gauss_010_exact_married", kernel_weights(ps, treat, 0.1, "gaussian", cell = d$married))
 for (cs in list(list("weighting_att", "ATT", NULL, FALSE),
                 list("weighting_ate", "ATE", NULL, FALSE),
                 list("weighting_atc", "ATC", NULL, FALSE),

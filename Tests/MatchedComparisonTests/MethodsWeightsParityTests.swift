@@ -22,6 +22,8 @@ final class MethodsWeightsParityTests: XCTestCase {
         ("kernel_epan_006", MatchingPlan(method: .kernel), 1e-12),
         ("kernel_epan_002_common", MatchingPlan(method: .kernel, discard: .treated, bandwidth: 0.02), 1e-12),
         ("kernel_gauss_006", MatchingPlan(method: .kernel, kernel: .gaussian), 1e-12),
+        ("radius_002_exact_married", MatchingPlan(method: .radius, exact: ["married"], radius: 0.02), 1e-12),
+        ("kernel_gauss_010_exact_married", MatchingPlan(method: .kernel, exact: ["married"], kernel: .gaussian, bandwidth: 0.1), 1e-12),
         ("weighting_att", MatchingPlan(method: .weighting), 1e-10),
         ("weighting_ate", MatchingPlan(method: .weighting, estimand: .ate), 1e-10),
         ("weighting_atc", MatchingPlan(method: .weighting, estimand: .atc), 1e-10),
