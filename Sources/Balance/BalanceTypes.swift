@@ -3,12 +3,15 @@
 // (`sum.all`, `sum.matched`, `nn`).
 
 /// The estimand the match targets. It decides which group's spread standardises mean
-/// differences: the treated group for the ATT, the control group for the ATC.
+/// differences: the treated group for the ATT, the control group for the ATC, both pooled for the
+/// ATE (MatchIt's `s.d.denom = "pooled"`, as cobalt).
 public enum BalanceEstimand: String, Sendable, Codable {
     /// Average treatment effect on the treated: standardise by the treated group's SD.
     case att = "ATT"
     /// Average treatment effect on the controls: standardise by the control group's SD.
     case atc = "ATC"
+    /// Average treatment effect: standardise by √((s²_treated + s²_control) / 2).
+    case ate = "ATE"
 }
 
 /// One column whose balance is summarised, such as `distance`, `age` or one indicator of a

@@ -120,13 +120,19 @@ func pooledStandardDeviation(_ a: WeightedMoments, _ b: WeightedMoments, binary:
 }
 
 /// The standardisation scale of `bal1var()`: the square root of `wvar()` of the focal group in the
-/// full sample (treated for the ATT, control for the ATC), replaced by the pooled SD when it is not
+/// full sample (treated for the ATT, control for the ATC; for the ATE the square root of the mean of
+/// both groups' variances, MatchIt's `pooled_sd(contribution = "equal")`), replaced by the pooled SD when it is not
 /// finite or below `sqrt(.Machine$double.eps)`.
 func standardizationScale(
     treated: WeightedMoments, control: WeightedMoments, binary: Bool, estimand: BalanceEstimand
 ) -> Double {
-    let focal = estimand == .att ? treated : control
-    var scale = focal.variance(binary: binary).squareRoot()
+    var scale: Double
+    switch estimand {
+    case .att: scale = treated.variance(binary: binary).squareRoot()
+    case .atc: scale = control.variance(binary: binary).squareRoot()
+    // pooled_sd(contribution = "equal"): the mean of the two groups' variances.
+    case .ate: scale = ((treated.variance(binary: binary) + control.variance(binary: binary)) / 2).squareRoot()
+    }
     if !scale.isFinite || scale < sqrtMachineEpsilon {
         scale = pooledStandardDeviation(treated, control, binary: binary)
     }

@@ -16,14 +16,19 @@ extension Estimand: ExpressibleByArgument {
 }
 extension MatchOrder: ExpressibleByArgument {}
 extension CommonSupport: ExpressibleByArgument {}
+extension MatchingKernel: ExpressibleByArgument {}
+extension DistanceMetric: ExpressibleByArgument {}
 
 struct Match: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a matched comparison group by nearest-neighbour matching on a propensity score.",
+        abstract: "Build a matched (or weighted) comparison group on a propensity score: nearest neighbour, radius, kernel or inverse-probability weights.",
         discussion: """
         Fits a binomial GLM of the treatment on the covariates (or takes a score column with \
         --distance), matches each treated unit to its nearest control(s) exactly as R's MatchIt 4.7 \
-        does, and reports covariate balance before and after matching as MatchIt's summary() does.
+        does, and reports covariate balance before and after matching as MatchIt's summary() does. \
+        --method radius or kernel matches as Stata's psmatch2; --method weighting gives \
+        inverse-probability weights as R's WeightIt (ATT, ATC or ATE); --metric mahalanobis matches \
+        nearest neighbours on the Mahalanobis distance of the covariates (MatchIt's mahvars).
 
         Writes DIR/matches.csv (one line per input row: row, id, treat, distance, weight, subclass, \
         status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table.
@@ -50,7 +55,7 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Matching method (MatchIt's method): nearest.")
+    @Option(help: "Matching method: nearest (MatchIt), radius or kernel (psmatch2), weighting (inverse-probability weights, as WeightIt).")
     var method: MatchingPlan.Method = .nearest
 
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
@@ -59,7 +64,7 @@ struct Match: ParsableCommand {
     @Option(help: "Propensity link and distance scale: logit, linear.logit, probit, linear.probit (linear.* match on the linear predictor).")
     var link: DistanceLink = .logit
 
-    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls).")
+    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls); ATE with --method weighting only.")
     var estimand: Estimand = .att
 
     @Option(help: "Number of controls per treated unit (k:1), 1 to 1000. Without replacement every treated unit gets its first control before any gets its second.")
@@ -82,6 +87,24 @@ struct Match: ParsableCommand {
 
     @Option(help: "Common support: none, treated, control, both (by the range of the distance in each group).")
     var discard: CommonSupport = .none
+
+    @Option(help: "Nearest neighbour: match on the distance (default) or on the mahalanobis distance of the covariates (pooled within-group covariance, as MatchIt's mahvars; the distance then serves only for --caliper, --order and --discard).")
+    var metric: DistanceMetric?
+
+    @Option(help: "Radius matching: every control within this distance of a focal unit, on the distance scale (propensity-score units by default, as psmatch2's caliper; not SDs); above 0, at most 1000. Required by --method radius.")
+    var radius: Double?
+
+    @Option(help: "Kernel matching: epanechnikov (default) or gaussian.")
+    var kernel: MatchingKernel?
+
+    @Option(help: "Kernel matching: bandwidth on the distance scale (default 0.06, as psmatch2); above 0, at most 1000.")
+    var bandwidth: Double?
+
+    @Option(help: "Weighting: trim weights above this quantile of the trimmed group's weights (WeightIt's trim(at =)); above 0.5, below 1.")
+    var trim: Double?
+
+    @Flag(help: "Weighting: also raise weights below the 1 - trim quantile (WeightIt's lower = TRUE).")
+    var trimLower = false
 
     @Flag(help: "Exclude rows with missing values in the columns used (counted and reported) instead of stopping.")
     var dropMissing = false
@@ -114,7 +137,8 @@ struct Match: ParsableCommand {
     var matchingPlan: MatchingPlan {
         MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
                      discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
-                     seed: seed, tolerance: tolerance, maxIterations: maxIterations)
+                     seed: seed, tolerance: tolerance, maxIterations: maxIterations, radius: radius, kernel: kernel,
+                     bandwidth: bandwidth, trim: trim, trimLower: trimLower, metric: metric)
     }
 
     func validate() throws {
@@ -194,7 +218,8 @@ struct Match: ParsableCommand {
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
-            ])
+            ] + plan.methodSettingsForSummary)
+        report.method = plan.method.rawValue
 
         if withData {
             // Every column as text, so each cell is copied as written (missing cells, empty or NA, are empty).
@@ -228,9 +253,24 @@ struct Match: ParsableCommand {
             case .column(let name):
                 text += "Distance: column '\(name)' (user supplied)\n"
             }
-            text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
-            text += "order \(result.order.rawValue)"
-            if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
+            switch plan.method {
+            case .nearest:
+                text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
+                text += "order \(result.order.rawValue)"
+                if metric == .mahalanobis { text += ", Mahalanobis distance on the covariates" }
+                if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
+            case .radius:
+                text += "Matching: radius (psmatch2), every control within \(plan.radius ?? 0) of the distance, with replacement"
+            case .kernel:
+                text += "Matching: kernel (psmatch2), \((plan.kernel ?? .epanechnikov).rawValue) kernel, bandwidth "
+                text += "\(plan.bandwidth ?? MatchingPlan.defaultBandwidth)"
+            case .weighting:
+                text += "Weighting: inverse-probability weights for the \(plan.estimand.rawValue) (WeightIt, glm)"
+                if let trim { text += ", trimmed at the \(trim) quantile\(trimLower ? " (both tails)" : "")" }
+                let ess = group.balance.sampleSizes.matchedESS
+                text += "; effective sample size: treated \(formatFixed(ess.treated, decimals: 2)), "
+                text += "control \(formatFixed(ess.control, decimals: 2))"
+            }
             if discard != .none { text += ", discard \(discard.rawValue)" }
             if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
             text += "\n"
@@ -274,5 +314,21 @@ struct StageClock {
         for (name, seconds) in stages { text += " \(name) \(formatFixed(seconds, decimals: 3))s" }
         text += " total \(formatFixed(stages.reduce(0) { $0 + $1.1 }, decimals: 3))s\n"
         FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension MatchingPlan {
+    /// The method's own settings as summary.json's extra settings (defaults resolved), empty for nearest.
+    var methodSettingsForSummary: [(String, JSONValue)] {
+        switch method {
+        case .nearest: return metric.map { [(Setting.metric.rawValue, .string($0.rawValue))] } ?? []
+        case .radius: return [(Setting.radius.rawValue, radius.map(JSONValue.number) ?? .null)]
+        case .kernel:
+            return [(Setting.kernel.rawValue, .string((kernel ?? .epanechnikov).rawValue)),
+                    (Setting.bandwidth.rawValue, .number(bandwidth ?? MatchingPlan.defaultBandwidth))]
+        case .weighting:
+            return [(Setting.trim.rawValue, trim.map(JSONValue.number) ?? .null),
+                    (Setting.trimLower.rawValue, .bool(trimLower))]
+        }
     }
 }

@@ -98,19 +98,33 @@ public struct ComparisonGroup: Sendable, Codable {
 
         let cells = try exactCells(table: table, rows: frame.rows, columns: plan.exact)
         let result = try plan.method.implementation.match(
-            MatchingInput(treated: treated, distance: distance, exactCells: cells), plan: plan)
+            MatchingInput(treated: treated, distance: distance, exactCells: cells,
+                          covariates: plan.metric == .mahalanobis ? distanceCovariates(frame) : []), plan: plan)
         stage(.match)
 
         let balance = summarizeBalance(
             covariates: [BalanceCovariate(name: "distance", values: distance)]
                 + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
-            treated: treated, weights: result.weights, subclass: plan.replace ? nil : result.subclass,
-            discarded: result.discarded, estimand: plan.estimand == .att ? .att : .atc,
-            matchMatrix: MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
+            treated: treated, weights: result.weights,
+            subclass: plan.replace || !result.subclass.contains { $0 != nil } ? nil : result.subclass,
+            discarded: result.discarded, estimand: BalanceEstimand(plan.estimand),
+            matchMatrix: result.focalUnits.isEmpty ? nil : MatchMatrix(focalUnits: result.focalUnits, matches: result.matches))
         stage(.balance)
 
         return ComparisonGroup(plan: plan, rows: frame.rows, exclusions: frame.exclusions, inputRowCount: table.rowCount,
                                distanceSource: source, treated: treated, result: result, balance: balance)
+    }
+
+    /// The model's covariates as MatchIt codes them for distances (`get_covs_matrix_for_dist`):
+    /// numeric columns as they are; every level of a categorical covariate as an indicator / √2.
+    static func distanceCovariates(_ frame: ModelFrame) -> [[Double]] {
+        frame.terms.flatMap { term -> [[Double]] in
+            let columns = frame.balanceColumns.filter { $0.term == term.name }
+            switch term.kind {
+            case .numeric: return columns.map(\.values)
+            case .categorical: return columns.map { $0.values.map { $0 / 2.0.squareRoot() } }
+            }
+        }
     }
 
     /// One cell number per frame row: rows with equal text in every exact column share a cell;
@@ -125,6 +139,17 @@ public struct ComparisonGroup: Sendable, Codable {
             let c = cellOfKey.count
             cellOfKey[key] = c
             return c
+        }
+    }
+}
+
+extension BalanceEstimand {
+    /// The balance tables' standardisation for a matching estimand.
+    init(_ estimand: Estimand) {
+        switch estimand {
+        case .att: self = .att
+        case .atc: self = .atc
+        case .ate: self = .ate
         }
     }
 }

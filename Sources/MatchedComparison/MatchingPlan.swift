@@ -11,6 +11,12 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public enum Method: String, Sendable, Codable, CaseIterable {
         /// Greedy nearest-neighbour matching (`NearestNeighborMethod`).
         case nearest
+        /// psmatch2 radius matching: every control within `radius` (`RadiusMethod`).
+        case radius
+        /// psmatch2 kernel matching (`KernelMethod`).
+        case kernel
+        /// Inverse-probability weights from the propensity score, as WeightIt (`WeightingMethod`).
+        case weighting
     }
 
     public var method: Method
@@ -35,12 +41,26 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public var tolerance: Double
     /// Maximum IRLS iterations of the propensity model (R's `glm` maxit).
     public var maxIterations: Int
+    /// Radius matching: the window's half-width on the distance scale (psmatch2's `caliper()`, not
+    /// in standard deviations); required by `radius`.
+    public var radius: Double?
+    /// Kernel matching: the kernel; `nil` = Epanechnikov (psmatch2's default).
+    public var kernel: MatchingKernel?
+    /// Kernel matching: the bandwidth on the distance scale; `nil` = 0.06 (psmatch2's default).
+    public var bandwidth: Double?
+    /// Weighting: trim weights above this quantile (WeightIt's `trim(at =)`); `nil` = no trimming.
+    public var trim: Double?
+    /// Weighting: also raise weights below the 1 − `trim` quantile (WeightIt's `lower = TRUE`).
+    public var trimLower: Bool
+    /// Nearest-neighbour matching: the distance between units; `nil` = the propensity distance.
+    public var metric: DistanceMetric?
 
     public init(
         method: Method = .nearest, link: DistanceLink = .logit, distanceColumn: String? = nil,
         estimand: Estimand = .att, order: MatchOrder? = nil, discard: CommonSupport = .none, ratio: Int = 1,
         replace: Bool = false, caliper: Double? = nil, exact: [String] = [], seed: UInt64 = 42,
-        tolerance: Double = 1e-8, maxIterations: Int = 25
+        tolerance: Double = 1e-8, maxIterations: Int = 25, radius: Double? = nil, kernel: MatchingKernel? = nil,
+        bandwidth: Double? = nil, trim: Double? = nil, trimLower: Bool = false, metric: DistanceMetric? = nil
     ) {
         self.method = method
         self.link = link
@@ -55,6 +75,12 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         self.seed = seed
         self.tolerance = tolerance
         self.maxIterations = maxIterations
+        self.radius = radius
+        self.kernel = kernel
+        self.bandwidth = bandwidth
+        self.trim = trim
+        self.trimLower = trimLower
+        self.metric = metric
     }
 
     /// The settings a plan or a command line can get wrong, by their plan key (`[matching] ratio`);
@@ -62,6 +88,9 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public enum Setting: String, Sendable, CaseIterable {
         case method, link, distance, estimand, order, discard, ratio, replace, caliper, exact, seed, tolerance
         case maxIterations = "max_iterations"
+        case radius, kernel, bandwidth, trim
+        case trimLower = "trim_lower"
+        case metric
     }
 
     /// Valid ranges, stated once (docs/inputs.md lists them).
@@ -69,6 +98,13 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public static let maxIterationsRange = 1...10_000
     public static let toleranceRange = 1e-16...0.1
     public static let caliperRange = 0.0...100.0
+    /// Radius and bandwidth, on the distance scale (above the lower bound).
+    public static let radiusRange = 0.0...1_000.0
+    public static let bandwidthRange = 0.0...1_000.0
+    /// psmatch2's default bandwidth.
+    public static let defaultBandwidth = 0.06
+    /// Trimming quantile (above the lower bound, below the upper).
+    public static let trimRange = 0.5...1.0
 
     /// Checks every setting against its documented range, before any data is read.
     public func validate() throws(MatchingPlanError) {
@@ -91,6 +127,7 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         if let column = distanceColumn, column.isEmpty {
             throw MatchingPlanError(setting: .distance, problem: "is empty; name the column that holds the distance")
         }
+        try validateMethodSettings()
     }
 
     /// The nearest-neighbour settings of this plan.

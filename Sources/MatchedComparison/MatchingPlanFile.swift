@@ -28,7 +28,15 @@ extension MatchingPlan {
             exact: try t.strings(Setting.exact.rawValue, default: []),
             seed: try t.seed(Setting.seed.rawValue, default: 42),
             tolerance: try t.double(Setting.tolerance.rawValue, default: 1e-8),
-            maxIterations: try t.int(Setting.maxIterations.rawValue, default: 25))
+            maxIterations: try t.int(Setting.maxIterations.rawValue, default: 25),
+            radius: try t.optionalDouble(Setting.radius.rawValue),
+            kernel: try t.optionalString(Setting.kernel.rawValue) == nil
+                ? nil : try t.enumeration(Setting.kernel.rawValue, default: MatchingKernel.epanechnikov),
+            bandwidth: try t.optionalDouble(Setting.bandwidth.rawValue),
+            trim: try t.optionalDouble(Setting.trim.rawValue),
+            trimLower: try t.bool(Setting.trimLower.rawValue, default: false),
+            metric: try t.optionalString(Setting.metric.rawValue) == nil
+                ? nil : try t.enumeration(Setting.metric.rawValue, default: DistanceMetric.distance))
         do { try validate() } catch { throw t.error(error.setting.rawValue, error.problem) }
     }
 }

@@ -4,6 +4,9 @@ public enum Estimand: String, Sendable, Codable, CaseIterable {
     case att = "ATT"
     /// Average treatment effect on the controls: each control unit is matched to treated units.
     case atc = "ATC"
+    /// Average treatment effect in the whole sample: only weighting methods target it (MatchIt's
+    /// nearest-neighbour matching refuses it, as this package's does).
+    case ate = "ATE"
 }
 
 /// The order in which focal units are matched (MatchIt's `m.order`).
@@ -71,6 +74,10 @@ public enum MatchingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteDistance(row: Int, value: Double)
     case noCommonCells
     case noMatches(String)
+    /// The method cannot target this estimand (`method`, the estimand).
+    case unsupportedEstimand(method: String, Estimand)
+    /// A propensity score outside (0, 1), which inverse-probability weights cannot use.
+    case propensityOutOfRange(row: Int, value: Double)
 
     public var description: String {
         switch self {
@@ -86,6 +93,10 @@ public enum MatchingError: Error, Equatable, CustomStringConvertible {
             return "no exact-matching cell contains both treated and control units, so no matches can be made; match exactly on fewer columns."
         case .noMatches(let group):
             return "no \(group) units were matched; widen the caliper, or match exactly on fewer columns, or discard less."
+        case .unsupportedEstimand(let method, let estimand):
+            return "method \(method) does not support the estimand \(estimand.rawValue)."
+        case .propensityOutOfRange(let row, let value):
+            return "the propensity score of row \(row + 1) is \(value); inverse-probability weights need every score strictly between 0 and 1."
         }
     }
 }

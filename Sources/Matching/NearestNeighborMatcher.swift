@@ -96,9 +96,13 @@ public enum NearestNeighborMatcher {
     ///   - distance: the matching distance per unit (a propensity score or linear predictor).
     ///   - exactCells: optional cell id per unit; units are only matched within their cell.
     ///   - specification: settings.
+    ///   - mahalanobis: covariate columns (numeric as they are, factor levels as full indicators
+    ///     divided by √2) to match on by Mahalanobis distance, as MatchIt's `mahvars`
+    ///   (`MahalanobisTransform`, `MahalanobisSearch`); `distance` then serves only for common
+    ///     support, the caliper and the matching order. `nil`: match on `distance`.
     public static func match(
         treated: [Bool], distance: [Double], exactCells: [Int]? = nil,
-        specification spec: NearestNeighborSpecification
+        specification spec: NearestNeighborSpecification, mahalanobis: [[Double]]? = nil
     ) throws -> MatchResult {
         let n = treated.count
         guard distance.count == n else {
@@ -107,6 +111,7 @@ public enum NearestNeighborMatcher {
         if let cells = exactCells, cells.count != n {
             throw MatchingError.lengthMismatch("\(cells.count) exact cells for \(n) units")
         }
+        guard spec.estimand != .ate else { throw MatchingError.unsupportedEstimand(method: "nearest", .ate) }
         guard spec.ratio >= 1 else { throw MatchingError.invalidRatio(spec.ratio) }
         if let c = spec.caliper, !(c > 0 && c.isFinite) { throw MatchingError.invalidCaliper(c) }
         for i in 0..<n where !distance[i].isFinite {
@@ -206,7 +211,26 @@ public enum NearestNeighborMatcher {
         var matches = Array(repeating: [Int](), count: nFocal)
         let search = SearchContext(distance: distance, rank: rank, ranked: ranked, focalUnits: focalUnits,
                                    cells: cells, runIndexOfCell: runIndexOfCell, caliper: caliperWidth, ratio: spec.ratio)
-        if reuseMax < nFocal {
+        if let columns = mahalanobis {
+            for c in columns where c.count != n { throw MatchingError.lengthMismatch("\(c.count) covariate values for \(n) units") }
+            let search = MahalanobisSearch(
+                coordinates: MahalanobisTransform.transform(columns: columns, focal: focal, discarded: discarded),
+                distance: distance, caliper: caliperWidth, ratio: spec.ratio)
+            // MatchIt matches each exact cell with both groups on its own, discarded units included.
+            var hasGroup = Array(repeating: (focal: false, control: false), count: cellCount)
+            for i in 0..<n { if focal[i] { hasGroup[cells[i]].focal = true } else { hasGroup[cells[i]].control = true } }
+            let inCommonCell = (0..<n).map { hasGroup[cells[$0]].focal && hasGroup[cells[$0]].control }
+            var unitsOfCell = Array(repeating: [Int](), count: cellCount)
+            for i in 0..<n where inCommonCell[i] { unitsOfCell[cells[i]].append(i) }
+            var orderOfCell = Array(repeating: [Int](), count: cellCount)
+            for f in focalOrder where inCommonCell[focalUnits[f]] { orderOfCell[cells[focalUnits[f]]].append(focalUnits[f]) }
+            let eligibleUnits = eligible, cellUnits = unitsOfCell, cellOrders = orderOfCell
+            let found = Parallel.map(cellCount) { c in
+                search.matchCell(units: cellUnits[c], focal: focal, eligible: eligibleUnits, focalOrder: cellOrders[c],
+                                 withReplacement: spec.replace)
+            }
+            for (f, unit) in focalUnits.enumerated() { matches[f] = found[cells[unit]][unit] ?? [] }
+        } else if reuseMax < nFocal {
             // Without replacement: rounds, within each cell, in the global matching order.
             var focalByRun = Array(repeating: [Int](), count: runs.count)
             for f in focalOrder where eligible[focalUnits[f]] {

@@ -35,6 +35,8 @@ public struct MatchReport: Sendable {
     /// The input's own columns, copied into matches.csv after its columns (`--with-data`, as
     /// MatchIt's `match.data()`); empty otherwise.
     public var inputColumns: [Column] = []
+    /// The matching method's name (`MatchingPlan.Method`), for summary.json.
+    public var method = "nearest"
 
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,
@@ -214,9 +216,13 @@ public struct MatchReport: Sendable {
                      "eCDF max", "eCDF max (m)"],
             rows: rows
         ).render()
-        let focal = result.specification.estimand == .att ? "treated" : "control"
-        out += "(m) = after matching (weighted); SMD = standardised mean difference, scaled by the SD of the \(focal) "
-        out += "group before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
+        let focal = switch result.specification.estimand {
+        case .att: "the SD of the treated group"
+        case .atc: "the SD of the control group"
+        case .ate: "the pooled SD of both groups"
+        }
+        out += "(m) = after matching (weighted); SMD = standardised mean difference, scaled by \(focal) "
+        out += "before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
         out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
         return out
     }

@@ -6,11 +6,17 @@ public struct MatchingInput: Sendable {
     public var distance: [Double]
     /// Exact-matching cell per row (`nil`: one cell).
     public var exactCells: [Int]?
+    /// The propensity model's covariates as MatchIt codes them for distances
+    /// (`get_covs_matrix_for_dist`): numeric columns as they are, every level of a categorical one
+    /// as an indicator divided by √2; one array per column. Filled only for methods that use it
+    /// (`metric = mahalanobis`), empty otherwise.
+    public var covariates: [[Double]]
 
-    public init(treated: [Bool], distance: [Double], exactCells: [Int]?) {
+    public init(treated: [Bool], distance: [Double], exactCells: [Int]?, covariates: [[Double]] = []) {
         self.treated = treated
         self.distance = distance
         self.exactCells = exactCells
+        self.covariates = covariates
     }
 }
 
@@ -20,6 +26,17 @@ public struct MatchingInput: Sendable {
 /// registered in `MatchingPlan.Method.implementation`.
 public protocol MatchingMethod: Sendable {
     func match(_ input: MatchingInput, plan: MatchingPlan) throws -> MatchResult
+    /// The method's own settings; any other method-specific setting given with it is refused
+    /// (`MatchingPlan.validate`). Default: nearest neighbour's (ratio, replace, caliper, order,
+    /// discard, exact).
+    var settings: Set<MatchingPlan.Setting> { get }
+    /// The estimands the method can target. Default: ATT and ATC.
+    var estimands: Set<Estimand> { get }
+}
+
+extension MatchingMethod {
+    public var settings: Set<MatchingPlan.Setting> { [.ratio, .replace, .caliper, .order, .discard, .exact] }
+    public var estimands: Set<Estimand> { [.att, .atc] }
 }
 
 extension MatchingPlan.Method {
@@ -27,6 +44,9 @@ extension MatchingPlan.Method {
     public var implementation: any MatchingMethod {
         switch self {
         case .nearest: return NearestNeighborMethod()
+        case .radius: return RadiusMethod()
+        case .kernel: return KernelMethod()
+        case .weighting: return WeightingMethod()
         }
     }
 }
