@@ -128,7 +128,11 @@ extension ExactGroupTotals {
             try self.init(outcome: outcome, treated: match.treated, focalUnits: match.focalUnits, matches: match.matches)
         case .subclassCounts:
             try self.init(outcome: outcome, treated: match.treated, subclass: match.subclass, weights: match.weights,
-                          focal: match.specification.estimand == .att ? .treated : .control)
+                          focal: { switch match.specification.estimand {
+                              case .att: return .treated
+                              case .atc: return .control
+                              case .ate: return .none
+                          } }())
         case .realNumbers:
             try self.init(outcome: outcome, treated: match.treated, realWeights: match.weights)
         }
