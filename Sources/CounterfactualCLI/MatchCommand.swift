@@ -50,7 +50,7 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Matching method (MatchIt's method): nearest.")
+    @Option(help: "Matching method (MatchIt's method): nearest, exact (on the covariates' values), cem (coarsened exact), subclass (quantile subclasses of the distance).")
     var method: MatchingPlan.Method = .nearest
 
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
@@ -83,6 +83,21 @@ struct Match: ParsableCommand {
     @Option(help: "Common support: none, treated, control, both (by the range of the distance in each group).")
     var discard: CommonSupport = .none
 
+    @Option(help: "--method subclass: number of subclasses, 2 to 1000 (default 6).")
+    var subclass: Int?
+
+    @Option(help: "--method subclass: at least this many units of each group in every subclass, 0 to 100000 (default 1; 0 drops subclasses lacking a group).")
+    var minN: Int?
+
+    @Option(help: ArgumentHelp("--method cem: how numeric covariates are cut: sturges (default), scott, fd, a number of bins (0 = exact values, 1 = ignore), or cut points 0,5000,10000; NAME=RULE for one covariate (repeatable).", valueName: "rule"))
+    var cutpoints: [String] = []
+
+    @Option(help: ArgumentHelp("--method cem: merge values of a covariate before matching, NAME=VALUE,VALUE,... (repeatable; each is one group).", valueName: "name=values"))
+    var grouping: [String] = []
+
+    @Flag(name: .customLong("k2k"), help: "--method cem: k-to-k pruning within strata (not supported yet; refused).")
+    var k2k = false
+
     @Flag(help: "Exclude rows with missing values in the columns used (counted and reported) instead of stopping.")
     var dropMissing = false
 
@@ -114,7 +129,42 @@ struct Match: ParsableCommand {
     var matchingPlan: MatchingPlan {
         MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
                      discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
-                     seed: seed, tolerance: tolerance, maxIterations: maxIterations)
+                     seed: seed, tolerance: tolerance, maxIterations: maxIterations, subclasses: subclass, minN: minN,
+                     cutpoints: (try? parsedCutpoints()) ?? nil, grouping: parsedGrouping(), k2k: k2k ? true : nil)
+    }
+
+    /// `--cutpoints`: one RULE for every numeric covariate, or NAME=RULE entries.
+    func parsedCutpoints() throws -> CutpointsChoice? {
+        guard !cutpoints.isEmpty else { return nil }
+        if cutpoints.count == 1, !cutpoints[0].contains("=") {
+            guard let rule = Cutpoints(text: cutpoints[0]) else { throw ValidationError(Self.cutpointsProblem(cutpoints[0])) }
+            return .all(rule)
+        }
+        var byName: [String: Cutpoints] = [:]
+        for entry in cutpoints {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let rule = Cutpoints(text: parts[1]) else {
+                throw ValidationError(Self.cutpointsProblem(entry))
+            }
+            guard byName[parts[0]] == nil else { throw ValidationError("--cutpoints names '\(parts[0])' twice; give one rule per covariate.") }
+            byName[parts[0]] = rule
+        }
+        return .byVariable(byName)
+    }
+
+    static func cutpointsProblem(_ entry: String) -> String {
+        "--cutpoints '\(entry)' must be RULE or NAME=RULE, RULE being sturges, scott, fd, a whole number of bins or cut points such as 0,5000,10000 (one RULE alone applies to every numeric covariate)."
+    }
+
+    /// `--grouping NAME=VALUE,VALUE,...`, each one group.
+    func parsedGrouping() -> [String: [[String]]]? {
+        guard !grouping.isEmpty else { return nil }
+        var groups: [String: [[String]]] = [:]
+        for entry in grouping {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            groups[parts[0], default: []].append(parts.count == 2 ? list(parts[1]) : [])
+        }
+        return groups
     }
 
     func validate() throws {
@@ -128,6 +178,17 @@ struct Match: ParsableCommand {
         }
         for name in list(categorical ?? "") where !(list(covariates) + list(exact ?? "")).contains(name) {
             throw ValidationError("--categorical names '\(name)', which is not among --covariates or --exact; a categorical column must be one of them.")
+        }
+        for entry in grouping where !entry.contains("=") || entry.hasPrefix("=") {
+            throw ValidationError("--grouping '\(entry)' must be NAME=VALUE,VALUE,... (one group of values of covariate NAME to merge).")
+        }
+        if case .byVariable(let rules)? = try parsedCutpoints() {
+            for name in rules.keys.sorted() where !list(covariates).contains(name) {
+                throw ValidationError("--cutpoints names '\(name)', which is not among --covariates.")
+            }
+        }
+        for name in (parsedGrouping() ?? [:]).keys.sorted() where !list(covariates).contains(name) {
+            throw ValidationError("--grouping names '\(name)', which is not among --covariates.")
         }
         do { try matchingPlan.validate() } catch {
             throw ValidationError("\(error.setting.flag) \(error.problem).")
@@ -194,7 +255,8 @@ struct Match: ParsableCommand {
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
-            ])
+            ] + subclassSettingsRecord(plan))
+        report.method = plan.method.rawValue
 
         if withData {
             // Every column as text, so each cell is copied as written (missing cells, empty or NA, are empty).
@@ -228,17 +290,37 @@ struct Match: ParsableCommand {
             case .column(let name):
                 text += "Distance: column '\(name)' (user supplied)\n"
             }
-            text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
-            text += "order \(result.order.rawValue)"
-            if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
-            if discard != .none { text += ", discard \(discard.rawValue)" }
-            if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
+            switch plan.method {
+            case .nearest:
+                text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
+                text += "order \(result.order.rawValue)"
+                if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
+                if discard != .none { text += ", discard \(discard.rawValue)" }
+                if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
+            default:
+                text += "Matching: \(plan.subclassMethodDescription(subclassCount: Set(result.subclass.compactMap { $0 }).count))"
+            }
             text += "\n"
             for w in result.warnings { text += "Warning: \(w)\n" }
             text += "\n" + report.balanceText()
             text += "\nWrote \(folder.appendingPathComponent("matches.csv").path) and \(folder.appendingPathComponent("summary.json").path)\n"
             print(text, terminator: "")
         }
+    }
+}
+
+/// The subclass methods' settings for summary.json (as resolved, defaults included).
+func subclassSettingsRecord(_ plan: MatchingPlan) -> [(String, JSONValue)] {
+    switch plan.method {
+    case .subclass:
+        return [("subclass", .int(plan.subclasses ?? SubclassMethod.defaultSubclasses)),
+                ("min_n", .int(plan.minN ?? SubclassMethod.defaultMinN))]
+    case .cem:
+        return [("cutpoints", .string(plan.cutpointsDescription)),
+                ("grouping", .object((plan.grouping ?? [:]).sorted { $0.key < $1.key }.map { name, groups in
+                    (name, .array(groups.map { .array($0.map(JSONValue.string)) })) }))]
+    default:
+        return []
     }
 }
 

@@ -104,7 +104,7 @@ extension MatchReport {
     public func summaryDocument() -> MatchSummaryDocument {
         let spec = result.specification
         var settings = MatchSummaryDocument.Settings(
-            treatment: treatment, covariates: covariates, id: idColumn, method: "nearest", distance: "glm", link: nil,
+            treatment: treatment, covariates: covariates, id: idColumn, method: method, distance: "glm", link: nil,
             estimand: spec.estimand.rawValue, ratio: spec.ratio, replace: spec.replace, caliperSd: spec.caliper,
             caliperWidth: result.caliperWidth, order: result.order.rawValue,
             seed: result.order == .random ? String(spec.seed) : nil, discard: spec.discard.rawValue, exact: exactColumns)

@@ -6,11 +6,15 @@ public struct MatchingInput: Sendable {
     public var distance: [Double]
     /// Exact-matching cell per row (`nil`: one cell).
     public var exactCells: [Int]?
+    /// The covariates as they were given (numbers, or categories), for methods that match on the
+    /// covariates themselves (`exact`, `cem`).
+    public var covariates: [StratumVariable]
 
-    public init(treated: [Bool], distance: [Double], exactCells: [Int]?) {
+    public init(treated: [Bool], distance: [Double], exactCells: [Int]?, covariates: [StratumVariable] = []) {
         self.treated = treated
         self.distance = distance
         self.exactCells = exactCells
+        self.covariates = covariates
     }
 }
 
@@ -27,6 +31,9 @@ extension MatchingPlan.Method {
     public var implementation: any MatchingMethod {
         switch self {
         case .nearest: return NearestNeighborMethod()
+        case .exact: return ExactMethod()
+        case .cem: return CoarsenedExactMethod()
+        case .subclass: return SubclassMethod()
         }
     }
 }
