@@ -92,7 +92,13 @@ design("lalonde_cem_scott_drop", "lalonde", "cem", lalonde_all,
 design("lalonde_cem_grouping_educ", "lalonde", "cem", lalonde_all,
        list(grouping = list(educ = list(c(0, 1, 2, 3, 4, 5, 6, 7, 8), c(13, 14, 15, 16, 17, 18)))),
        grouping = "educ=0,1,2,3,4,5,6,7,8|educ=13,14,15,16,17,18")
+design("lalonde_cem_quantiles", "lalonde", "cem", lalonde_all,
+       list(cutpoints = list(age = "q3", re74 = "q4", re75 = "q5", educ = "q3")),
+       cutpoints = "age=q3|re74=q4|re75=q5|educ=q3")
 design("offenders_cem_default", "offenders", "cem", offender_all)
+design("offenders_cem_quantiles", "offenders", "cem", offender_all,
+       list(cutpoints = list(sentence_months = "q5", age = "q7", prior_convictions = "q3")),
+       cutpoints = "sentence_months=q5|age=q7|prior_convictions=q3")
 design("offenders_cem_atc_fd", "offenders", "cem", offender_all,
        list(estimand = "ATC", cutpoints = "fd"), estimand = "ATC", cutpoints = "fd")
 design("offenders_cem_grouping", "offenders", "cem", offender_all,

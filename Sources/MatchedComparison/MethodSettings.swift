@@ -53,7 +53,9 @@ extension MatchingPlan {
                 }
                 switch rule {
                 case .bins(let k) where !Self.cutpointBinsRange.contains(k):
-                    throw MatchingPlanError(setting: .cutpoints, problem: "\(whose) must be sturges, scott, fd, a number of bins from 0 to \(Self.cutpointBinsRange.upperBound) or a list of cut points (got \(k))")
+                    throw MatchingPlanError(setting: .cutpoints, problem: "\(whose) must be sturges, scott, fd, q<number of quantile bins>, a number of bins from 0 to \(Self.cutpointBinsRange.upperBound) or a list of cut points (got \(k))")
+                case .quantiles(let q) where !(3...Self.cutpointBinsRange.upperBound).contains(q):
+                    throw MatchingPlanError(setting: .cutpoints, problem: "\(whose) must use q3 to q\(Self.cutpointBinsRange.upperBound) for quantile bins (got q\(q))")
                 case .points(let p) where p.isEmpty || !p.allSatisfy(\.isFinite):
                     throw MatchingPlanError(setting: .cutpoints, problem: "\(whose) must list finite cut points")
                 default: break

@@ -29,6 +29,9 @@ public enum Cutpoints: Sendable, Codable, Equatable, CustomStringConvertible {
     case freedmanDiaconis
     /// A number of equal-width bins: 0 = match on the exact values, 1 = do not match on the variable.
     case bins(Int)
+    /// `q` bins of about equal counts (MatchIt's `"q<q>"`): cut at the type-7 quantiles at
+    /// `seq(1/q, 1 - 1/q, by = 1/q)`.
+    case quantiles(Int)
     /// Cut points separating the bins (sorted, duplicates dropped; the outer bins are unbounded).
     case points([Double])
 
@@ -38,6 +41,7 @@ public enum Cutpoints: Sendable, Codable, Equatable, CustomStringConvertible {
         case .scott: return "scott"
         case .freedmanDiaconis: return "fd"
         case .bins(let k): return String(k)
+        case .quantiles(let q): return "q\(q)"
         case .points(let p): return "[" + p.map { formatCutpoint($0) }.joined(separator: ", ") + "]"
         }
     }
@@ -122,6 +126,10 @@ public enum CoarsenedExactMatching {
         switch rule {
         case .points(let p):
             return [-.infinity] + Set(p).sorted() + [.infinity]
+        case .quantiles(let q):
+            let step = 1 / Double(q)
+            let cuts = rQuantiles(x, probabilities: rSequence(from: step, to: 1 - step, by: step))
+            return [-.infinity] + Set(cuts).sorted() + [.infinity]
         case .bins(let k): bins = k
         case .sturges: bins = Int((log2(Double(x.count)) + 1).rounded(.up))
         case .scott: bins = scottBins(x)
@@ -238,7 +246,9 @@ extension Cutpoints {
         case "scott": self = .scott
         case "fd": self = .freedmanDiaconis
         default:
-            if t.contains(",") {
+            if t.hasPrefix("q") || t.hasPrefix("Q"), let q = Int(t.dropFirst()) {
+                self = .quantiles(q)
+            } else if t.contains(",") {
                 let parts = t.split(separator: ",", omittingEmptySubsequences: false)
                     .map { Double($0.trimmingCharacters(in: .whitespaces)) }
                 guard parts.allSatisfy({ $0?.isFinite == true }) else { return nil }

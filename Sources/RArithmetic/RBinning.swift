@@ -38,6 +38,17 @@ public func rSequence(from: Double, to: Double, count: Int) -> [Double] {
     return [from] + (1..<(count - 1)).map { from + Double($0) * step } + [to]
 }
 
+/// `seq(from, to, by = step)` for doubles with `step > 0` (R 4.2's `seq.default`): `from` alone
+/// when `to - from` is below `100 eps` relative to the larger end, else `from + k * step` for
+/// `k = 0 ... floor((to - from) / step + 1e-10)`, each capped at `to`.
+public func rSequence(from: Double, to: Double, by step: Double) -> [Double] {
+    let del = to - from
+    if del == 0 && to == 0 { return [to] }
+    if abs(del) / max(abs(to), abs(from)) < 100 * Double.ulpOfOne { return [from] }
+    let n = Int((del / step + 1e-10).rounded(.towardZero))
+    return (0...max(n, 0)).map { min(from + Double($0) * step, to) }
+}
+
 /// `findInterval(x, breaks)`: the number of `breaks` (sorted ascending) that are `<= x`.
 public func rFindInterval(_ x: Double, breaks: [Double]) -> Int {
     var lo = 0, hi = breaks.count

@@ -62,7 +62,7 @@ final class StratificationParityTests: XCTestCase {
 
     func testEveryDesignReproducesMatchIt() throws {
         let designs = try Self.designs()
-        XCTAssertEqual(designs.count, 22)
+        XCTAssertEqual(designs.count, 24)
         var tables: [String: CohortTable] = [:]
         var worst = 0.0
         for d in designs {
@@ -135,6 +135,8 @@ final class StratificationSettingsTests: XCTestCase {
         XCTAssertEqual(problem(MatchingPlan(method: .subclass, minN: -1)),
                        "matching setting min_n must be a whole number from 0 to 100000 (got -1).")
         XCTAssertNotNil(problem(MatchingPlan(method: .cem, k2k: true)))
+        XCTAssertNotNil(problem(MatchingPlan(method: .cem, cutpoints: .all(.quantiles(2)))), "MatchIt reads q2 as a bin count")
+        XCTAssertNil(problem(MatchingPlan(method: .cem, cutpoints: .byVariable(["age": .quantiles(3), "re74": .freedmanDiaconis]))))
         XCTAssertNotNil(problem(MatchingPlan(method: .cem, grouping: ["race": [["a", "b"], ["b"]]])))
         XCTAssertNotNil(problem(MatchingPlan(method: .cem, cutpoints: .byVariable(["age": .bins(-1)]))))
     }

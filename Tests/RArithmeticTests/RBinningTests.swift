@@ -10,5 +10,8 @@ final class RBinningTests: XCTestCase {
         XCTAssertEqual(rSignif(123456.7, digits: 5), 123460)
         XCTAssertEqual(rSignif(0.000123456, digits: 2), 0.00012)
         XCTAssertEqual(rSequence(from: 0, to: 1, count: 5), [0, 0.25, 0.5, 0.75, 1])
+        XCTAssertEqual(rSequence(from: 0.25, to: 0.75, by: 0.25), [0.25, 0.5, 0.75])
+        XCTAssertEqual(rSequence(from: 0.5, to: 0.5, by: 0.5), [0.5])
+        XCTAssertEqual(rSequence(from: 1.0 / 3, to: 1 - 1.0 / 3, by: 1.0 / 3), [1.0 / 3, 2.0 / 3])
     }
 }
