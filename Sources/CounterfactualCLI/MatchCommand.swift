@@ -19,11 +19,14 @@ extension CommonSupport: ExpressibleByArgument {}
 
 struct Match: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a matched comparison group by nearest-neighbour matching on a propensity score.",
+        abstract: "Build a matched comparison group by nearest-neighbour matching on a propensity score (or exact, coarsened exact or subclassification matching with --method).",
         discussion: """
         Fits a binomial GLM of the treatment on the covariates (or takes a score column with \
         --distance), matches each treated unit to its nearest control(s) exactly as R's MatchIt 4.7 \
-        does, and reports covariate balance before and after matching as MatchIt's summary() does.
+        does, and reports covariate balance before and after matching as MatchIt's summary() does. \
+        --method exact, cem or subclass forms subclasses instead (on the covariates' values, on \
+        their coarsened values, or on quantiles of the distance) and weights each subclass's \
+        comparison units to stand in for its treated units, as MatchIt 4.7 does.
 
         Writes DIR/matches.csv (one line per input row: row, id, treat, distance, weight, subclass, \
         status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table.
