@@ -21,11 +21,14 @@ extension DistanceMetric: ExpressibleByArgument {}
 
 struct Match: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a matched (or weighted) comparison group on a propensity score: nearest neighbour, radius, kernel or inverse-probability weights.",
+        abstract: "Build a matched (or weighted) comparison group on a propensity score: nearest neighbour, exact, coarsened exact, subclassification, radius, kernel or inverse-probability weights.",
         discussion: """
         Fits a binomial GLM of the treatment on the covariates (or takes a score column with \
         --distance), matches each treated unit to its nearest control(s) exactly as R's MatchIt 4.7 \
         does, and reports covariate balance before and after matching as MatchIt's summary() does. \
+        --method exact, cem or subclass forms subclasses instead (on the covariates' values, on \
+        their coarsened values, or on quantiles of the distance) and weights each subclass's \
+        comparison units to stand in for its treated units, as MatchIt 4.7 does. \
         --method radius or kernel matches as Stata's psmatch2; --method weighting gives \
         inverse-probability weights as R's WeightIt (ATT, ATC or ATE); --metric mahalanobis matches \
         nearest neighbours on the Mahalanobis distance of the covariates (MatchIt's mahvars).
@@ -55,7 +58,7 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Matching method: nearest (MatchIt), radius or kernel (psmatch2), weighting (inverse-probability weights, as WeightIt).")
+    @Option(help: "Matching method: nearest (MatchIt), exact (on the covariates' values), cem (coarsened exact), subclass (quantile subclasses of the distance), radius or kernel (psmatch2), weighting (inverse-probability weights, as WeightIt).")
     var method: MatchingPlan.Method = .nearest
 
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
@@ -106,6 +109,21 @@ struct Match: ParsableCommand {
     @Flag(help: "Weighting: also raise weights below the 1 - trim quantile (WeightIt's lower = TRUE).")
     var trimLower = false
 
+    @Option(help: "--method subclass: number of subclasses, 2 to 1000 (default 6).")
+    var subclass: Int?
+
+    @Option(help: "--method subclass: at least this many units of each group in every subclass, 0 to 100000 (default 1; 0 drops subclasses lacking a group).")
+    var minN: Int?
+
+    @Option(help: ArgumentHelp("--method cem: how numeric covariates are cut: sturges (default), scott, fd, a number of bins (0 = exact values, 1 = ignore), or cut points 0,5000,10000; NAME=RULE for one covariate (repeatable).", valueName: "rule"))
+    var cutpoints: [String] = []
+
+    @Option(help: ArgumentHelp("--method cem: merge values of a covariate before matching, NAME=VALUE,VALUE,... (repeatable; each is one group).", valueName: "name=values"))
+    var grouping: [String] = []
+
+    @Flag(name: .customLong("k2k"), help: "--method cem: k-to-k pruning within strata (not supported yet; refused).")
+    var k2k = false
+
     @Flag(help: "Exclude rows with missing values in the columns used (counted and reported) instead of stopping.")
     var dropMissing = false
 
@@ -138,7 +156,42 @@ struct Match: ParsableCommand {
         MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
                      discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
                      seed: seed, tolerance: tolerance, maxIterations: maxIterations, radius: radius, kernel: kernel,
-                     bandwidth: bandwidth, trim: trim, trimLower: trimLower, metric: metric)
+                     bandwidth: bandwidth, trim: trim, trimLower: trimLower, metric: metric, subclasses: subclass, minN: minN,
+                     cutpoints: (try? parsedCutpoints()) ?? nil, grouping: parsedGrouping(), k2k: k2k ? true : nil)
+    }
+
+    /// `--cutpoints`: one RULE for every numeric covariate, or NAME=RULE entries.
+    func parsedCutpoints() throws -> CutpointsChoice? {
+        guard !cutpoints.isEmpty else { return nil }
+        if cutpoints.count == 1, !cutpoints[0].contains("=") {
+            guard let rule = Cutpoints(text: cutpoints[0]) else { throw ValidationError(Self.cutpointsProblem(cutpoints[0])) }
+            return .all(rule)
+        }
+        var byName: [String: Cutpoints] = [:]
+        for entry in cutpoints {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let rule = Cutpoints(text: parts[1]) else {
+                throw ValidationError(Self.cutpointsProblem(entry))
+            }
+            guard byName[parts[0]] == nil else { throw ValidationError("--cutpoints names '\(parts[0])' twice; give one rule per covariate.") }
+            byName[parts[0]] = rule
+        }
+        return .byVariable(byName)
+    }
+
+    static func cutpointsProblem(_ entry: String) -> String {
+        "--cutpoints '\(entry)' must be RULE or NAME=RULE, RULE being sturges, scott, fd, a whole number of bins or cut points such as 0,5000,10000 (one RULE alone applies to every numeric covariate)."
+    }
+
+    /// `--grouping NAME=VALUE,VALUE,...`, each one group.
+    func parsedGrouping() -> [String: [[String]]]? {
+        guard !grouping.isEmpty else { return nil }
+        var groups: [String: [[String]]] = [:]
+        for entry in grouping {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            groups[parts[0], default: []].append(parts.count == 2 ? list(parts[1]) : [])
+        }
+        return groups
     }
 
     func validate() throws {
@@ -152,6 +205,17 @@ struct Match: ParsableCommand {
         }
         for name in list(categorical ?? "") where !(list(covariates) + list(exact ?? "")).contains(name) {
             throw ValidationError("--categorical names '\(name)', which is not among --covariates or --exact; a categorical column must be one of them.")
+        }
+        for entry in grouping where !entry.contains("=") || entry.hasPrefix("=") {
+            throw ValidationError("--grouping '\(entry)' must be NAME=VALUE,VALUE,... (one group of values of covariate NAME to merge).")
+        }
+        if case .byVariable(let rules)? = try parsedCutpoints() {
+            for name in rules.keys.sorted() where !list(covariates).contains(name) {
+                throw ValidationError("--cutpoints names '\(name)', which is not among --covariates.")
+            }
+        }
+        for name in (parsedGrouping() ?? [:]).keys.sorted() where !list(covariates).contains(name) {
+            throw ValidationError("--grouping names '\(name)', which is not among --covariates.")
         }
         do { try matchingPlan.validate() } catch {
             throw ValidationError("\(error.setting.flag) \(error.problem).")
@@ -218,7 +282,7 @@ struct Match: ParsableCommand {
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
-            ] + plan.methodSettingsForSummary)
+            ] + plan.methodSettingsForSummary + subclassSettingsRecord(plan))
         report.method = plan.method.rawValue
 
         if withData {
@@ -270,8 +334,10 @@ struct Match: ParsableCommand {
                 let ess = group.balance.sampleSizes.matchedESS
                 text += "; effective sample size: treated \(formatFixed(ess.treated, decimals: 2)), "
                 text += "control \(formatFixed(ess.control, decimals: 2))"
+            case .exact, .cem, .subclass:
+                text += "Matching: \(plan.subclassMethodDescription(subclassCount: Set(result.subclass.compactMap { $0 }).count))"
             }
-            if discard != .none { text += ", discard \(discard.rawValue)" }
+            if plan.method != .subclass, discard != .none { text += ", discard \(discard.rawValue)" }
             if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
             text += "\n"
             for w in result.warnings { text += "Warning: \(w)\n" }
@@ -279,6 +345,21 @@ struct Match: ParsableCommand {
             text += "\nWrote \(folder.appendingPathComponent("matches.csv").path) and \(folder.appendingPathComponent("summary.json").path)\n"
             print(text, terminator: "")
         }
+    }
+}
+
+/// The subclass methods' settings for summary.json (as resolved, defaults included).
+func subclassSettingsRecord(_ plan: MatchingPlan) -> [(String, JSONValue)] {
+    switch plan.method {
+    case .subclass:
+        return [("subclass", .int(plan.subclasses ?? SubclassMethod.defaultSubclasses)),
+                ("min_n", .int(plan.minN ?? SubclassMethod.defaultMinN))]
+    case .cem:
+        return [("cutpoints", .string(plan.cutpointsDescription)),
+                ("grouping", .object((plan.grouping ?? [:]).sorted { $0.key < $1.key }.map { name, groups in
+                    (name, .array(groups.map { .array($0.map(JSONValue.string)) })) }))]
+    default:
+        return []
     }
 }
 
@@ -329,6 +410,8 @@ extension MatchingPlan {
         case .weighting:
             return [(Setting.trim.rawValue, trim.map(JSONValue.number) ?? .null),
                     (Setting.trimLower.rawValue, .bool(trimLower))]
+        case .exact, .cem, .subclass:
+            return []
         }
     }
 }

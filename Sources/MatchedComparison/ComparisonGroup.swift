@@ -23,7 +23,8 @@ public enum DistanceSource: Sendable, Codable {
 /// 2. **distance**: the propensity model (binomial GLM by IRLS, as R's `glm`) and the distance on
 ///    its link scale, or the user's distance column;
 /// 3. **match**: exact cells (one cell per distinct combination of the exact columns' values, in
-///    order of first appearance), then the plan's method (`MatchingMethod`);
+///    order of first appearance), then the plan's method (`MatchingMethod`); `exact` and `cem`
+///    also receive the covariates' values;
 /// 4. **balance**: MatchIt `summary()` statistics before and after matching, for the distance and
 ///    every covariate (exact columns included); subclasses are used for pair distances only when
 ///    matching without replacement.
@@ -97,9 +98,12 @@ public struct ComparisonGroup: Sendable, Codable {
         stage(.distance)
 
         let cells = try exactCells(table: table, rows: frame.rows, columns: plan.exact)
+        let variables = plan.method == .exact || plan.method == .cem
+            ? try stratumVariables(table: table, rows: frame.rows, columns: covariates) : []
         let result = try plan.method.implementation.match(
             MatchingInput(treated: treated, distance: distance, exactCells: cells,
-                          covariates: plan.metric == .mahalanobis ? distanceCovariates(frame) : []), plan: plan)
+                          covariates: plan.metric == .mahalanobis ? distanceCovariates(frame) : [],
+                          stratumVariables: variables), plan: plan)
         stage(.match)
 
         let balance = summarizeBalance(
@@ -123,6 +127,19 @@ public struct ComparisonGroup: Sendable, Codable {
             switch term.kind {
             case .numeric: return columns.map(\.values)
             case .categorical: return columns.map { $0.values.map { $0 / 2.0.squareRoot() } }
+            }
+        }
+    }
+
+    /// The covariates' values on the frame rows, numbers as numbers and text columns as categories
+    /// (what `exact` and `cem` match on).
+    static func stratumVariables(table: CohortTable, rows: [Int], columns names: [String]) throws -> [StratumVariable] {
+        try names.map { name in
+            switch try table.column(name).values {
+            case .numeric(let v):
+                return StratumVariable(name: name, values: .numeric(rows.map { v[$0] }))
+            case .text(let codes, let levels):
+                return StratumVariable(name: name, values: .categorical(codes: rows.map { Int(codes[$0]) }, levels: levels))
             }
         }
     }

@@ -11,6 +11,12 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public enum Method: String, Sendable, Codable, CaseIterable {
         /// Greedy nearest-neighbour matching (`NearestNeighborMethod`).
         case nearest
+        /// Exact matching on the covariates (`ExactMethod`).
+        case exact
+        /// Coarsened exact matching on the covariates (`CoarsenedExactMethod`).
+        case cem
+        /// Subclassification on the distance (`SubclassMethod`).
+        case subclass
         /// psmatch2 radius matching: every control within `radius` (`RadiusMethod`).
         case radius
         /// psmatch2 kernel matching (`KernelMethod`).
@@ -54,13 +60,24 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public var trimLower: Bool
     /// Nearest-neighbour matching: the distance between units; `nil` = the propensity distance.
     public var metric: DistanceMetric?
+    /// Subclass settings (`exact`, `cem`, `subclass`; `nil` = not given, MatchIt's default):
+    /// number of subclasses (`subclass`, default 6), minimum units of each group per subclass
+    /// (`min.n`, default 1), CEM cut points (default Sturges), CEM groups of values merged, and CEM
+    /// k-to-k pruning. See `MethodSettings.swift`.
+    public var subclasses: Int?
+    public var minN: Int?
+    public var cutpoints: CutpointsChoice?
+    public var grouping: [String: [[String]]]?
+    public var k2k: Bool?
 
     public init(
         method: Method = .nearest, link: DistanceLink = .logit, distanceColumn: String? = nil,
         estimand: Estimand = .att, order: MatchOrder? = nil, discard: CommonSupport = .none, ratio: Int = 1,
         replace: Bool = false, caliper: Double? = nil, exact: [String] = [], seed: UInt64 = 42,
         tolerance: Double = 1e-8, maxIterations: Int = 25, radius: Double? = nil, kernel: MatchingKernel? = nil,
-        bandwidth: Double? = nil, trim: Double? = nil, trimLower: Bool = false, metric: DistanceMetric? = nil
+        bandwidth: Double? = nil, trim: Double? = nil, trimLower: Bool = false, metric: DistanceMetric? = nil,
+        subclasses: Int? = nil, minN: Int? = nil,
+        cutpoints: CutpointsChoice? = nil, grouping: [String: [[String]]]? = nil, k2k: Bool? = nil
     ) {
         self.method = method
         self.link = link
@@ -81,6 +98,11 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         self.trim = trim
         self.trimLower = trimLower
         self.metric = metric
+        self.subclasses = subclasses
+        self.minN = minN
+        self.cutpoints = cutpoints
+        self.grouping = grouping
+        self.k2k = k2k
     }
 
     /// The settings a plan or a command line can get wrong, by their plan key (`[matching] ratio`);
@@ -91,6 +113,7 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         case radius, kernel, bandwidth, trim
         case trimLower = "trim_lower"
         case metric
+        case subclass, minN = "min_n", cutpoints, grouping, k2k
     }
 
     /// Valid ranges, stated once (docs/inputs.md lists them).
@@ -128,6 +151,7 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
             throw MatchingPlanError(setting: .distance, problem: "is empty; name the column that holds the distance")
         }
         try validateMethodSettings()
+        try validateSubclassSettings()
     }
 
     /// The nearest-neighbour settings of this plan.

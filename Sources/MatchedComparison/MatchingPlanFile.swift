@@ -36,7 +36,73 @@ extension MatchingPlan {
             trim: try t.optionalDouble(Setting.trim.rawValue),
             trimLower: try t.bool(Setting.trimLower.rawValue, default: false),
             metric: try t.optionalString(Setting.metric.rawValue) == nil
-                ? nil : try t.enumeration(Setting.metric.rawValue, default: DistanceMetric.distance))
+                ? nil : try t.enumeration(Setting.metric.rawValue, default: DistanceMetric.distance),
+            subclasses: try t.optionalWholeNumber(Setting.subclass.rawValue),
+            minN: try t.optionalWholeNumber(Setting.minN.rawValue),
+            cutpoints: try Self.cutpoints(t), grouping: try Self.grouping(t),
+            k2k: t.table?[Setting.k2k.rawValue] == nil ? nil : try t.bool(Setting.k2k.rawValue, default: false))
         do { try validate() } catch { throw t.error(error.setting.rawValue, error.problem) }
+    }
+}
+
+extension MatchingPlan {
+    /// `cutpoints`: one rule for every numeric covariate (`"sturges"`, `"scott"`, `"fd"`, a number of
+    /// bins, or a list of cut points), or a table of rules by covariate (`[matching.cutpoints]`).
+    static func cutpoints(_ t: PlanTable) throws -> CutpointsChoice? {
+        let key = Setting.cutpoints.rawValue
+        guard let value = t.value(key) else { return nil }
+        if case .table(let rules) = value {
+            var byName: [String: Cutpoints] = [:]
+            for name in rules.keys { byName[name] = try rule(rules.value(name)!, in: rules, key: name) }
+            return .byVariable(byName)
+        }
+        return .all(try rule(value, in: t, key: key))
+    }
+
+    private static func rule(_ value: PlanValue, in t: PlanTable, key: String) throws -> Cutpoints {
+        let problem = "must be \"sturges\", \"scott\", \"fd\", a whole number of bins or a list of cut points"
+        switch value {
+        case .string(let text):
+            guard !text.contains(","), let rule = Cutpoints(text: text) else { throw t.error(key, problem) }
+            return rule
+        case .int(let k):
+            return .bins(k)
+        case .array(let items):
+            return .points(try items.map { item in
+                switch item {
+                case .int(let i): return Double(i)
+                case .double(let d): return d
+                default: throw t.error(key, problem)
+                }
+            })
+        default:
+            throw t.error(key, problem)
+        }
+    }
+
+    /// `[matching.grouping]`: by covariate, a list of lists of values (as text) to merge.
+    static func grouping(_ t: PlanTable) throws -> [String: [[String]]]? {
+        let key = Setting.grouping.rawValue
+        guard let value = t.value(key) else { return nil }
+        guard case .table(let groups) = value else {
+            throw t.error(key, "must be a table of lists of lists of values ([matching.grouping])")
+        }
+        var result: [String: [[String]]] = [:]
+        for name in groups.keys {
+            let problem = groups.error(name, "must be a list of lists of values, such as [[\"black\", \"hispan\"]]")
+            guard case .array(let outer)? = groups.value(name) else { throw problem }
+            result[name] = try outer.map { group in
+                guard case .array(let inner) = group else { throw problem }
+                return try inner.map { item in
+                    switch item {
+                    case .string(let s): return s
+                    case .int(let i): return String(i)
+                    case .double(let d): return String(d)
+                    default: throw problem
+                    }
+                }
+            }
+        }
+        return result
     }
 }

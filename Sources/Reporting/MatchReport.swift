@@ -35,8 +35,8 @@ public struct MatchReport: Sendable {
     /// The input's own columns, copied into matches.csv after its columns (`--with-data`, as
     /// MatchIt's `match.data()`); empty otherwise.
     public var inputColumns: [Column] = []
-    /// The matching method's name (`MatchingPlan.Method`), for summary.json.
-    public var method = "nearest"
+    /// The matching method's name (MatchIt's `method`), recorded in summary.json.
+    public var method: String = "nearest"
 
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,

@@ -88,9 +88,9 @@ final class MatchMethodsWeightsTests: XCTestCase {
     func testSettingsForOtherMethodsAreRefused() throws {
         let out = try temporaryFolder().appendingPathComponent("out")
         for (flags, words) in [
-            (["--bandwidth", "0.1"], "--bandwidth does not apply to method nearest"),
+            (["--bandwidth", "0.1"], "--bandwidth is not used by method nearest; remove it"),
             (["--method", "radius"], "--radius is required by method radius"),
-            (["--method", "weighting", "--caliper", "0.2"], "--caliper does not apply to method weighting"),
+            (["--method", "weighting", "--caliper", "0.2"], "--caliper is not used by method weighting; remove it"),
             (["--estimand", "ATE"], "--estimand must be ATT or ATC for method nearest (got ATE)"),
         ] {
             let run = try tool.run(MatchCommandTests.lalondeArguments + flags + ["--out", out.path])

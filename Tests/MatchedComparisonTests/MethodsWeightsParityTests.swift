@@ -59,8 +59,8 @@ final class MethodsWeightsParityTests: XCTestCase {
             case .kernel, .weighting:
                 XCTAssertEqual(group.result.weightBasis, .realNumbers)
                 XCTAssertTrue(group.result.matches.isEmpty)
-            case .nearest:
-                XCTFail("no nearest cases here")
+            case .nearest, .exact, .cem, .subclass:
+                XCTFail("no \(c.plan.method) cases here")
             }
         }
     }

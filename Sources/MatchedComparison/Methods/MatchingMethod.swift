@@ -11,12 +11,17 @@ public struct MatchingInput: Sendable {
     /// as an indicator divided by √2; one array per column. Filled only for methods that use it
     /// (`metric = mahalanobis`), empty otherwise.
     public var covariates: [[Double]]
+    /// The covariates as they were given (numbers, or categories), for methods that match on the
+    /// covariates themselves (`exact`, `cem`); empty otherwise.
+    public var stratumVariables: [StratumVariable]
 
-    public init(treated: [Bool], distance: [Double], exactCells: [Int]?, covariates: [[Double]] = []) {
+    public init(treated: [Bool], distance: [Double], exactCells: [Int]?, covariates: [[Double]] = [],
+                stratumVariables: [StratumVariable] = []) {
         self.treated = treated
         self.distance = distance
         self.exactCells = exactCells
         self.covariates = covariates
+        self.stratumVariables = stratumVariables
     }
 }
 
@@ -44,6 +49,9 @@ extension MatchingPlan.Method {
     public var implementation: any MatchingMethod {
         switch self {
         case .nearest: return NearestNeighborMethod()
+        case .exact: return ExactMethod()
+        case .cem: return CoarsenedExactMethod()
+        case .subclass: return SubclassMethod()
         case .radius: return RadiusMethod()
         case .kernel: return KernelMethod()
         case .weighting: return WeightingMethod()
