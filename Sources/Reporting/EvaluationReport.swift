@@ -69,7 +69,14 @@ public struct EvaluationReport {
               level: t.confidenceLevel, significant: t.isSignificant, method: method)
     }
 
-    static func rateRatios(_ fit: CountModelFit, _ family: String) -> Document.RateRatioModels {
+    /// How the sample's clusters were formed, for method descriptions: matched sets (nearest
+    /// neighbour without replacement), subclasses (exact, cem, subclass), or each unit alone.
+    static func clusterWords(_ m: MatchResult) -> String {
+        guard m.clusters != nil else { return "by unit" }
+        return m.weightBasis == .matchedSets ? "by matched set" : "by subclass"
+    }
+
+    static func rateRatios(_ fit: CountModelFit, _ family: String, clusters: String = "by matched set") -> Document.RateRatioModels {
         func one(_ estimator: VarianceEstimator, _ label: String) -> Document.RateRatio {
             let rr = fit.rateRatio(estimator)
             return .init(rateRatio: rr.estimate, lower: rr.lower, upper: rr.upper, pValue: rr.pValue,
@@ -77,7 +84,7 @@ public struct EvaluationReport {
         }
         return .init(
             modelBased: one(.modelBased, "\(family) GLM y ~ treat with matching weights, Wald"),
-            clusterRobust: one(.clusterRobust, "\(family) GLM, sandwich::vcovCL by matched set (HC0, G/(G-1))"),
+            clusterRobust: one(.clusterRobust, "\(family) GLM, sandwich::vcovCL \(clusters) (HC0, G/(G-1))"),
             iterations: fit.iterations, theta: fit.theta)
     }
 
@@ -125,7 +132,7 @@ public struct EvaluationReport {
                 treatedPeople: c.rates.treatedUnits, comparisonPeople: c.rates.comparisonUnits),
             inference: .init(
                 differenceClusterRobust: Self.estimate(c.linearModel.coefficients(.clusterRobust).treatment,
-                    method: "lm(y ~ treat, weights) with sandwich::vcovCL by matched set (HC1), t on residual df"),
+                    method: "lm(y ~ treat, weights) with sandwich::vcovCL \(c.match.setsOverlap ? "by matched set and unit (two-way)" : Self.clusterWords(c.match)) (HC1), t on residual df"),
                 differenceModelBased: Self.estimate(c.linearModel.coefficients(.modelBased).treatment,
                     method: "lm(y ~ treat, weights), classical standard error"),
                 relativeReduction: Estimable(c.rateRatio) { r in
@@ -136,8 +143,10 @@ public struct EvaluationReport {
                     .init(difference: w.difference, statistic: w.statistic, df: w.degreesOfFreedom, pValue: w.pValue,
                           lower: w.lower, upper: w.upper, method: "Welch two-sample t test on matched units (unweighted), as R t.test")
                 },
-                poisson: Estimable(c.poisson) { Self.rateRatios($0, "Poisson") },
-                negativeBinomial: Estimable(c.negativeBinomial) { Self.rateRatios($0, "Negative binomial (MASS::glm.nb)") },
+                poisson: Estimable(c.poisson) { Self.rateRatios($0, "Poisson", clusters: Self.clusterWords(c.match)) },
+                negativeBinomial: Estimable(c.negativeBinomial) {
+                    Self.rateRatios($0, "Negative binomial (MASS::glm.nb)", clusters: Self.clusterWords(c.match))
+                },
                 proportionTest: c.proportion.map { result in
                     Estimable(result) { p in
                         .init(treated: p.treatedProportion, comparison: p.comparisonProportion, statistic: p.statistic,
@@ -151,7 +160,7 @@ public struct EvaluationReport {
                               relativeReductionSe: b.relativeReduction.standardError,
                               differenceLower: b.difference.lower, differenceUpper: b.difference.upper,
                               invalidReplicates: b.relativeReduction.invalidReplicates,
-                              method: "cluster bootstrap of matched sets, percentile interval")
+                              method: "cluster bootstrap of \(c.match.weightBasis == .matchedSets ? "matched sets" : c.match.clusters != nil ? "subclasses" : "units"), percentile interval")
                     }
                 }),
             timeToFirstReoffence: .init(
@@ -432,7 +441,8 @@ public struct EvaluationReport {
         }
         out += "(Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
         let clustering = evaluation.cohorts.first.map { c in
-            c.match.setsOverlap ? "matched-set and unit (two-way)" : c.match.clusters != nil ? "matched-set" : "unit-level"
+            c.match.setsOverlap ? "matched-set and unit (two-way)"
+                : c.match.clusters == nil ? "unit-level" : c.match.weightBasis == .matchedSets ? "matched-set" : "subclass"
         } ?? "matched-set"
         out += "from a regression with \(clustering) cluster-robust errors; "
         out += "the interval excludes no change exactly when p < \(formatFixed(1 - plan.reporting.confidenceLevel, decimals: 3)).)\n"

@@ -9,8 +9,12 @@ public struct RadiusMethod: MatchingMethod {
 
     public func match(_ input: MatchingInput, plan: MatchingPlan) throws -> MatchResult {
         guard let radius = plan.radius else { throw MatchingPlanError(setting: .radius, problem: radiusRequired) }
+        // Radius matching is with replacement: a control may fall in several windows, so the
+        // matched sets overlap (inference then clusters by set and unit).
+        var specification = plan.nearestNeighbor
+        specification.replace = true
         return try RadiusMatcher.match(treated: input.treated, distance: input.distance, exactCells: input.exactCells,
-                                       radius: radius, specification: plan.nearestNeighbor)
+                                       radius: radius, specification: specification)
     }
 }
 

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+@testable import Contracts
+import MatchedComparison
+import Matching
+import PaymentRules
+import TestSupport
+
+/// `evaluate` with every matching method on the bundled Peterborough-style data: the payment rule's
+/// exact totals (rationals from the method's weight basis) give the same means as the double
+/// weights the statistics use, clusters follow the method, and a decision is made.
+final class EvaluationMethodsTests: XCTestCase {
+    static func plan(_ matching: String, covariates: String? = nil) throws -> ContractPlan {
+        var text = try String(contentsOf: Fixtures.dataset("peterborough/plan.toml"), encoding: .utf8)
+        let start = text.range(of: "[matching]")!.lowerBound
+        let end = text.range(of: "[[cohort]]")!.lowerBound
+        text.replaceSubrange(start..<end, with: "[matching]\n" + matching + "\n\n")
+        if let covariates {
+            let a = text.range(of: "covariates = [")!.lowerBound
+            let b = text.range(of: "]", range: a..<text.endIndex)!.upperBound
+            text.replaceSubrange(a..<b, with: "covariates = [" + covariates + "]")
+        }
+        text = text.replacingOccurrences(of: "bootstrap_replicates = 999", with: "bootstrap_replicates = 0")
+        return try ContractPlan.parse(text, file: "plan.toml", baseDirectory: Fixtures.dataset("peterborough").path)
+    }
+
+    func testEveryMethodEvaluatesWithExactTotals() throws {
+        let cases: [(MatchingPlan.Method, String, String?, WeightBasis)] = [
+            (.nearest, "caliper = 0.2", nil, .matchedSets),
+            (.nearest, "caliper = 0.2\nratio = 2\nreplace = true", nil, .matchedSets),
+            (.exact, "method = \"exact\"", "\"gender\", \"offence_group\", \"employed\", \"housed\"", .subclassCounts),
+            (.cem, "method = \"cem\"", "\"age\", \"gender\", \"prior_convictions\", \"employed\"", .subclassCounts),
+            (.subclass, "method = \"subclass\"", nil, .subclassCounts),
+            (.radius, "method = \"radius\"\nradius = 0.01", nil, .matchedSets),
+            (.kernel, "method = \"kernel\"", nil, .realNumbers),
+            (.weighting, "method = \"weighting\"", nil, .realNumbers),
+            (.weighting, "method = \"weighting\"\nestimand = \"ATE\"", nil, .realNumbers),
+        ]
+        for (method, settings, covariates, basis) in cases {
+            let label = "\(method.rawValue) [\(settings.replacingOccurrences(of: "\n", with: "; "))]"
+            let evaluation = try Evaluator.run(try Self.plan(settings, covariates: covariates))
+            XCTAssertEqual(evaluation.cohorts.count, 2, label)
+            for c in evaluation.cohorts {
+                XCTAssertEqual(c.match.weightBasis, basis, label)
+                let t = c.exactTotals
+                let treatedMean = Double(t.treatedEvents / t.treatedWeight)
+                let comparisonMean = Double(t.comparisonEvents / t.comparisonWeight)
+                XCTAssertEqual(treatedMean, c.rates.treatedMean, accuracy: 1e-12 * c.rates.treatedMean, label)
+                XCTAssertEqual(comparisonMean, c.rates.comparisonMean, accuracy: 1e-12 * c.rates.comparisonMean, label)
+                // Clusters: subclasses where they exist and sets do not overlap; units otherwise.
+                switch basis {
+                case .subclassCounts: XCTAssertNotNil(c.match.clusters, label)
+                case .realNumbers: XCTAssertNil(c.match.clusters, label)
+                case .matchedSets: XCTAssertEqual(c.match.clusters == nil, c.match.setsOverlap, label)
+                }
+                XCTAssertTrue(c.pValue.isFinite, label)
+            }
+            XCTAssertGreaterThanOrEqual(evaluation.decision.totals.due.pence, 0, label)
+        }
+    }
+}
