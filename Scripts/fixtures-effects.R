@@ -18,12 +18,15 @@
 #   <design>_results.csv    design, family, formula (treat | interaction),
 #                           vcov (cluster | HC3), quantity, estimate, se
 #   bootstrap_intervals.csv boot::boot.ci percentile and BCa limits for given
-#                           replicates and influence values (bootstrap_input.csv)
+#                           replicates (bootstrap_replicates.csv) and influence
+#                           values (bootstrap_influence.csv)
+#   ai_pairs.csv, ai_results.csv  Matching::Match pairs and Abadie-Imbens SEs
 # where <design> is
 #   lalonde_att   matchit(treat ~ age + educ + race + married + nodegree + re74
 #                 + re75, data = lalonde): 1:1 nearest, ATT, cluster by subclass
 #   synth_att2    a synthetic cohort (below), 2:1 nearest without replacement,
 #                 ATT, cluster by subclass
+#   synth_atc     the same cohort, 1:1 nearest for the ATC (controls focal), cluster
 #   synth_ate_sub the same cohort, method = "subclass" (6 subclasses), ATE, HC3
 #
 # The computation (MatchIt vignette "Estimating Effects After Matching"):
@@ -38,8 +41,8 @@
 # Gaussian models are lm() (as the vignette), binomial quasibinomial(), poisson
 # poisson().
 #
-# Requires MatchIt 4.7.2 (Scripts/README.md), sandwich, boot (Debian
-# r-cran-sandwich, r-cran-boot).
+# Requires MatchIt 4.7.2 (Scripts/README.md), sandwich, boot, Matching (Debian
+# r-cran-sandwich, r-cran-boot, r-cran-matching).
 # =============================================================================
 
 suppressPackageStartupMessages({
@@ -54,7 +57,8 @@ dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 writeLines(c(R.version.string,
              paste("MatchIt", packageVersion("MatchIt")),
              paste("sandwich", packageVersion("sandwich")),
-             paste("boot", packageVersion("boot"))),
+             paste("boot", packageVersion("boot")),
+             paste("Matching", packageVersion("Matching"))),
            file.path(out_dir, "VERSIONS.txt"))
 
 # ---- data -------------------------------------------------------------------
@@ -129,6 +133,8 @@ design_fixture <- function(name, m, data, covs, estimand, vcovs, outcomes) {
   md <- match_data(m, data = data)
   # Rows in data order, as the matched sample the Swift code builds.
   md <- md[order(as.integer(rownames(md))), ]
+  # Text covariates as factors, so that every level keeps its column in the focal subset.
+  for (v in covs) if (is.character(md[[v]])) md[[v]] <- factor(md[[v]])
   mm <- model.matrix(as.formula(paste("~", paste(covs, collapse = " + "))), md)[, -1, drop = FALSE]
   sample <- data.frame(treat = md$treat, weight = md$weights,
                        subclass = as.integer(as.character(md$subclass)),
@@ -162,12 +168,47 @@ d1 <- design_fixture("lalonde_att", m1, lalonde, lalonde_covs, "ATT", c("cluster
                      c("re78", "employed78", "count78"))
 
 synth_covs <- c("x1", "x2", "g")
+m2c <- matchit(treat ~ x1 + x2 + g, data = synth, estimand = "ATC")
+design_fixture("synth_atc", m2c, synth, synth_covs, "ATC", c("cluster", "HC3"),
+               c("y_gaussian", "y_binomial", "y_poisson"))
 m2 <- matchit(treat ~ x1 + x2 + g, data = synth, ratio = 2)
 design_fixture("synth_att2", m2, synth, synth_covs, "ATT", c("cluster", "HC3"),
                c("y_gaussian", "y_binomial", "y_poisson"))
 m3 <- matchit(treat ~ x1 + x2 + g, data = synth, method = "subclass", subclass = 6, estimand = "ATE")
 design_fixture("synth_ate_sub", m3, synth, synth_covs, "ATE", c("HC3"),
                c("y_gaussian", "y_binomial", "y_poisson"))
+
+# ---- Abadie-Imbens standard errors (Matching::Match) ------------------------
+# Nearest-neighbour matching with replacement on MatchIt's propensity score (M = 1, 2; ATT, ATC),
+# exact ties only (distance.tolerance = 0, ties = TRUE: tied controls share the set's weight), no
+# bias adjustment, Var.calc = 0; Match's se with sample = FALSE and TRUE. The pairs Match made and
+# their weights are written (ai_pairs.csv) with whether they are MatchIt's own sets
+# (same_as_matchit; MatchIt keeps one of tied controls), and the Swift code computes the SE from them.
+suppressPackageStartupMessages(library(Matching))
+ai_results <- NULL
+ai_pairs <- NULL
+for (M in c(1, 2)) for (est in c("ATT", "ATC")) {
+  mi <- matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+                replace = TRUE, ratio = M, estimand = est)
+  run <- function(sample) Match(Y = lalonde$re78, Tr = lalonde$treat, X = mi$distance, M = M, estimand = est,
+                                replace = TRUE, ties = TRUE, distance.tolerance = 0, BiasAdjust = FALSE,
+                                Var.calc = 0, sample = sample)
+  mp <- run(FALSE); ms <- run(TRUE)
+  focal <- if (est == "ATT") mp$index.treated else mp$index.control
+  other <- if (est == "ATT") mp$index.control else mp$index.treated
+  mm <- mi$match.matrix
+  # MatchIt's sets: rows of match.matrix named by focal unit, entries the matched row names.
+  mi_sets <- lapply(seq_len(nrow(mm)), function(r) sort(as.integer(mm[r, !is.na(mm[r, ])])))
+  names(mi_sets) <- rownames(mm)
+  mt_sets <- lapply(split(other, focal), sort)
+  same <- identical(unname(mt_sets[names(mi_sets)]), unname(mi_sets))
+  design <- paste0(est, "_M", M)
+  ai_pairs <- rbind(ai_pairs, data.frame(design = design, focal = focal, match = other, weight = mp$weights))
+  ai_results <- rbind(ai_results, data.frame(design = design, estimate = mp$est[1, 1], se = mp$se,
+                                             se_sample = ms$se, same_as_matchit = same))
+}
+write_fixture(ai_pairs, "ai_pairs.csv")
+write_fixture(ai_results, "ai_results.csv")
 
 # ---- bootstrap intervals: boot.ci on given replicates -----------------------
 # A cluster bootstrap (by subclass) of the lalonde risk difference of employment

@@ -144,6 +144,13 @@ struct Effect: ParsableCommand {
             throw MatchFolderError(message: "\(matchFolder) was matched with replacement: matched sets that share controls are not independent units to resample (Abadie and Imbens 2008), so the cluster bootstrap is not run; pass --replicates 0")
         }
 
+        // Not inside the match folder: a file there that its manifest does not list would make the
+        // folder fail its own check.
+        let matchReal = URL(fileURLWithPath: matchFolder).standardizedFileURL.resolvingSymlinksInPath().path
+        let outReal = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
+        if outReal.hasPrefix(matchReal + "/") {
+            throw OutputRefused(path: out, reason: "is inside the match folder \(matchFolder), which must keep only the files its manifest lists; write the output to another folder")
+        }
         let output = try OutputFolder(path: out, inputs: [data, matchFolder])
         var clock = StageClock()
         let digest = DigestSlot()

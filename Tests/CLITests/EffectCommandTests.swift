@@ -172,6 +172,11 @@ final class EffectCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(text), "\(extra): \(r.stderr)")
         }
+        // An output inside the match folder, or the match folder itself (73).
+        for inside in [folder.appendingPathComponent("effect").path, folder.path] {
+            let r = try tool.run(["effect", folder.path, "--out", inside] + base)
+            XCTAssertEqual(r.status, 73, r.stderr)
+        }
         // Data problems: a missing column (65), a non-binary outcome for the binomial family (70).
         let (missing, _) = try effect(folder, ["--data", Self.outcomes, "--outcome", "nothere"])
         XCTAssertEqual(missing.status, 65, missing.stderr)
@@ -188,7 +193,7 @@ final class EffectCommandTests: XCTestCase {
             let out = try temporaryFolder().appendingPathComponent("effect")
             let process = Process()
             process.executableURL = CommandLineTool.productsDirectory.appendingPathComponent("counterfactual")
-            process.arguments = ["effect", folder.path, "--data", Self.outcomes, "--outcome", "employed78", "--family", "binomial",
+            process.arguments = ["effect", folder.path, "--data", Self.outcomes, "--outcome", "re78",
                                  "--covariates", Self.covariates, "--replicates", "30", "--quiet", "--out", out.path]
             process.currentDirectoryURL = Fixtures.repositoryRoot
             process.environment = ProcessInfo.processInfo.environment.merging(["COUNTERFACTUAL_THREADS": threads]) { $1 }

@@ -5,9 +5,9 @@ import TestSupport
 
 /// G-computation after matching against R (`Scripts/fixtures-effects.R`): `lm`/`glm` with the
 /// matching weights, `sandwich::vcovCL(cluster = ~subclass)` or `vcovHC(type = "HC3")`, and the
-/// delta method with the analytic Jacobian, on three matched designs (lalonde 1:1 ATT; a synthetic
-/// cohort 2:1 ATT; the same cohort subclassified for the ATE), three families, with and without
-/// covariates.
+/// delta method with the analytic Jacobian, on four matched designs (lalonde 1:1 ATT; a synthetic
+/// cohort 2:1 ATT and 1:1 ATC; the same cohort subclassified for the ATE), three families, with and
+/// without covariates.
 ///
 /// Tolerances (relative): 1e-8 on p₁, p₀, the contrasts and every standard error (both sides stop
 /// IRLS at a relative deviance change below 1e-8 from the same start, so they agree to rounding;
@@ -45,6 +45,7 @@ final class GComputationTests: XCTestCase {
     static let designs: [(String, GComputation.Target, [GComputation.Covariance])] = [
         ("lalonde_att", .att, [.clusterRobust, .hc3]),
         ("synth_att2", .att, [.clusterRobust, .hc3]),
+        ("synth_atc", .atc, [.clusterRobust, .hc3]),
         ("synth_ate_sub", .ate, [.hc3]),
     ]
 
@@ -78,7 +79,7 @@ final class GComputationTests: XCTestCase {
             }
         }
         // Per formula and covariance: 3 (gaussian) + 5 (binomial) + 4 (poisson) quantities.
-        XCTAssertEqual(checked, 12 * 2 * 2 + 12 * 2 * 2 + 12 * 2 * 1)
+        XCTAssertEqual(checked, 3 * (12 * 2 * 2) + 12 * 2 * 1)
     }
 
     func testEffectMeasuresByFamily() throws {
@@ -171,5 +172,41 @@ final class GComputationTests: XCTestCase {
         // Another seed gives other replicates.
         let other = try procedure.bootstrap(replicates: 60, seed: 8)
         XCTAssertNotEqual(other.measures[0].replicates.map { $0?.bitPattern }, measure.replicates.map { $0?.bitPattern })
+    }
+}
+
+/// Abadie–Imbens standard errors against `Matching::Match` (M = 1, 2; ATT, ATC; lalonde matched
+/// with replacement on MatchIt's propensity score), computed from the pairs Match made
+/// (`ai_pairs.csv`, tied controls sharing a set's weight; MatchIt keeps one of them, so the sets
+/// are MatchIt's own only where `same_as_matchit`). Tolerance 1e-10 relative.
+final class AbadieImbensTests: XCTestCase {
+    static let log = DifferenceLog()
+    override class func tearDown() { log.report() }
+
+    func testStandardErrorsMatchMatching() throws {
+        let data = try FixtureTable(contentsOf: Fixtures.file("effects/lalonde_outcomes.csv"))
+        let y = data.doubles("re78").map { $0! }, treated = data.integers("treat").map { $0 == 1 }
+        let pairs = try FixtureTable(contentsOf: Fixtures.file("effects/ai_pairs.csv"))
+        let results = try FixtureTable(contentsOf: Fixtures.file("effects/ai_results.csv"))
+        XCTAssertEqual(results.rows.count, 4)
+        for row in results.rows {
+            let design = row[results.index(of: "design")]
+            var focalUnits: [Int] = [], matches: [[Int]] = [], shares: [[Double]] = []
+            for p in pairs.rows where p[pairs.index(of: "design")] == design {
+                let focal = Int(p[pairs.index(of: "focal")])! - 1, match = Int(p[pairs.index(of: "match")])! - 1
+                let share = pairs.number(p, "weight")
+                if let k = focalUnits.firstIndex(of: focal) {
+                    matches[k].append(match); shares[k].append(share)
+                } else {
+                    focalUnits.append(focal); matches.append([match]); shares.append([share])
+                }
+            }
+            let r = try AbadieImbens.standardError(outcome: y, treated: treated, focalUnits: focalUnits, matches: matches,
+                                                   shares: shares, focalIsTreated: design.hasPrefix("ATT"))
+            assertClose(r.estimate, results.number(row, "estimate"), 1e-10, "estimate [\(design)]", log: Self.log)
+            assertClose(r.standardError, results.number(row, "se"), 1e-10, "se [\(design)]", log: Self.log)
+            assertClose(r.sampleStandardError, results.number(row, "se_sample"), 1e-10, "se sample [\(design)]", log: Self.log)
+            print("[ai] \(design): same pairs as MatchIt: \(row[results.index(of: "same_as_matchit")])")
+        }
     }
 }
