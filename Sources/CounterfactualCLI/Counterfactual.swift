@@ -22,7 +22,7 @@ struct Counterfactual: ParsableCommand {
         be done (separation, collinearity, no matches); 73 an output cannot be written.
         """,
         version: counterfactualVersion,
-        subcommands: [Evaluate.self, Init.self, DesignContract.self, Match.self, RateCard.self, Report.self, Synthesize.self, Verify.self]
+        subcommands: [Evaluate.self, Init.self, DesignContract.self, Match.self, Effect.self, RateCard.self, Report.self, Synthesize.self, Verify.self]
     )
 
     static func main() {

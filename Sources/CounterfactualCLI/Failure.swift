@@ -60,7 +60,7 @@ func exitStatus(for error: Error) -> Int32 {
     case let refused as OutputRefused:
         return refused.path.isEmpty ? ExitStatus.usage : ExitStatus.cannotWrite
     case is CohortDataError, is PlanError, is PlanDraftError, is EvaluationError, is RateCardError, is MatchingStageError, is ManifestError,
-         is DocumentError, is PaymentRuleError, is PilotCountError, is PilotFileError:
+         is DocumentError, is PaymentRuleError, is PilotCountError, is PilotFileError, is MatchFolderError:
         return ExitStatus.dataError
     case is OutputWriteError:
         return ExitStatus.cannotWrite

@@ -223,16 +223,16 @@ struct Verify: ParsableCommand {
         }
     }
 
-    /// The recorded arguments, checked with the command's own parser: only `match`, `evaluate` and
-    /// `ratecard` are re-run, with exactly one `--out`, replaced by `scratchPlaceholder`; anything
+    /// The recorded arguments, checked with the command's own parser: only `match`, `evaluate`,
+    /// `ratecard` and `effect` are re-run, with exactly one `--out`, replaced by `scratchPlaceholder`; anything
     /// else is refused (a manifest is data, and must not make verify write elsewhere).
     func rerunArguments(_ recorded: [String], scratchPlaceholder: String) throws -> [String] {
         let command: ParsableCommand
         do { command = try Counterfactual.parseAsRoot(recorded) } catch {
             fail(["the recorded command cannot be parsed (\(Counterfactual.message(for: error))); the manifest was not written by this program"])
         }
-        guard command is Match || command is Evaluate || command is RateCard else {
-            fail(["the recorded command is not match, evaluate or ratecard; verify re-runs only those"])
+        guard command is Match || command is Evaluate || command is RateCard || command is Effect else {
+            fail(["the recorded command is not match, evaluate, ratecard or effect; verify re-runs only those"])
         }
         let outs = recorded.indices.filter { recorded[$0] == "--out" || recorded[$0].hasPrefix("--out=") }
         guard outs.count == 1 else {

@@ -76,7 +76,7 @@ public enum PoissonRegression {
     public static func fit(_ sample: MatchedSample, level: Double = 0.95) throws -> CountModelFit {
         try validateCountSample(sample, level: level)
         let x = treatmentDesign(sample.treated)
-        let fit = try irls(x: x, y: sample.outcome, priorWeights: sample.weights, family: .poisson, etaStart: nil)
+        let fit = try irls(x: x, y: sample.outcome, priorWeights: sample.weights, family: CountFamily.poisson, etaStart: nil)
         return try countModelFit(family: .poisson, fit: fit, x: x, sample: sample, level: level, negativeBinomial: nil)
     }
 }
@@ -108,7 +108,7 @@ public enum NegativeBinomialRegression {
         let x = treatmentDesign(sample.treated)
         let y = sample.outcome, w = sample.weights
         let maxit = 25, epsilon = 1e-8
-        var fit = try irls(x: x, y: y, priorWeights: w, family: .poisson, etaStart: nil)
+        var fit = try irls(x: x, y: y, priorWeights: w, family: CountFamily.poisson, etaStart: nil)
         var mu = fit.mu
         let totalWeight = Double(w.reduce(ExtendedSum(0)) { $0 + ExtendedSum($1) })
         var estimate = try thetaML(y: y, mu: mu, n: totalWeight, weights: w, limit: maxit)
@@ -123,7 +123,7 @@ public enum NegativeBinomialRegression {
             iteration += 1
             guard iteration <= maxit, abs(previousLogLik - logLik) / d1 + abs(delta) / d2 > epsilon else { break }
             let eta = mu.map { log($0) }
-            fit = try irls(x: x, y: y, priorWeights: w, family: .negativeBinomial(theta: theta), etaStart: eta)
+            fit = try irls(x: x, y: y, priorWeights: w, family: CountFamily.negativeBinomial(theta: theta), etaStart: eta)
             let old = theta
             estimate = try thetaML(y: y, mu: mu, n: totalWeight, weights: w, limit: maxit)
             theta = estimate.theta
@@ -206,8 +206,22 @@ func validateCountSample(_ sample: MatchedSample, level: Double) throws {
     if c.sumWY == 0 { throw OutcomesError.noEvents("the comparison group has no events, so its log rate is −∞") }
 }
 
+/// A GLM family with its link, as R's `glm.fit` uses them: the pieces `irls` needs.
+protocol IRLSFamily {
+    /// `linkinv(η)`.
+    func linkInverse(_ eta: Double) -> Double
+    /// `mu.eta(η) = dμ/dη`.
+    func meanDerivative(_ eta: Double) -> Double
+    /// `variance(μ)`.
+    func variance(_ mu: Double) -> Double
+    /// Unit deviance contribution `dev.resids(y, μ, w)`.
+    func deviance(_ y: Double, _ mu: Double, _ w: Double) -> Double
+    /// The starting linear predictor `linkfun(mustart)` of a unit with response `y` and prior weight `w`.
+    func startingPredictor(_ y: Double, weight w: Double) -> Double
+}
+
 /// Families of the count models, log link.
-enum CountFamily {
+enum CountFamily: IRLSFamily {
     case poisson
     case negativeBinomial(theta: Double)
 
@@ -235,6 +249,14 @@ enum CountFamily {
         case .negativeBinomial: return y + (y == 0 ? 1.0 / 6 : 0)
         }
     }
+
+    /// The log link's inverse, floored at machine epsilon as R's `poisson()$linkinv`.
+    func linkInverse(_ eta: Double) -> Double { max(exp(eta), Double.ulpOfOne) }
+
+    /// `dμ/dη = e^η`, floored at machine epsilon (R's `mu.eta`).
+    func meanDerivative(_ eta: Double) -> Double { max(exp(eta), Double.ulpOfOne) }
+
+    func startingPredictor(_ y: Double, weight w: Double) -> Double { log(muStart(y)) }
 }
 
 /// The state of a converged IRLS fit.
@@ -251,13 +273,13 @@ struct IRLSFit {
     var iterations: Int
 }
 
-/// `glm.fit` for a log link (see `PoissonRegression.fit`).
-func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily, etaStart: [Double]?,
+/// `glm.fit` (see `PoissonRegression.fit`) for any family and link: the count models' log link
+/// and the effect models' families (`OutcomeFamily`).
+func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: some IRLSFamily, etaStart: [Double]?,
           epsilon: Double = 1e-8, maxit: Int = 25) throws -> IRLSFit {
     let n = y.count
-    let machineEpsilon = Double.ulpOfOne
-    let linkInverse = { (eta: Double) in max(exp(eta), machineEpsilon) }
-    var eta = etaStart ?? y.map { log(family.muStart($0)) }
+    let linkInverse = { (eta: Double) in family.linkInverse(eta) }
+    var eta = etaStart ?? (0..<n).map { family.startingPredictor(y[$0], weight: w[$0]) }
     var mu = eta.map(linkInverse)
     func totalDeviance(_ mu: [Double]) -> Double {
         var s: ExtendedSum = 0
@@ -266,10 +288,10 @@ func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily,
     }
     var devianceOld = totalDeviance(mu)
     var coefficientsOld: [Double]? = nil
-    var beta = [0.0, 0.0]
+    var beta = [Double](repeating: 0, count: x.columns)
     var working = [Double](repeating: 0, count: n)
     var z = [Double](repeating: 0, count: n)
-    var inverse = Matrix(rows: 2, columns: 2)
+    var inverse = Matrix(rows: x.columns, columns: x.columns)
     var scratch: [Double] = []
     var deviance = devianceOld
     var converged = false
@@ -277,7 +299,7 @@ func irls(x: Matrix, y: [Double], priorWeights w: [Double], family: CountFamily,
     for iteration in 1...maxit {
         iterations = iteration
         for i in 0..<n {
-            let muEta = max(exp(eta[i]), machineEpsilon)
+            let muEta = family.meanDerivative(eta[i])
             z[i] = eta[i] + (y[i] - mu[i]) / muEta
             working[i] = w[i] * muEta * muEta / family.variance(mu[i])
         }

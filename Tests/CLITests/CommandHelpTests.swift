@@ -5,7 +5,7 @@ import TestSupport
 /// The top-level command line: mistyped commands and the help text's examples.
 final class CommandHelpTests: XCTestCase {
     let tool = CommandLineTool()
-    static let commands = ["evaluate", "init", "design", "match", "ratecard", "report", "synthesize", "verify"]
+    static let commands = ["evaluate", "init", "design", "match", "effect", "ratecard", "report", "synthesize", "verify"]
 
     /// A mistyped command gets exit 64, the closest command and the list of commands.
     func testMistypedCommandSuggestsTheClosest() throws {

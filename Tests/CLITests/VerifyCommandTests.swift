@@ -75,7 +75,7 @@ final class VerifyCommandTests: XCTestCase {
             ("no outputs", { $0["outputs"] = [[String: String]]() }, "the command writes it but the manifest does not list it"),
             ("a second --out", { $0["arguments"] = ($0["arguments"] as! [String]) + ["--out", dir.appendingPathComponent("elsewhere").path] },
              "names 2 --out options"),
-            ("not a re-runnable command", { $0["arguments"] = ["synthesize", "--rows", "10", "--out", "x.csv"] }, "not match, evaluate or ratecard"),
+            ("not a re-runnable command", { $0["arguments"] = ["synthesize", "--rows", "10", "--out", "x.csv"] }, "not match, evaluate, ratecard or effect"),
             ("unparseable", { $0["arguments"] = ["evaluate", "--no-such-flag"] }, "cannot be parsed"),
         ]
         for (label, change, message) in cases {
