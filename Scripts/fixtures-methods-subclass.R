@@ -63,11 +63,11 @@ designs <- list()
 # and the same settings as the Swift plan spells them.
 design <- function(name, data, method, covariates, args = list(), estimand = "ATT",
                    subclass = "", min_n = "", cutpoints = "", grouping = "",
-                   discard = "none", link = "logit") {
+                   discard = "none", link = "logit", k2k = "") {
   designs[[length(designs) + 1L]] <<- list(
     name = name, data = data, method = method, covariates = covariates, args = args,
     estimand = estimand, subclass = subclass, min_n = min_n, cutpoints = cutpoints,
-    grouping = grouping, discard = discard, link = link)
+    grouping = grouping, discard = discard, link = link, k2k = k2k)
 }
 
 # ---- exact ----------------------------------------------------------------------
@@ -105,6 +105,15 @@ design("offenders_cem_grouping", "offenders", "cem", offender_all,
        list(cutpoints = list(age = c(25, 35, 45), sentence_months = 5),
             grouping = list(offence_group = list(c("theft", "fraud")))),
        cutpoints = "age=25,35,45|sentence_months=5", grouping = "offence_group=theft,fraud")
+# k2k: 1:1 nearest neighbour on the Mahalanobis distance of the covariates within each stratum
+# (MatchIt's k2k.method = "mahalanobis" default, m.order = "data").
+design("lalonde_cem_k2k", "lalonde", "cem", lalonde_all, list(k2k = TRUE), k2k = "true")
+design("lalonde_cem_k2k_atc", "lalonde", "cem", lalonde_all, list(k2k = TRUE, estimand = "ATC"),
+       estimand = "ATC", k2k = "true")
+design("offenders_cem_k2k", "offenders", "cem", offender_all, list(k2k = TRUE), k2k = "true")
+design("offenders_cem_k2k_quantiles", "offenders", "cem", offender_all,
+       list(k2k = TRUE, cutpoints = list(sentence_months = "q5", age = "q7", prior_convictions = "q3")),
+       cutpoints = "sentence_months=q5|age=q7|prior_convictions=q3", k2k = "true")
 
 # ---- subclass -------------------------------------------------------------------
 design("lalonde_subclass_default", "lalonde", "subclass", lalonde_all)
@@ -146,7 +155,7 @@ for (d in designs) {
     matched_treated = sum(m$weights[data$treat == 1] > 0),
     matched_control = sum(m$weights[data$treat == 0] > 0),
     subclasses = length(unique(na.omit(units$subclass))),
-    call = shown, stringsAsFactors = FALSE)
+    k2k = d$k2k, call = shown, stringsAsFactors = FALSE)
 }
 write_fixture(do.call(rbind, index), "designs.csv")
 

@@ -121,7 +121,7 @@ struct Match: ParsableCommand {
     @Option(help: ArgumentHelp("--method cem: merge values of a covariate before matching, NAME=VALUE,VALUE,... (repeatable; each is one group).", valueName: "name=values"))
     var grouping: [String] = []
 
-    @Flag(name: .customLong("k2k"), help: "--method cem: k-to-k pruning within strata (not supported yet; refused).")
+    @Flag(name: .customLong("k2k"), help: "--method cem: k-to-k matching: within each stratum, 1:1 nearest neighbours on the Mahalanobis distance of the covariates, in data order (MatchIt's k2k = TRUE).")
     var k2k = false
 
     @Flag(help: "Exclude rows with missing values in the columns used (counted and reported) instead of stopping.")

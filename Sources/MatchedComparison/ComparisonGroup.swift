@@ -102,7 +102,7 @@ public struct ComparisonGroup: Sendable, Codable {
             ? try stratumVariables(table: table, rows: frame.rows, columns: covariates) : []
         let result = try plan.method.implementation.match(
             MatchingInput(treated: treated, distance: distance, exactCells: cells,
-                          covariates: plan.metric == .mahalanobis ? distanceCovariates(frame) : [],
+                          covariates: plan.metric == .mahalanobis || (plan.method == .cem && plan.k2k == true) ? distanceCovariates(frame) : [],
                           stratumVariables: variables), plan: plan)
         stage(.match)
 

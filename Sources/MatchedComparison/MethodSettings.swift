@@ -113,9 +113,6 @@ extension MatchingPlan {
                 }
             }
         }
-        if k2k == true {
-            throw MatchingPlanError(setting: .k2k, problem: "= true (k-to-k pruning within CEM strata by Mahalanobis nearest neighbour, MatchIt's default) is not supported yet; remove it")
-        }
     }
 }
 

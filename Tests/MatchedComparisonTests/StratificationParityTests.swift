@@ -27,6 +27,7 @@ final class StratificationParityTests: XCTestCase {
                 method: MatchingPlan.Method(rawValue: field("method"))!, link: DistanceLink(rawValue: field("link"))!,
                 estimand: Estimand(rawValue: field("estimand"))!, discard: CommonSupport(rawValue: field("discard"))!)
             plan.subclasses = Int(field("subclass"))
+            plan.k2k = field("k2k") == "true" ? true : nil
             plan.minN = Int(field("min_n"))
             let cut = field("cutpoints")
             if !cut.isEmpty {
@@ -62,7 +63,7 @@ final class StratificationParityTests: XCTestCase {
 
     func testEveryDesignReproducesMatchIt() throws {
         let designs = try Self.designs()
-        XCTAssertEqual(designs.count, 24)
+        XCTAssertEqual(designs.count, 28)
         var tables: [String: CohortTable] = [:]
         var worst = 0.0
         for d in designs {
@@ -83,8 +84,14 @@ final class StratificationParityTests: XCTestCase {
                 worst = max(worst, r)
                 XCTAssertLessThanOrEqual(r, 1e-12, "\(d.name): weight of row \(i + 1)")
             }
-            XCTAssertEqual(group.result.weightBasis, .subclassCounts, d.name)
-            XCTAssertTrue(group.result.focalUnits.isEmpty && group.result.matches.isEmpty, d.name)
+            if d.plan.k2k == true {
+                // k2k: matched pairs (MatchIt's match.matrix), one control per matched focal unit.
+                XCTAssertEqual(group.result.weightBasis, .matchedSets, d.name)
+                XCTAssertTrue(group.result.matches.allSatisfy { $0.count <= 1 }, d.name)
+            } else {
+                XCTAssertEqual(group.result.weightBasis, .subclassCounts, d.name)
+                XCTAssertTrue(group.result.focalUnits.isEmpty && group.result.matches.isEmpty, d.name)
+            }
         }
         print("strata parity: \(designs.count) designs, largest relative weight difference \(worst)")
     }
@@ -134,7 +141,8 @@ final class StratificationSettingsTests: XCTestCase {
                        "matching setting subclass must be a whole number of subclasses from 2 to 1000 (got 1).")
         XCTAssertEqual(problem(MatchingPlan(method: .subclass, minN: -1)),
                        "matching setting min_n must be a whole number from 0 to 100000 (got -1).")
-        XCTAssertNotNil(problem(MatchingPlan(method: .cem, k2k: true)))
+        XCTAssertNil(problem(MatchingPlan(method: .cem, k2k: true)))
+        XCTAssertNotNil(problem(MatchingPlan(method: .subclass, k2k: true)))
         XCTAssertNotNil(problem(MatchingPlan(method: .cem, cutpoints: .all(.quantiles(2)))), "MatchIt reads q2 as a bin count")
         XCTAssertNil(problem(MatchingPlan(method: .cem, cutpoints: .byVariable(["age": .quantiles(3), "re74": .freedmanDiaconis]))))
         XCTAssertNotNil(problem(MatchingPlan(method: .cem, grouping: ["race": [["a", "b"], ["b"]]])))
