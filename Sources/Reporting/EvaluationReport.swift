@@ -153,7 +153,8 @@ public struct EvaluationReport {
                            entitlementPence: payment.entitlement.pence, paidBeforePence: payment.paidBefore.pence,
                            withheldByCohortCapPence: payment.withheldByCohortCap.pence, overpaidPence: payment.overpaid.pence,
                            offsetForOverpaymentsPence: payment.offsetForOverpayments.pence,
-                           withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence))
+                           withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence),
+            sensitivity: SensitivityText.document(c, measure: plan.outcome.measure))
     }
 
     /// The evaluation.json document.
@@ -390,6 +391,9 @@ public struct EvaluationReport {
         for c in evaluation.cohorts {
             out += c.cohort.name + ": " + c.statement + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
+            let s = SensitivityText.document(c, measure: plan.outcome.measure)
+            out += "  Hidden bias (Rosenbaum bounds): " + (s.rosenbaum.value?.statement ?? "not computed: \(s.rosenbaum.reason ?? "").") + "\n"
+            out += "  E-value: " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "").") + "\n"
         }
         out += "(Reduction = 1 - treated/comparison. The interval and p come from one test: a Wald test of the log rate ratio "
         out += "from a regression with \(plan.matching.replace ? "matched-set and unit (two-way)" : "matched-set") cluster-robust errors; "

@@ -9,12 +9,23 @@ import TestSupport
 /// Tolerances: p-value bounds 1e-10 relative or 1e-15 absolute (rbounds' `1 - pnorm(z)` has
 /// absolute error near 1e-16); critical Gamma 1e-9 relative (two root finders, each to 1e-12).
 final class RboundsParityTests: XCTestCase {
+    /// The largest difference seen per kind of number, printed after the class's tests.
+    nonisolated(unsafe) static var worst: [String: Double] = [:]
+    override class func tearDown() {
+        for (k, v) in worst.sorted(by: { $0.key < $1.key }) { print("[parity] \(k): max difference \(v)") }
+    }
     func table(_ name: String) throws -> FixtureTable {
         try FixtureTable(contentsOf: Fixtures.file("sensitivity/\(name)"))
     }
 
     func assertClose(_ a: Double, _ b: Double, relative: Double = 1e-10, absolute: Double = 1e-15,
-                     _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+                     _ what: String, function: String = #function, file: StaticString = #filePath, line: UInt = #line) {
+        let words = what.split(separator: " ").dropFirst(3).joined(separator: " ")
+        let key = function.replacingOccurrences(of: "()", with: "") + " " + (words.isEmpty ? "critical Gamma" : words)
+        // Relative where R's value is not tiny; where it is (1 - pbinom(...) and 1 - pnorm(z) lose
+        // everything below 1e-16), the absolute difference, logged apart.
+        let (k, d) = abs(b) >= 1e-12 ? (key, relativeDifference(a, b)) : (key + " (absolute, R below 1e-12)", abs(a - b))
+        Self.worst[k] = max(Self.worst[k] ?? 0, d)
         XCTAssert(abs(a - b) <= absolute || relativeDifference(a, b) <= relative,
                   "\(what): \(a) vs R \(b) (relative \(relativeDifference(a, b)))", file: file, line: line)
     }
