@@ -63,12 +63,48 @@ final class SensitivityOutputTests: XCTestCase {
         XCTAssertTrue((e["statement"] as! String).hasPrefix("An unobserved factor would have to make people"), file: file, line: line)
     }
 
+    /// Against R (`Tests/Fixtures/sensitivity/peterborough.csv`, Scripts/make-sensitivity-fixtures.R):
+    /// the same cohorts matched by MatchIt 4.7.2, outcomes by the plan's rule written out in R, then
+    /// `rbounds::psens` (unrounded) or the exact sign test, and the critical Gamma by `uniroot`.
+    /// Pairs and statistic exactly; p-value bounds 1e-10 relative; critical Gamma 1e-9 relative.
+    func checkAgainstR(_ all: [[String: Any]], measure: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let t = try FixtureTable(contentsOf: Fixtures.file("sensitivity/peterborough.csv"))
+        let critical = t.doubles("critical_gamma"), rbounds = t.doubles("rbounds_upper")
+        for c in all {
+            let r = (c["sensitivity"] as! [String: Any])["rosenbaum"] as! [String: Any]
+            let rows = t.rows.indices.filter { t.rows[$0][0] == c["name"] as! String && t.rows[$0][1] == measure }
+            XCTAssertEqual(rows.count, 21, file: file, line: line)
+            let first = t.rows[rows[0]]
+            XCTAssertEqual(r["pairs"] as? Int, Int(t.number(first, "pairs")), file: file, line: line)
+            XCTAssertEqual(r["statistic"] as? Double, t.number(first, "statistic"), file: file, line: line)
+            if let g = critical[rows[0]] {
+                XCTAssertLessThanOrEqual(relativeDifference(r["critical_gamma"] as! Double, g), 1e-9, file: file, line: line)
+            } else {
+                XCTAssertTrue(r["critical_gamma"] is NSNull, file: file, line: line)
+            }
+            let grid = r["grid"] as! [[String: Double]]
+            for k in rows {
+                let gamma = t.number(t.rows[k], "gamma")
+                guard let point = grid.first(where: { $0["gamma"] == gamma }) else { continue }
+                XCTAssertLessThanOrEqual(relativeDifference(point["p_upper"]!, t.number(t.rows[k], "p_upper")), 1e-10,
+                                         "\(c["name"]!) Gamma \(gamma)", file: file, line: line)
+                // psens' own number (1 - pnorm(z), z from sums of products): 1e-10 relative or 1e-15 absolute.
+                if let rb = rbounds[k] {
+                    let a = point["p_upper"]!
+                    XCTAssert(relativeDifference(a, rb) <= 1e-10 || abs(a - rb) <= 1e-15, "psens \(c["name"]!) Gamma \(gamma): \(a) vs \(rb)",
+                              file: file, line: line)
+                }
+            }
+        }
+    }
+
     func testBundledEvaluationReportsSensitivity() throws {
         let out = try folder().appendingPathComponent("out")
         let r = try tool.run(["evaluate", "Datasets/peterborough/plan.toml", "--out", out.path, "--report"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let all = try cohorts(out)
         for c in all { try checkConsistent(c, alpha: 0.05, test: "Wilcoxon signed-rank test") }
+        try checkAgainstR(all, measure: "reconviction_events")
         // Cohort 1: 940 pairs; one-sided p = 0.0449 >= 0.025, so no critical Gamma.
         let r1 = (all[0]["sensitivity"] as! [String: Any])["rosenbaum"] as! [String: Any]
         XCTAssertEqual(r1["pairs"] as? Int, 940)
@@ -93,6 +129,7 @@ final class SensitivityOutputTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let all = try cohorts(out)
         for c in all { try checkConsistent(c, alpha: 0.2, test: "McNemar sign test") }
+        try checkAgainstR(all, measure: "proven_reoffending")
         let r2 = (all[1]["sensitivity"] as! [String: Any])["rosenbaum"] as! [String: Any]
         let g = try XCTUnwrap(r2["critical_gamma"] as? Double)
         XCTAssertGreaterThan(g, 1)
