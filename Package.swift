@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "Design", targets: ["Design"]),
         .library(name: "RateCards", targets: ["RateCards"]),
         .library(name: "PlanFiles", targets: ["PlanFiles"]),
+        .library(name: "Sensitivity", targets: ["Sensitivity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,9 +82,12 @@ let package = Package(
         .target(name: "PaymentRules", dependencies: ["CGMP"]),
         // Typed, key-checked reading of TOML plan files, shared by contract and rate-card plans.
         .target(name: "PlanFiles", dependencies: ["CohortData", "PaymentRules", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Sensitivity to hidden bias: Rosenbaum bounds (critical Gamma) and E-values.
+        .target(name: "Sensitivity", dependencies: ["Distributions", "RArithmetic"]),
         // Outcomes contracts: evaluation plans (TOML) and per-cohort evaluation; payments by PaymentRules.
         .target(name: "Contracts", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Distributions", "PlanFiles", "PaymentRules",
+            "Sensitivity",
         ]),
         // Contract design: detectable reductions, power, and seeded Monte Carlo of payouts.
         .target(name: "Design", dependencies: ["Distributions", "Randomness", "PaymentRules"]),
@@ -99,7 +103,7 @@ let package = Package(
         // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
-            "RateCards", "Parallel", "TextFormatting", "OutputFiles", "Spreadsheets", "Distributions",
+            "RateCards", "Parallel", "TextFormatting", "OutputFiles", "Spreadsheets", "Distributions", "Sensitivity",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
@@ -124,6 +128,7 @@ let package = Package(
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
+        .testTarget(name: "SensitivityTests", dependencies: ["TestSupport", "Sensitivity"]),
         .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
         .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
         .testTarget(name: "PaymentRulesTests", dependencies: ["PaymentRules"]),

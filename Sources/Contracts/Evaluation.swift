@@ -6,6 +6,7 @@ import Matching
 import Outcomes
 import PaymentRules
 import Propensity
+import Sensitivity
 
 /// Why an evaluation could not be done (beyond data, model and matching errors, which keep their own types).
 public enum EvaluationError: Error, Equatable, CustomStringConvertible {
@@ -78,6 +79,11 @@ public struct CohortEvaluation: Sendable {
     public var reoffenders: (treated: Int, comparison: Int)
     /// The p-value of the rate-ratio test (NaN when not estimable).
     public var pValue: Double
+    /// Sensitivity to hidden bias (Sensitivity module): Rosenbaum bounds on the matched sets,
+    /// one-sided at α/2 towards a reduction; not estimable when matched with replacement.
+    public var hiddenBias: Result<MatchedOutcomeSensitivity, NotEstimable>
+    /// The E-value of the rate ratio and of its interval's limit nearer 1 (VanderWeele & Ding 2017).
+    public var eValue: Result<EValue, NotEstimable>
     /// The Justice Data Lab replica's three measures (`measure = "jdl"` only).
     public var justiceDataLab: Result<JusticeDataLabReplica, NotEstimable>? = nil
     /// The Justice Data Lab's match-quality table (`measure = "jdl"` only).
@@ -421,6 +427,18 @@ public enum Evaluator {
             }
         }
 
+        // Sensitivity to hidden bias: Rosenbaum bounds need disjoint matched sets; the one-sided
+        // level α/2 matches the two-sided test at α in the direction of a reduction.
+        let hiddenBias: Result<MatchedOutcomeSensitivity, NotEstimable> = plan.matching.replace
+            ? .failure(NotEstimable(reason: "matched with replacement: matched sets share comparison people, so Rosenbaum bounds do not apply"))
+            : attempt {
+                try MatchedOutcomeSensitivity(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches,
+                                              binary: plan.outcome.measure.isBinary, oneSidedLevel: alpha / 2)
+            }
+        let eValue = rateRatio.flatMap { r in
+            attempt { try EValue(estimate: r.rateRatio, lower: r.test.rateRatioLower, upper: r.test.rateRatioUpper, scale: .rateRatio) }
+        }
+
         return CohortEvaluation(
             cohort: cohort, exclusions: group.exclusions, comparison: group,
             treatedInCohort: treatedCount, comparisonPool: controlCount, rates: rates, exactTotals: exactTotals, linearModel: lm,
@@ -428,7 +446,7 @@ public enum Evaluator {
             poisson: poisson, negativeBinomial: negbin, welch: welch, proportion: proportion,
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,
             timeToReoffenceWithheld: timeWithheld, reoffenders: (reoffendersT, reoffendersC),
-            pValue: test?.pValue ?? .nan, justiceDataLab: justiceDataLab,
+            pValue: test?.pValue ?? .nan, hiddenBias: hiddenBias, eValue: eValue, justiceDataLab: justiceDataLab,
             standardisedDifferences: matched.standardisedDifferences)
     }
 }

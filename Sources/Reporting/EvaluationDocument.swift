@@ -79,6 +79,59 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         @OmittedWhenNil public var justiceDataLabReplica: JDLReplica?
         public var trigger: Trigger
         public var payment: Payment
+        /// Sensitivity to hidden bias (added later: documents written before read it as null).
+        public var sensitivity: Sensitivity?
+    }
+
+    /// How strong hidden bias would have to be to explain the result away.
+    public struct Sensitivity: Codable, Sendable, Equatable {
+        /// Rosenbaum bounds on the matched sets; not estimable when matched with replacement.
+        public var rosenbaum: Estimable<RosenbaumSensitivity>
+        /// E-values of the contract's rate ratio; not estimable when the rate ratio is not.
+        public var eValue: Estimable<EValueSensitivity>
+    }
+
+    /// Rosenbaum bounds (docs/inference.md): a one-sided test towards a reduction at
+    /// `one_sided_level` (half the plan's two-sided significance level), bounded for hidden bias
+    /// that multiplies the odds of treatment of matched people by at most Gamma.
+    public struct RosenbaumSensitivity: Codable, Sendable, Equatable {
+        /// "McNemar sign test", "Wilcoxon signed-rank test" or "aligned-rank test for matched sets".
+        public var test: String
+        public var matchedSets: Int
+        public var pairs: Int
+        /// The test statistic: favourable discordant pairs (sign test) or the rank sum.
+        public var statistic: Double
+        public var oneSidedLevel: Double
+        /// The one-sided p-value without hidden bias (Gamma = 1).
+        public var pValue: Double
+        /// The Gamma at which the upper bound on the p-value reaches `one_sided_level`; null when
+        /// not significant at Gamma = 1; the search's end (1e6) when still significant there.
+        public var criticalGamma: Double?
+        /// Relative tolerance of `critical_gamma` (bisection).
+        public var criticalGammaTolerance: Double
+        public var grid: [GammaBound]
+        public var statement: String
+        public var method: String
+    }
+
+    /// Bounds on the one-sided p-value at one Gamma.
+    public struct GammaBound: Codable, Sendable, Equatable {
+        public var gamma: Double
+        public var pLower: Double
+        public var pUpper: Double
+    }
+
+    /// E-values (VanderWeele & Ding 2017) of the rate ratio and of its interval's limit nearer 1
+    /// (1 when the interval includes 1).
+    public struct EValueSensitivity: Codable, Sendable, Equatable {
+        public var rateRatio: Double
+        public var lower: Double
+        public var upper: Double
+        public var level: Double
+        public var point: Double
+        public var confidenceLimit: Double
+        public var statement: String
+        public var method: String
     }
 
     public struct Propensity: Codable, Sendable, Equatable {

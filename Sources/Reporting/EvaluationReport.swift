@@ -188,7 +188,8 @@ public struct EvaluationReport {
                            entitlementPence: payment.entitlement.pence, paidBeforePence: payment.paidBefore.pence,
                            withheldByCohortCapPence: payment.withheldByCohortCap.pence, overpaidPence: payment.overpaid.pence,
                            offsetForOverpaymentsPence: payment.offsetForOverpayments.pence,
-                           withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence))
+                           withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence),
+            sensitivity: SensitivityText.document(c, measure: plan.outcome.measure))
     }
 
     /// The evaluation.json document.
@@ -425,6 +426,9 @@ public struct EvaluationReport {
         for c in evaluation.cohorts {
             out += c.cohort.name + ": " + c.statement + "\n"
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
+            let s = SensitivityText.document(c, measure: plan.outcome.measure)
+            out += "  Hidden bias (Rosenbaum bounds): " + (s.rosenbaum.value?.statement ?? "not computed: \(s.rosenbaum.reason ?? "").") + "\n"
+            out += "  E-value: " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "").") + "\n"
             switch c.justiceDataLab {
             case .success(let r)?:
                 out += "  Justice Data Lab measures:\n"

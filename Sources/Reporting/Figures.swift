@@ -11,6 +11,8 @@ import TextFormatting
 ///   and 2) and the Kolmogorov-Smirnov statistic (the largest eCDF difference, line at 0).
 /// - Common support: mirrored histograms of the distance, treated above the axis and comparison
 ///   below, before and after matching.
+/// - Gamma curve (Rosenbaum bounds): the upper and lower bounds on the one-sided p-value against
+///   Gamma, a dashed line at the one-sided significance level and a dotted line at the critical Gamma.
 /// - Kaplan-Meier: step curves with pointwise confidence bands (R's default `conf.type = "log"`:
 ///   `S · exp(± z · se(S) / S)`, capped at 1) and a numbers-at-risk table under the axis.
 enum SVG {
@@ -282,5 +284,38 @@ enum SVG {
         s += groupLegend(x: left, y: height - 8)
         s += "<text x=\"\(number(left + 200))\" y=\"\(number(height - 4))\" font-size=\"11\">shaded: \(formatLevel(level))% pointwise confidence band</text>"
         return svg(width: width, height: height, label: "Kaplan-Meier curves", s)
+    }
+
+    // MARK: Gamma curve
+
+    /// The bounds on a one-sided p-value over a grid of Gamma, with the level and the critical Gamma.
+    static func gammaCurve(gammas: [Double], upper: [Double], lower: [Double], level: Double, critical: Double?) -> String {
+        let width = 700.0, left = 80.0, top = 20.0, plotWidth = 580.0, plotHeight = 240.0
+        let lo = gammas.first ?? 1, hi = max((gammas.last ?? 2), lo + 0.1)
+        let yMax = min(1, max(2 * level, (upper.filter(\.isFinite).max() ?? 1) * 1.05))
+        let frame = Frame(left: left, top: top, width: plotWidth, height: plotHeight, xRange: (lo, hi), yRange: (0, yMax))
+        let xt = ticks(lo, hi, count: 6), yt = ticks(0, yMax, count: 5)
+        func path(_ values: [Double], _ colour: String, dash: String?) -> String {
+            let points = zip(gammas, values).filter { $0.1.isFinite }
+                .map { "\(number(frame.x($0.0))),\(number(frame.y(min($0.1, yMax))))" }
+            guard !points.isEmpty else { return "" }
+            return "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>"
+        }
+        var s = line(frame.left, frame.y(level), frame.right, frame.y(level), stroke: "#777", dash: "5,4")
+        s += "<text x=\"\(number(frame.right - 4))\" y=\"\(number(frame.y(level) - 4))\" text-anchor=\"end\" font-size=\"10\">one-sided level \(escape(formatFixed(level, decimals: 3)))</text>"
+        if let g = critical, g >= lo, g <= hi {
+            s += line(frame.x(g), frame.top, frame.x(g), frame.bottom, stroke: "#777", dash: "2,3")
+            s += "<text x=\"\(number(frame.x(g) + 4))\" y=\"\(number(frame.top + 10))\" font-size=\"10\">critical Gamma \(escape(formatFixed(g, decimals: 2)))</text>"
+        }
+        s += path(lower, comparisonColour, dash: "4,3") + path(upper, treatedColour, dash: nil)
+        s += frame.axes(xTicks: xt, yTicks: yt, xTitle: "Gamma (odds of treatment between matched people, at most)",
+                        yTitle: "One-sided p-value", xText: { formatFixed($0, decimals: tickDecimals(xt)) },
+                        yText: { formatFixed($0, decimals: tickDecimals(yt)) })
+        let y = frame.bottom + 50
+        s += "<g class=\"legend\">"
+            + legendEntry(x: left, y: y, shape: line(left, y, left + 10, y, stroke: treatedColour), label: "upper bound")
+            + legendEntry(x: left + 110, y: y, shape: line(left + 110, y, left + 120, y, stroke: comparisonColour, dash: "4,3"), label: "lower bound")
+            + "</g>"
+        return svg(width: width, height: y + 16, label: "Rosenbaum bounds on the p-value against Gamma", s)
     }
 }

@@ -160,6 +160,7 @@ struct ReportDocument {
             commonSupport(m.commonSupport, label: c.name)
             balance(m.balance.map { BalanceFigures(evaluation: $0) }, label: c.name)
             inference(c.inference)
+            if let sensitivity = c.sensitivity { hiddenBias(sensitivity, label: c.name) }
             survival(c.timeToFirstReoffence, label: c.name, level: c.inference.differenceClusterRobust.level)
             if let replica = c.justiceDataLabReplica { justiceDataLabReplica(replica, label: c.name) }
         }
@@ -324,6 +325,22 @@ struct ReportDocument {
                          "", "\(b.replicates) replicates, seed \(b.seed): \(b.method)"])
         }
         table(["Statistic", "Estimate", "\(formatLevel(inf.differenceClusterRobust.level))% interval", "p", "Method"], rows, caption: "Inference")
+    }
+
+    /// Sensitivity to hidden bias: the E-value and Rosenbaum-bounds sentences and the Gamma curve.
+    mutating func hiddenBias(_ s: EvaluationDocument.Sensitivity, label: String) {
+        paragraph("Hidden bias (E-value): " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "")."))
+        switch s.rosenbaum {
+        case .notEstimable(let reason):
+            paragraph("Hidden bias (Rosenbaum bounds): not computed: \(reason).")
+        case .estimated(let r):
+            paragraph("Hidden bias (Rosenbaum bounds): " + r.statement)
+            figure(SVG.gammaCurve(gammas: r.grid.map(\.gamma), upper: r.grid.map(\.pUpper), lower: r.grid.map(\.pLower),
+                                  level: r.oneSidedLevel, critical: r.criticalGamma),
+                   caption: "Sensitivity to hidden bias (\(label)): bounds on the one-sided p-value of the \(r.test) against Gamma, "
+                       + "the most by which hidden bias may multiply the odds of treatment of two matched people; the result is significant "
+                       + "while the upper bound is below the dashed line (\(formatFixed(r.oneSidedLevel, decimals: 3)), half the two-sided level)")
+        }
     }
 
     mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String, level: Double) {

@@ -91,7 +91,7 @@ final class EvaluateCommandTests: XCTestCase {
         for id in ["data", "outcomes", "cohort-1", "cohort-2", "caveats"] {
             XCTAssertTrue(html.contains("id=\"\(id)\""), "section \(id)")
         }
-        XCTAssertEqual(html.components(separatedBy: "<figure>").count - 1, 6)      // 2 cohorts x (histogram, Love plot, KM)
+        XCTAssertEqual(html.components(separatedBy: "<figure>").count - 1, 8)      // 2 cohorts x (histogram, Love plot, Gamma curve, KM)
         XCTAssertFalse(html.contains("src=\"http"), "no network fetches")
         XCTAssertFalse(html.contains("href=\"http"), "no network fetches")
         XCTAssertTrue(html.contains("Cohort 1: For every 100 people in the treatment group"))
