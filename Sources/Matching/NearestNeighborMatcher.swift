@@ -340,14 +340,7 @@ func matchWeights(
         }
     }
     // Normalise within each group among matched units: w * m / sum(w).
-    for group in [true, false] {
-        let members = (0..<n).filter { focal[$0] == group && weights[$0] > 0 }
-        guard !members.isEmpty else { continue }
-        let total = rSum(members.map { weights[$0] })
-        let m = Double(members.count)
-        for i in members { weights[i] = m * weights[i] / total }
-    }
-    return (weights, subclass)
+    return (normalizedWithinGroups(weights, treated: focal), subclass)
 }
 
 extension Array {

@@ -59,15 +59,7 @@ public enum Strata {
     /// weights `w` become `m * w / sum(w)` (m = their number, the sum as R's `sum`), so they
     /// average 1.
     public static func normalized(_ weights: [Double], treated: [Bool]) -> [Double] {
-        var out = weights
-        for group in [true, false] {
-            let members = weights.indices.filter { treated[$0] == group && weights[$0] > 0 }
-            guard !members.isEmpty else { continue }
-            let total = rSum(members.map { weights[$0] })
-            let m = Double(members.count)
-            for i in members { out[i] = m * weights[i] / total }
-        }
-        return out
+        normalizedWithinGroups(weights, treated: treated)
     }
 
     /// The result of a stratification method: weights from the subclasses, no matched pairs.

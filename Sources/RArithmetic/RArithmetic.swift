@@ -35,21 +35,5 @@ public func rMean(_ xs: [Double]) -> Double {
 /// (two passes in extended precision, rounded to double), then squared deviations accumulated
 /// in extended precision.
 public func rStandardDeviation(_ xs: [Double]) -> Double {
-    guard xs.count > 1 else { return .nan }
-    let n = ExtendedSum(xs.count)
-    var s: ExtendedSum = 0
-    for x in xs { s += ExtendedSum(x) }
-    var m = s / n
-    if m.isFinite {
-        var t: ExtendedSum = 0
-        for x in xs { t += ExtendedSum(x) - m }
-        m += t / n
-    }
-    let mean = Double(m)
-    var ss: ExtendedSum = 0
-    for x in xs {
-        let d = x - mean
-        ss += ExtendedSum(d * d)
-    }
-    return (Double(ss / ExtendedSum(xs.count - 1))).squareRoot()
+    rVariance(xs).squareRoot()
 }
