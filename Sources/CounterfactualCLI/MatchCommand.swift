@@ -50,7 +50,7 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Matching method (MatchIt's method): nearest.")
+    @Option(help: "Matching method (MatchIt's method): nearest, optimal (optimal pair matching), full (optimal full matching).")
     var method: MatchingPlan.Method = .nearest
 
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
@@ -70,6 +70,15 @@ struct Match: ParsableCommand {
 
     @Option(help: "Caliper, in standard deviations of the distance (SD over all units not discarded, n-1 denominator); above 0, at most 100.")
     var caliper: Double?
+
+    @Option(help: "Fewest controls per treated unit: optimal with --max-controls (variable ratio, whole number below --ratio); full (above 0; below 1 = several treated per control). At most 1000.")
+    var minControls: Double?
+
+    @Option(help: "Most controls per treated unit: optimal (variable ratio, whole number above --ratio); full (above 0, default no limit). At most 1000.")
+    var maxControls: Double?
+
+    @Option(help: "optimal, full: optmatch's tol, the resolution to which distances are rounded before the exact solve, 0 to 0.1 (default 0.001, as MatchIt).")
+    var flowTolerance: Double?
 
     @Option(help: "Matching order: largest, smallest, data, random (default: largest for ATT, smallest for ATC; data with replacement).")
     var order: MatchOrder?
@@ -114,7 +123,8 @@ struct Match: ParsableCommand {
     var matchingPlan: MatchingPlan {
         MatchingPlan(method: method, link: link, distanceColumn: distance, estimand: estimand, order: order,
                      discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
-                     seed: seed, tolerance: tolerance, maxIterations: maxIterations)
+                     seed: seed, tolerance: tolerance, maxIterations: maxIterations,
+                     minControls: minControls, maxControls: maxControls, flowTolerance: flowTolerance)
     }
 
     func validate() throws {
@@ -194,7 +204,7 @@ struct Match: ParsableCommand {
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
-            ])
+            ] + flowSettings(result))
 
         if withData {
             // Every column as text, so each cell is copied as written (missing cells, empty or NA, are empty).
@@ -228,17 +238,49 @@ struct Match: ParsableCommand {
             case .column(let name):
                 text += "Distance: column '\(name)' (user supplied)\n"
             }
-            text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
-            text += "order \(result.order.rawValue)"
+            switch method {
+            case .nearest:
+                text += "Matching: nearest neighbour, \(ratio):1, \(replace ? "with" : "without") replacement, "
+                text += "order \(result.order.rawValue)"
+            case .optimal:
+                text += "Matching: optimal pair, \(ratio):1"
+                if let mx = maxControls { text += " (\(Int(minControls ?? 1)) to \(Int(mx)) controls)" }
+            case .full:
+                text += "Matching: optimal full, controls per subclass \(minControls.map { "\($0)" } ?? "0") to \(maxControls.map { "\($0)" } ?? "Inf")"
+            }
             if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
             if discard != .none { text += ", discard \(discard.rawValue)" }
             if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
             text += "\n"
+            if let objective = result.objective {
+                text += "Objective: total matched distance \(formatFixed(objective.totalDistance, decimals: 6)) "
+                text += "(exact optimum of optmatch's rounded problem, resolution \(objective.resolution); within \(formatFixed(objective.bound, decimals: 6)) of the real optimum)\n"
+            }
             for w in result.warnings { text += "Warning: \(w)\n" }
             text += "\n" + report.balanceText()
             text += "\nWrote \(folder.appendingPathComponent("matches.csv").path) and \(folder.appendingPathComponent("summary.json").path)\n"
             print(text, terminator: "")
         }
+    }
+}
+
+extension Match {
+    /// The settings and the objective of an optimal or full match, for summary.json (none for
+    /// nearest, whose summary stays as it was).
+    func flowSettings(_ result: MatchResult) -> [(String, JSONValue)] {
+        guard method != .nearest else { return [] }
+        var out: [(String, JSONValue)] = [
+            ("min_controls", minControls.map(JSONValue.number) ?? .null),
+            ("max_controls", maxControls.map(JSONValue.number) ?? .null),
+            ("flow_tolerance", .number(flowTolerance ?? 0.001)),
+        ]
+        if let o = result.objective {
+            out.append(("objective", .object([
+                ("total_distance", .number(o.totalDistance)), ("integer_cost", .int(Int(o.integerCost))),
+                ("resolution", .number(o.resolution)), ("bound", .number(o.bound)),
+            ])))
+        }
+        return out
     }
 }
 

@@ -11,6 +11,10 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public enum Method: String, Sendable, Codable, CaseIterable {
         /// Greedy nearest-neighbour matching (`NearestNeighborMethod`).
         case nearest
+        /// Optimal pair (k:1 or variable-ratio) matching by minimum-cost flow (`OptimalMethod`).
+        case optimal
+        /// Optimal full matching by minimum-cost flow (`FullMethod`).
+        case full
     }
 
     public var method: Method
@@ -31,6 +35,14 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public var exact: [String]
     /// Seed for `order = random`.
     public var seed: UInt64
+    /// Fewest and most controls per focal unit: `optimal` with `max_controls` = variable-ratio
+    /// matching (whole numbers, `ratio` the mean); `full` = bounds on every subclass (below 1: several
+    /// focal units per control). `nil` = MatchIt's default.
+    public var minControls: Double?
+    public var maxControls: Double?
+    /// optmatch's `tol` for `optimal` and `full`: the resolution to which distances are rounded
+    /// (`Matching.FlowSubproblem`); `nil` = optmatch's default 0.001.
+    public var flowTolerance: Double?
     /// Propensity model convergence tolerance on the relative deviance change (R's `glm` epsilon).
     public var tolerance: Double
     /// Maximum IRLS iterations of the propensity model (R's `glm` maxit).
@@ -40,8 +52,12 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         method: Method = .nearest, link: DistanceLink = .logit, distanceColumn: String? = nil,
         estimand: Estimand = .att, order: MatchOrder? = nil, discard: CommonSupport = .none, ratio: Int = 1,
         replace: Bool = false, caliper: Double? = nil, exact: [String] = [], seed: UInt64 = 42,
-        tolerance: Double = 1e-8, maxIterations: Int = 25
+        tolerance: Double = 1e-8, maxIterations: Int = 25, minControls: Double? = nil, maxControls: Double? = nil,
+        flowTolerance: Double? = nil
     ) {
+        self.flowTolerance = flowTolerance
+        self.minControls = minControls
+        self.maxControls = maxControls
         self.method = method
         self.link = link
         self.distanceColumn = distanceColumn
@@ -62,6 +78,7 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public enum Setting: String, Sendable, CaseIterable {
         case method, link, distance, estimand, order, discard, ratio, replace, caliper, exact, seed, tolerance
         case maxIterations = "max_iterations"
+        case minControls = "min_controls", maxControls = "max_controls", flowTolerance = "flow_tolerance"
     }
 
     /// Valid ranges, stated once (docs/inputs.md lists them).
@@ -69,6 +86,11 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public static let maxIterationsRange = 1...10_000
     public static let toleranceRange = 1e-16...0.1
     public static let caliperRange = 0.0...100.0
+    /// `min_controls` / `max_controls`: whole numbers 1 to 1000 for `optimal`; for `full` any number
+    /// above 0 up to 1000 (below 1 = several focal units per control).
+    public static let controlsRange = 0.0...1_000.0
+    /// `flow_tolerance` (optmatch's `tol`).
+    public static let flowToleranceRange = 0.0...0.1
 
     /// Checks every setting against its documented range, before any data is read.
     public func validate() throws(MatchingPlanError) {
@@ -88,9 +110,69 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         for name in exact where !seen.insert(name).inserted {
             throw MatchingPlanError(setting: .exact, problem: "names '\(name)' twice")
         }
+        try validateMethodSettings()
         if let column = distanceColumn, column.isEmpty {
             throw MatchingPlanError(setting: .distance, problem: "is empty; name the column that holds the distance")
         }
+    }
+
+    /// Settings a method does not take are errors, not silently ignored; ranges of the
+    /// optimal/full settings (MatchIt's `process.ratio` rules).
+    private func validateMethodSettings() throws(MatchingPlanError) {
+        func notTaken(_ setting: Setting) -> MatchingPlanError {
+            MatchingPlanError(setting: setting, problem: "is not taken by method \(method.rawValue)")
+        }
+        for (setting, value) in [(Setting.minControls, minControls), (.maxControls, maxControls)] {
+            guard let value else { continue }
+            guard value.isFinite, value > 0, value <= Self.controlsRange.upperBound else {
+                throw MatchingPlanError(setting: setting, problem: "must be a number above 0, at most 1000 (got \(value))")
+            }
+        }
+        if let tol = flowTolerance, !(tol.isFinite && Self.flowToleranceRange.contains(tol)) {
+            throw MatchingPlanError(setting: .flowTolerance, problem: "must lie between 0 and 0.1 (got \(tol))")
+        }
+        switch method {
+        case .nearest:
+            if flowTolerance != nil { throw notTaken(.flowTolerance) }
+            if minControls != nil { throw notTaken(.minControls) }
+            if maxControls != nil { throw notTaken(.maxControls) }
+        case .optimal:
+            if replace { throw notTaken(.replace) }
+            if order != nil { throw notTaken(.order) }
+            if minControls != nil && maxControls == nil {
+                throw MatchingPlanError(setting: .minControls, problem: "needs max_controls (variable-ratio matching) with method optimal")
+            }
+            if let mx = maxControls {
+                for (setting, value) in [(Setting.maxControls, mx), (.minControls, minControls ?? 1)] where value != value.rounded() {
+                    throw MatchingPlanError(setting: setting, problem: "must be a whole number with method optimal (got \(value))")
+                }
+                guard ratio > 1 else {
+                    throw MatchingPlanError(setting: .ratio, problem: "must be greater than 1 for variable-ratio matching (max_controls given)")
+                }
+                guard mx > Double(ratio) else {
+                    throw MatchingPlanError(setting: .maxControls, problem: "must be greater than ratio \(ratio) (got \(Int(mx)))")
+                }
+                if let mn = minControls, mn >= Double(ratio) {
+                    throw MatchingPlanError(setting: .minControls, problem: "must be less than ratio \(ratio) (got \(Int(mn)))")
+                }
+            }
+        case .full:
+            if replace { throw notTaken(.replace) }
+            if order != nil { throw notTaken(.order) }
+            if ratio != 1 { throw notTaken(.ratio) }
+            if let mn = minControls, let mx = maxControls, mn > mx {
+                throw MatchingPlanError(setting: .minControls, problem: "must not exceed max_controls (\(mn) > \(mx))")
+            }
+            if caliper != nil && minControls != nil {
+                throw MatchingPlanError(setting: .caliper, problem: "cannot be used with method full when min_controls is given (as MatchIt)")
+            }
+        }
+    }
+
+    /// The optimal/full matching settings of this plan.
+    public var optimalMatching: OptimalMatchingSpecification {
+        OptimalMatchingSpecification(ratio: ratio, minControls: minControls, maxControls: maxControls, caliper: caliper,
+                                     discard: discard, estimand: estimand, tolerance: flowTolerance ?? 0.001)
     }
 
     /// The nearest-neighbour settings of this plan.

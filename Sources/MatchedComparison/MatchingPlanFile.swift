@@ -28,7 +28,10 @@ extension MatchingPlan {
             exact: try t.strings(Setting.exact.rawValue, default: []),
             seed: try t.seed(Setting.seed.rawValue, default: 42),
             tolerance: try t.double(Setting.tolerance.rawValue, default: 1e-8),
-            maxIterations: try t.int(Setting.maxIterations.rawValue, default: 25))
+            maxIterations: try t.int(Setting.maxIterations.rawValue, default: 25),
+            minControls: try t.optionalDouble(Setting.minControls.rawValue),
+            maxControls: try t.optionalDouble(Setting.maxControls.rawValue),
+            flowTolerance: try t.optionalDouble(Setting.flowTolerance.rawValue))
         do { try validate() } catch { throw t.error(error.setting.rawValue, error.problem) }
     }
 }

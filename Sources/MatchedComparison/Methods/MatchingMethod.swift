@@ -27,6 +27,8 @@ extension MatchingPlan.Method {
     public var implementation: any MatchingMethod {
         switch self {
         case .nearest: return NearestNeighborMethod()
+        case .optimal: return OptimalMethod()
+        case .full: return FullMethod()
         }
     }
 }
