@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CohortData", targets: ["CohortData"]),
         .library(name: "Propensity", targets: ["Propensity"]),
         .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "NetworkFlow", targets: ["NetworkFlow"]),
         .library(name: "Balance", targets: ["Balance"]),
         .library(name: "MatchedComparison", targets: ["MatchedComparison"]),
         .library(name: "Reporting", targets: ["Reporting"]),
@@ -59,8 +60,11 @@ let package = Package(
         .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting"),
-        // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights.
-        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic"]),
+        // Exact minimum-cost flow on sparse networks (successive shortest paths with potentials).
+        .target(name: "NetworkFlow"),
+        // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights;
+        // optimal pair and full matching (optmatch's network formulation) on NetworkFlow.
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
         .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
@@ -124,6 +128,7 @@ let package = Package(
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
+        .testTarget(name: "NetworkFlowTests", dependencies: ["NetworkFlow"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),

@@ -58,7 +58,7 @@ struct Match: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Matching method: nearest (MatchIt), exact (on the covariates' values), cem (coarsened exact), subclass (quantile subclasses of the distance), radius or kernel (psmatch2), weighting (inverse-probability weights, as WeightIt).")
+    @Option(help: "Matching method: nearest (MatchIt), exact (on the covariates' values), cem (coarsened exact), subclass (quantile subclasses of the distance), optimal (optimal pair matching), full (optimal full matching), radius or kernel (psmatch2), weighting (inverse-probability weights, as WeightIt).")
     var method: MatchingPlan.Method = .nearest
 
     @Option(help: "Use this column as the distance (your own score) instead of fitting a model.")
@@ -78,6 +78,15 @@ struct Match: ParsableCommand {
 
     @Option(help: "Caliper, in standard deviations of the distance (SD over all units not discarded, n-1 denominator); above 0, at most 100.")
     var caliper: Double?
+
+    @Option(help: "Fewest controls per treated unit: optimal with --max-controls (variable ratio, whole number below --ratio); full (above 0; below 1 = several treated per control). At most 1000.")
+    var minControls: Double?
+
+    @Option(help: "Most controls per treated unit: optimal (variable ratio, whole number above --ratio); full (above 0, default no limit). At most 1000.")
+    var maxControls: Double?
+
+    @Option(help: "optimal, full: optmatch's tol, the resolution to which distances are rounded before the exact solve, 0 to 0.1 (default 0.001, as MatchIt).")
+    var flowTolerance: Double?
 
     @Option(help: "Matching order: largest, smallest, data, random (default: largest for ATT, smallest for ATC; data with replacement).")
     var order: MatchOrder?
@@ -157,7 +166,8 @@ struct Match: ParsableCommand {
                      discard: discard, ratio: ratio, replace: replace, caliper: caliper, exact: list(exact ?? ""),
                      seed: seed, tolerance: tolerance, maxIterations: maxIterations, radius: radius, kernel: kernel,
                      bandwidth: bandwidth, trim: trim, trimLower: trimLower, metric: metric, subclasses: subclass, minN: minN,
-                     cutpoints: (try? parsedCutpoints()) ?? nil, grouping: parsedGrouping(), k2k: k2k ? true : nil)
+                     cutpoints: (try? parsedCutpoints()) ?? nil, grouping: parsedGrouping(), k2k: k2k ? true : nil,
+                     minControls: minControls, maxControls: maxControls, flowTolerance: flowTolerance)
     }
 
     /// `--cutpoints`: one RULE for every numeric covariate, or NAME=RULE entries.
@@ -282,7 +292,7 @@ struct Match: ParsableCommand {
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),
                 ("drop_missing", .bool(dropMissing)),
                 ("categorical", .array(list(categorical ?? "").map(JSONValue.string))),
-            ] + plan.methodSettingsForSummary + subclassSettingsRecord(plan))
+            ] + plan.methodSettingsForSummary + subclassSettingsRecord(plan) + flowSettings(result))
         report.method = plan.method.rawValue
 
         if withData {
@@ -334,12 +344,23 @@ struct Match: ParsableCommand {
                 let ess = group.balance.sampleSizes.matchedESS
                 text += "; effective sample size: treated \(formatFixed(ess.treated, decimals: 2)), "
                 text += "control \(formatFixed(ess.control, decimals: 2))"
+            case .optimal:
+                text += "Matching: optimal pair, \(ratio):1"
+                if let mx = maxControls { text += " (\(Int(minControls ?? 1)) to \(Int(mx)) controls)" }
+                if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
+            case .full:
+                text += "Matching: optimal full, controls per subclass \(minControls.map { "\($0)" } ?? "0") to \(maxControls.map { "\($0)" } ?? "Inf")"
+                if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
             case .exact, .cem, .subclass:
                 text += "Matching: \(plan.subclassMethodDescription(subclassCount: Set(result.subclass.compactMap { $0 }).count))"
             }
             if plan.method != .subclass, discard != .none { text += ", discard \(discard.rawValue)" }
             if !plan.exact.isEmpty { text += ", exact on \(plan.exact.joined(separator: ","))" }
             text += "\n"
+            if let objective = result.objective {
+                text += "Objective: total matched distance \(formatFixed(objective.totalDistance, decimals: 6)) "
+                text += "(exact optimum of optmatch's rounded problem, resolution \(objective.resolution); within \(formatFixed(objective.bound, decimals: 6)) of the real optimum)\n"
+            }
             for w in result.warnings { text += "Warning: \(w)\n" }
             text += "\n" + report.balanceText()
             text += "\nWrote \(folder.appendingPathComponent("matches.csv").path) and \(folder.appendingPathComponent("summary.json").path)\n"
@@ -360,6 +381,26 @@ func subclassSettingsRecord(_ plan: MatchingPlan) -> [(String, JSONValue)] {
                     (name, .array(groups.map { .array($0.map(JSONValue.string)) })) }))]
     default:
         return []
+    }
+}
+
+extension Match {
+    /// The settings and the objective of an optimal or full match, for summary.json (none for
+    /// nearest, whose summary stays as it was).
+    func flowSettings(_ result: MatchResult) -> [(String, JSONValue)] {
+        guard method == .optimal || method == .full else { return [] }
+        var out: [(String, JSONValue)] = [
+            ("min_controls", minControls.map(JSONValue.number) ?? .null),
+            ("max_controls", maxControls.map(JSONValue.number) ?? .null),
+            ("flow_tolerance", .number(flowTolerance ?? 0.001)),
+        ]
+        if let o = result.objective {
+            out.append(("objective", .object([
+                ("total_distance", .number(o.totalDistance)), ("integer_cost", .int(Int(o.integerCost))),
+                ("resolution", .number(o.resolution)), ("bound", .number(o.bound)),
+            ])))
+        }
+        return out
     }
 }
 
@@ -410,7 +451,7 @@ extension MatchingPlan {
         case .weighting:
             return [(Setting.trim.rawValue, trim.map(JSONValue.number) ?? .null),
                     (Setting.trimLower.rawValue, .bool(trimLower))]
-        case .exact, .cem, .subclass:
+        case .exact, .cem, .subclass, .optimal, .full:
             return []
         }
     }

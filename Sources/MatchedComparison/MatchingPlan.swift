@@ -23,6 +23,10 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         case kernel
         /// Inverse-probability weights from the propensity score, as WeightIt (`WeightingMethod`).
         case weighting
+        /// Optimal pair (k:1 or variable-ratio) matching by minimum-cost flow (`OptimalMethod`).
+        case optimal
+        /// Optimal full matching by minimum-cost flow (`FullMethod`).
+        case full
     }
 
     public var method: Method
@@ -43,6 +47,14 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public var exact: [String]
     /// Seed for `order = random`.
     public var seed: UInt64
+    /// Fewest and most controls per focal unit: `optimal` with `max_controls` = variable-ratio
+    /// matching (whole numbers, `ratio` the mean); `full` = bounds on every subclass (below 1: several
+    /// focal units per control). `nil` = MatchIt's default.
+    public var minControls: Double?
+    public var maxControls: Double?
+    /// optmatch's `tol` for `optimal` and `full`: the resolution to which distances are rounded
+    /// (`Matching.FlowSubproblem`); `nil` = optmatch's default 0.001.
+    public var flowTolerance: Double?
     /// Propensity model convergence tolerance on the relative deviance change (R's `glm` epsilon).
     public var tolerance: Double
     /// Maximum IRLS iterations of the propensity model (R's `glm` maxit).
@@ -77,8 +89,12 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         tolerance: Double = 1e-8, maxIterations: Int = 25, radius: Double? = nil, kernel: MatchingKernel? = nil,
         bandwidth: Double? = nil, trim: Double? = nil, trimLower: Bool = false, metric: DistanceMetric? = nil,
         subclasses: Int? = nil, minN: Int? = nil,
-        cutpoints: CutpointsChoice? = nil, grouping: [String: [[String]]]? = nil, k2k: Bool? = nil
+        cutpoints: CutpointsChoice? = nil, grouping: [String: [[String]]]? = nil, k2k: Bool? = nil,
+        minControls: Double? = nil, maxControls: Double? = nil, flowTolerance: Double? = nil
     ) {
+        self.flowTolerance = flowTolerance
+        self.minControls = minControls
+        self.maxControls = maxControls
         self.method = method
         self.link = link
         self.distanceColumn = distanceColumn
@@ -114,6 +130,7 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         case trimLower = "trim_lower"
         case metric
         case subclass, minN = "min_n", cutpoints, grouping, k2k
+        case minControls = "min_controls", maxControls = "max_controls", flowTolerance = "flow_tolerance"
     }
 
     /// Valid ranges, stated once (docs/inputs.md lists them).
@@ -128,6 +145,11 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
     public static let defaultBandwidth = 0.06
     /// Trimming quantile (above the lower bound, below the upper).
     public static let trimRange = 0.5...1.0
+    /// `min_controls` / `max_controls`: whole numbers 1 to 1000 for `optimal`; for `full` any number
+    /// above 0 up to 1000 (below 1 = several focal units per control).
+    public static let controlsRange = 0.0...1_000.0
+    /// `flow_tolerance` (optmatch's `tol`).
+    public static let flowToleranceRange = 0.0...0.1
 
     /// Checks every setting against its documented range, before any data is read.
     public func validate() throws(MatchingPlanError) {
@@ -152,6 +174,56 @@ public struct MatchingPlan: Sendable, Equatable, Codable {
         }
         try validateMethodSettings()
         try validateSubclassSettings()
+        try validateFlowSettings()
+    }
+
+    /// Ranges of the optimal/full settings (MatchIt's `process.ratio` rules); settings a method
+    /// does not take are refused by `validateMethodSettings`.
+    private func validateFlowSettings() throws(MatchingPlanError) {
+        for (setting, value) in [(Setting.minControls, minControls), (.maxControls, maxControls)] {
+            guard let value else { continue }
+            guard value.isFinite, value > 0, value <= Self.controlsRange.upperBound else {
+                throw MatchingPlanError(setting: setting, problem: "must be a number above 0, at most 1000 (got \(value))")
+            }
+        }
+        if let tol = flowTolerance, !(tol.isFinite && Self.flowToleranceRange.contains(tol)) {
+            throw MatchingPlanError(setting: .flowTolerance, problem: "must lie between 0 and 0.1 (got \(tol))")
+        }
+        switch method {
+        case .optimal:
+            if minControls != nil && maxControls == nil {
+                throw MatchingPlanError(setting: .minControls, problem: "needs max_controls (variable-ratio matching) with method optimal")
+            }
+            if let mx = maxControls {
+                for (setting, value) in [(Setting.maxControls, mx), (.minControls, minControls ?? 1)] where value != value.rounded() {
+                    throw MatchingPlanError(setting: setting, problem: "must be a whole number with method optimal (got \(value))")
+                }
+                guard ratio > 1 else {
+                    throw MatchingPlanError(setting: .ratio, problem: "must be greater than 1 for variable-ratio matching (max_controls given)")
+                }
+                guard mx > Double(ratio) else {
+                    throw MatchingPlanError(setting: .maxControls, problem: "must be greater than ratio \(ratio) (got \(Int(mx)))")
+                }
+                if let mn = minControls, mn >= Double(ratio) {
+                    throw MatchingPlanError(setting: .minControls, problem: "must be less than ratio \(ratio) (got \(Int(mn)))")
+                }
+            }
+        case .full:
+            if let mn = minControls, let mx = maxControls, mn > mx {
+                throw MatchingPlanError(setting: .minControls, problem: "must not exceed max_controls (\(mn) > \(mx))")
+            }
+            if caliper != nil && minControls != nil {
+                throw MatchingPlanError(setting: .caliper, problem: "cannot be used with method full when min_controls is given (as MatchIt)")
+            }
+        default:
+            break
+        }
+    }
+
+    /// The optimal/full matching settings of this plan.
+    public var optimalMatching: OptimalMatchingSpecification {
+        OptimalMatchingSpecification(ratio: ratio, minControls: minControls, maxControls: maxControls, caliper: caliper,
+                                     discard: discard, estimand: estimand, tolerance: flowTolerance ?? 0.001)
     }
 
     /// The nearest-neighbour settings of this plan.

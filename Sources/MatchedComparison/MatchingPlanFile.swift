@@ -40,7 +40,10 @@ extension MatchingPlan {
             subclasses: try t.optionalWholeNumber(Setting.subclass.rawValue),
             minN: try t.optionalWholeNumber(Setting.minN.rawValue),
             cutpoints: try Self.cutpoints(t), grouping: try Self.grouping(t),
-            k2k: t.table?[Setting.k2k.rawValue] == nil ? nil : try t.bool(Setting.k2k.rawValue, default: false))
+            k2k: t.table?[Setting.k2k.rawValue] == nil ? nil : try t.bool(Setting.k2k.rawValue, default: false),
+            minControls: try t.optionalDouble(Setting.minControls.rawValue),
+            maxControls: try t.optionalDouble(Setting.maxControls.rawValue),
+            flowTolerance: try t.optionalDouble(Setting.flowTolerance.rawValue))
         do { try validate() } catch { throw t.error(error.setting.rawValue, error.problem) }
     }
 }

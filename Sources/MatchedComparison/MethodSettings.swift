@@ -22,6 +22,9 @@ extension MatchingPlan {
             case .cutpoints: return cutpoints != nil
             case .grouping: return grouping != nil
             case .k2k: return k2k != nil
+            case .minControls: return minControls != nil
+            case .maxControls: return maxControls != nil
+            case .flowTolerance: return flowTolerance != nil
             case .method, .link, .distance, .estimand, .seed, .tolerance, .maxIterations: return false
             }
         }
@@ -152,7 +155,7 @@ extension MatchingPlan {
             return text
         case .nearest:
             return "nearest neighbour"
-        case .radius, .kernel, .weighting:
+        case .radius, .kernel, .weighting, .optimal, .full:
             return method.rawValue
         }
     }

@@ -31,6 +31,8 @@ public struct MatchResult: Sendable, Codable {
     /// How `weights` arise, so that payment totals can be recomputed in exact rational arithmetic
     /// rather than from the rounded doubles (see `WeightBasis`).
     public var weightBasis: WeightBasis = .matchedSets
+    /// The minimised total distance of an optimal or full match (`nil` for other methods).
+    public var objective: FlowObjective? = nil
 
     /// Treatment indicator per unit (as given).
     public var treated: [Bool]

@@ -32,6 +32,8 @@ final class EvaluationMethodsTests: XCTestCase {
             (.cem, "method = \"cem\"", "\"age\", \"gender\", \"prior_convictions\", \"employed\"", .subclassCounts),
             (.subclass, "method = \"subclass\"", nil, .subclassCounts),
             (.radius, "method = \"radius\"\nradius = 0.01", nil, .matchedSets),
+            (.optimal, "method = \"optimal\"", nil, .matchedSets),
+            (.full, "method = \"full\"", nil, .subclassCounts),
             (.kernel, "method = \"kernel\"", nil, .realNumbers),
             (.weighting, "method = \"weighting\"", nil, .realNumbers),
             (.weighting, "method = \"weighting\"\nestimand = \"ATE\"", nil, .realNumbers),

@@ -142,7 +142,7 @@ final class MatchingPlanFileTests: XCTestCase {
     func testBadValuesNameFileAndKey() {
         let cases: [(String, String)] = [
             ("[matching]\nlink = \"logistic\"", "plan.toml: [matching] link must be one of logit, linear.logit, probit, linear.probit."),
-            ("[matching]\nmethod = \"optimal\"", "plan.toml: [matching] method must be one of nearest, exact, cem, subclass, radius, kernel, weighting."),
+            ("[matching]\nmethod = \"genetic\"", "plan.toml: [matching] method must be one of nearest, exact, cem, subclass, radius, kernel, weighting, optimal, full."),
             ("[matching]\nestimand = \"ATE\"", "plan.toml: [matching] estimand must be ATT or ATC for method nearest (got ATE)."),
             ("[matching]\nestimand = \"ATU\"", "plan.toml: [matching] estimand must be one of ATT, ATC, ATE."),
             ("[matching]\nbandwidth = 0.1", "plan.toml: [matching] bandwidth is not used by method nearest; remove it."),
@@ -157,7 +157,7 @@ final class MatchingPlanFileTests: XCTestCase {
             ("[matching]\nmax_iterations = 0", "plan.toml: [matching] max_iterations must be a whole number from 1 to 10000 (got 0)."),
             ("[matching]\ntolerance = 0.5", "plan.toml: [matching] tolerance must lie between 1e-16 and 0.1 (got 0.5)."),
             ("[matching]\nexact = [\"a\", \"a\"]", "plan.toml: [matching] exact names 'a' twice."),
-            ("[matching]\nratios = 2", "plan.toml: [matching] unknown key 'ratios'; the keys here are method, link, distance, estimand, order, discard, ratio, replace, caliper, exact, seed, tolerance, max_iterations, radius, kernel, bandwidth, trim, trim_lower, metric, subclass, min_n, cutpoints, grouping, k2k."),
+            ("[matching]\nratios = 2", "plan.toml: [matching] unknown key 'ratios'; the keys here are method, link, distance, estimand, order, discard, ratio, replace, caliper, exact, seed, tolerance, max_iterations, radius, kernel, bandwidth, trim, trim_lower, metric, subclass, min_n, cutpoints, grouping, k2k, min_controls, max_controls, flow_tolerance."),
         ]
         for (toml, message) in cases {
             XCTAssertEqual(failure(toml), message, toml)

@@ -59,7 +59,7 @@ final class MethodsWeightsParityTests: XCTestCase {
             case .kernel, .weighting:
                 XCTAssertEqual(group.result.weightBasis, .realNumbers)
                 XCTAssertTrue(group.result.matches.isEmpty)
-            case .nearest, .exact, .cem, .subclass:
+            case .nearest, .exact, .cem, .subclass, .optimal, .full:
                 XCTFail("no \(c.plan.method) cases here")
             }
         }

@@ -55,6 +55,8 @@ extension MatchingPlan.Method {
         case .radius: return RadiusMethod()
         case .kernel: return KernelMethod()
         case .weighting: return WeightingMethod()
+        case .optimal: return OptimalMethod()
+        case .full: return FullMethod()
         }
     }
 }

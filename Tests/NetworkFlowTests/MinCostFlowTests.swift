@@ -1,0 +1,131 @@
+import XCTest
+@testable import NetworkFlow
+
+/// The solver against exhaustive search on small random problems, against closed forms, and its
+/// dual prices against complementary slackness.
+final class MinCostFlowTests: XCTestCase {
+    /// A small deterministic generator (SplitMix64), so the problems are the same on every run.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ range: ClosedRange<Int>) -> Int {
+            range.lowerBound + Int(next() % UInt64(range.count))
+        }
+    }
+
+    /// Rows each need `need` columns, columns are used at most once; allowed[r][c] == false forbids a pair.
+    func network(costs: [[Int64]], allowed: [[Bool]], need: Int) -> (MinCostFlowProblem, [(Int, Int)]) {
+        let nr = costs.count, nc = costs[0].count
+        var p = MinCostFlowProblem(nodeCount: nr + nc + 1)
+        var arcs: [(Int, Int)] = []
+        for r in 0..<nr {
+            for c in 0..<nc where allowed[r][c] {
+                p.addArc(from: r, to: nr + c, capacity: 1, cost: costs[r][c])
+                arcs.append((r, c))
+            }
+            p.setSupply(r, need)
+        }
+        for c in 0..<nc { p.addArc(from: nr + c, to: nr + nc, capacity: 1, cost: 0) }
+        p.setSupply(nr + nc, -need * nr)
+        return (p, arcs)
+    }
+
+    /// Exhaustive search: each row picks `need` distinct unused columns.
+    func bruteForce(costs: [[Int64]], allowed: [[Bool]], need: Int) -> Int64? {
+        let nr = costs.count, nc = costs[0].count
+        var best: Int64? = nil
+        var used = Array(repeating: false, count: nc)
+        func visit(_ r: Int, _ taken: Int, _ from: Int, _ total: Int64) {
+            if r == nr { best = min(best ?? .max, total); return }
+            if taken == need { visit(r + 1, 0, 0, total); return }
+            for c in from..<nc where !used[c] && allowed[r][c] {
+                used[c] = true
+                visit(r, taken + 1, c + 1, total + costs[r][c])
+                used[c] = false
+            }
+        }
+        visit(0, 0, 0, 0)
+        return best
+    }
+
+    func testRandomAssignmentsMatchExhaustiveSearch() {
+        var g = Generator(state: 20_261_126)
+        for trial in 0..<300 {
+            let need = trial % 3 == 0 ? 2 : 1
+            let nr = g.int(1...4), nc = g.int(nr * need...min(8, nr * need + 3))
+            let costs = (0..<nr).map { _ in (0..<nc).map { _ in Int64(g.int(0...20)) } }
+            let allowed = (0..<nr).map { _ in (0..<nc).map { _ in g.int(0...9) > 1 } }
+            let (p, _) = network(costs: costs, allowed: allowed, need: need)
+            let s = p.solve()
+            let expected = bruteForce(costs: costs, allowed: allowed, need: need)
+            if let expected {
+                XCTAssertTrue(s.isFeasible, "trial \(trial)")
+                XCTAssertEqual(s.cost, expected, "trial \(trial): \(costs) \(allowed)")
+            } else {
+                XCTAssertFalse(s.isFeasible, "trial \(trial): infeasible by exhaustive search")
+            }
+        }
+    }
+
+    /// Points on a line, n against n, cost |a - b|: the optimum pairs the i-th smallest of each side.
+    func testLineAssignmentClosedForm() {
+        var g = Generator(state: 7)
+        for _ in 0..<50 {
+            let n = g.int(1...40)
+            let a = (0..<n).map { _ in g.int(0...1_000) }, b = (0..<n).map { _ in g.int(0...1_000) }
+            let costs = a.map { x in b.map { y in Int64(abs(x - y)) } }
+            let allowed = Array(repeating: Array(repeating: true, count: n), count: n)
+            let (p, _) = network(costs: costs, allowed: allowed, need: 1)
+            let expected = zip(a.sorted(), b.sorted()).reduce(Int64(0)) { $0 + Int64(abs($1.0 - $1.1)) }
+            XCTAssertEqual(p.solve().cost, expected)
+        }
+    }
+
+    /// Complementary slackness: spare capacity => reduced cost >= 0; positive flow => reduced cost <= 0.
+    func testPricesCertifyOptimality() {
+        var g = Generator(state: 99)
+        for _ in 0..<100 {
+            let nr = g.int(2...10), nc = g.int(nr...20)
+            let costs = (0..<nr).map { _ in (0..<nc).map { _ in Int64(g.int(1...1_000)) } }
+            let allowed = (0..<nr).map { _ in (0..<nc).map { _ in g.int(0...3) > 0 } }
+            let (p, arcs) = network(costs: costs, allowed: allowed, need: 1)
+            let s = p.solve()
+            for (a, (r, c)) in arcs.enumerated() {
+                let rc = s.reducedCost(from: r, to: nr + c, cost: costs[r][c])
+                if s.flow[a] == 0 { XCTAssertGreaterThanOrEqual(rc, 0) } else { XCTAssertLessThanOrEqual(rc, 0) }
+            }
+        }
+    }
+
+    func testInfeasibleReportsLargestDeliverableFlow() {
+        // Three rows, but only two columns reachable at all.
+        let costs: [[Int64]] = [[1, 5, 9], [2, 2, 9], [3, 1, 9]]
+        let allowed = [[true, true, false], [true, true, false], [true, true, false]]
+        let (p, _) = network(costs: costs, allowed: allowed, need: 1)
+        let s = p.solve()
+        XCTAssertFalse(s.isFeasible)
+        XCTAssertEqual(s.shipped, 2)
+        XCTAssertEqual(s.required, 3)
+    }
+
+    func testBulkCapacitiesAndTies() {
+        // Equal-cost alternatives: the same problem always gives the same flow.
+        var p = MinCostFlowProblem(nodeCount: 4)
+        p.setSupply(0, 5)
+        p.setSupply(3, -5)
+        p.addArc(from: 0, to: 1, capacity: 3, cost: 2)
+        p.addArc(from: 0, to: 2, capacity: 3, cost: 2)
+        p.addArc(from: 1, to: 3, capacity: 5, cost: 1)
+        p.addArc(from: 2, to: 3, capacity: 5, cost: 1)
+        let s = p.solve()
+        XCTAssertEqual(s.cost, 15)
+        XCTAssertEqual(s, p.solve())
+        XCTAssertEqual(s.flow, [3, 2, 3, 2])
+    }
+}
