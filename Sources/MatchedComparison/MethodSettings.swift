@@ -119,18 +119,6 @@ extension MatchingPlan {
     }
 }
 
-extension MatchingPlan.Method {
-    /// Whether this method uses `setting` (settings of every method, such as `estimand`, `link` or
-    /// `distance`, are always taken; for `exact` and `cem` the distance only fills the balance
-    /// table's distance row, as these methods match on the covariates).
-    public func takes(_ setting: MatchingPlan.Setting) -> Bool {
-        switch setting {
-        case .method, .link, .distance, .estimand, .seed, .tolerance, .maxIterations: return true
-        default: return implementation.settings.contains(setting)
-        }
-    }
-}
-
 extension MatchingPlan {
     /// The CEM cut-point rules in words: "sturges" or "age 4, re74 [0, 5000], others sturges".
     public var cutpointsDescription: String {
