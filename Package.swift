@@ -49,11 +49,13 @@ let package = Package(
         .systemLibrary(name: "CReadStat", path: "Sources/CReadStat", providers: [.apt(["libreadstat-dev"])]),
         // zlib (Debian zlib1g-dev): gzip-compressed CSV.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Columns of numbers for the model and balance stages: doubles, or level indicators over codes.
+        .target(name: "Columns"),
         // Loading CSV (plain or gzip) and Stata/SPSS/SAS files into columnar tables, validation,
         // design matrices (R treatment contrasts).
-        .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib"]),
+        .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib", "Columns"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
-        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel"]),
+        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel", "Columns"]),
         // Sums, means and standard deviations as R computes them (extended-precision accumulation).
         .target(name: "RArithmetic"),
         // Order-preserving parallel map over DispatchQueue.concurrentPerform.
@@ -66,10 +68,10 @@ let package = Package(
         // optimal pair and full matching (optmatch's network formulation) on NetworkFlow.
         .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic"]),
+        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
         // fit or user distance -> exact cells -> one type per method -> balance.
-        .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles"]),
+        .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles", "Columns"]),
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
@@ -126,10 +128,10 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
-        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData"]),
+        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["NetworkFlow"]),
-        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance"]),
+        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),

@@ -1,3 +1,5 @@
+import Columns
+
 // Public value types of the Balance module: the inputs to `summarizeBalance` and the tables it
 // returns, shaped like the components of MatchIt 4.7's `summary.matchit()` result
 // (`sum.all`, `sum.matched`, `nn`).
@@ -19,16 +21,28 @@ public enum BalanceEstimand: String, Sendable, Codable {
 public struct BalanceCovariate: Sendable {
     /// The row label in the balance tables.
     public var name: String
-    /// One value per unit, in the same order as `treated` and `weights`.
-    public var values: [Double]
+    /// One value per unit, in the same order as `treated` and `weights`: doubles, or a level's
+    /// indicator over category codes (read tile by tile, never stored as doubles in full).
+    public var column: NumericColumn
+
+    /// One value per unit, as doubles (built on each call for an indicator).
+    public var values: [Double] {
+        get { column.values }
+        set { column = .dense(newValue) }
+    }
 
     /// Creates a covariate column.
     /// - Parameters:
     ///   - name: The row label in the balance tables.
     ///   - values: One value per unit.
     public init(name: String, values: [Double]) {
+        self.init(name: name, column: .dense(values))
+    }
+
+    /// Creates a covariate column in either storage.
+    public init(name: String, column: NumericColumn) {
         self.name = name
-        self.values = values
+        self.column = column
     }
 }
 

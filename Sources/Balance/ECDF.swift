@@ -33,45 +33,48 @@ struct ECDFWeights: Sendable {
     let index: [UInt32]
 
     init(_ weights: [SIMD2<Double>]) {
-        if let (table, index) = Self.distinct(weights) {
+        self.init(count: weights.count) { weights[$0] }
+    }
+
+    /// The table for the pairs `pair(0), ..., pair(count - 1)`, formed one at a time (no array of
+    /// every unit's pair is stored unless there are more than `maximumDistinct` distinct pairs).
+    init(count n: Int, pair: (Int) -> SIMD2<Double>) {
+        if let (table, index) = Self.distinct(count: n, pair: pair) {
             self.table = table
             self.index = index
         } else {
-            table = weights
-            index = (0..<weights.count).map { UInt32($0) }
+            table = (0..<n).map(pair)
+            index = (0..<n).map { UInt32($0) }
         }
     }
 
     /// Distinct pairs in order of first appearance (open addressing on the bit patterns), or nil when
     /// there are more than `maximumDistinct`.
-    static func distinct(_ weights: [SIMD2<Double>]) -> ([SIMD2<Double>], [UInt32])? {
+    static func distinct(count n: Int, pair: (Int) -> SIMD2<Double>) -> ([SIMD2<Double>], [UInt32])? {
         let slots = 4 * maximumDistinct, mask = slots - 1
         var slotEntry = [Int32](repeating: -1, count: slots)
         var table = [SIMD2<UInt64>]()
         table.reserveCapacity(maximumDistinct)
-        let n = weights.count
         var tooMany = false
         let index = [UInt32](unsafeUninitializedCapacity: n) { index, initialized in
-            weights.withUnsafeBufferPointer { w in
-                slotEntry.withUnsafeMutableBufferPointer { slotEntry in
-                    for i in 0..<n {
-                        let bits = unsafeBitCast(w[i], to: SIMD2<UInt64>.self)
-                        var slot = Int(truncatingIfNeeded: ((bits[0] &* 0x9E37_79B9_7F4A_7C15) ^ (bits[1] &* 0xC2B2_AE3D_27D4_EB4F)) >> 40) & mask
-                        while true {
-                            let e = Int(slotEntry[slot])
-                            if e < 0 {
-                                if table.count == maximumDistinct { tooMany = true; initialized = 0; return }
-                                slotEntry[slot] = Int32(table.count)
-                                index[i] = UInt32(table.count)
-                                table.append(bits)
-                                break
-                            }
-                            if table[e] == bits {
-                                index[i] = UInt32(e)
-                                break
-                            }
-                            slot = (slot + 1) & mask
+            slotEntry.withUnsafeMutableBufferPointer { slotEntry in
+                for i in 0..<n {
+                    let bits = unsafeBitCast(pair(i), to: SIMD2<UInt64>.self)
+                    var slot = Int(truncatingIfNeeded: ((bits[0] &* 0x9E37_79B9_7F4A_7C15) ^ (bits[1] &* 0xC2B2_AE3D_27D4_EB4F)) >> 40) & mask
+                    while true {
+                        let e = Int(slotEntry[slot])
+                        if e < 0 {
+                            if table.count == maximumDistinct { tooMany = true; initialized = 0; return }
+                            slotEntry[slot] = Int32(table.count)
+                            index[i] = UInt32(table.count)
+                            table.append(bits)
+                            break
                         }
+                        if table[e] == bits {
+                            index[i] = UInt32(e)
+                            break
+                        }
+                        slot = (slot + 1) & mask
                     }
                 }
             }
@@ -86,18 +89,29 @@ struct ECDFWeights: Sendable {
 /// (MatchIt's `.make_sum_to_1(w, by = t)` followed by negating one group). A group whose weights
 /// sum to zero gets NaN, as in R.
 func signedGroupWeights(treated: UnsafeBufferPointer<Bool>, weights: UnsafeBufferPointer<Double>) -> [Double] {
+    let totals = groupWeightTotals(treated: treated, weights: weights)
+    return [Double](unsafeUninitializedCapacity: weights.count) { out, initialized in
+        for i in 0..<weights.count {
+            out[i] = signedGroupWeight(weights[i], treated: treated[i], totals: totals)
+        }
+        initialized = weights.count
+    }
+}
+
+/// Each group's total weight (treated, control), summed in extended precision in unit order.
+func groupWeightTotals(treated: UnsafeBufferPointer<Bool>, weights: UnsafeBufferPointer<Double>) -> (treated: Double, control: Double) {
     var totalTreated: ExtendedSum = 0
     var totalControl: ExtendedSum = 0
     for i in 0..<weights.count {
         if treated[i] { totalTreated += ExtendedSum(weights[i]) } else { totalControl += ExtendedSum(weights[i]) }
     }
-    let wt = Double(totalTreated), wc = Double(totalControl)
-    return [Double](unsafeUninitializedCapacity: weights.count) { out, initialized in
-        for i in 0..<weights.count {
-            out[i] = treated[i] ? weights[i] / wt : -(weights[i] / wc)
-        }
-        initialized = weights.count
-    }
+    return (Double(totalTreated), Double(totalControl))
+}
+
+/// One unit's entry of `signedGroupWeights`.
+@inline(__always)
+func signedGroupWeight(_ w: Double, treated: Bool, totals: (treated: Double, control: Double)) -> Double {
+    treated ? w / totals.treated : -(w / totals.control)
 }
 
 /// Both eCDF statistics of one column for two weightings at once (lane 0 and lane 1 of

@@ -44,12 +44,13 @@ public struct StandardisedDifference: Sendable, Equatable, Codable {
     public static func table(covariates: [BalanceCovariate], treated: [Bool], weights: [Double]) -> [StandardisedDifference] {
         precondition(treated.count == weights.count, "StandardisedDifference: one weight per unit")
         return covariates.map { column in
-            precondition(column.values.count == treated.count, "StandardisedDifference: one value per unit")
-            let binary = column.values.allSatisfy(isZeroOrOne)
+            let values = column.values
+            precondition(values.count == treated.count, "StandardisedDifference: one value per unit")
+            let binary = values.allSatisfy(isZeroOrOne)
             func difference(_ weight: (Int) -> Double) -> (Double?, Bool) {
                 var t = WeightedMoments(), c = WeightedMoments()
-                for i in column.values.indices {
-                    if treated[i] { t.add(column.values[i], weight: weight(i)) } else { c.add(column.values[i], weight: weight(i)) }
+                for i in values.indices {
+                    if treated[i] { t.add(values[i], weight: weight(i)) } else { c.add(values[i], weight: weight(i)) }
                 }
                 guard t.count > 0, c.count > 0 else { return (nil, false) }
                 let gap = t.mean - c.mean

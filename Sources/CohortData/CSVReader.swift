@@ -44,10 +44,43 @@ public enum CSVReader {
 
     /// Reads a file, and gives its bytes (exactly the file, byte order mark included) to
     /// `alsoReading`, which runs on another thread while the text is parsed (for example to hash the
-    /// input for a manifest without reading the file a second time). Returns once both are done;
-    /// `alsoReading` is called even when parsing fails.
+    /// input for a manifest without reading the file a second time). `alsoReading` is called one or
+    /// more times, with successive pieces of the file in order (a streaming consumer, such as an
+    /// incremental hash, sees the whole file). Returns once both are done; `alsoReading` is called
+    /// even when parsing fails.
     public static func read(path: String, options: CSVReadOptions = CSVReadOptions(),
                             alsoReading: (@Sendable (UnsafeRawBufferPointer) -> Void)?) throws -> CohortTable {
+        try read(path: path, options: options, alsoReading: alsoReading, pieceSize: releaseChunk)
+    }
+
+    /// `read(path:options:alsoReading:)` with the size of the pieces given to `alsoReading` and
+    /// released by the readers (tests use small pieces to exercise the boundaries).
+    static func read(path: String, options: CSVReadOptions, alsoReading: (@Sendable (UnsafeRawBufferPointer) -> Void)?,
+                     pieceSize: Int) throws -> CohortTable {
+        // A regular file is mapped by `MappedFile`, whose pages each reader gives back as it finishes
+        // with them, so the input is never resident in full beside the columns parsed from it.
+        if !InputFile.isSpecial(path: path), let mapped = MappedFile(path: path) {
+            return try withExtendedLifetime(mapped) {
+                let raw = mapped.bytes
+                let group = DispatchGroup()
+                if let alsoReading {
+                    // A queue of its own gets a thread of its own, even while parsing keeps every core busy.
+                    DispatchQueue(label: "counterfactual.csv.also-reading").async(group: group) {
+                        let raw = mapped.bytes
+                        var lo = 0
+                        repeat {
+                            let hi = min(raw.count, lo + pieceSize)
+                            alsoReading(UnsafeRawBufferPointer(rebasing: raw[lo..<hi]))
+                            mapped.release(lo..<hi)
+                            lo = hi
+                        } while lo < raw.count
+                    }
+                }
+                defer { group.wait() }
+                return try parse(raw.bindMemory(to: UInt8.self), file: path, options: options,
+                                 release: { mapped.release($0) }, releaseStep: pieceSize)
+            }
+        }
         let data: Data
         do {
             if InputFile.isSpecial(path: path) { throw CocoaError(.fileReadUnknown) }
@@ -73,12 +106,28 @@ public enum CSVReader {
         return try bytes.withUnsafeMutableBufferPointer { try parse(UnsafeBufferPointer($0), file: file, options: options) }
     }
 
+    /// Bytes per piece handed to `alsoReading`, and the step at which the record splitter gives
+    /// back the pages it has passed.
+    static let releaseChunk = 32 << 20
+
     /// Parses a buffer of UTF-8 CSV bytes.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String, options: CSVReadOptions) throws -> CohortTable {
+        try parse(bytes, file: file, options: options, release: nil)
+    }
+
+    /// `parse`, telling `release` (byte ranges of `bytes`) which bytes it has finished reading for
+    /// now, so that a mapped file's pages can be given back (`MappedFile`).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String, options: CSVReadOptions,
+                      release: (@Sendable (Range<Int>) -> Void)?, releaseStep: Int = releaseChunk) throws -> CohortTable {
         let hasBOM = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
         let body = hasBOM ? UnsafeBufferPointer(rebasing: bytes[3...]) : bytes
-        let shared = SharedBytes(buffer: body)
-        let layout = try RecordLayout(body, file: file)
+        let bodyStart = hasBOM ? 3 : 0
+        var releaseBody: (@Sendable (Range<Int>) -> Void)? = nil
+        if let release {
+            releaseBody = { range in release(range.lowerBound + bodyStart ..< range.upperBound + bodyStart) }
+        }
+        let shared = SharedBytes(buffer: body, release: releaseBody)
+        let layout = try RecordLayout(body, file: file, release: releaseBody, step: releaseStep)
         guard let headerRecord = layout.header else { throw CohortDataError.empty(file: file) }
 
         var headerNames: [String] = []
@@ -250,6 +299,9 @@ public enum CSVReader {
                 if fieldCount != headerCount {
                     throw CohortDataError.raggedRow(file: file, line: Int(record.line), expected: headerCount, found: fieldCount)
                 }
+            }
+            if let release = shared.release, hi > lo {
+                release(layout.records[lo].start ..< layout.records[hi - 1].end)
             }
             return BlockScan(findings: findings, interners: interners)
         }
@@ -474,6 +526,8 @@ struct ByteInterner {
 /// The input bytes, read (never written) by several threads at once.
 struct SharedBytes: @unchecked Sendable {
     let buffer: UnsafeBufferPointer<UInt8>
+    /// Gives back the pages of a byte range a reader has finished with (nil: nothing to give back).
+    var release: (@Sendable (Range<Int>) -> Void)? = nil
 }
 
 /// The file's bytes, read (never written) by a second reader while they are parsed.
@@ -497,11 +551,27 @@ struct RecordLayout: @unchecked Sendable {
     var header: Record?
     var records: [Record] = []
 
-    /// Splits the buffer into records, honouring quoted newlines, skipping blank lines.
-    init(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws {
+    /// Splits the buffer into records, honouring quoted newlines, skipping blank lines. With
+    /// `release`, the bytes passed are given back in steps of `step` bytes.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, file: String, release: (@Sendable (Range<Int>) -> Void)? = nil,
+         step: Int = CSVReader.releaseChunk) throws {
         let n = bytes.count
         guard let base = bytes.baseAddress, n > 0 else { return }
-        let hasQuotes = memchr(base, 0x22, n) != nil
+        var hasQuotes = false
+        var chunk = 0
+        while chunk < n, !hasQuotes {
+            let hi = min(n, chunk + step)
+            hasQuotes = memchr(base + chunk, 0x22, hi - chunk) != nil
+            release?(chunk..<hi)
+            chunk = hi
+        }
+        var released = 0
+        @inline(__always) func releaseUpTo(_ p: Int) {
+            guard let release, p - released >= step else { return }
+            release(released..<p)
+            released = p
+        }
+        defer { release?(released..<n) }
         // LF (or CRLF) terminates lines; a file without any LF but with CRs uses CR alone.
         let terminator: UInt8 = memchr(base, 0x0A, n) == nil && memchr(base, 0x0D, n) != nil ? 0x0D : 0x0A
         var start = 0
@@ -525,6 +595,7 @@ struct RecordLayout: @unchecked Sendable {
                     emit(p, e, line)
                     line += 1
                     p = e + 1
+                    releaseUpTo(p)
                 } else {
                     emit(p, n, line)
                     p = n
@@ -542,6 +613,7 @@ struct RecordLayout: @unchecked Sendable {
                     emit(start, i, recordLine)
                     start = i + 1
                     recordLine = line + 1
+                    releaseUpTo(start)
                 }
                 line += 1
             }

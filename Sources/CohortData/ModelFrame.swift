@@ -1,3 +1,5 @@
+import Columns
+
 /// A covariate as the user named it, and how it enters a model.
 public struct CovariateTerm: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -20,8 +22,24 @@ public struct DesignColumn: Sendable, Equatable {
     public let name: String
     /// The covariate it comes from.
     public let term: String
-    /// Values for the rows of the frame.
-    public let values: [Double]
+    /// Values for the rows of the frame: a numeric covariate's doubles (shared with the loaded
+    /// table), or a level's indicator over the categorical covariate's codes (no doubles stored).
+    public let column: NumericColumn
+
+    /// Values for the rows of the frame, as doubles (built on each call for an indicator).
+    public var values: [Double] { column.values }
+
+    /// A column of doubles.
+    public init(name: String, term: String, values: [Double]) {
+        self.init(name: name, term: term, column: .dense(values))
+    }
+
+    /// A column in either storage.
+    public init(name: String, term: String, column: NumericColumn) {
+        self.name = name
+        self.term = term
+        self.column = column
+    }
 }
 
 /// Rows excluded while building a model frame, and why. Nothing is dropped silently: callers
@@ -108,7 +126,6 @@ public struct ModelFrame: Sendable {
 
         // Treatment: exactly 0 or 1.
         var t = [Double]()
-        t.reserveCapacity(used.count)
         switch treatColumn.values {
         case .numeric(let v):
             if let bad = treatColumn.firstNonFinite {
@@ -120,8 +137,9 @@ public struct ModelFrame: Sendable {
                     throw CohortDataError.treatmentNotBinary(file: file, line: table.line(ofRow: r), column: treatment,
                                                              value: treatColumn.text(at: r))
                 }
-                t.append(x)
             }
+            // The table's own array when every row is used (no copy).
+            t = used.count == table.rowCount ? v : used.map { v[$0] }
         case .text:
             let r = used.first ?? 0
             let bad = treatColumn.firstNonNumeric ?? (row: r, text: treatColumn.text(at: r))
@@ -162,11 +180,12 @@ public struct ModelFrame: Sendable {
                     throw CohortDataError.constantCovariate(file: file, column: column.name)
                 }
                 if inModel { terms.append(CovariateTerm(name: column.name, kind: .categorical(levels: sortedLevels))) }
+                // Indicators over the codes of the rows used (the table's own array when every row is).
+                let usedCodes = used.count == table.rowCount ? codes : used.map { codes[$0] }
                 for (k, level) in sortedLevels.enumerated() {
                     guard let code = levels.firstIndex(of: level) else { continue }
-                    let c = Int32(code)
-                    let indicator = used.map { codes[$0] == c ? 1.0 : 0.0 }
-                    let d = DesignColumn(name: column.name + level, term: column.name, values: indicator)
+                    let d = DesignColumn(name: column.name + level, term: column.name,
+                                         column: .indicator(codes: usedCodes, level: Int32(code)))
                     if k > 0, inModel { model.append(d) }
                     balance.append(d)
                 }

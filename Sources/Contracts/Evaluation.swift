@@ -246,7 +246,7 @@ public enum Evaluator {
                     alsoRequired: plan.matching.distanceColumn.map { [$0] } ?? [], balanceOnly: plan.matching.exact,
                     dropMissing: plan.data.dropMissing)
                 matchedCohort.standardisedDifferences = StandardisedDifference.table(
-                    covariates: frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
+                    covariates: frame.balanceColumns.map { BalanceCovariate(name: $0.name, column: $0.column) },
                     treated: group.treated, weights: group.result.weights)
             }
             cohorts.append(matchedCohort)

@@ -32,6 +32,12 @@ struct Counterfactual: ParsableCommand {
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
+        // Commands that write manifest.json: gather the machine facts it records while they work.
+        let arguments = CommandLine.arguments.dropFirst()
+        if let command = arguments.first, ["evaluate", "match", "effect", "ratecard"].contains(command),
+           !arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
+            EnvironmentProbe.shared.start()
+        }
         main(nil)
     }
 }

@@ -161,7 +161,7 @@ struct Effect: ParsableCommand {
         let options = CSVReadOptions(columns: unique, textColumns: Set(list(categorical ?? "")),
                                      identifierColumns: settings.id.map { [$0] } ?? [])
         let table = CohortFileFormat(path: data) == .csv
-            ? try CSVReader.read(path: data, options: options, alsoReading: { digest.value = sha256(of: $0) })
+            ? try CSVReader.read(path: data, options: options, alsoReading: { digest.update($0) })
             : try TableReader.read(path: data, options: options)
         let dataDigest = try digest.value ?? sha256(ofFile: data)
         clock.lap("load")

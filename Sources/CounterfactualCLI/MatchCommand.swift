@@ -257,7 +257,7 @@ struct Match: ParsableCommand {
         let inputDigest = DigestSlot()
         let options = CSVReadOptions(columns: unique, textColumns: textColumns, identifierColumns: id.map { [$0] } ?? [])
         let table = CohortFileFormat(path: data) == .csv
-            ? try CSVReader.read(path: data, options: options, alsoReading: { inputDigest.value = sha256(of: $0) })
+            ? try CSVReader.read(path: data, options: options, alsoReading: { inputDigest.update($0) })
             : try TableReader.read(path: data, options: options)
         if let id { try table.checkUniqueIdentifiers(id) }
         clock.lap("load")
@@ -415,8 +415,18 @@ func list(_ s: String) -> [String] {
 }
 
 /// A value written by one thread before another waits for it (the group's wait orders the two).
+/// The SHA-256 of an input, fed piece by piece (in order, from one thread) while it is parsed.
 final class DigestSlot: @unchecked Sendable {
-    var value: String?
+    private var stream: SHA256Stream?
+
+    /// Adds the next piece of the input.
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        if stream == nil { stream = SHA256Stream() }
+        stream!.update(bytes)
+    }
+
+    /// The digest of every piece given, or nil when none was (the input was not read this way).
+    var value: String? { stream?.hexDigest() }
 }
 
 /// Wall-clock time of successive stages.

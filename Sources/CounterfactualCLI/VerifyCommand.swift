@@ -15,15 +15,14 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
                    digests: (inputs: [String: String], outputs: [String: String]) = ([:], [:]),
                    arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                    workingDirectory: String = FileManager.default.currentDirectoryPath) throws {
-    let executable = Bundle.main.executableURL?.deletingLastPathComponent().path ?? FileManager.default.currentDirectoryPath
     let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0 != "manifest.json" })
     var records = outputs.filter { present.contains($0.file) }
     for name in present.sorted() where !records.contains(where: { $0.file == name }) {
         records.append((role: Manifest.reportFiles.contains(name) ? "report" : "output", file: name))
     }
-    let libraries = RuntimeEnvironment.linearAlgebraLibraries()
+    let facts = EnvironmentProbe.shared.facts
     let manifest = Manifest(
-        programVersion: counterfactualVersion, gitCommit: Manifest.gitCommit(near: executable),
+        programVersion: counterfactualVersion, gitCommit: facts.gitCommit,
         arguments: arguments, workingDirectory: workingDirectory,
         inputs: try inputs.map { Manifest.FileRecord(role: $0.role, path: $0.path, sha256: try digests.inputs[$0.path] ?? sha256(ofFile: $0.path)) },
         outputs: try records.map { o in
@@ -31,7 +30,7 @@ func writeManifest(folder: URL, inputs: [(role: String, path: String)], outputs:
                                 sha256: try digests.outputs[o.file] ?? sha256(ofFile: folder.appendingPathComponent(o.file).path))
         },
         seeds: seeds, threads: ProcessInfo.processInfo.activeProcessorCount, timings: timings, plan: plan,
-        cpuModel: RuntimeEnvironment.cpuModel(), blas: libraries.blas, lapack: libraries.lapack)
+        cpuModel: facts.cpuModel, blas: facts.blas, lapack: facts.lapack)
     try write(manifest.json().serialized(), to: folder.appendingPathComponent("manifest.json"))
 }
 

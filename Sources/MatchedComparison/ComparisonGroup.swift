@@ -89,7 +89,7 @@ public struct ComparisonGroup: Sendable, Codable {
             source = .column(column)
         } else {
             let fit = try BinomialGLM.fit(
-                columns: frame.modelColumns.map(\.values), names: frame.modelColumns.map(\.name),
+                design: frame.modelColumns.map(\.column), names: frame.modelColumns.map(\.name),
                 response: frame.treatment, link: plan.link.binomialLink, tolerance: plan.tolerance,
                 maxIterations: plan.maxIterations)
             distance = plan.link.distance(from: fit)
@@ -108,7 +108,7 @@ public struct ComparisonGroup: Sendable, Codable {
 
         let balance = summarizeBalance(
             covariates: [BalanceCovariate(name: "distance", values: distance)]
-                + frame.balanceColumns.map { BalanceCovariate(name: $0.name, values: $0.values) },
+                + frame.balanceColumns.map { BalanceCovariate(name: $0.name, column: $0.column) },
             treated: treated, weights: result.weights,
             subclass: plan.replace || !result.subclass.contains { $0 != nil } ? nil : result.subclass,
             discarded: result.discarded, estimand: BalanceEstimand(plan.estimand),

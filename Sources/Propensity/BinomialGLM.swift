@@ -1,3 +1,4 @@
+import Columns
 import Distributions
 import LinearAlgebra
 import Parallel
@@ -98,6 +99,16 @@ public enum BinomialGLM {
     ///   - maxIterations: R's `maxit`.
     public static func fit(
         columns: [[Double]], names: [String], response y: [Double], link: BinomialLink = .logit,
+        tolerance: Double = 1e-8, maxIterations: Int = 25
+    ) throws -> GLMFit {
+        try fit(design: columns.map(NumericColumn.dense), names: names, response: y, link: link,
+                tolerance: tolerance, maxIterations: maxIterations)
+    }
+
+    /// `fit(columns:...)` with columns in either storage (level indicators need no doubles: see
+    /// `NumericColumn`); the same numbers as with the columns as doubles.
+    public static func fit(
+        design columns: [NumericColumn], names: [String], response y: [Double], link: BinomialLink = .logit,
         tolerance: Double = 1e-8, maxIterations: Int = 25
     ) throws -> GLMFit {
         let n = y.count

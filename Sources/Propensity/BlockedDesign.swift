@@ -1,3 +1,4 @@
+import Columns
 import LinearAlgebra
 import Parallel
 
@@ -20,43 +21,72 @@ struct BlockedDesign: @unchecked Sendable {
     /// Rows per tile inside a block (even, so SIMD lanes keep their row parity across tiles).
     static let tileRows = 512
 
-    let columns: [[Double]]
+    /// The covariate columns: doubles, or level indicators whose rows are written into a tile
+    /// buffer as each tile is reached (the same doubles, so the same sums).
+    let columns: [NumericColumn]
     let rows: Int
     var parameters: Int { columns.count + 1 }
     var blocks: Int { (rows + Self.blockRows - 1) / Self.blockRows }
 
-    init(columns: [[Double]], rows: Int) {
+    init(columns: [NumericColumn], rows: Int) {
         self.columns = columns
         self.rows = rows
     }
 
+    init(columns: [[Double]], rows: Int) {
+        self.init(columns: columns.map(NumericColumn.dense), rows: rows)
+    }
+
     /// Root mean square of each (non-intercept) column (1 for an all-zero column), summed in row order.
+    /// (For an indicator the sum of squares is the count of ones, exactly as the sum in row order gives it.)
     func rootMeanSquares() -> [Double] {
         let n = rows
         let cols = columns
         return Parallel.map(cols.count) { j in
-            cols[j].withUnsafeBufferPointer { c in
-                var s = 0.0
-                for v in c { s += v * v }
-                let rms = (s / Double(max(n, 1))).squareRoot()
-                return rms > 0 ? rms : 1
+            let s: Double
+            switch cols[j] {
+            case .dense(let values):
+                s = values.withUnsafeBufferPointer { c in
+                    var s = 0.0
+                    for v in c { s += v * v }
+                    return s
+                }
+            case .indicator(let codes, let level):
+                s = Double(codes.reduce(0) { $0 + ($1 == level ? 1 : 0) })
             }
+            let rms = (s / Double(max(n, 1))).squareRoot()
+            return rms > 0 ? rms : 1
         }
     }
 
-    /// Calls `body` with a pointer to row 0 of every column (the intercept excluded).
-    func withColumnPointers<R>(_ body: ([UnsafePointer<Double>]) throws -> R) rethrows -> R {
-        func nest(_ j: Int, _ collected: inout [UnsafePointer<Double>]) throws -> R {
+    /// Calls `body` with, for every column (the intercept excluded), a pointer to row 0 of its
+    /// doubles, or to row 0 of its codes and its level for an indicator.
+    func withColumnPointers<R>(_ body: ([ColumnPointer]) throws -> R) rethrows -> R {
+        func nest(_ j: Int, _ collected: inout [ColumnPointer]) throws -> R {
             if j == columns.count { return try body(collected) }
-            return try columns[j].withUnsafeBufferPointer { c in
-                collected.append(c.baseAddress!)  // fit() refuses zero rows
-                return try nest(j + 1, &collected)
+            switch columns[j] {
+            case .dense(let values):
+                return try values.withUnsafeBufferPointer { c in
+                    collected.append(.dense(c.baseAddress!))  // fit() refuses zero rows
+                    return try nest(j + 1, &collected)
+                }
+            case .indicator(let codes, let level):
+                return try codes.withUnsafeBufferPointer { c in
+                    collected.append(.indicator(c.baseAddress!, level))
+                    return try nest(j + 1, &collected)
+                }
             }
         }
-        var pointers: [UnsafePointer<Double>] = []
+        var pointers: [ColumnPointer] = []
         pointers.reserveCapacity(columns.count)
         return try nest(0, &pointers)
     }
+}
+
+/// Row 0 of one design column as a pass reads it.
+enum ColumnPointer {
+    case dense(UnsafePointer<Double>)
+    case indicator(UnsafePointer<Int32>, Int32)
 }
 
 /// The normal equations of one IRLS step: `X'WX` (full, symmetric) and `X'Wz`.
@@ -250,9 +280,12 @@ extension BlockedDesign {
     ) {
         let x = shared.x
         let p = x.count + 1, q = p + 1
-        // Scratch: w, z, and w * x_j for each column, one tile long each.
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (p + 1) * tileRows)
+        // Scratch: w, z, and w * x_j for each column, one tile long each; then one tile of doubles
+        // for each indicator column, written as each tile is reached.
+        let indicatorColumns = x.indices.filter { if case .indicator = x[$0] { return true } else { return false } }
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (p + 1 + indicatorColumns.count) * tileRows)
         defer { scratch.deallocate() }
+        let indicatorTiles = scratch + (p + 1) * tileRows
         let w = scratch, z = scratch + tileRows
         let sums = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: p * q)
         defer { sums.deallocate() }
@@ -262,14 +295,25 @@ extension BlockedDesign {
         var v = [UnsafePointer<Double>](repeating: onesTile, count: q)
         for j in 1..<max(p, 1) { u[j] = UnsafePointer(scratch + (j + 1) * tileRows) }
         v[p] = UnsafePointer(z)
-        var tileColumns = x
+        var tileColumns = [UnsafePointer<Double>](repeating: onesTile, count: x.count)
 
         var lo = range.lowerBound
         while lo < range.upperBound {
             let m = min(tileRows, range.upperBound - lo)
             let tile = TileRows(count: m, eta: shared.eta + lo, mu: shared.mu + lo, y: shared.y + lo, w: w, z: z,
                                 binary: shared.binary)
-            for j in 0..<x.count { tileColumns[j] = x[j] + lo }
+            var nextIndicatorTile = indicatorTiles
+            for j in 0..<x.count {
+                switch x[j] {
+                case .dense(let column):
+                    tileColumns[j] = column + lo
+                case .indicator(let codes, let level):
+                    let buffer = nextIndicatorTile
+                    nextIndicatorTile += tileRows
+                    NumericColumn.writeIndicator(codes: codes + lo, level: level, count: m, into: buffer)
+                    tileColumns[j] = UnsafePointer(buffer)
+                }
+            }
             if let beta {
                 // eta = X beta (intercept first, then columns in order).
                 beta.withUnsafeBufferPointer { b in
@@ -322,7 +366,7 @@ extension BlockedDesign {
 /// The row arrays a pass reads and writes, shared by the block workers (each writes its own rows).
 struct PassPointers: @unchecked Sendable {
     /// Row 0 of each design column (the intercept excluded).
-    let x: [UnsafePointer<Double>]
+    let x: [ColumnPointer]
     let y: UnsafePointer<Double>
     /// Every response is 0 or 1.
     let binary: Bool

@@ -68,12 +68,6 @@ public enum RadixSort {
         Double(bitPattern: (key & (1 << 63)) != 0 ? key ^ (1 << 63) : ~key)
     }
 
-    /// A key and the input position it came from (or its payload), moved together through the passes.
-    struct Entry {
-        var key: UInt64
-        var index: Int
-    }
-
     /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
     static func sort(
         _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil
@@ -88,9 +82,13 @@ public enum RadixSort {
             }
             return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
         }
-        var from = UnsafeMutablePointer<Entry>.allocate(capacity: n)
-        var to = UnsafeMutablePointer<Entry>.allocate(capacity: n)
-        defer { from.deallocate(); to.deallocate() }
+        // Keys and the positions (or payloads) they carry, as two arrays moved together through the
+        // passes: 12 bytes a key in each of two buffers.
+        var keysFrom = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        var carryFrom = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        var keysTo: UnsafeMutablePointer<UInt64>? = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        var carryTo: UnsafeMutablePointer<UInt32>? = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        defer { keysFrom.deallocate(); carryFrom.deallocate(); keysTo?.deallocate(); carryTo?.deallocate() }
         // Keys and the histograms of all digits in one pass.
         let counts = UnsafeMutablePointer<Int32>.allocate(capacity: digitCount * radix)
         defer { counts.deallocate() }
@@ -98,7 +96,8 @@ public enum RadixSort {
         let mask = UInt64(radix - 1)
         for i in 0..<n {
             let k = orderedBits(keys[i], descending: descending)
-            from[i] = Entry(key: k, index: carried(i))
+            keysFrom[i] = k
+            carryFrom[i] = UInt32(truncatingIfNeeded: carried(i))
             for d in 0..<digitCount { counts[d * radix + Int((k >> UInt64(d * digitBits)) & mask)] += 1 }
         }
         let offsets = UnsafeMutablePointer<Int>.allocate(capacity: radix)
@@ -107,27 +106,39 @@ public enum RadixSort {
             let shift = UInt64(d * digitBits)
             let histogram = counts + d * radix
             // Skip a digit every key shares.
-            if Int(histogram[Int((from[0].key >> shift) & mask)]) == n { continue }
+            if Int(histogram[Int((keysFrom[0] >> shift) & mask)]) == n { continue }
             var running = 0
             for b in 0..<radix {
                 offsets[b] = running
                 running += Int(histogram[b])
             }
+            let keysTarget = keysTo!, carryTarget = carryTo!
             for i in 0..<n {
-                let e = from[i]
-                let b = Int((e.key >> shift) & mask)
-                to[offsets[b]] = e
-                offsets[b] += 1
+                let k = keysFrom[i]
+                let b = Int((k >> shift) & mask)
+                let at = offsets[b]
+                keysTarget[at] = k
+                carryTarget[at] = carryFrom[i]
+                offsets[b] = at + 1
             }
-            swap(&from, &to)
+            keysTo = keysFrom
+            carryTo = carryFrom
+            keysFrom = keysTarget
+            carryFrom = carryTarget
         }
+        // The second pair of buffers is not needed for the results: free it before they are
+        // allocated, so the peak is two pairs of buffers, not two plus the results.
+        keysTo?.deallocate()
+        carryTo?.deallocate()
+        keysTo = nil
+        carryTo = nil
         let order = [Int32](unsafeUninitializedCapacity: n) { out, count in
-            for k in 0..<n { out[k] = Int32(truncatingIfNeeded: from[k].index) }
+            for k in 0..<n { out[k] = Int32(bitPattern: carryFrom[k]) }
             count = n
         }
         guard wantValues else { return (order, []) }
         let sorted = [Double](unsafeUninitializedCapacity: n) { out, count in
-            for k in 0..<n { out[k] = value(ofAscendingBits: from[k].key) }
+            for k in 0..<n { out[k] = value(ofAscendingBits: keysFrom[k]) }
             count = n
         }
         return (order, sorted)

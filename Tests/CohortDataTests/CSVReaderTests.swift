@@ -221,3 +221,49 @@ final class CSVReaderTests: XCTestCase {
         } else { XCTFail() }
     }
 }
+
+/// Reading a mapped file while giving its pages back (`MappedFile.release`) changes nothing read.
+final class MappedFileTests: XCTestCase {
+    func temporaryFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "counterfactual-mapped-\(UUID().uuidString).csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testReleasedPagesReadTheSameBytes() throws {
+        var text = "id,x,label\n"
+        for i in 0..<20_000 { text += "P\(i),\(Double(i) * 0.25),\"level \(i % 7)\"\n" }
+        let path = try temporaryFile(text)
+        let mapped = try XCTUnwrap(MappedFile(path: path))
+        let before = Array(mapped.bytes)
+        mapped.release(0..<mapped.bytes.count)
+        XCTAssertEqual(Array(mapped.bytes), before)
+        mapped.release(4_000..<100_001)
+        XCTAssertEqual(Array(mapped.bytes), Array(text.utf8))
+    }
+
+    func testPiecesCoverTheFileAndTheTableIsUnchanged() throws {
+        // Small pieces (4,096 bytes) so that the hashing reader, the record splitter and the parsing
+        // blocks all give pages back many times; quoted and unquoted files.
+        for quoted in [false, true] {
+            var text = "id,x,group\n"
+            for i in 0..<30_000 { text += "P\(i),\(Double(i % 977) / 8),\(quoted ? "\"g,\(i % 5)\"" : "g\(i % 5)")\n" }
+            let path = try temporaryFile(text)
+            final class Pieces: @unchecked Sendable { var bytes: [UInt8] = []; var count = 0 }
+            let pieces = Pieces()
+            let table = try CSVReader.read(path: path, options: CSVReadOptions(), alsoReading: { piece in
+                pieces.bytes.append(contentsOf: piece)
+                pieces.count += 1
+            }, pieceSize: 4_096)
+            XCTAssertEqual(pieces.bytes, Array(text.utf8), "quoted \(quoted)")
+            XCTAssertGreaterThan(pieces.count, 100)
+            let reference = try CSVReader.parse(text: text, file: path)
+            XCTAssertEqual(table.rowCount, reference.rowCount)
+            for name in ["id", "x", "group"] {
+                XCTAssertEqual((0..<table.rowCount).map { try! table.column(name).text(at: $0) },
+                               (0..<reference.rowCount).map { try! reference.column(name).text(at: $0) }, name)
+            }
+        }
+    }
+}
