@@ -339,6 +339,29 @@ public enum Evaluator {
                           unusedEventColumns: events.header.filter { !eventColumns.contains($0) })
     }
 
+    /// The matched sets Rosenbaum bounds are computed from: a pair-type method's sets (each treated
+    /// person with their matches); for a method with subclasses and no sets of its own (full,
+    /// exact, cem, subclass), each subclass, which must then hold exactly one treated person with
+    /// one or more comparison people (full matching with `min_controls` of 1 or more does).
+    static func matchedSetsForBounds(match: MatchResult, treated: [Bool]) throws -> (focalUnits: [Int], matches: [[Int]]) {
+        if !match.focalUnits.isEmpty || !match.subclass.contains(where: { $0 != nil }) {
+            return (match.focalUnits, match.matches)
+        }
+        var treatedOf: [Int: [Int]] = [:], controlsOf: [Int: [Int]] = [:]
+        for (unit, s) in match.subclass.enumerated() {
+            guard let s, match.weights[unit] > 0 else { continue }
+            if treated[unit] { treatedOf[s, default: []].append(unit) } else { controlsOf[s, default: []].append(unit) }
+        }
+        let subclasses = Set(treatedOf.keys).union(controlsOf.keys).sorted()
+        let several = subclasses.filter { (treatedOf[$0]?.count ?? 0) > 1 }.count
+        if several > 0 {
+            throw SensitivityError.invalidArgument(
+                "\(several) of the \(subclasses.count) subclasses hold more than one treated person; the bounds here need one treated person per matched set (full matching with min_controls = 1 forms such sets)")
+        }
+        let complete = subclasses.filter { treatedOf[$0]?.count == 1 && !(controlsOf[$0] ?? []).isEmpty }
+        return (complete.map { treatedOf[$0]![0] }, complete.map { controlsOf[$0]! })
+    }
+
     static func evaluate(
         cohort: ContractPlan.Cohort, matched: MatchedCohort, measures: ReoffendingMeasures, plan: ContractPlan
     ) throws -> CohortEvaluation {
@@ -432,8 +455,9 @@ public enum Evaluator {
         let hiddenBias: Result<MatchedOutcomeSensitivity, NotEstimable> = plan.matching.replace
             ? .failure(NotEstimable(reason: "matched with replacement: matched sets share comparison people, so Rosenbaum bounds do not apply"))
             : attempt {
-                try MatchedOutcomeSensitivity(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches,
-                                              binary: plan.outcome.measure.isBinary, oneSidedLevel: alpha / 2)
+                let sets = try Self.matchedSetsForBounds(match: match, treated: treated)
+                return try MatchedOutcomeSensitivity(outcome: y, treated: treated, focalUnits: sets.focalUnits, matches: sets.matches,
+                                                     binary: plan.outcome.measure.isBinary, oneSidedLevel: alpha / 2)
             }
         let eValue = rateRatio.flatMap { r in
             attempt { try EValue(estimate: r.rateRatio, lower: r.test.rateRatioLower, upper: r.test.rateRatioUpper, scale: .rateRatio) }

@@ -60,4 +60,32 @@ final class EvaluationMethodsTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(evaluation.decision.totals.due.pence, 0, label)
         }
     }
+
+    func testRosenbaumBoundsFromSubclassesWithOneTreatedPersonEach() throws {
+        // Full matching with min_controls = 1: every subclass is one treated person and one or more
+        // comparison people, so each subclass is a matched set for the bounds.
+        let full = try Evaluator.run(try Self.plan("method = \"full\"\nmin_controls = 1"))
+        for c in full.cohorts {
+            let bounds = try c.hiddenBias.get()
+            let subclasses = Set(c.match.subclass.compactMap { $0 })
+            XCTAssertEqual(bounds.sets, subclasses.count)
+            let sets = try Evaluator.matchedSetsForBounds(match: c.match, treated: c.comparison.treated)
+            for (f, m) in zip(sets.focalUnits, sets.matches) {
+                XCTAssertTrue(c.comparison.treated[f])
+                XCTAssertFalse(m.isEmpty)
+                for u in m {
+                    XCTAssertFalse(c.comparison.treated[u])
+                    XCTAssertEqual(c.match.subclass[u], c.match.subclass[f])
+                }
+            }
+            XCTAssertEqual(sets.focalUnits.count + sets.matches.map(\.count).reduce(0, +),
+                           c.match.weights.filter { $0 > 0 }.count)
+        }
+        // Subclassification: strata hold many treated people; the bounds say why they do not apply.
+        let strata = try Evaluator.run(try Self.plan("method = \"subclass\""))
+        for c in strata.cohorts {
+            guard case .failure(let why) = c.hiddenBias else { return XCTFail("bounds from strata") }
+            XCTAssertTrue(why.reason.contains("more than one treated person"), why.reason)
+        }
+    }
 }
