@@ -123,13 +123,7 @@ public struct EffectDocument: Codable, Sendable, Equatable {
         family = result.family.rawValue
         estimand = result.target.rawValue
         let rhs = covariates.isEmpty ? "treat" : "treat * (" + covariates.joined(separator: " + ") + ")"
-        let fit: String
-        switch result.family {
-        case .gaussian: fit = "lm"
-        case .binomial: fit = "glm (quasibinomial, logit)"
-        case .poisson: fit = "glm (poisson, log)"
-        }
-        model = Model(formula: "\(outcome) ~ \(rhs)", fit: fit, covariates: covariates,
+        model = Model(formula: "\(outcome) ~ \(rhs)", fit: Self.fit(result.family), covariates: covariates,
                       coefficients: NamedValues(Array(zip(result.termNames, result.coefficients))),
                       iterations: result.iterations)
         sample = Sample(units: result.observations, treated: treated, control: control,
@@ -137,15 +131,8 @@ public struct EffectDocument: Codable, Sendable, Equatable {
         covariance = result.covariance.rawValue
         self.covarianceReason = covarianceReason
         level = result.level
-        func row(_ e: Outcomes.Estimate) -> Estimate {
-            Estimate(estimate: e.estimate, standardError: e.standardError, lower: e.lower, upper: e.upper)
-        }
-        potentialOutcomes = PotentialOutcomes(treated: row(result.treatedMean), control: row(result.controlMean))
-        effects = result.effects.map { e in
-            Effect(measure: e.kind.rawValue, label: Self.label(e.kind, family: result.family),
-                   testScale: e.kind.isRatio ? "log" : "difference", estimate: e.estimate, lower: e.lower, upper: e.upper,
-                   standardError: e.scale.standardError, statistic: e.scale.statistic, pValue: e.scale.pValue)
-        }
+        potentialOutcomes = Self.potentialOutcomes(result)
+        effects = Self.effects(result)
         self.bootstrap = bootstrap.map { b in
             Bootstrap(replicates: b.replicates, seed: String(b.seed), resampled: b.clustered ? "matched sets" : "units",
                       clusters: b.clusters, measures: b.measures.map { m in
@@ -153,6 +140,32 @@ public struct EffectDocument: Codable, Sendable, Equatable {
                                             validReplicates: m.validReplicates, percentileLower: m.percentile.lower,
                                             percentileUpper: m.percentile.upper, bcaLower: m.bca?.lower, bcaUpper: m.bca?.upper)
                       })
+        }
+    }
+
+    /// The mean potential outcomes of a g-computation (shared with evaluation.json's `effect`).
+    public static func potentialOutcomes(_ result: GComputationResult) -> PotentialOutcomes {
+        func row(_ e: Outcomes.Estimate) -> Estimate {
+            Estimate(estimate: e.estimate, standardError: e.standardError, lower: e.lower, upper: e.upper)
+        }
+        return PotentialOutcomes(treated: row(result.treatedMean), control: row(result.controlMean))
+    }
+
+    /// The effect measures of a g-computation (shared with evaluation.json's `effect`).
+    public static func effects(_ result: GComputationResult) -> [Effect] {
+        result.effects.map { e in
+            Effect(measure: e.kind.rawValue, label: Self.label(e.kind, family: result.family),
+                   testScale: e.kind.isRatio ? "log" : "difference", estimate: e.estimate, lower: e.lower, upper: e.upper,
+                   standardError: e.scale.standardError, statistic: e.scale.statistic, pValue: e.scale.pValue)
+        }
+    }
+
+    /// How R fits the outcome model of a family.
+    public static func fit(_ family: OutcomeFamily) -> String {
+        switch family {
+        case .gaussian: return "lm"
+        case .binomial: return "glm (quasibinomial, logit)"
+        case .poisson: return "glm (poisson, log)"
         }
     }
 

@@ -82,6 +82,59 @@ final class GComputationTests: XCTestCase {
         XCTAssertEqual(checked, 3 * (12 * 2 * 2) + 12 * 2 * 1)
     }
 
+    /// After matching with replacement (`Scripts/fixtures-effects-replace.R`): the model on
+    /// `get_matches()` rows, `vcovCL(fit, cluster = ~subclass + id)` (two-way) or HC3, 2:1 nearest
+    /// with replacement on the synthetic cohort, three families, with and without covariates; 1e-8.
+    func testMatchedWithReplacementMatchesR() throws {
+        let units = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_units.csv"))
+        let pairs = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_pairs.csv"))
+        let results = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_results.csv"))
+        var focalUnits: [Int] = [], matches: [[Int]] = []
+        for p in pairs.rows {
+            let focal = Int(p[pairs.index(of: "focal")])!, match = Int(p[pairs.index(of: "match")])!
+            if focalUnits.last != focal { focalUnits.append(focal); matches.append([]) }
+            matches[matches.count - 1].append(match)
+        }
+        let treated = units.integers("treat").map { $0 == 1 }
+        let covariateNames = Array(units.header.dropFirst(4))
+        var checked = 0
+        for family in OutcomeFamily.allCases {
+            let y = units.doubles("y_" + family.rawValue).map { $0! }
+            let expanded = try MatchedSetRows(outcome: y, treated: treated, focalUnits: focalUnits, matches: matches)
+            XCTAssertTrue(expanded.reusesUnits)
+            for covariates in [false, true] {
+                let columns = covariates ? covariateNames.map { (name: $0, values: units.doubles($0).map { $0! }) } : []
+                let procedure = try GComputation(rows: expanded, covariates: columns, family: family, target: .att)
+                for (covariance, key) in [(GComputation.Covariance.setAndUnit, "set_and_unit"), (.hc3, "HC3")] {
+                    let result = try procedure.estimate(covariance: covariance)
+                    let label = "replace \(family.rawValue) \(covariates ? "interaction" : "treat") \(key)"
+                    var got: [(String, Estimate)] = [("p1", result.treatedMean), ("p0", result.controlMean)]
+                    for e in result.effects {
+                        got.append((e.kind == .difference ? "difference" : e.kind == .ratio ? "log_ratio" : "log_odds_ratio", e.scale))
+                    }
+                    for (quantity, estimate) in got {
+                        guard let row = rows(results, where: [
+                            "family": family.rawValue, "formula": covariates ? "interaction" : "treat", "vcov": key, "quantity": quantity,
+                        ]).first else { XCTFail("no R row for \(label) \(quantity)"); continue }
+                        assertClose(estimate.estimate, value(results, row, "estimate"), 1e-8,
+                                    "\(quantity) [\(label)]", log: Self.log, scale: abs(result.treatedMean.estimate))
+                        assertClose(estimate.standardError, value(results, row, "se"), 1e-8, "\(quantity) se [\(label)]", log: Self.log)
+                        checked += 1
+                    }
+                    if covariance == .setAndUnit { XCTAssertEqual(result.clusters, focalUnits.count) }
+                }
+            }
+            // The one-row-per-unit covariances need the unit sample; the bootstrap is refused.
+            let procedure = try GComputation(rows: expanded, covariates: [], family: family, target: .att)
+            XCTAssertThrowsError(try procedure.bootstrap(replicates: 10, seed: 1))
+            XCTAssertThrowsError(try GComputation(rows: expanded, covariates: [], family: family, target: .ate))
+        }
+        XCTAssertEqual(checked, 12 * 2 * 2)
+        // A one-row-per-unit sample has no unit structure for the two-way covariance.
+        let design = try EffectDesign("synth_att2", .att)
+        XCTAssertThrowsError(try design.procedure(.gaussian, covariates: false).estimate(covariance: .setAndUnit))
+    }
+
     func testEffectMeasuresByFamily() throws {
         let design = try EffectDesign("lalonde_att", .att)
         XCTAssertEqual(try design.procedure(.gaussian, covariates: false).measures, [.difference])
