@@ -25,6 +25,41 @@ public struct EffectDocument: Codable, Sendable, Equatable {
     public var effects: [Effect]
     /// Null when no bootstrap was run (`--replicates 0`).
     public var bootstrap: Bootstrap?
+    /// The Abadie–Imbens standard error of the matching estimator (`--se abadie-imbens`); absent
+    /// otherwise, so documents without it read as before.
+    @OmittedWhenNil public var abadieImbens: AbadieImbensEstimate? = nil
+
+    /// The matching estimator (mean over the focal units of their outcome minus their matches'
+    /// mean, treated − control) with the Abadie–Imbens (2006) standard error.
+    public struct AbadieImbensEstimate: Codable, Sendable, Equatable {
+        public var estimate: Double
+        /// Population standard error (`Match`'s `se`), with its Wald statistic, p-value and interval.
+        public var standardError: Double
+        public var statistic: Double
+        public var pValue: Double
+        public var lower: Double
+        public var upper: Double
+        /// Sample standard error (`Match(..., sample = TRUE)`).
+        public var sampleStandardError: Double
+        public var matchedFocalUnits: Int
+        /// Whether the Abadie–Imbens (2016) adjustment for an estimated score is applied, and why not.
+        public var scoreAdjustment: String
+        public var method: String
+
+        public init(estimate: Double, standardError: Double, statistic: Double, pValue: Double, lower: Double, upper: Double,
+                    sampleStandardError: Double, matchedFocalUnits: Int, scoreAdjustment: String, method: String) {
+            self.estimate = estimate
+            self.standardError = standardError
+            self.statistic = statistic
+            self.pValue = pValue
+            self.lower = lower
+            self.upper = upper
+            self.sampleStandardError = sampleStandardError
+            self.matchedFocalUnits = matchedFocalUnits
+            self.scoreAdjustment = scoreAdjustment
+            self.method = method
+        }
+    }
 
     public struct Model: Codable, Sendable, Equatable {
         /// R's formula, e.g. `re78 ~ treat * (age + educ)`.
