@@ -77,7 +77,7 @@ struct Effect: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Covariance: auto (by matched set where the match has pairs, HC3 otherwise), cluster, HC3.")
+    @Option(help: "Covariance: auto (by matched set where the match has pairs, by matched set and unit after matching with replacement, HC3 otherwise), cluster, HC3.")
     var vcov: CovarianceChoice = .auto
 
     @Option(help: "Also report: delta (nothing more), abadie-imbens (the Abadie-Imbens standard error of nearest-neighbour matching with replacement).")
