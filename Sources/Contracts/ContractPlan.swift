@@ -1,6 +1,7 @@
 import CohortData
 import Foundation
 import MatchedComparison
+import Outcomes
 import PaymentRules
 import PlanFiles
 
@@ -91,6 +92,16 @@ public struct ContractPlan: Sendable, Equatable {
         public var confidenceLevel: Double
     }
 
+    /// The `[effects]` table: the effect of the matching estimand by g-computation with a weighted
+    /// outcome model (`Outcomes.GComputation`, as `counterfactual effect`), reported beside the
+    /// contract's test and never used by it. Present only when the plan has the table.
+    public struct EffectSettings: Sendable, Equatable {
+        /// `gaussian` (mean difference), `binomial` (risk difference, risk and odds ratios; a 0/1
+        /// measure only) or `poisson` (mean difference and rate ratio). Default: `binomial` for a
+        /// 0/1 measure, `poisson` for reconviction events.
+        public var family: OutcomeFamily
+    }
+
     public var name: String
     public var data: DataFiles
     public var events: EventColumns
@@ -100,6 +111,8 @@ public struct ContractPlan: Sendable, Equatable {
     public var cohorts: [Cohort]
     public var terms: PaymentTerms
     public var reporting: Reporting
+    /// The `[effects]` table; nil when the plan has none (no g-computation is reported).
+    public var effects: EffectSettings? = nil
     /// The plan file's text, recorded in the evaluation.
     public var source: String
     /// The folder relative paths are resolved against.
@@ -144,13 +157,15 @@ extension ContractPlan {
         if let t = r.table, t["cap"] != nil || t["payer"] != nil || t["period"] != nil || t["outcome"]?.array != nil {
             throw PlanError(file: file, message: "this is a rate-card plan ([[outcome]], [[cap]], [[payer]] tables); run `counterfactual ratecard \(file) --out DIR` instead.")
         }
-        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "payment_made", "reporting"])
+        try r.allow(["name", "data", "events", "outcome", "matching", "cohort", "contract", "payment_made", "reporting",
+                     "effects"])
         let data = try r.requiredTable("data")
         let events = try r.table("events")
         let outcome = try r.table("outcome")
         let matching = try r.table("matching")
         let contract = try r.table("contract")
         let reporting = try r.table("reporting")
+        let effects = try r.table("effects")
         try data.allow(["cohort", "events", "id", "treatment", "release_date", "covariates", "categorical", "drop_missing",
                         "traced", "data_extract_date"])
         try events.allow(["id", "offence_date", "proven_date", "disposal", "caution_values"])
@@ -158,6 +173,7 @@ extension ContractPlan {
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
                             "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment",
                             "settlement", "payment_base", "max_abs_smd", "currency"])
+        try effects.allow(["family"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
         let column = "it names a file or column"
@@ -194,6 +210,7 @@ extension ContractPlan {
                 bootstrapReplicates: try reporting.int("bootstrap_replicates", default: 999, in: Limits.bootstrapReplicates),
                 seed: try reporting.seed("seed", default: 1),
                 confidenceLevel: try reporting.double("confidence_level", default: 0.95, in: Limits.confidenceLevel)),
+            effects: try Self.effects(effects, measure: try outcome.enumeration("measure", default: Measure.reconvictionEvents)),
             source: text, baseDirectory: baseDirectory)
         // One test decides significance and draws the interval, so the two levels are one setting:
         // either key may be given (the other follows), or both when they agree.
@@ -298,6 +315,17 @@ extension ContractPlan {
             throw outcome.error("count_cautions", "cannot be false with measure = \"jdl\": the Justice Data Lab counts cautions as proven reoffending")
         }
         return true
+    }
+
+    /// The `[effects]` table: nil when absent; `family` defaults to the measure's (binomial for a
+    /// 0/1 measure, poisson for counts), and binomial is refused for counts.
+    static func effects(_ t: PlanTable, measure: Measure) throws -> EffectSettings? {
+        guard t.table != nil else { return nil }
+        let family = try t.enumeration("family", default: measure.isBinary ? OutcomeFamily.binomial : .poisson)
+        if family == .binomial && !measure.isBinary {
+            throw t.error("family", "is binomial, which needs a 0/1 outcome, but [outcome] measure \"\(measure.rawValue)\" counts events; use \"poisson\" (rate ratio) or \"gaussian\" (mean difference)")
+        }
+        return EffectSettings(family: family)
     }
 
     static func terms(_ t: PlanTable, paymentsMade: [PlanTable]) throws -> PaymentTerms {

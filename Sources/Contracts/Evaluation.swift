@@ -88,6 +88,56 @@ public struct CohortEvaluation: Sendable {
     public var justiceDataLab: Result<JusticeDataLabReplica, NotEstimable>? = nil
     /// The Justice Data Lab's match-quality table (`measure = "jdl"` only).
     public var standardisedDifferences: [StandardisedDifference]? = nil
+    /// The g-computation effect of the matching estimand (`[effects]` only): beside the contract's
+    /// test, never used by it.
+    public var effect: Result<CohortEffect, NotEstimable>? = nil
+}
+
+/// The effect of the matching estimand on the plan's outcome by g-computation
+/// (`Outcomes.GComputation`, MatchIt's vignette "Estimating Effects After Matching"): the outcome
+/// model `y ~ treat` fitted with the matching weights, delta-method standard errors from the
+/// covariance MatchIt's vignette advises for the matching (`CohortEffect.covariance(for:)`).
+public struct CohortEffect: Sendable {
+    public var result: GComputationResult
+    /// Why this covariance (which rule chose it).
+    public var covarianceReason: String
+
+    /// The covariance for a match, as `counterfactual effect --vcov auto` chooses it: two-way by
+    /// matched set and unit when matched sets overlap (matching with replacement, on
+    /// `get_matches()` rows); by matched set or subclass where the method forms them (nearest and
+    /// optimal pairs, full matching's subclasses); HC3 otherwise (exact, cem and subclass, whose
+    /// few large subclasses make poor clusters, and weights without sets: kernel, weighting).
+    public static func covariance(for match: MatchResult, method: MatchingPlan.Method) -> (GComputation.Covariance, String) {
+        if match.setsOverlap {
+            return (.setAndUnit, "matched with replacement: two-way cluster-robust by matched set and unit on get_matches() rows, as MatchIt's vignette advises")
+        }
+        if [.exact, .cem, .subclass].contains(method) {
+            return (.hc3, "method \(method.rawValue) forms no pairs (or few subclasses): robust HC3, as MatchIt's vignette advises")
+        }
+        if match.clusters != nil {
+            return (.clusterRobust, "matching without replacement: cluster-robust by matched set (subclass), as MatchIt's vignette advises")
+        }
+        return (.hc3, "the matching records no matched sets: robust HC3")
+    }
+
+    /// Estimates the effect on `outcome` (indexed like the match's units, whose arms are `treated`).
+    static func estimate(outcome y: [Double], treated: [Bool], match: MatchResult, method: MatchingPlan.Method, family: OutcomeFamily,
+                         estimand: Estimand, level: Double) throws -> CohortEffect {
+        guard let target = GComputation.Target(rawValue: estimand.rawValue) else {
+            throw OutcomesError.invalidArgument("the estimand \(estimand.rawValue) has no g-computation target")
+        }
+        let (covariance, reason) = covariance(for: match, method: method)
+        let procedure: GComputation
+        if covariance == .setAndUnit {
+            let rows = try MatchedSetRows(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches)
+            procedure = try GComputation(rows: rows, covariates: [], family: family, target: target)
+        } else {
+            let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights,
+                                           cluster: covariance == .clusterRobust ? match.clusters : nil)
+            procedure = try GComputation(sample: sample, covariates: [], family: family, target: target)
+        }
+        return CohortEffect(result: try procedure.estimate(covariance: covariance, level: level), covarianceReason: reason)
+    }
 }
 
 /// A completed evaluation.
@@ -459,6 +509,12 @@ public enum Evaluator {
                 return try MatchedOutcomeSensitivity(outcome: y, treated: treated, focalUnits: sets.focalUnits, matches: sets.matches,
                                                      binary: plan.outcome.measure.isBinary, oneSidedLevel: alpha / 2)
             }
+        let effect = plan.effects.map { settings in
+            attempt {
+                try CohortEffect.estimate(outcome: y, treated: treated, match: match, method: plan.matching.method, family: settings.family,
+                                          estimand: plan.matching.estimand, level: level)
+            }
+        }
         let eValue = rateRatio.flatMap { r in
             attempt { try EValue(estimate: r.rateRatio, lower: r.test.rateRatioLower, upper: r.test.rateRatioUpper, scale: .rateRatio) }
         }
@@ -471,6 +527,6 @@ public enum Evaluator {
             bootstrap: bootstrap, survival: survival, logRank: logRank, headlineWithheld: headlineWithheld,
             timeToReoffenceWithheld: timeWithheld, reoffenders: (reoffendersT, reoffendersC),
             pValue: test?.pValue ?? .nan, hiddenBias: hiddenBias, eValue: eValue, justiceDataLab: justiceDataLab,
-            standardisedDifferences: matched.standardisedDifferences)
+            standardisedDifferences: matched.standardisedDifferences, effect: effect)
     }
 }

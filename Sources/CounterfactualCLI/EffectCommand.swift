@@ -23,6 +23,14 @@ enum CovarianceChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// `--se`: the standard errors reported beside the g-computation's delta method.
+enum StandardErrorChoice: String, ExpressibleByArgument, CaseIterable {
+    /// The delta method only.
+    case delta
+    /// Also the Abadie–Imbens standard error of the matching estimator (nearest neighbour with replacement).
+    case abadieImbens = "abadie-imbens"
+}
+
 struct Effect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate the treatment effect on an outcome in a matched sample (g-computation with delta-method and bootstrap intervals).",
@@ -33,8 +41,11 @@ struct Effect: ParsableCommand {
         unit (treated for the ATT, controls for the ATC, all for the ATE) under treatment and under \
         control, and contrasts the weighted means: mean difference (gaussian); risk difference, \
         risk ratio and odds ratio (binomial); mean difference and rate ratio (poisson). Standard \
-        errors by the delta method from a cluster-robust covariance by matched set, or HC3 \
-        (--vcov; see docs/effects.md), and a seeded cluster bootstrap (percentile and BCa).
+        errors by the delta method from a cluster-robust covariance by matched set (two-way by \
+        matched set and unit after matching with replacement, from pairs.csv), or HC3 (--vcov; see \
+        docs/effects.md), and a seeded cluster bootstrap (percentile and BCa). With \
+        --se abadie-imbens, also the Abadie-Imbens standard error of the nearest-neighbour matching \
+        estimator (matching with replacement).
 
         Writes DIR/effect.json and DIR/manifest.json and prints the estimates.
 
@@ -66,8 +77,11 @@ struct Effect: ParsableCommand {
     @Option(help: "Numeric columns to treat as categorical, comma-separated.")
     var categorical: String?
 
-    @Option(help: "Covariance: auto (by matched set where the match has pairs, HC3 otherwise), cluster, HC3.")
+    @Option(help: "Covariance: auto (by matched set where the match has pairs, by matched set and unit after matching with replacement, HC3 otherwise), cluster, HC3.")
     var vcov: CovarianceChoice = .auto
+
+    @Option(help: "Also report: delta (nothing more), abadie-imbens (the Abadie-Imbens standard error of nearest-neighbour matching with replacement).")
+    var se: StandardErrorChoice = .delta
 
     @Option(help: "Cluster-bootstrap replicates: 0 (none) or 10 to 100000.")
     var replicates: Int = 999
@@ -115,10 +129,18 @@ struct Effect: ParsableCommand {
         let covariance: GComputation.Covariance
         let reason: String
         let noPairs = ["exact", "cem", "subclass"].contains(settings.method)
-        if folder.withReplacement && vcov != .hc3 {
-            throw MatchFolderError(message: "\(matchFolder) was matched with replacement: its matched sets overlap and matches.csv does not record them (subclass is empty), so the two-way covariance by matched set and unit cannot be computed; use --vcov HC3 (robust, as MatchIt's vignette suggests for matching with replacement)")
+        if folder.withReplacement && vcov != .hc3 && folder.pairs == nil {
+            throw MatchFolderError(message: "\(matchFolder) was matched with replacement: its matched sets overlap and it has no pairs.csv recording them (it was written before `match` wrote one), so the two-way covariance by matched set and unit cannot be computed; re-run `counterfactual match`, or use --vcov HC3 (robust, as MatchIt's vignette suggests for matching with replacement)")
+        }
+        if se == .abadieImbens {
+            guard settings.method == "nearest", folder.withReplacement, folder.pairs != nil else {
+                throw MatchFolderError(message: "--se abadie-imbens is for nearest-neighbour matching with replacement (its matched sets from pairs.csv); \(matchFolder) was matched by method \(settings.method)\(folder.withReplacement ? "" : " without replacement")\(folder.withReplacement && folder.pairs == nil ? " and has no pairs.csv (re-run `counterfactual match`)" : "")")
+            }
         }
         switch vcov {
+        case _ where folder.withReplacement && vcov != .hc3:
+            covariance = .setAndUnit
+            reason = "matching with replacement: two-way cluster-robust by matched set and unit on get_matches() rows (pairs.csv), as MatchIt's vignette advises"
         case .hc3:
             covariance = .hc3
             reason = "requested (--vcov HC3)"
@@ -179,18 +201,47 @@ struct Effect: ParsableCommand {
         let sample = try MatchedSample(
             outcome: y, treated: matched.map { folder.treated[$0] }, weights: matched.map { folder.weights[$0] },
             cluster: covariance == .clusterRobust ? matched.map { folder.subclass[$0] } : nil)
-        let procedure = try GComputation(sample: sample, covariates: frame.modelColumns.map { (name: $0.name, values: $0.values) },
-                                         family: family, target: target)
+        let covariateColumns = frame.modelColumns.map { (name: $0.name, values: $0.values) }
+        // pairs.csv's sets as positions among the matched units (the arrays above).
+        var setsOfPositions: (focalUnits: [Int], matches: [[Int]])? = nil
+        if let pairs = folder.pairs {
+            var position: [Int: Int] = [:]
+            for (k, line) in matched.enumerated() { position[line] = k }
+            setsOfPositions = (pairs.focalUnits.map { position[$0]! }, pairs.matches.map { $0.map { position[$0]! } })
+        }
+        let procedure: GComputation
+        if covariance == .setAndUnit, let sets = setsOfPositions {
+            let rows = try MatchedSetRows(outcome: y, treated: sample.treated, focalUnits: sets.focalUnits, matches: sets.matches)
+            procedure = try GComputation(rows: rows, covariates: covariateColumns, family: family, target: target)
+        } else {
+            procedure = try GComputation(sample: sample, covariates: covariateColumns, family: family, target: target)
+        }
         let result = try procedure.estimate(covariance: covariance, level: level)
         clock.lap("estimate")
         let boot = replicates > 0 ? try procedure.bootstrap(replicates: replicates, seed: seed, level: level) : nil
         clock.lap("bootstrap")
 
+        var abadieImbens: EffectDocument.AbadieImbensEstimate? = nil
+        if se == .abadieImbens, let sets = setsOfPositions {
+            let ai = try AbadieImbens.standardError(outcome: y, treated: sample.treated, focalUnits: sets.focalUnits,
+                                                    matches: sets.matches, estimand: target == .atc ? .atc : .att)
+            let test = try ai.inference(level: level)
+            let estimated = settings.distance == "glm"
+            abadieImbens = EffectDocument.AbadieImbensEstimate(
+                estimate: ai.estimate, standardError: ai.standardError, statistic: test.statistic, pValue: test.pValue,
+                lower: test.lower, upper: test.upper, sampleStandardError: ai.sampleStandardError,
+                matchedFocalUnits: ai.matchedFocalUnits,
+                scoreAdjustment: estimated
+                    ? "not applied: the propensity score was estimated, and Abadie and Imbens (2016)'s adjustment is implemented for the ATE only (docs/inference.md); for the \(target.rawValue) this standard error treats the score as known"
+                    : "not needed: the distance is the data's own column (\(settings.distance)), not an estimated score",
+                method: "Abadie-Imbens (2006) standard error of the nearest-neighbour matching estimator with replacement, as Matching::Match(..., BiasAdjust = FALSE, Var.calc = 0) on the sets of pairs.csv; normal reference")
+        }
         let treatedCount = sample.count(.treated)
-        let document = EffectDocument(
+        var document = EffectDocument(
             programVersion: counterfactualVersion, matchFolder: matchFolder, dataFile: data, outcome: outcome,
             covariates: covariateNames, result: result, covarianceReason: reason, treated: treatedCount,
             control: sample.count - treatedCount, bootstrap: boot)
+        document.abadieImbens = abadieImbens
         try write(document.json().serialized(), to: output.url("effect.json"))
         let matchURL = URL(fileURLWithPath: matchFolder, isDirectory: true)
         try writeManifest(folder: output.staging,
@@ -226,6 +277,11 @@ struct Effect: ParsableCommand {
         out += TextTable(header: ["", "Estimate", "SE", "\(percent)% CI (delta)", "p", "Bootstrap percentile", "Bootstrap BCa"], rows: rows).render()
         if let b = d.bootstrap {
             out += "Bootstrap: \(b.replicates) replicates resampling \(b.clusters) \(b.resampled), seed \(b.seed).\n"
+        }
+        if let a = d.abadieImbens {
+            out += "Abadie-Imbens: matching estimate \(number(a.estimate)), SE \(number(a.standardError)) (sample \(number(a.sampleStandardError))), "
+            out += "\(percent)% CI \(number(a.lower)) to \(number(a.upper)), p \(formatPValue(a.pValue)), \(a.matchedFocalUnits) focal units; "
+            out += "2016 adjustment \(a.scoreAdjustment.hasPrefix("not applied") ? "not applied (ATE only)" : "not needed").\n"
         }
         return out
     }

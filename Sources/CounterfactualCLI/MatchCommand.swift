@@ -34,7 +34,9 @@ struct Match: ParsableCommand {
         nearest neighbours on the Mahalanobis distance of the covariates (MatchIt's mahvars).
 
         Writes DIR/matches.csv (one line per input row: row, id, treat, distance, weight, subclass, \
-        status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table.
+        status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table. \
+        With --replace, matched sets overlap and subclass is empty; DIR/pairs.csv then lists them \
+        (subclass, focal_row, match_row), for `counterfactual effect`.
 
         Example:
           counterfactual match Datasets/lalonde.csv --treatment treat \\
@@ -303,6 +305,7 @@ struct Match: ParsableCommand {
         let folder = output.staging
         let matchesDigest = try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
         try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
+        if let pairs = report.pairsCSV() { try write(pairs, to: folder.appendingPathComponent("pairs.csv")) }
         if writesWorkbook {
             try Workbook.write([WorkbookTables.balance([(cohort: nil, balance: group.balance)])], to: output.url("workbook.xlsx").path)
         }
@@ -310,7 +313,7 @@ struct Match: ParsableCommand {
         if writesReport { try writeReport(folder: folder) }
         try writeManifest(folder: folder, inputs: [(role: "data", path: data)],
                           outputs: [(role: "matches", file: "matches.csv"), (role: "summary", file: "summary.json"),
-                                    (role: "workbook", file: "workbook.xlsx")],
+                                    (role: "pairs", file: "pairs.csv"), (role: "workbook", file: "workbook.xlsx")],
                           seeds: result.order == .random ? [("order", String(seed))] : [], timings: clock.stages,
                           digests: (inputs: inputDigest.value.map { [data: $0] } ?? [:], outputs: ["matches.csv": matchesDigest]))
         try output.commit()

@@ -25,8 +25,12 @@ import Randomness
 /// `J_a = Σ_{i∈F} wᵢ μ'(η_{i,a}) x_{i,a} / Σ_{i∈F} wᵢ`, with `V` the coefficient covariance of
 /// `sandwich` (`Covariance`): `vcovCL(fit, cluster = ~subclass)` (HC1 for `lm`: `G/(G − 1) ·
 /// (n − 1)/(n − k)`; HC0 for `glm`: `G/(G − 1)`) or `vcovHC(fit, type = "HC3")`
-/// (`Σ sᵢ² xᵢxᵢ'/(1 − hᵢ)²`, `hᵢ` the working-weight leverage). Intervals and p-values use the
-/// normal reference, as marginaleffects does. The cluster bootstrap is `bootstrap(...)`.
+/// (`Σ sᵢ² xᵢxᵢ'/(1 − hᵢ)²`, `hᵢ` the working-weight leverage). After matching with replacement
+/// (`init(rows:...)`) the model is fitted on MatchIt's `get_matches()` rows (`MatchedSetRows`) and
+/// `V` is the two-way `vcovCL(fit, cluster = ~subclass + id)` by matched set and unit (the
+/// vignette's advice; `multiwayClusterRobustCovariance`, with `(n − 1)/(n − k)` for `lm` only).
+/// Intervals and p-values use the normal reference, as marginaleffects does. The cluster
+/// bootstrap is `bootstrap(...)`.
 ///
 /// A procedure is a value here: build it from the sample, then call `estimate` or `bootstrap`.
 public struct GComputation: Sendable {
@@ -46,6 +50,9 @@ public struct GComputation: Sendable {
         case clusterRobust = "cluster"
         /// Heteroskedasticity-consistent HC3: `sandwich::vcovHC(type = "HC3")`.
         case hc3 = "HC3"
+        /// Two-way cluster-robust by matched set and by unit on `get_matches()` rows (matching with
+        /// replacement): `sandwich::vcovCL(fit, cluster = ~subclass + id)`.
+        case setAndUnit = "set and unit"
     }
 
     public let family: OutcomeFamily
@@ -61,6 +68,8 @@ public struct GComputation: Sendable {
     /// Covariate columns over the retained units.
     let covariates: [[Double]]
     let focal: [Bool]
+    /// For `get_matches()` rows (`init(rows:...)`): the unit of each row, coded `0..<count`.
+    private(set) var units: (code: [Int], count: Int)? = nil
 
     /// Prepares the g-computation on a matched sample.
     /// - Parameters:
@@ -96,6 +105,38 @@ public struct GComputation: Sendable {
         focal = sample.treated.map { t in target == .ate || (target == .att) == t }
         let names = covariates.map(\.name)
         termNames = ["(Intercept)", "treat"] + names + names.map { "treat:" + $0 }
+    }
+
+    /// Prepares the g-computation on the `get_matches()` rows of a match with replacement, where a
+    /// control may sit in several matched sets: the rows are the sample (clustered by matched set),
+    /// the focal rows are those of the focal group (each focal unit once, weight 1), and the
+    /// covariance offered is `.setAndUnit` (or HC3).
+    /// - Parameters:
+    ///   - rows: the expanded sample (`MatchedSetRows`).
+    ///   - covariates: covariate columns indexed like the match's units (`rows.unit`).
+    ///   - target: `.att` or `.atc` (the focal group of the matched sets).
+    /// - Throws: as `init(sample:...)`; `invalidArgument` for the ATE.
+    public init(rows: MatchedSetRows, covariates: [(name: String, values: [Double])], family: OutcomeFamily, target: Target) throws {
+        guard target != .ate else {
+            throw OutcomesError.invalidArgument("matched sets with replacement have a focal group, so the estimand is the ATT or the ATC, not the ATE")
+        }
+        let largest = rows.unit.max() ?? -1
+        var expanded: [(name: String, values: [Double])] = []
+        for c in covariates {
+            guard c.values.count > largest else {
+                throw OutcomesError.lengthMismatch("covariate '\(c.name)' has \(c.values.count) values for \(largest + 1) units")
+            }
+            for u in rows.unit where !c.values[u].isFinite { throw OutcomesError.nonFiniteValue(name: "covariate '\(c.name)'", unit: u) }
+            expanded.append((c.name, rows.unit.map { c.values[$0] }))
+        }
+        try self.init(sample: try rows.sample(), covariates: expanded, family: family, target: target)
+        var code: [Int: Int] = [:]
+        let units = rows.unit.map { u -> Int in
+            if let k = code[u] { return k }
+            code[u] = code.count
+            return code.count - 1
+        }
+        self.units = (units, code.count)
     }
 
     /// The effect measures reported for the family.
@@ -198,6 +239,19 @@ public struct GComputation: Sendable {
             scores[k] = (outcome[fit.rows[k]] - model.mu[k]) / family.meanDerivative(model.eta[k]) * model.workingWeights[k]
         }
         switch kind {
+        case .setAndUnit:
+            guard let units else {
+                throw OutcomesError.invalidArgument("the covariance by matched set and unit needs the get_matches() rows of a match with replacement; this sample is one row per unit")
+            }
+            guard clusterCount >= 2 else { throw OutcomesError.tooFewClusters(found: clusterCount) }
+            guard units.count >= 2 else { throw OutcomesError.tooFewClusters(found: units.count) }
+            // The intersection of set and unit: a unit is at most once in a set, so each row alone.
+            return try multiwayClusterRobustCovariance(
+                design: x, scores: scores, inverseInformation: model.inverseInformation, clusterings: [
+                    SandwichClustering(code: clusterCode, count: clusterCount, sign: 1),
+                    SandwichClustering(code: units.code, count: units.count, sign: 1),
+                    SandwichClustering(code: Array(0..<n), count: n, sign: -1),
+                ], adjustment: family == .gaussian ? Double(n - 1) / Double(n - p) : 1)
         case .clusterRobust:
             guard hasClusters else {
                 throw OutcomesError.invalidArgument("a cluster-robust covariance needs the matched sets (subclasses) of the units; this sample has none, use HC3")
@@ -266,7 +320,7 @@ public struct GComputation: Sendable {
         }
         return GComputationResult(
             family: family, target: target, covariance: kind, level: level, observations: outcome.count,
-            focalUnits: fit.focalUnits, clusters: kind == .clusterRobust ? clusterCount : nil,
+            focalUnits: fit.focalUnits, clusters: kind == .hc3 ? nil : clusterCount,
             termNames: termNames, coefficients: fit.model.coefficients, iterations: fit.model.iterations,
             treatedMean: p1, controlMean: p0, effects: effects)
     }
@@ -319,7 +373,7 @@ public struct GComputationResult: Sendable {
     public let observations: Int
     /// Units whose predictions are averaged.
     public let focalUnits: Int
-    /// Clusters of the cluster-robust covariance; nil for HC3.
+    /// Clusters of the cluster-robust covariance (matched sets, also for `.setAndUnit`); nil for HC3.
     public let clusters: Int?
     public let termNames: [String]
     /// The outcome model's coefficients, in `termNames` order (not to be interpreted: the "Table 2
@@ -358,6 +412,9 @@ extension GComputation {
     ///   point estimate's errors.
     public func bootstrap(replicates b: Int, seed: UInt64, level: Double = 0.95) throws -> GComputationBootstrap {
         try validateLevel(level)
+        guard units == nil else {
+            throw OutcomesError.invalidArgument("matched sets that share controls are not independent units to resample (Abadie and Imbens 2008), so the cluster bootstrap is not run after matching with replacement")
+        }
         guard b >= 2 else { throw OutcomesError.invalidArgument("the bootstrap needs at least 2 replicates, not \(b)") }
         let n = outcome.count
         let codes = hasClusters ? clusterCode : Array(0..<n)

@@ -119,11 +119,13 @@ struct SandwichClustering {
 /// clustering `j` (of the intersection too), `n` rows and `k` coefficients. `vcovCL` writes this
 /// as `(1/n) bread · meat · bread` with `bread = n B` and `meat` the bracket times
 /// `(n − 1)/(n − k)/n`, the same matrix. The result need not be positive semi-definite (`fix =
-/// FALSE` leaves it as it is); callers check the variances they use.
+/// FALSE` leaves it as it is); callers check the variances they use. For a `glm` (`type =
+/// "HC0"`) pass `adjustment: 1` in place of `(n − 1)/(n − k)`.
 ///
-/// - Returns: the 2 × 2 covariance, row-major.
+/// - Returns: the `k × k` covariance, row-major.
 func multiwayClusterRobustCovariance(
-    design x: Matrix, scores s: [Double], inverseInformation b: Matrix, clusterings: [SandwichClustering]
+    design x: Matrix, scores s: [Double], inverseInformation b: Matrix, clusterings: [SandwichClustering],
+    adjustment: Double? = nil
 ) throws -> [Double] {
     let n = x.rows, p = x.columns
     var meat = Matrix(rows: p, columns: p)
@@ -132,7 +134,7 @@ func multiwayClusterRobustCovariance(
         let factor = c.sign * Double(c.count) / Double(c.count - 1)
         for j in 0..<(p * p) { meat.elements[j] += factor * part.elements[j] }
     }
-    return sandwichProduct(inverseInformation: b, meat: meat, adjustment: Double(n - 1) / Double(n - p))
+    return sandwichProduct(inverseInformation: b, meat: meat, adjustment: adjustment ?? Double(n - 1) / Double(n - p))
 }
 
 /// `Σ_g u_g u_gᵀ`, `u_g = Σ_{i ∈ g} sᵢ xᵢ`: the cross product of the cluster sums of the

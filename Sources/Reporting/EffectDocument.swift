@@ -25,6 +25,41 @@ public struct EffectDocument: Codable, Sendable, Equatable {
     public var effects: [Effect]
     /// Null when no bootstrap was run (`--replicates 0`).
     public var bootstrap: Bootstrap?
+    /// The Abadie–Imbens standard error of the matching estimator (`--se abadie-imbens`); absent
+    /// otherwise, so documents without it read as before.
+    @OmittedWhenNil public var abadieImbens: AbadieImbensEstimate? = nil
+
+    /// The matching estimator (mean over the focal units of their outcome minus their matches'
+    /// mean, treated − control) with the Abadie–Imbens (2006) standard error.
+    public struct AbadieImbensEstimate: Codable, Sendable, Equatable {
+        public var estimate: Double
+        /// Population standard error (`Match`'s `se`), with its Wald statistic, p-value and interval.
+        public var standardError: Double
+        public var statistic: Double
+        public var pValue: Double
+        public var lower: Double
+        public var upper: Double
+        /// Sample standard error (`Match(..., sample = TRUE)`).
+        public var sampleStandardError: Double
+        public var matchedFocalUnits: Int
+        /// Whether the Abadie–Imbens (2016) adjustment for an estimated score is applied, and why not.
+        public var scoreAdjustment: String
+        public var method: String
+
+        public init(estimate: Double, standardError: Double, statistic: Double, pValue: Double, lower: Double, upper: Double,
+                    sampleStandardError: Double, matchedFocalUnits: Int, scoreAdjustment: String, method: String) {
+            self.estimate = estimate
+            self.standardError = standardError
+            self.statistic = statistic
+            self.pValue = pValue
+            self.lower = lower
+            self.upper = upper
+            self.sampleStandardError = sampleStandardError
+            self.matchedFocalUnits = matchedFocalUnits
+            self.scoreAdjustment = scoreAdjustment
+            self.method = method
+        }
+    }
 
     public struct Model: Codable, Sendable, Equatable {
         /// R's formula, e.g. `re78 ~ treat * (age + educ)`.
@@ -123,13 +158,7 @@ public struct EffectDocument: Codable, Sendable, Equatable {
         family = result.family.rawValue
         estimand = result.target.rawValue
         let rhs = covariates.isEmpty ? "treat" : "treat * (" + covariates.joined(separator: " + ") + ")"
-        let fit: String
-        switch result.family {
-        case .gaussian: fit = "lm"
-        case .binomial: fit = "glm (quasibinomial, logit)"
-        case .poisson: fit = "glm (poisson, log)"
-        }
-        model = Model(formula: "\(outcome) ~ \(rhs)", fit: fit, covariates: covariates,
+        model = Model(formula: "\(outcome) ~ \(rhs)", fit: Self.fit(result.family), covariates: covariates,
                       coefficients: NamedValues(Array(zip(result.termNames, result.coefficients))),
                       iterations: result.iterations)
         sample = Sample(units: result.observations, treated: treated, control: control,
@@ -137,15 +166,8 @@ public struct EffectDocument: Codable, Sendable, Equatable {
         covariance = result.covariance.rawValue
         self.covarianceReason = covarianceReason
         level = result.level
-        func row(_ e: Outcomes.Estimate) -> Estimate {
-            Estimate(estimate: e.estimate, standardError: e.standardError, lower: e.lower, upper: e.upper)
-        }
-        potentialOutcomes = PotentialOutcomes(treated: row(result.treatedMean), control: row(result.controlMean))
-        effects = result.effects.map { e in
-            Effect(measure: e.kind.rawValue, label: Self.label(e.kind, family: result.family),
-                   testScale: e.kind.isRatio ? "log" : "difference", estimate: e.estimate, lower: e.lower, upper: e.upper,
-                   standardError: e.scale.standardError, statistic: e.scale.statistic, pValue: e.scale.pValue)
-        }
+        potentialOutcomes = Self.potentialOutcomes(result)
+        effects = Self.effects(result)
         self.bootstrap = bootstrap.map { b in
             Bootstrap(replicates: b.replicates, seed: String(b.seed), resampled: b.clustered ? "matched sets" : "units",
                       clusters: b.clusters, measures: b.measures.map { m in
@@ -153,6 +175,32 @@ public struct EffectDocument: Codable, Sendable, Equatable {
                                             validReplicates: m.validReplicates, percentileLower: m.percentile.lower,
                                             percentileUpper: m.percentile.upper, bcaLower: m.bca?.lower, bcaUpper: m.bca?.upper)
                       })
+        }
+    }
+
+    /// The mean potential outcomes of a g-computation (shared with evaluation.json's `effect`).
+    public static func potentialOutcomes(_ result: GComputationResult) -> PotentialOutcomes {
+        func row(_ e: Outcomes.Estimate) -> Estimate {
+            Estimate(estimate: e.estimate, standardError: e.standardError, lower: e.lower, upper: e.upper)
+        }
+        return PotentialOutcomes(treated: row(result.treatedMean), control: row(result.controlMean))
+    }
+
+    /// The effect measures of a g-computation (shared with evaluation.json's `effect`).
+    public static func effects(_ result: GComputationResult) -> [Effect] {
+        result.effects.map { e in
+            Effect(measure: e.kind.rawValue, label: Self.label(e.kind, family: result.family),
+                   testScale: e.kind.isRatio ? "log" : "difference", estimate: e.estimate, lower: e.lower, upper: e.upper,
+                   standardError: e.scale.standardError, statistic: e.scale.statistic, pValue: e.scale.pValue)
+        }
+    }
+
+    /// How R fits the outcome model of a family.
+    public static func fit(_ family: OutcomeFamily) -> String {
+        switch family {
+        case .gaussian: return "lm"
+        case .binomial: return "glm (quasibinomial, logit)"
+        case .poisson: return "glm (poisson, log)"
         }
     }
 

@@ -81,6 +81,37 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var payment: Payment
         /// Sensitivity to hidden bias (added later: documents written before read it as null).
         public var sensitivity: Sensitivity?
+        /// The effect of the matching estimand by g-computation (plans with an `[effects]` table);
+        /// absent otherwise, so documents without it read as before.
+        @OmittedWhenNil public var effect: Estimable<GComputationEffect>? = nil
+    }
+
+    /// The effect of the matching estimand on the outcome measure by g-computation (MatchIt's
+    /// vignette "Estimating Effects After Matching"; `Outcomes.GComputation`, as `counterfactual
+    /// effect` computes it on the same matched sample), beside the contract's test: it decides no
+    /// payment.
+    public struct GComputationEffect: Codable, Sendable, Equatable {
+        /// `gaussian`, `binomial` or `poisson` (the plan's `[effects] family`).
+        public var family: String
+        /// `ATT`, `ATC` or `ATE`: whose potential outcomes are averaged (the matching estimand).
+        public var estimand: String
+        /// R's formula and fit, e.g. `y ~ treat`, `glm (poisson, log)`.
+        public var formula: String
+        public var fit: String
+        /// `cluster`, `set and unit` or `HC3`, and why (which rule chose it).
+        public var covariance: String
+        public var covarianceReason: String
+        /// Rows of the outcome model (units with positive weight; `get_matches()` rows, one per
+        /// unit per matched set, after matching with replacement), focal units averaged, clusters
+        /// (matched sets; null for HC3).
+        public var observations: Int
+        public var focalUnits: Int
+        public var clusters: Int?
+        public var level: Double
+        public var potentialOutcomes: EffectDocument.PotentialOutcomes
+        public var effects: [EffectDocument.Effect]
+        public var statement: String
+        public var method: String
     }
 
     /// How strong hidden bias would have to be to explain the result away.

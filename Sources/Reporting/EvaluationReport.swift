@@ -189,7 +189,48 @@ public struct EvaluationReport {
                            withheldByCohortCapPence: payment.withheldByCohortCap.pence, overpaidPence: payment.overpaid.pence,
                            offsetForOverpaymentsPence: payment.offsetForOverpayments.pence,
                            withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence),
-            sensitivity: SensitivityText.document(c, measure: plan.outcome.measure))
+            sensitivity: SensitivityText.document(c, measure: plan.outcome.measure),
+            effect: c.effect.map { result in Estimable(result) { Self.effectDocument($0, measure: plan.outcome.measure) } })
+    }
+
+    /// The g-computation effect as evaluation.json's `effect`, with its sentence.
+    static func effectDocument(_ e: CohortEffect, measure: ContractPlan.Measure) -> Document.GComputationEffect {
+        let r = e.result
+        let effects = EffectDocument.effects(r)
+        let level = formatLevel(r.level)
+        let who: String
+        switch r.target {
+        case .att: who = "the matched treated people"
+        case .atc: who = "the matched comparison people"
+        case .ate: who = "the matched people"
+        }
+        func amount(_ p: Double) -> String {
+            measure.isBinary ? formatFixed(100 * p, decimals: 1) + " per 100 proven to reoffend"
+                : formatFixed(100 * p, decimals: 1) + " reconviction events per 100 people"
+        }
+        // The headline measure: the ratio where the family has one, else the difference.
+        let headline = effects.first { $0.measure == EffectMeasure.Kind.ratio.rawValue } ?? effects[0]
+        let p = headline.pValue < 0.0001 ? "p < 0.0001" : "p = " + formatFixed(headline.pValue, decimals: 4)
+        // For the ATT the mean under treatment is observed; the other means are predictions.
+        let means = r.target == .att
+            ? "had \(amount(r.treatedMean.estimate)) with the intervention and would have had \(amount(r.controlMean.estimate)) without it"
+            : "would have had \(amount(r.treatedMean.estimate)) with the intervention and \(amount(r.controlMean.estimate)) without it"
+        let statement = "By g-computation, \(who) \(means): a \(headline.label) of \(formatFixed(headline.estimate, decimals: 3)) "
+            + "(\(level)% CI \(formatFixed(headline.lower, decimals: 3)) to \(formatFixed(headline.upper, decimals: 3)), \(p))."
+        let covarianceWords: String
+        switch r.covariance {
+        case .clusterRobust: covarianceWords = "sandwich::vcovCL by matched set (\(r.family == .gaussian ? "HC1" : "HC0"))"
+        case .setAndUnit: covarianceWords = "sandwich::vcovCL by matched set and unit (two-way, \(r.family == .gaussian ? "HC1" : "HC0"))"
+        case .hc3: covarianceWords = "sandwich::vcovHC (HC3)"
+        }
+        return Document.GComputationEffect(
+            family: r.family.rawValue, estimand: r.target.rawValue, formula: "y ~ treat", fit: EffectDocument.fit(r.family),
+            covariance: r.covariance.rawValue, covarianceReason: e.covarianceReason, observations: r.observations,
+            focalUnits: r.focalUnits, clusters: r.clusters, level: r.level,
+            potentialOutcomes: EffectDocument.potentialOutcomes(r), effects: effects, statement: statement,
+            method: "g-computation (MatchIt vignette \"Estimating Effects After Matching\"): \(EffectDocument.fit(r.family)) y ~ treat "
+                + "with the matching weights, mean predictions of the focal units under treatment and control, delta-method "
+                + "standard errors from \(covarianceWords), normal reference; ratios tested on the log scale")
     }
 
     /// The evaluation.json document.
@@ -429,6 +470,11 @@ public struct EvaluationReport {
             let s = SensitivityText.document(c, measure: plan.outcome.measure)
             out += "  Hidden bias (Rosenbaum bounds): " + (s.rosenbaum.value?.statement ?? "not computed: \(s.rosenbaum.reason ?? "").") + "\n"
             out += "  E-value: " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "").") + "\n"
+            switch c.effect {
+            case .success(let e)?: out += "  Effect (g-computation): " + Self.effectDocument(e, measure: plan.outcome.measure).statement + "\n"
+            case .failure(let f)?: out += "  Effect (g-computation): not estimable: \(f.reason).\n"
+            case nil: break
+            }
             switch c.justiceDataLab {
             case .success(let r)?:
                 out += "  Justice Data Lab measures:\n"

@@ -160,6 +160,7 @@ struct ReportDocument {
             commonSupport(m.commonSupport, label: c.name)
             balance(m.balance.map { BalanceFigures(evaluation: $0) }, label: c.name)
             inference(c.inference)
+            if let effect = c.effect { gComputation(effect) }
             if let sensitivity = c.sensitivity { hiddenBias(sensitivity, label: c.name) }
             survival(c.timeToFirstReoffence, label: c.name, level: c.inference.differenceClusterRobust.level)
             if let replica = c.justiceDataLabReplica { justiceDataLabReplica(replica, label: c.name) }
@@ -325,6 +326,30 @@ struct ReportDocument {
                          "", "\(b.replicates) replicates, seed \(b.seed): \(b.method)"])
         }
         table(["Statistic", "Estimate", "\(formatLevel(inf.differenceClusterRobust.level))% interval", "p", "Method"], rows, caption: "Inference")
+    }
+
+    /// The g-computation effect (`[effects]`): its sentence and a table of the potential outcomes
+    /// and effect measures.
+    mutating func gComputation(_ e: Estimable<EvaluationDocument.GComputationEffect>) {
+        switch e {
+        case .notEstimable(let reason):
+            paragraph("Effect (g-computation): not estimable: \(reason).")
+        case .estimated(let g):
+            paragraph("Effect (g-computation): " + g.statement)
+            let po = g.potentialOutcomes
+            var rows: [[String]] = [
+                ["Mean under treatment", fixed(po.treated.estimate, decimals: 4), fixed(po.treated.standardError, decimals: 4),
+                 fixed(po.treated.lower, decimals: 4) + " to " + fixed(po.treated.upper, decimals: 4), ""],
+                ["Mean under control", fixed(po.control.estimate, decimals: 4), fixed(po.control.standardError, decimals: 4),
+                 fixed(po.control.lower, decimals: 4) + " to " + fixed(po.control.upper, decimals: 4), ""],
+            ]
+            for m in g.effects {
+                rows.append([m.label, fixed(m.estimate, decimals: 4), fixed(m.standardError, decimals: 4) + (m.testScale == "log" ? " (log)" : ""),
+                             fixed(m.lower, decimals: 4) + " to " + fixed(m.upper, decimals: 4), fixed(m.pValue, decimals: 4)])
+            }
+            table(["\(g.estimand) (\(g.family))", "Estimate", "SE", "\(formatLevel(g.level))% interval", "p"], rows,
+                  caption: "Effect by g-computation: \(g.method); covariance \(g.covariance) (\(g.covarianceReason))")
+        }
     }
 
     /// Sensitivity to hidden bias: the E-value and Rosenbaum-bounds sentences and the Gamma curve.

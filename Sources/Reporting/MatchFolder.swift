@@ -9,7 +9,9 @@ import Foundation
 /// match named an id column), `treat`, `distance`, `weight`, `subclass` (empty when unmatched or
 /// after matching with replacement), `status`. Rows link to another data file by id when the
 /// match recorded ids, and otherwise only to the very file that was matched (same SHA-256), by
-/// row number (`linkRows`).
+/// row number (`linkRows`). After matching with replacement `pairs.csv` (`subclass`, `focal_row`,
+/// `match_row`; `MatchReport.pairsCSV`) records the overlapping matched sets; folders written
+/// before it existed have none (`pairs` is nil).
 public struct MatchFolder: Sendable {
     public let path: String
     public let manifest: Manifest
@@ -21,6 +23,9 @@ public struct MatchFolder: Sendable {
     public let treated: [Bool]
     public let weights: [Double]
     public let subclass: [Int?]
+    /// The matched sets of pairs.csv (matching with replacement), as lines of matches.csv
+    /// (0-based): each set's focal unit and its matches in match order; nil without pairs.csv.
+    public let pairs: (focalUnits: [Int], matches: [[Int]])?
 
     /// Reads and checks the folder.
     /// - Throws: `MissingInput`-like `CohortDataError.unreadable` when a file cannot be read;
@@ -75,8 +80,39 @@ public struct MatchFolder: Sendable {
             let column = try table.column("id")
             return (0..<table.rowCount).map { column.text(at: $0) }
         }
+        var pairs: (focalUnits: [Int], matches: [[Int]])? = nil
+        if manifest.outputs.contains(where: { $0.path == "pairs.csv" }) {
+            pairs = try readPairs(url.appendingPathComponent("pairs.csv").path, rows: rows, treated: treated, weights: weights)
+        }
         return MatchFolder(path: path, manifest: manifest, summary: summary, rows: rows, ids: ids,
-                           treated: treated, weights: weights, subclass: subclass)
+                           treated: treated, weights: weights, subclass: subclass, pairs: pairs)
+    }
+
+    /// pairs.csv as matched sets of matches.csv lines, checked against matches.csv: consecutive
+    /// sets numbered from 1, each focal unit and match a matched line of the other group.
+    static func readPairs(_ path: String, rows: [Int], treated: [Bool], weights: [Double]) throws -> (focalUnits: [Int], matches: [[Int]]) {
+        let table = try CSVReader.read(path: path, options: CSVReadOptions(columns: ["subclass", "focal_row", "match_row"]))
+        let set = try table.numeric("subclass"), focal = try table.numeric("focal_row"), match = try table.numeric("match_row")
+        var lineOfRow: [Int: Int] = [:]
+        for (line, row) in rows.enumerated() { lineOfRow[row] = line }
+        var focalUnits: [Int] = [], matches: [[Int]] = []
+        for k in 0..<table.rowCount {
+            func line(_ value: Double) -> Int? {
+                guard value >= 1, value == value.rounded(), let l = lineOfRow[Int(value) - 1], weights[l] > 0 else { return nil }
+                return l
+            }
+            guard let f = line(focal[k]), let m = line(match[k]), treated[f] != treated[m],
+                  set[k] == Double(focalUnits.count) || set[k] == Double(focalUnits.count + 1) else {
+                throw MatchFolderError(message: "\(path), line \(table.line(ofRow: k)): not a line `match` writes (a set out of order, or a row that is not a matched unit of the other group)")
+            }
+            if set[k] == Double(focalUnits.count + 1) {
+                focalUnits.append(f); matches.append([])
+            } else if focalUnits.last != f {
+                throw MatchFolderError(message: "\(path), line \(table.line(ofRow: k)): set \(Int(set[k])) has two focal rows")
+            }
+            matches[matches.count - 1].append(m)
+        }
+        return (focalUnits, matches)
     }
 
     /// Whether the match reused controls (its matched sets overlap).

@@ -73,6 +73,29 @@ public struct MatchReport: Sendable {
         return out
     }
 
+    // MARK: pairs.csv
+
+    /// `pairs.csv`, written only when matched sets overlap (matching with replacement: a control
+    /// may be in several sets, so matches.csv's `subclass` is empty): one line per match —
+    /// `subclass` (the matched set, numbered from 1 in the order of the focal units that have a
+    /// match, as MatchIt's `get_matches()` numbers them), `focal_row` and `match_row` (1-based
+    /// input rows, as matches.csv's `row`) — sets in order, matches in the order they were made.
+    /// nil when the sets do not overlap (matches.csv's `subclass` records them).
+    public func pairsCSV() -> String? {
+        guard result.setsOverlap else { return nil }
+        var rowOfFrameIndex = [Int](repeating: -1, count: result.weights.count)
+        for (row, index) in frameIndexOfRow.enumerated() {
+            if let index { rowOfFrameIndex[index] = row }
+        }
+        var out = "subclass,focal_row,match_row\n"
+        var set = 0
+        for (focal, found) in zip(result.focalUnits, result.matches) where !found.isEmpty {
+            set += 1
+            for j in found { out += "\(set),\(rowOfFrameIndex[focal] + 1),\(rowOfFrameIndex[j] + 1)\n" }
+        }
+        return out
+    }
+
     /// Streams `matches.csv` to a file: chunks of rows are formatted in parallel and written in
     /// order, so memory stays bounded at any size. Returns the SHA-256 of the bytes written (as
     /// `sha256(ofFile:)` would give it), so the manifest need not read the file again.

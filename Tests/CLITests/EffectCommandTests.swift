@@ -4,7 +4,7 @@ import TestSupport
 
 /// `counterfactual effect` on match folders, as a user runs it: estimates against R
 /// (`Scripts/fixtures-effects.R`, tolerance 1e-8 relative), a tampered folder refused, linking
-/// rows by id or by the matched file only, with-replacement folders, bad options and their exit
+/// rows by id or by the matched file only, with-replacement folders (two-way or HC3), bad options and their exit
 /// codes, thread-count independence and `verify`.
 final class EffectCommandTests: XCTestCase {
     let tool = CommandLineTool()
@@ -147,15 +147,17 @@ final class EffectCommandTests: XCTestCase {
         XCTAssertTrue(wrong.stderr.contains("is not the one that was matched"), wrong.stderr)
     }
 
-    func testWithReplacementNeedsHC3AndNoBootstrap() throws {
+    /// After matching with replacement the sets come from pairs.csv: the two-way covariance by
+    /// matched set and unit by default, HC3 on request, and no bootstrap.
+    func testWithReplacementIsTwoWayOrHC3AndNoBootstrap() throws {
         let folder = try matchFolder(["--id", "id", "--replace", "--ratio", "2"])
-        let (r, _) = try effect(folder, ["--data", Self.outcomes, "--outcome", "re78"])
-        XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stderr.contains("matched with replacement"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("--vcov HC3"), r.stderr)
-        let (boot, _) = try effect(folder, ["--data", Self.outcomes, "--outcome", "re78", "--vcov", "HC3"])
+        let (boot, _) = try effect(folder, ["--data", Self.outcomes, "--outcome", "re78"])
         XCTAssertEqual(boot.status, 65, boot.stderr)
+        XCTAssertTrue(boot.stderr.contains("matched with replacement"), boot.stderr)
         XCTAssertTrue(boot.stderr.contains("--replicates 0"), boot.stderr)
+        let (twoWay, twoWayOut) = try effect(folder, ["--data", Self.outcomes, "--outcome", "re78", "--replicates", "0"])
+        XCTAssertEqual(twoWay.status, 0, twoWay.stderr)
+        XCTAssertEqual(try document(twoWayOut)["covariance"] as? String, "set and unit")
         let (ok, out) = try effect(folder, ["--data", Self.outcomes, "--outcome", "re78", "--vcov", "HC3", "--replicates", "0"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertEqual(try document(out)["covariance"] as? String, "HC3")

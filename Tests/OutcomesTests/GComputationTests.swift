@@ -82,6 +82,59 @@ final class GComputationTests: XCTestCase {
         XCTAssertEqual(checked, 3 * (12 * 2 * 2) + 12 * 2 * 1)
     }
 
+    /// After matching with replacement (`Scripts/fixtures-effects-replace.R`): the model on
+    /// `get_matches()` rows, `vcovCL(fit, cluster = ~subclass + id)` (two-way) or HC3, 2:1 nearest
+    /// with replacement on the synthetic cohort, three families, with and without covariates; 1e-8.
+    func testMatchedWithReplacementMatchesR() throws {
+        let units = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_units.csv"))
+        let pairs = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_pairs.csv"))
+        let results = try FixtureTable(contentsOf: Fixtures.file("effects/synth_replace_results.csv"))
+        var focalUnits: [Int] = [], matches: [[Int]] = []
+        for p in pairs.rows {
+            let focal = Int(p[pairs.index(of: "focal")])!, match = Int(p[pairs.index(of: "match")])!
+            if focalUnits.last != focal { focalUnits.append(focal); matches.append([]) }
+            matches[matches.count - 1].append(match)
+        }
+        let treated = units.integers("treat").map { $0 == 1 }
+        let covariateNames = Array(units.header.dropFirst(4))
+        var checked = 0
+        for family in OutcomeFamily.allCases {
+            let y = units.doubles("y_" + family.rawValue).map { $0! }
+            let expanded = try MatchedSetRows(outcome: y, treated: treated, focalUnits: focalUnits, matches: matches)
+            XCTAssertTrue(expanded.reusesUnits)
+            for covariates in [false, true] {
+                let columns = covariates ? covariateNames.map { (name: $0, values: units.doubles($0).map { $0! }) } : []
+                let procedure = try GComputation(rows: expanded, covariates: columns, family: family, target: .att)
+                for (covariance, key) in [(GComputation.Covariance.setAndUnit, "set_and_unit"), (.hc3, "HC3")] {
+                    let result = try procedure.estimate(covariance: covariance)
+                    let label = "replace \(family.rawValue) \(covariates ? "interaction" : "treat") \(key)"
+                    var got: [(String, Estimate)] = [("p1", result.treatedMean), ("p0", result.controlMean)]
+                    for e in result.effects {
+                        got.append((e.kind == .difference ? "difference" : e.kind == .ratio ? "log_ratio" : "log_odds_ratio", e.scale))
+                    }
+                    for (quantity, estimate) in got {
+                        guard let row = rows(results, where: [
+                            "family": family.rawValue, "formula": covariates ? "interaction" : "treat", "vcov": key, "quantity": quantity,
+                        ]).first else { XCTFail("no R row for \(label) \(quantity)"); continue }
+                        assertClose(estimate.estimate, value(results, row, "estimate"), 1e-8,
+                                    "\(quantity) [\(label)]", log: Self.log, scale: abs(result.treatedMean.estimate))
+                        assertClose(estimate.standardError, value(results, row, "se"), 1e-8, "\(quantity) se [\(label)]", log: Self.log)
+                        checked += 1
+                    }
+                    if covariance == .setAndUnit { XCTAssertEqual(result.clusters, focalUnits.count) }
+                }
+            }
+            // The one-row-per-unit covariances need the unit sample; the bootstrap is refused.
+            let procedure = try GComputation(rows: expanded, covariates: [], family: family, target: .att)
+            XCTAssertThrowsError(try procedure.bootstrap(replicates: 10, seed: 1))
+            XCTAssertThrowsError(try GComputation(rows: expanded, covariates: [], family: family, target: .ate))
+        }
+        XCTAssertEqual(checked, 12 * 2 * 2)
+        // A one-row-per-unit sample has no unit structure for the two-way covariance.
+        let design = try EffectDesign("synth_att2", .att)
+        XCTAssertThrowsError(try design.procedure(.gaussian, covariates: false).estimate(covariance: .setAndUnit))
+    }
+
     func testEffectMeasuresByFamily() throws {
         let design = try EffectDesign("lalonde_att", .att)
         XCTAssertEqual(try design.procedure(.gaussian, covariates: false).measures, [.difference])
@@ -208,5 +261,61 @@ final class AbadieImbensTests: XCTestCase {
             assertClose(r.sampleStandardError, results.number(row, "se_sample"), 1e-10, "se sample [\(design)]", log: Self.log)
             print("[ai] \(design): same pairs as MatchIt: \(row[results.index(of: "same_as_matchit")])")
         }
+    }
+
+    /// The ATE of nearest-neighbour matching with replacement on an estimated logit score
+    /// (`Scripts/fixtures-ai2016.R`): Match's estimate and Abadie–Imbens (2006) se from the pairs
+    /// Match made (1e-10), and the Abadie–Imbens (2016) adjustment for the estimated score written
+    /// fresh in the script: `c` (1e-8 relative to its largest entry), `c' V_θ c` and the adjusted
+    /// standard error (1e-8 relative).
+    func testEstimatedScoreAdjustmentMatchesFixture() throws {
+        let units = try FixtureTable(contentsOf: Fixtures.file("effects/ai2016_units.csv"))
+        let pairs = try FixtureTable(contentsOf: Fixtures.file("effects/ai2016_pairs.csv"))
+        let covariance = try FixtureTable(contentsOf: Fixtures.file("effects/ai2016_vcov.csv"))
+        let results = try FixtureTable(contentsOf: Fixtures.file("effects/ai2016_results.csv"))
+        let cTable = try FixtureTable(contentsOf: Fixtures.file("effects/ai2016_c.csv"))
+        let y = units.doubles("y").map { $0! }, treated = units.integers("treat").map { $0 == 1 }
+        let p = units.doubles("p").map { $0! }
+        let design = Array(units.header.dropFirst(3)).map { units.doubles($0).map { $0! } }
+        let v = covariance.doubles("value").map { $0! }
+        var focalUnits: [Int] = [], matches: [[Int]] = [], shares: [[Double]] = []
+        for row in pairs.rows {
+            let focal = Int(row[pairs.index(of: "focal")])!, match = Int(row[pairs.index(of: "match")])!
+            if focalUnits.last != focal { focalUnits.append(focal); matches.append([]); shares.append([]) }
+            matches[matches.count - 1].append(match)
+            shares[shares.count - 1].append(pairs.number(row, "weight"))
+        }
+        XCTAssertEqual(focalUnits.count, y.count)
+        let r = results.rows[0]
+        let adjusted = try AbadieImbens.estimatedScoreAdjustment(
+            outcome: y, treated: treated, focalUnits: focalUnits, matches: matches, shares: shares,
+            score: p, design: design, coefficientCovariance: v)
+        assertClose(adjusted.unadjusted.estimate, results.number(r, "estimate"), 1e-10, "ATE estimate", log: Self.log)
+        assertClose(adjusted.unadjusted.standardError, results.number(r, "se_ai2006"), 1e-10, "ATE se (2006)", log: Self.log)
+        let expectedC = cTable.doubles("c").map { $0! }
+        let scale = expectedC.map(abs).max()!
+        for (got, want) in zip(adjusted.c, expectedC) {
+            assertClose(got, want, 1e-8, "c", log: Self.log, scale: scale)
+        }
+        assertClose(adjusted.correction, results.number(r, "correction"), 1e-8, "c' V c", log: Self.log)
+        assertClose(adjusted.standardError, results.number(r, "se_ai2016"), 1e-8, "ATE se (2016)", log: Self.log)
+        XCTAssertLessThan(adjusted.standardError, adjusted.unadjusted.standardError)
+        // ATT-style focal units are refused (the adjustment is for the ATE with every unit matched).
+        XCTAssertThrowsError(try AbadieImbens.estimatedScoreAdjustment(
+            outcome: y, treated: treated, focalUnits: Array(focalUnits.prefix(10)), matches: Array(matches.prefix(10)),
+            score: p, design: design, coefficientCovariance: v))
+        XCTAssertThrowsError(try AbadieImbens.estimatedScoreAdjustment(
+            outcome: y, treated: treated, focalUnits: focalUnits, matches: matches, shares: shares,
+            score: p, design: design, coefficientCovariance: v, neighbours: 1))
+    }
+
+    /// The nearest units by score: equal distances go to the lower index; the unit itself is skipped.
+    func testNearestNeighboursBreakTiesByIndex() {
+        let p = [0.5, 0.25, 0.75, 0.75, 0.25, 0.5]
+        let sorted = (0..<p.count).sorted { (p[$0], $0) < (p[$1], $1) }
+        XCTAssertEqual(AbadieImbens.nearest(to: 0, count: 1, in: sorted, score: p), [5])
+        XCTAssertEqual(AbadieImbens.nearest(to: 0, count: 3, in: sorted, score: p), [5, 1, 2])
+        XCTAssertEqual(AbadieImbens.nearest(to: 2, count: 2, in: sorted, score: p), [3, 0])
+        XCTAssertEqual(AbadieImbens.nearest(to: 4, count: 2, in: sorted, score: p), [1, 0])
     }
 }
