@@ -212,6 +212,113 @@ run_case("syn_full_max4", "synthetic", "full", min.controls = 1, max.controls = 
 run_case("syn_opt_1to1_tol_default", "synthetic", "optimal", tol = 0.001)
 
 write_fixture(do.call(rbind, cases), "cases.csv")
+
+# ---- Mahalanobis distance (metric = mahalanobis) ----
+# matchit2optimal.R with distance = "mahalanobis" or mahvars: transform_covariates(method =
+# "mahalanobis", treat, discarded) over the whole sample (covariates standardised, pooled
+# within-group covariance), eucdist_internal() gives the treated x control Euclidean distances of
+# the transformed covariates, and that matrix goes to optmatch::fullmatch. No pruning (MatchIt
+# prunes only for a scalar distance). Cases with a caliper on the propensity score call optmatch
+# directly (MatchIt 4.7 ignores a caliper for optimal): x = match_on(mahalanobis matrix) +
+# caliper(match_on(|ps_t - ps_c|), caliper x sd(ps)), min = max = mean controls = ratio.
+# Writes mahalanobis_cases.csv (as cases.csv, integer_cost on the Mahalanobis matrix) and
+# maha_<case>_units.csv (as <case>_units.csv; distance = the propensity score).
+lalonde_covs <- ~ age + educ + race + married + nodegree + re74 + re75
+syn_covs <- ~ age + gender + prior_convictions + employed + risk_score
+
+# Treated x control Mahalanobis matrix as matchit2optimal.R builds it (no unit discarded).
+maha_matrix <- function(df, covs) {
+  X <- MatchIt:::transform_covariates(covs, data = df, method = "mahalanobis",
+                                      treat = df$treat, discarded = rep(FALSE, nrow(df)))
+  D <- MatchIt:::eucdist_internal(X, df$treat)
+  dimnames(D) <- list(which(df$treat == 1), which(df$treat == 0))
+  D
+}
+
+maha_cases <- list()
+run_maha_case <- function(name, data_name, ratio = 1, caliper = NULL, via = "mahvars", tol = 1e-7) {
+  df <- if (data_name == "lalonde") lalonde else syn
+  d <- if (data_name == "lalonde") lalonde_ps else syn_ps
+  covs <- if (data_name == "lalonde") lalonde_covs else syn_covs
+  treat <- df$treat
+  D <- maha_matrix(df, covs)
+  if (via == "optmatch") {
+    names(d) <- rownames(df) <- as.character(seq_len(nrow(df)))
+    mo <- optmatch::as.InfinitySparseMatrix(optmatch::match_on(D))
+    if (!is.null(caliper)) {
+      ps <- outer(d[treat == 1], d[treat == 0], function(a, b) abs(a - b))
+      dimnames(ps) <- dimnames(D)
+      mo <- mo + optmatch::caliper(optmatch::match_on(ps), caliper * sd(d))
+    }
+    options(optmatch_max_problem_size = Inf)
+    fm <- optmatch::fullmatch(mo, min.controls = ratio, max.controls = ratio,
+                              mean.controls = ratio, tol = tol,
+                              data = data.frame(treat, row.names = names(d)))
+    subclass <- as.integer(factor(as.character(fm[names(d)])))
+    w <- numeric(nrow(df))
+    for (i in seq_along(w)) {
+      if (is.na(subclass[i])) next
+      nt <- sum(subclass == subclass[i] & treat == 1, na.rm = TRUE)
+      nc <- sum(subclass == subclass[i] & treat == 0, na.rm = TRUE)
+      w[i] <- if (treat[i] == 1) 1 else nt / nc
+    }
+    for (g in 0:1) {
+      j <- which(w > 0 & treat == g)
+      w[j] <- w[j] * length(j) / sum(w[j])
+    }
+    weights <- w
+  } else {
+    f <- update(covs, treat ~ .)
+    m <- if (via == "distance") {
+      matchit(f, data = df, method = "optimal", distance = "mahalanobis", ratio = ratio, tol = tol)
+    } else {
+      matchit(f, data = df, method = "optimal", distance = d, mahvars = covs, ratio = ratio, tol = tol)
+    }
+    subclass <- as.integer(m$subclass)
+    weights <- m$weights
+  }
+  # Matched links: every subclass is one treated unit with its controls.
+  ti <- match(seq_len(nrow(df)), which(treat == 1))
+  ci <- match(seq_len(nrow(df)), which(treat == 0))
+  total <- 0
+  links <- list()
+  for (k in unique(subclass[!is.na(subclass)])) {
+    i <- which(subclass == k)
+    for (t in i[treat[i] == 1]) for (c in i[treat[i] == 0]) {
+      total <- total + D[ti[t], ci[c]]
+      links[[length(links) + 1L]] <- D[ti[t], ci[c]]
+    }
+  }
+  # optmatch's integer objective: eps from the largest allowed distance and the matchable counts.
+  ok <- if (is.null(caliper)) D == D else abs(outer(d[treat == 1], d[treat == 0], "-")) <= caliper * sd(d)
+  rfeas <- sum(rowSums(ok) > 0)
+  cfeas <- sum(colSums(ok) > 0)
+  floor_ <- max(D[ok]) / (.Machine$integer.max / 64 - 2)
+  eps <- if (tol > 0 && rfeas > 1 && cfeas > 1) {
+    max(floor_, tol * nrow(df) / (rfeas + cfeas - 2))
+  } else floor_
+  write_fixture(data.frame(row = seq_len(nrow(df)), treat = treat, distance = d, cell = "_",
+                           weight = weights, subclass = subclass),
+                paste0("maha_", name, "_units.csv"))
+  maha_cases[[length(maha_cases) + 1L]] <<- data.frame(
+    case = name, data = data_name, source = if (via == "optmatch") "optmatch" else "matchit",
+    via = via, ratio = ratio, caliper = if (is.null(caliper)) NA_real_ else caliper, tol = tol,
+    total_distance = total, integer_cost = sum(ceiling(0.5 + unlist(links) / eps)),
+    matched_treated = sum(weights > 0 & treat == 1),
+    matched_control = sum(weights > 0 & treat == 0))
+}
+
+run_maha_case("lalonde_1to1", "lalonde", via = "distance")
+run_maha_case("lalonde_1to1_mahvars", "lalonde", via = "mahvars")
+run_maha_case("lalonde_1to1_optmatch", "lalonde", via = "optmatch")
+run_maha_case("lalonde_2to1", "lalonde", ratio = 2, via = "mahvars")
+run_maha_case("lalonde_caliper", "lalonde", caliper = 2, via = "optmatch")
+run_maha_case("lalonde_2to1_caliper", "lalonde", ratio = 2, caliper = 2.5, via = "optmatch")
+run_maha_case("syn_1to1", "synthetic", via = "distance")
+run_maha_case("syn_2to1", "synthetic", ratio = 2, via = "mahvars")
+run_maha_case("syn_caliper", "synthetic", caliper = 0.5, via = "optmatch")
+run_maha_case("syn_2to1_caliper", "synthetic", ratio = 2, caliper = 1, via = "optmatch")
+write_fixture(do.call(rbind, maha_cases), "mahalanobis_cases.csv")
 writeLines(c(
   paste("R", R.version$major, ".", R.version$minor, sep = ""),
   paste("MatchIt", packageVersion("MatchIt")),
