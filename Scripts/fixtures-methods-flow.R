@@ -197,6 +197,9 @@ run_case("full_min1_max3", "lalonde", "full", min.controls = 1, max.controls = 3
 run_case("full_max2", "lalonde", "full", max.controls = 2)
 run_case("full_min_half", "lalonde", "full", min.controls = 0.5)
 run_case("full_exact_married", "lalonde", "full", exact = "married")
+# ATE (MatchIt: the treated are the focal group, weights 1 + c(s)/t(s) and 1 + t(s)/c(s))
+run_case("full_ate", "lalonde", "full", estimand = "ATE")
+run_case("full_ate_caliper", "lalonde", "full", estimand = "ATE", caliper = 0.1)
 # optmatch's default tol = 0.001: many equal-cost solutions, so only the
 # integer objective is compared
 run_case("opt_1to1_tol_default", "lalonde", "optimal", tol = 0.001)
@@ -209,6 +212,7 @@ run_case("syn_opt_2to1_exact", "synthetic", "optimal", ratio = 2, exact = "gende
 run_case("syn_full_default", "synthetic", "full")
 run_case("syn_full_caliper", "synthetic", "full", caliper = 0.05)
 run_case("syn_full_max4", "synthetic", "full", min.controls = 1, max.controls = 4)
+run_case("syn_full_ate", "synthetic", "full", estimand = "ATE")
 run_case("syn_opt_1to1_tol_default", "synthetic", "optimal", tol = 0.001)
 
 write_fixture(do.call(rbind, cases), "cases.csv")

@@ -67,7 +67,7 @@ struct Match: ParsableCommand {
     @Option(help: "Propensity link and distance scale: logit, linear.logit, probit, linear.probit (linear.* match on the linear predictor).")
     var link: DistanceLink = .logit
 
-    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls); ATE with --method weighting only.")
+    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls); ATE with --method weighting, exact, cem, subclass or full only.")
     var estimand: Estimand = .att
 
     @Option(help: "Number of controls per treated unit (k:1), 1 to 1000. Without replacement every treated unit gets its first control before any gets its second.")
