@@ -330,3 +330,32 @@ writeLines(c(
   paste("rlemon", packageVersion("rlemon")),
   paste("rrelaxiv installed:", requireNamespace("rrelaxiv", quietly = TRUE)),
   paste("generated", format(Sys.Date()))), file.path(out_dir, "VERSIONS.txt"))
+
+# ---- summary() after full matching (pair distances from subclasses) ----
+# MatchIt's summary(m, un = TRUE) of a full match on the lalonde covariates (the distance again
+# R's glm propensity score, given as a vector): its Std. Pair Dist. column comes from the
+# subclasses (pair.dist -> pairdistsubC: the mean |x_t - x_c| over every treated-control pair
+# within each subclass, standardised as the SMD). Writes summary_full_<estimand>_units.csv (row,
+# treat, distance, weight, subclass) and summary_full_<estimand>_{all,matched}.csv (as
+# Tests/Fixtures/matchit/*/balance_*.csv).
+bal_cols <- c(means_treated = "Means Treated", means_control = "Means Control",
+              std_mean_diff = "Std. Mean Diff.", var_ratio = "Var. Ratio",
+              ecdf_mean = "eCDF Mean", ecdf_max = "eCDF Max", std_pair_dist = "Std. Pair Dist.")
+bal_df <- function(tab) {
+  out <- data.frame(variable = rownames(tab), stringsAsFactors = FALSE)
+  for (k in names(bal_cols)) {
+    out[[k]] <- if (bal_cols[[k]] %in% colnames(tab)) unname(as.numeric(tab[, bal_cols[[k]]])) else NA_real_
+  }
+  out
+}
+for (e in c("ATT", "ATC", "ATE")) {
+  m <- matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+               method = "full", distance = lalonde_ps, estimand = e, tol = 1e-7)
+  s <- summary(m, un = TRUE)
+  tag <- paste0("summary_full_", tolower(e))
+  write_fixture(data.frame(row = seq_len(nrow(lalonde)), treat = lalonde$treat, distance = lalonde_ps,
+                           weight = unname(m$weights), subclass = as.integer(as.character(m$subclass))),
+                paste0(tag, "_units.csv"))
+  write_fixture(bal_df(s$sum.all), paste0(tag, "_all.csv"))
+  write_fixture(bal_df(s$sum.matched), paste0(tag, "_matched.csv"))
+}
