@@ -197,6 +197,9 @@ run_case("full_min1_max3", "lalonde", "full", min.controls = 1, max.controls = 3
 run_case("full_max2", "lalonde", "full", max.controls = 2)
 run_case("full_min_half", "lalonde", "full", min.controls = 0.5)
 run_case("full_exact_married", "lalonde", "full", exact = "married")
+# ATE (MatchIt: the treated are the focal group, weights 1 + c(s)/t(s) and 1 + t(s)/c(s))
+run_case("full_ate", "lalonde", "full", estimand = "ATE")
+run_case("full_ate_caliper", "lalonde", "full", estimand = "ATE", caliper = 0.1)
 # optmatch's default tol = 0.001: many equal-cost solutions, so only the
 # integer objective is compared
 run_case("opt_1to1_tol_default", "lalonde", "optimal", tol = 0.001)
@@ -209,9 +212,117 @@ run_case("syn_opt_2to1_exact", "synthetic", "optimal", ratio = 2, exact = "gende
 run_case("syn_full_default", "synthetic", "full")
 run_case("syn_full_caliper", "synthetic", "full", caliper = 0.05)
 run_case("syn_full_max4", "synthetic", "full", min.controls = 1, max.controls = 4)
+run_case("syn_full_ate", "synthetic", "full", estimand = "ATE")
 run_case("syn_opt_1to1_tol_default", "synthetic", "optimal", tol = 0.001)
 
 write_fixture(do.call(rbind, cases), "cases.csv")
+
+# ---- Mahalanobis distance (metric = mahalanobis) ----
+# matchit2optimal.R with distance = "mahalanobis" or mahvars: transform_covariates(method =
+# "mahalanobis", treat, discarded) over the whole sample (covariates standardised, pooled
+# within-group covariance), eucdist_internal() gives the treated x control Euclidean distances of
+# the transformed covariates, and that matrix goes to optmatch::fullmatch. No pruning (MatchIt
+# prunes only for a scalar distance). Cases with a caliper on the propensity score call optmatch
+# directly (MatchIt 4.7 ignores a caliper for optimal): x = match_on(mahalanobis matrix) +
+# caliper(match_on(|ps_t - ps_c|), caliper x sd(ps)), min = max = mean controls = ratio.
+# Writes mahalanobis_cases.csv (as cases.csv, integer_cost on the Mahalanobis matrix) and
+# maha_<case>_units.csv (as <case>_units.csv; distance = the propensity score).
+lalonde_covs <- ~ age + educ + race + married + nodegree + re74 + re75
+syn_covs <- ~ age + gender + prior_convictions + employed + risk_score
+
+# Treated x control Mahalanobis matrix as matchit2optimal.R builds it (no unit discarded).
+maha_matrix <- function(df, covs) {
+  X <- MatchIt:::transform_covariates(covs, data = df, method = "mahalanobis",
+                                      treat = df$treat, discarded = rep(FALSE, nrow(df)))
+  D <- MatchIt:::eucdist_internal(X, df$treat)
+  dimnames(D) <- list(which(df$treat == 1), which(df$treat == 0))
+  D
+}
+
+maha_cases <- list()
+run_maha_case <- function(name, data_name, ratio = 1, caliper = NULL, via = "mahvars", tol = 1e-7) {
+  df <- if (data_name == "lalonde") lalonde else syn
+  d <- if (data_name == "lalonde") lalonde_ps else syn_ps
+  covs <- if (data_name == "lalonde") lalonde_covs else syn_covs
+  treat <- df$treat
+  D <- maha_matrix(df, covs)
+  if (via == "optmatch") {
+    names(d) <- rownames(df) <- as.character(seq_len(nrow(df)))
+    mo <- optmatch::as.InfinitySparseMatrix(optmatch::match_on(D))
+    if (!is.null(caliper)) {
+      ps <- outer(d[treat == 1], d[treat == 0], function(a, b) abs(a - b))
+      dimnames(ps) <- dimnames(D)
+      mo <- mo + optmatch::caliper(optmatch::match_on(ps), caliper * sd(d))
+    }
+    options(optmatch_max_problem_size = Inf)
+    fm <- optmatch::fullmatch(mo, min.controls = ratio, max.controls = ratio,
+                              mean.controls = ratio, tol = tol,
+                              data = data.frame(treat, row.names = names(d)))
+    subclass <- as.integer(factor(as.character(fm[names(d)])))
+    w <- numeric(nrow(df))
+    for (i in seq_along(w)) {
+      if (is.na(subclass[i])) next
+      nt <- sum(subclass == subclass[i] & treat == 1, na.rm = TRUE)
+      nc <- sum(subclass == subclass[i] & treat == 0, na.rm = TRUE)
+      w[i] <- if (treat[i] == 1) 1 else nt / nc
+    }
+    for (g in 0:1) {
+      j <- which(w > 0 & treat == g)
+      w[j] <- w[j] * length(j) / sum(w[j])
+    }
+    weights <- w
+  } else {
+    f <- update(covs, treat ~ .)
+    m <- if (via == "distance") {
+      matchit(f, data = df, method = "optimal", distance = "mahalanobis", ratio = ratio, tol = tol)
+    } else {
+      matchit(f, data = df, method = "optimal", distance = d, mahvars = covs, ratio = ratio, tol = tol)
+    }
+    subclass <- as.integer(m$subclass)
+    weights <- m$weights
+  }
+  # Matched links: every subclass is one treated unit with its controls.
+  ti <- match(seq_len(nrow(df)), which(treat == 1))
+  ci <- match(seq_len(nrow(df)), which(treat == 0))
+  total <- 0
+  links <- list()
+  for (k in unique(subclass[!is.na(subclass)])) {
+    i <- which(subclass == k)
+    for (t in i[treat[i] == 1]) for (c in i[treat[i] == 0]) {
+      total <- total + D[ti[t], ci[c]]
+      links[[length(links) + 1L]] <- D[ti[t], ci[c]]
+    }
+  }
+  # optmatch's integer objective: eps from the largest allowed distance and the matchable counts.
+  ok <- if (is.null(caliper)) D == D else abs(outer(d[treat == 1], d[treat == 0], "-")) <= caliper * sd(d)
+  rfeas <- sum(rowSums(ok) > 0)
+  cfeas <- sum(colSums(ok) > 0)
+  floor_ <- max(D[ok]) / (.Machine$integer.max / 64 - 2)
+  eps <- if (tol > 0 && rfeas > 1 && cfeas > 1) {
+    max(floor_, tol * nrow(df) / (rfeas + cfeas - 2))
+  } else floor_
+  write_fixture(data.frame(row = seq_len(nrow(df)), treat = treat, distance = d, cell = "_",
+                           weight = weights, subclass = subclass),
+                paste0("maha_", name, "_units.csv"))
+  maha_cases[[length(maha_cases) + 1L]] <<- data.frame(
+    case = name, data = data_name, source = if (via == "optmatch") "optmatch" else "matchit",
+    via = via, ratio = ratio, caliper = if (is.null(caliper)) NA_real_ else caliper, tol = tol,
+    total_distance = total, integer_cost = sum(ceiling(0.5 + unlist(links) / eps)),
+    matched_treated = sum(weights > 0 & treat == 1),
+    matched_control = sum(weights > 0 & treat == 0))
+}
+
+run_maha_case("lalonde_1to1", "lalonde", via = "distance")
+run_maha_case("lalonde_1to1_mahvars", "lalonde", via = "mahvars")
+run_maha_case("lalonde_1to1_optmatch", "lalonde", via = "optmatch")
+run_maha_case("lalonde_2to1", "lalonde", ratio = 2, via = "mahvars")
+run_maha_case("lalonde_caliper", "lalonde", caliper = 2, via = "optmatch")
+run_maha_case("lalonde_2to1_caliper", "lalonde", ratio = 2, caliper = 2.5, via = "optmatch")
+run_maha_case("syn_1to1", "synthetic", via = "distance")
+run_maha_case("syn_2to1", "synthetic", ratio = 2, via = "mahvars")
+run_maha_case("syn_caliper", "synthetic", caliper = 0.5, via = "optmatch")
+run_maha_case("syn_2to1_caliper", "synthetic", ratio = 2, caliper = 1, via = "optmatch")
+write_fixture(do.call(rbind, maha_cases), "mahalanobis_cases.csv")
 writeLines(c(
   paste("R", R.version$major, ".", R.version$minor, sep = ""),
   paste("MatchIt", packageVersion("MatchIt")),
@@ -219,3 +330,32 @@ writeLines(c(
   paste("rlemon", packageVersion("rlemon")),
   paste("rrelaxiv installed:", requireNamespace("rrelaxiv", quietly = TRUE)),
   paste("generated", format(Sys.Date()))), file.path(out_dir, "VERSIONS.txt"))
+
+# ---- summary() after full matching (pair distances from subclasses) ----
+# MatchIt's summary(m, un = TRUE) of a full match on the lalonde covariates (the distance again
+# R's glm propensity score, given as a vector): its Std. Pair Dist. column comes from the
+# subclasses (pair.dist -> pairdistsubC: the mean |x_t - x_c| over every treated-control pair
+# within each subclass, standardised as the SMD). Writes summary_full_<estimand>_units.csv (row,
+# treat, distance, weight, subclass) and summary_full_<estimand>_{all,matched}.csv (as
+# Tests/Fixtures/matchit/*/balance_*.csv).
+bal_cols <- c(means_treated = "Means Treated", means_control = "Means Control",
+              std_mean_diff = "Std. Mean Diff.", var_ratio = "Var. Ratio",
+              ecdf_mean = "eCDF Mean", ecdf_max = "eCDF Max", std_pair_dist = "Std. Pair Dist.")
+bal_df <- function(tab) {
+  out <- data.frame(variable = rownames(tab), stringsAsFactors = FALSE)
+  for (k in names(bal_cols)) {
+    out[[k]] <- if (bal_cols[[k]] %in% colnames(tab)) unname(as.numeric(tab[, bal_cols[[k]]])) else NA_real_
+  }
+  out
+}
+for (e in c("ATT", "ATC", "ATE")) {
+  m <- matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+               method = "full", distance = lalonde_ps, estimand = e, tol = 1e-7)
+  s <- summary(m, un = TRUE)
+  tag <- paste0("summary_full_", tolower(e))
+  write_fixture(data.frame(row = seq_len(nrow(lalonde)), treat = lalonde$treat, distance = lalonde_ps,
+                           weight = unname(m$weights), subclass = as.integer(as.character(m$subclass))),
+                paste0(tag, "_units.csv"))
+  write_fixture(bal_df(s$sum.all), paste0(tag, "_all.csv"))
+  write_fixture(bal_df(s$sum.matched), paste0(tag, "_matched.csv"))
+}

@@ -132,6 +132,24 @@ design("offenders_subclass_atc40_min6", "offenders", "subclass", offender_all,
 design("offenders_subclass_atc_30", "offenders", "subclass", offender_all,
        list(estimand = "ATC", subclass = 30, min.n = 2), estimand = "ATC", subclass = "30", min_n = "2")
 
+# ---- ATE (weights 1 + c(s)/t(s) for treated, 1 + t(s)/c(s) for controls; subclass: quantiles
+# of every unit's distance) -------------------------------------------------------
+design("lalonde_exact_ate", "lalonde", "exact", lalonde_cells, list(estimand = "ATE"), estimand = "ATE")
+design("offenders_exact_ate", "offenders", "exact", offender_cells, list(estimand = "ATE"), estimand = "ATE")
+design("lalonde_cem_ate", "lalonde", "cem", lalonde_all, list(estimand = "ATE"), estimand = "ATE")
+design("offenders_cem_ate_quantiles", "offenders", "cem", offender_all,
+       list(estimand = "ATE", cutpoints = list(sentence_months = "q5", age = "q7", prior_convictions = "q3")),
+       estimand = "ATE", cutpoints = "sentence_months=q5|age=q7|prior_convictions=q3")
+design("lalonde_cem_k2k_ate", "lalonde", "cem", lalonde_all, list(k2k = TRUE, estimand = "ATE"),
+       estimand = "ATE", k2k = "true")
+design("lalonde_subclass_ate", "lalonde", "subclass", lalonde_all, list(estimand = "ATE"), estimand = "ATE")
+design("lalonde_subclass_ate_min0", "lalonde", "subclass", lalonde_all,
+       list(estimand = "ATE", subclass = 10, min.n = 0), estimand = "ATE", subclass = "10", min_n = "0")
+design("lalonde_subclass_ate_discard", "lalonde", "subclass", lalonde_all,
+       list(estimand = "ATE", subclass = 8, discard = "both"), estimand = "ATE", subclass = "8", discard = "both")
+design("offenders_subclass_ate_min3", "offenders", "subclass", offender_all,
+       list(estimand = "ATE", subclass = 25, min.n = 3), estimand = "ATE", subclass = "25", min_n = "3")
+
 index <- list()
 for (d in designs) {
   data <- if (d$data == "lalonde") lalonde else offenders

@@ -31,7 +31,7 @@ struct Match: ParsableCommand {
         comparison units to stand in for its treated units, as MatchIt 4.7 does. \
         --method radius or kernel matches as Stata's psmatch2; --method weighting gives \
         inverse-probability weights as R's WeightIt (ATT, ATC or ATE); --metric mahalanobis matches \
-        nearest neighbours on the Mahalanobis distance of the covariates (MatchIt's mahvars).
+        nearest neighbours or optimal pairs on the Mahalanobis distance of the covariates (MatchIt's mahvars).
 
         Writes DIR/matches.csv (one line per input row: row, id, treat, distance, weight, subclass, \
         status) and DIR/summary.json (model, counts, balance, settings), and prints the balance table. \
@@ -69,7 +69,7 @@ struct Match: ParsableCommand {
     @Option(help: "Propensity link and distance scale: logit, linear.logit, probit, linear.probit (linear.* match on the linear predictor).")
     var link: DistanceLink = .logit
 
-    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls); ATE with --method weighting only.")
+    @Option(help: "Estimand: ATT (match controls to treated units) or ATC (match treated units to controls); ATE with --method weighting, exact, cem, subclass or full only.")
     var estimand: Estimand = .att
 
     @Option(help: "Number of controls per treated unit (k:1), 1 to 1000. Without replacement every treated unit gets its first control before any gets its second.")
@@ -102,7 +102,7 @@ struct Match: ParsableCommand {
     @Option(help: "Common support: none, treated, control, both (by the range of the distance in each group).")
     var discard: CommonSupport = .none
 
-    @Option(help: "Nearest neighbour: match on the distance (default) or on the mahalanobis distance of the covariates (pooled within-group covariance, as MatchIt's mahvars; the distance then serves only for --caliper, --order and --discard).")
+    @Option(help: "Nearest neighbour and optimal: match on the distance (default) or on the mahalanobis distance of the covariates (pooled within-group covariance, as MatchIt's mahvars; the distance then serves only for --caliper, --order and --discard).")
     var metric: DistanceMetric?
 
     @Option(help: "Radius matching: every control within this distance of a focal unit, on the distance scale (propensity-score units by default, as psmatch2's caliper; not SDs); above 0, at most 1000. Required by --method radius.")
@@ -350,6 +350,7 @@ struct Match: ParsableCommand {
             case .optimal:
                 text += "Matching: optimal pair, \(ratio):1"
                 if let mx = maxControls { text += " (\(Int(minControls ?? 1)) to \(Int(mx)) controls)" }
+                if metric == .mahalanobis { text += ", Mahalanobis distance on the covariates" }
                 if let w = result.caliperWidth, let c = caliper { text += ", caliper \(c) SD = \(w)" }
             case .full:
                 text += "Matching: optimal full, controls per subclass \(minControls.map { "\($0)" } ?? "0") to \(maxControls.map { "\($0)" } ?? "Inf")"
@@ -453,10 +454,10 @@ struct StageClock {
 }
 
 extension MatchingPlan {
-    /// The method's own settings as summary.json's extra settings (defaults resolved), empty for nearest.
+    /// The method's own settings as summary.json's extra settings (defaults resolved); for nearest and optimal only a metric given.
     var methodSettingsForSummary: [(String, JSONValue)] {
         switch method {
-        case .nearest: return metric.map { [(Setting.metric.rawValue, .string($0.rawValue))] } ?? []
+        case .nearest, .optimal: return metric.map { [(Setting.metric.rawValue, .string($0.rawValue))] } ?? []
         case .radius: return [(Setting.radius.rawValue, radius.map(JSONValue.number) ?? .null)]
         case .kernel:
             return [(Setting.kernel.rawValue, .string((kernel ?? .epanechnikov).rawValue)),
@@ -464,7 +465,7 @@ extension MatchingPlan {
         case .weighting:
             return [(Setting.trim.rawValue, trim.map(JSONValue.number) ?? .null),
                     (Setting.trimLower.rawValue, .bool(trimLower))]
-        case .exact, .cem, .subclass, .optimal, .full:
+        case .exact, .cem, .subclass, .full:
             return []
         }
     }

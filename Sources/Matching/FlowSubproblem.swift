@@ -5,7 +5,7 @@ import NetworkFlow
 public struct FlowObjective: Sendable, Codable, Equatable {
     /// Sum over every matched focal-other link of |d_focal - d_other| on the distance's own scale
     /// (pair matching: over the pairs; full matching: within each subclass, between its one unit of
-    /// one group and each unit of the other).
+    /// one group and each unit of the other); with the Mahalanobis metric, the Mahalanobis distances.
     public var totalDistance: Double
     /// The whole-number objective the solver minimised exactly (sum of the rounded costs below).
     public var integerCost: Int64

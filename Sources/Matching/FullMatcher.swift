@@ -18,7 +18,8 @@ import RArithmetic
 ///    (each set's others capped at max_controls), and matches again leaving the rest out
 ///    (omit fraction 1 - kept / others).
 /// 4. Weights (MatchIt's `get_weights_from_subclass`, then normalised to mean 1 in each group): focal
-///    units 1, others n_focal(s) / n_other(s) in their subclass s.
+///    units 1, others n_focal(s) / n_other(s) in their subclass s; for ATE (the treated are the
+///    focal group, as MatchIt) focal 1 + n_other(s) / n_focal(s), others 1 + n_focal(s) / n_other(s).
 ///
 /// Subclasses are numbered by their first unit in data order.
 public enum FullMatcher {
@@ -66,7 +67,7 @@ public enum FullMatcher {
             subclass[i] = number[root]
         }
         guard subclass.contains(where: { $0 != nil }) else { throw MatchingError.noMatches(setup.groupNames.focal) }
-        let weights = subclassWeights(subclass: subclass, focal: setup.focal)
+        let weights = subclassWeights(subclass: subclass, focal: setup.focal, estimand: spec.estimand)
         var result = MatchResult(
             specification: NearestNeighborSpecification(ratio: 1, replace: false, caliper: spec.caliper, order: .data,
                                                         discard: spec.discard, estimand: spec.estimand),
@@ -135,16 +136,22 @@ public enum FullMatcher {
         return attempt(max: maxControls, omit: omit)
     }
 
-    /// MatchIt's `get_weights_from_subclass` (ATT/ATC), normalised to mean 1 among the matched units
-    /// of each group (`matchit(normalize = TRUE)`).
-    static func subclassWeights(subclass: [Int?], focal: [Bool]) -> [Double] {
+    /// MatchIt's `get_weights_from_subclass`, normalised to mean 1 among the matched units of each
+    /// group (`matchit(normalize = TRUE)`): ATT/ATC focal 1, others n_focal(s) / n_other(s); ATE
+    /// (focal = treated) focal 1 + n_other(s) / n_focal(s), others 1 + n_focal(s) / n_other(s).
+    static func subclassWeights(subclass: [Int?], focal: [Bool], estimand: Estimand = .att) -> [Double] {
         let n = subclass.count
         var focalCount = [Int: Int](), otherCount = [Int: Int]()
         for i in 0..<n { if let s = subclass[i] { if focal[i] { focalCount[s, default: 0] += 1 } else { otherCount[s, default: 0] += 1 } } }
         var weights = Array(repeating: 0.0, count: n)
         for i in 0..<n {
             guard let s = subclass[i] else { continue }
-            weights[i] = focal[i] ? 1 : Double(focalCount[s] ?? 0) / Double(otherCount[s] ?? 1)
+            let f = Double(focalCount[s] ?? 0), o = Double(otherCount[s] ?? 1)
+            if estimand == .ate {
+                weights[i] = focal[i] ? 1 + o / f : 1 + f / o
+            } else {
+                weights[i] = focal[i] ? 1 : f / o
+            }
         }
         for group in [true, false] {
             let members = (0..<n).filter { focal[$0] == group && weights[$0] > 0 }

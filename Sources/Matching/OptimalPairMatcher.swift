@@ -76,13 +76,20 @@ func formatBound(_ x: Double) -> String {
 ///    allowed pairs, as optmatch's `caliper()` would, and a cell where not every focal unit can get
 ///    its controls within it is an error saying how many cannot.
 /// 5. Weights as nearest-neighbour matching without replacement (`matchWeights`).
+/// 6. With Mahalanobis covariates the pair cost is their Mahalanobis distance (`MahalanobisFlow.swift`).
 public enum OptimalPairMatcher {
+    /// - Parameter mahalanobis: covariate columns (as `NearestNeighborMatcher.match`'s) to match on
+    ///   their Mahalanobis distance (`MahalanobisFlow.swift`) instead of |d_focal - d_control|; the
+    ///   distance then serves only for the caliper and common support.
     public static func match(
-        treated: [Bool], distance: [Double], exactCells: [Int]? = nil, specification spec: OptimalMatchingSpecification
+        treated: [Bool], distance: [Double], exactCells: [Int]? = nil, specification spec: OptimalMatchingSpecification,
+        mahalanobis: [[Double]]? = nil
     ) throws -> MatchResult {
         let setup = try FlowSetup(treated: treated, distance: distance, exactCells: exactCells,
                                   caliper: spec.caliper, discard: spec.discard, estimand: spec.estimand)
         let n = treated.count
+        for c in mahalanobis ?? [] where c.count != n { throw MatchingError.lengthMismatch("\(c.count) covariate values for \(n) units") }
+        let coordinates = mahalanobis.map { MahalanobisTransform.transform(columns: $0, focal: setup.focal, discarded: setup.discarded) }
         let k = spec.ratio
         let variable = spec.maxControls != nil
         let minC = Int(spec.minControls ?? (variable ? 1 : Double(k)))
@@ -115,7 +122,8 @@ public enum OptimalPairMatcher {
             }
             // optmatch: mean.controls becomes omit.fraction = 1 - mean x rows / columns.
             let omit = 1 - mean * Double(sub.rows.count) / Double(sub.columns.count)
-            let solution = sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance)
+            let solution = coordinates.map { sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance, coordinates: $0) }
+                ?? sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance)
             if !solution.feasible {
                 if let width = setup.caliperWidth {
                     let places = maximumPlaces(rows: focal, columns: others, distance: distance, width: width, ratio: minC)

@@ -33,7 +33,7 @@ public enum PropensitySubclassification {
         switch estimand {
         case .att: target = (0..<n).filter { treated[$0] }.map { distance[$0] }
         case .atc: target = (0..<n).filter { !treated[$0] }.map { distance[$0] }
-        case .ate: target = distance   // every unit (the method refuses ATE until it has an R fixture)
+        case .ate: target = distance   // every unit, discarded ones included (as MatchIt)
         }
         let cuts = rQuantiles(target, probabilities: probabilities)
 

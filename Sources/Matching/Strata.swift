@@ -31,8 +31,8 @@ public enum Strata {
     /// with `t(s)`, `c(s)` the numbers of treated and control units in subclass `s`,
     /// - ATT: treated 1, control `t(s)/c(s)`;
     /// - ATC: treated `c(s)/t(s)`, control 1;
-    /// (ATE, when `Estimand` gains it, is treated `1 + c(s)/t(s)`, control `1 + t(s)/c(s)`: one more
-    /// case below.) Units without a subclass weigh 0.
+    /// - ATE: treated `1 + c(s)/t(s)`, control `1 + t(s)/c(s)` (computed as R does, so the bits agree).
+    /// Units without a subclass weigh 0.
     /// - Throws: `StrataError.noMatchedUnits` when either group has no unit in a subclass.
     public static func subclassWeights(subclass: [Int?], treated: [Bool], estimand: Estimand) throws(StrataError) -> [Double] {
         var treatedCount: [Int: Int] = [:], controlCount: [Int: Int] = [:]
@@ -50,7 +50,7 @@ public enum Strata {
             switch estimand {
             case .att: return treated[i] ? 1 : t / c
             case .atc: return treated[i] ? c / t : 1
-            case .ate: return treated[i] ? (t + c) / t : (t + c) / c
+            case .ate: return treated[i] ? 1 + c / t : 1 + t / c
             }
         }
     }

@@ -37,6 +37,11 @@ final class EvaluationMethodsTests: XCTestCase {
             (.kernel, "method = \"kernel\"", nil, .realNumbers),
             (.weighting, "method = \"weighting\"", nil, .realNumbers),
             (.weighting, "method = \"weighting\"\nestimand = \"ATE\"", nil, .realNumbers),
+            // ATE: every unit weighs its subclass's size over its group's count in it.
+            (.exact, "method = \"exact\"\nestimand = \"ATE\"", "\"gender\", \"offence_group\", \"employed\", \"housed\"", .subclassCounts),
+            (.cem, "method = \"cem\"\nestimand = \"ATE\"", "\"age\", \"gender\", \"prior_convictions\", \"employed\"", .subclassCounts),
+            (.subclass, "method = \"subclass\"\nestimand = \"ATE\"", nil, .subclassCounts),
+            (.full, "method = \"full\"\nestimand = \"ATE\"", nil, .subclassCounts),
         ]
         for (method, settings, covariates, basis) in cases {
             let label = "\(method.rawValue) [\(settings.replacingOccurrences(of: "\n", with: "; "))]"

@@ -31,6 +31,8 @@ final class FlowMethodTests: XCTestCase {
             let total = cases.rows.first { $0[0] == name }.map { cases.number($0, "total_distance") }
             let objective = try XCTUnwrap(group.result.objective, name)
             XCTAssertLessThanOrEqual(relativeDifference(objective.totalDistance, try XCTUnwrap(total)), 1e-9, name)
+            // Pair distances from the subclasses (full matching has no match matrix; MatchIt's pair.dist).
+            XCTAssertTrue(group.balance.matched.allSatisfy { $0.standardizedPairDistance?.isFinite == true }, name)
             XCTAssertEqual(group.balance.sampleSizes.matched.treated,
                            Double(expected.indices.filter { expected[$0] > 0 && treat[$0] == 1 }.count), name)
             XCTAssertEqual(group.balance.sampleSizes.matched.control,

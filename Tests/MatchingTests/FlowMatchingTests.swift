@@ -35,7 +35,7 @@ final class FlowMatchingTests: XCTestCase {
             let spec = OptimalMatchingSpecification(
                 ratio: Int(table.number(row, "ratio")), minControls: optional("min_controls"),
                 maxControls: optional("max_controls"), caliper: optional("caliper"),
-                estimand: row[table.index(of: "estimand")] == "ATC" ? .atc : .att, tolerance: table.number(row, "tol"))
+                estimand: Estimand(rawValue: row[table.index(of: "estimand")])!, tolerance: table.number(row, "tol"))
             return Case(name: row[table.index(of: "case")], method: row[table.index(of: "method")], spec: spec,
                         exact: row[table.index(of: "exact")], totalDistance: table.number(row, "total_distance"),
                         integerCost: Int64(table.number(row, "integer_cost")),
@@ -102,6 +102,15 @@ final class FlowMatchingTests: XCTestCase {
                 var members = [Int: [String]]()
                 for i in subclass.indices { if let s = subclass[i] { members[s, default: []].append("\(treated[i] ? 1 : 0):\(distance[i])") } }
                 return Set(members.values.map { $0.sorted().joined(separator: ",") })
+            }
+            // The weights as a function of the subclasses (ATT, ATC, ATE): R's subclasses through the
+            // same weight function give R's weights to 1e-12 relative.
+            if c.method == "full" {
+                let focal = treated.map { $0 == (c.spec.estimand != .atc) }
+                let fromR = FullMatcher.subclassWeights(subclass: units.integers("subclass"), focal: focal, estimand: c.spec.estimand)
+                for (w, e) in zip(fromR, expectedWeights) {
+                    if e == 0 { XCTAssertEqual(w, 0, c.name) } else { XCTAssertLessThanOrEqual(relativeDifference(w, e), 1e-12, "\(c.name): weights") }
+                }
             }
             let ourSets = sets(result.subclass), theirSets = sets(units.integers("subclass"))
             print("[flow parity] \(c.name): \(ourSets.intersection(theirSets).count) of \(theirSets.count) subclasses identical to R's")

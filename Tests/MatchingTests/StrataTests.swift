@@ -10,13 +10,16 @@ final class StrataTests: XCTestCase {
         XCTAssertEqual(Strata.exactSubclasses(keys: keys, treated: treated), [1, 3, 2, 3, 1, nil, 2])
     }
 
-    func testSubclassWeightsATTandATC() throws {
+    func testSubclassWeightsATTATCandATE() throws {
         let subclass: [Int?] = [1, 1, 1, 2, 2, nil]
         let treated = [true, false, false, true, false, false]
         XCTAssertEqual(try Strata.subclassWeights(subclass: subclass, treated: treated, estimand: .att),
                        [1, 0.5, 0.5, 1, 1, 0])
         XCTAssertEqual(try Strata.subclassWeights(subclass: subclass, treated: treated, estimand: .atc),
                        [2, 1, 1, 1, 1, 0])
+        // ATE: subclass 1 has t = 1, c = 2 (treated 1 + 2/1, controls 1 + 1/2); subclass 2 both 1 + 1.
+        XCTAssertEqual(try Strata.subclassWeights(subclass: subclass, treated: treated, estimand: .ate),
+                       [3, 1.5, 1.5, 2, 2, 0])
         XCTAssertThrowsError(try Strata.subclassWeights(subclass: [nil, nil], treated: [true, false], estimand: .att))
     }
 

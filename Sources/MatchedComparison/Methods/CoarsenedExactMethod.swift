@@ -6,6 +6,7 @@ import Matching
 /// subclass weights (`Strata`); the algorithm is `Matching.CoarsenedExactMatching.subclasses`.
 public struct CoarsenedExactMethod: MatchingMethod {
     public var settings: Set<MatchingPlan.Setting> { [.cutpoints, .grouping, .k2k] }
+    public var estimands: Set<Estimand> { [.att, .atc, .ate] }
     public init() {}
 
     public func match(_ input: MatchingInput, plan: MatchingPlan) throws -> MatchResult {
@@ -25,7 +26,8 @@ public struct CoarsenedExactMethod: MatchingMethod {
     /// defaults (`k2k.method = "mahalanobis"`, `m.order = "data"`): the strata act as exact-matching
     /// cells (a unit in no stratum is alone in its cell, so it cannot be matched), the covariance is
     /// pooled within groups over every unit (`transform_covariates` without `discarded`), and the
-    /// result is matched pairs with pair weights, as MatchIt's `match.matrix`.
+    /// result is matched pairs with pair weights, as MatchIt's `match.matrix` (for ATE too: MatchIt's
+    /// focal group is then the treated).
     func kToK(subclass: [Int?], input: MatchingInput, plan: MatchingPlan) throws -> MatchResult {
         let n = input.treated.count
         guard !input.covariates.isEmpty else {
@@ -38,6 +40,9 @@ public struct CoarsenedExactMethod: MatchingMethod {
         specification.caliper = nil
         specification.order = .data
         specification.discard = .none
+        // MatchIt's do_k2k matches the treated units for ATE as for ATT (focal = 1); the weights are
+        // then pair weights, whatever the estimand.
+        if specification.estimand == .ate { specification.estimand = .att }
         return try NearestNeighborMatcher.match(
             treated: input.treated, distance: input.distance, exactCells: cells, specification: specification,
             mahalanobis: input.covariates)

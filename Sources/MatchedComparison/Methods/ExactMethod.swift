@@ -5,6 +5,7 @@ import Matching
 /// (`Strata`); the algorithm is `Matching.CoarsenedExactMatching.exactSubclasses`.
 public struct ExactMethod: MatchingMethod {
     public var settings: Set<MatchingPlan.Setting> { [] }
+    public var estimands: Set<Estimand> { [.att, .atc, .ate] }
     public init() {}
 
     public func match(_ input: MatchingInput, plan: MatchingPlan) throws -> MatchResult {

@@ -6,6 +6,7 @@ import Matching
 /// `Matching.PropensitySubclassification`. Defaults: 6 subclasses, `min_n` 1.
 public struct SubclassMethod: MatchingMethod {
     public var settings: Set<MatchingPlan.Setting> { [.subclass, .minN, .discard] }
+    public var estimands: Set<Estimand> { [.att, .atc, .ate] }
     public static let defaultSubclasses = 6
     public static let defaultMinN = 1
 
