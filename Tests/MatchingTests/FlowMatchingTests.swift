@@ -170,4 +170,65 @@ final class FlowMatchingTests: XCTestCase {
         for (i, w) in raw.enumerated() { XCTAssertEqual(r.weights[2 + i], w * scale, accuracy: 1e-14) }
         XCTAssertEqual(r.weightBasis, .subclassCounts)
     }
+
+    /// Full matching with both bounds (optmatch's network with max rows 1: every matchable control
+    /// in exactly one set, every matchable treated unit with between min and max controls), at the
+    /// finest rounding (tolerance 0) and optmatch's default, with and without a caliper, against
+    /// exhaustive search on the same rounded costs. Most controls sit below most treated units, so
+    /// the first restricted networks (each unit's few nearest partners) are often infeasible and
+    /// the solution comes from enlarged, warm-started networks and pricing.
+    func testBoundedFullMatchingMatchesExhaustiveSearch() throws {
+        var state: UInt64 = 1_126
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var solved = 0, infeasible = 0
+        for trial in 0..<240 {
+            let nt = 1 + trial % 3, nc = nt + 1 + (trial / 3) % 7
+            let minColumns = 1 + (trial / 21) % 2, maxColumns = minColumns + (trial / 7) % 4
+            let tolerance = trial % 2 == 0 ? 0 : 0.001
+            let caliper: Double? = trial % 5 == 4 ? 0.25 : nil
+            let distance = (0..<nt).map { _ in 0.3 + 0.6 * uniform() } + (0..<nc).map { _ in 0.5 * uniform() * uniform() }
+            let rows = Array(0..<nt), columns = Array(nt..<(nt + nc))
+            let sub = FlowSubproblem(rows: rows, columns: columns, distance: distance, caliper: caliper)
+            let s = sub.solve(limits: .init(maxColumns: maxColumns, minColumns: minColumns, maxRows: 1),
+                              omitFraction: nil, tolerance: tolerance)
+            func allowed(_ r: Int, _ c: Int) -> Bool { caliper.map { abs(distance[r] - distance[c]) <= $0 } ?? true }
+            let liveRows = rows.filter { r in columns.contains { allowed(r, $0) } }
+            let liveColumns = columns.filter { c in rows.contains { allowed($0, c) } }
+            func cost(_ r: Int, _ c: Int) -> Int64 { Int64((0.5 + abs(distance[r] - distance[c]) / s.epsilon).rounded(.up)) }
+            // Exhaustive search: each live control to one allowed live treated unit.
+            var best: Int64? = nil
+            var count = Array(repeating: 0, count: nt)
+            func visit(_ j: Int, _ total: Int64) {
+                if j == liveColumns.count {
+                    if liveRows.allSatisfy({ count[$0] >= minColumns }) { best = min(best ?? .max, total) }
+                    return
+                }
+                let c = liveColumns[j]
+                for r in liveRows where allowed(r, c) && count[r] < maxColumns {
+                    count[r] += 1
+                    visit(j + 1, total + cost(r, c))
+                    count[r] -= 1
+                }
+            }
+            if !liveRows.isEmpty { visit(0, 0) }
+            guard let best else {
+                XCTAssertFalse(s.feasible, "trial \(trial): infeasible by exhaustive search")
+                infeasible += 1
+                continue
+            }
+            XCTAssertTrue(s.feasible, "trial \(trial)")
+            XCTAssertEqual(s.integerCost, best, "trial \(trial): tolerance \(tolerance), caliper \(String(describing: caliper))")
+            XCTAssertEqual(s.links.map(\.column).sorted(), liveColumns, "trial \(trial): every live control once")
+            for r in liveRows {
+                let k = s.links.filter { $0.row == r }.count
+                XCTAssertTrue(k >= minColumns && k <= maxColumns, "trial \(trial): \(k) controls for one treated unit")
+            }
+            solved += 1
+        }
+        XCTAssertGreaterThan(solved, 60)
+        XCTAssertGreaterThan(infeasible, 5)
+    }
 }
