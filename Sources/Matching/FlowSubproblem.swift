@@ -222,9 +222,8 @@ struct FlowSubproblem {
             problem.setSupply(sink, -m)
             // A network enlarged because the last one was infeasible starts from that one's flow and
             // prices when every column is to be matched (exact either way; a cold solve would redo
-            // all the shipping it did). Measured on 2,035 x 19,965: full matching with both bounds
-            // 107 s -> 37 s; pair matching, which leaves columns out, got slower (0.09 s -> 2.4 s),
-            // so it keeps solving from scratch.
+            // all the shipping it did). Pair matching, which leaves columns out, measured slower
+            // with a warm start (Benchmarks/README.md), so it keeps solving from scratch.
             let flow = problem.solve(startingFrom: previous.map { problem.warmStart(from: $0.problem, solution: $0.flow) })
             previous = flow.isFeasible || m < cfeas ? nil : (problem, flow)
 

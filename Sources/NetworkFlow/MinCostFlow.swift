@@ -18,12 +18,17 @@
 /// Warm start (`solve(startingFrom:)`): any prices and any flow within the capacities may be
 /// given, for instance the solution of a smaller network on the same nodes
 /// (`warmStart(from:solution:)`). Arcs whose reduced cost under those prices is negative are first
-/// filled and arcs whose reduced cost is positive emptied; that pseudo-flow satisfies
-/// reduced-cost optimality, and the phases above, with the super source feeding the nodes left
-/// with an excess and the super sink draining those left with a deficit, remove its imbalances
-/// (Ahuja, Magnanti & Orlin, section 9.7: successive shortest paths work from any pseudo-flow that
-/// satisfies reduced-cost optimality). The optimum is exact whatever the start; only the number
-/// of phases depends on it. A cold start (zero prices, zero flow) is exactly the method above.
+/// filled and arcs whose reduced cost is positive emptied; that pseudo-flow satisfies reduced-cost
+/// optimality, and successive shortest paths remove its imbalances (Ahuja, Magnanti & Orlin,
+/// section 9.7: they work from any pseudo-flow with that property), here one excess node at a
+/// time, because a warm start leaves few imbalances and each is usually repaired near where it
+/// is. Each phase takes the first node s (in node order) with excess e(s) = b(s) + in(s) - out(s)
+/// > 0, runs Dijkstra from s, and stops at the first node t settled with a deficit, at distance D;
+/// each settled node's price changes by dist(v) - D (unsettled nodes keep theirs), which keeps
+/// every residual reduced cost non-negative, and flow goes from s to t along reduced-cost-0 paths
+/// through settled nodes as above. A search that settles no deficit proves that the excess of s can
+/// never be delivered (nothing leaves the set it reached), so that set is closed and later searches
+/// skip it. The optimum is exact whatever the start; only the running time depends on it.
 ///
 /// Determinism: arcs are stored in the order they were added; Dijkstra breaks equal distances by
 /// the smaller node number and the depth-first search takes arcs in insertion order, so the same

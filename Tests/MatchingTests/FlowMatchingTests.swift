@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 @testable import Matching
+import NetworkFlow
 
 /// Optimal pair and full matching against MatchIt 4.7.2 / optmatch 0.10.8 (Tests/Fixtures/flow,
 /// made by Scripts/fixtures-methods-flow.R on R's own propensity scores), and against exhaustive
@@ -230,5 +231,47 @@ final class FlowMatchingTests: XCTestCase {
         }
         XCTAssertGreaterThan(solved, 60)
         XCTAssertGreaterThan(infeasible, 5)
+    }
+
+    /// Bounded full matching where the first restricted network is certainly infeasible (200
+    /// controls below 0.1, 30 treated units spread over 0.3 to 0.9: every control's few nearest
+    /// treated units are the same lowest four, which can take only `maxColumns` each), so the
+    /// answer comes from enlarged networks solved from the infeasible one's flow and prices. The
+    /// integer optimum must equal a cold solve of the complete network (every pair an arc), built
+    /// here independently in optmatch's form.
+    func testBoundedFullMatchingAfterInfeasibleRestrictionEqualsCompleteNetwork() throws {
+        var state: UInt64 = 77
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for trial in 0..<6 {
+            let nt = 30, nc = 200, minColumns = 1 + trial % 2, maxColumns = 8 + trial
+            let tolerance = trial % 3 == 0 ? 0 : 0.001
+            let distance = (0..<nt).map { _ in 0.3 + 0.6 * uniform() } + (0..<nc).map { _ in 0.1 * uniform() }
+            let rows = Array(0..<nt), columns = Array(nt..<(nt + nc))
+            let s = FlowSubproblem(rows: rows, columns: columns, distance: distance, caliper: nil)
+                .solve(limits: .init(maxColumns: maxColumns, minColumns: minColumns, maxRows: 1), omitFraction: nil,
+                       tolerance: tolerance)
+            XCTAssertTrue(s.feasible, "trial \(trial)")
+            // The complete network: rows 0..<nt, columns nt..<nt + nc, then End and Sink.
+            let end = nt + nc, sink = nt + nc + 1
+            var complete = MinCostFlowProblem(nodeCount: nt + nc + 2)
+            for r in rows {
+                for c in columns {
+                    complete.addArc(from: r, to: c, capacity: 1,
+                                    cost: Int64((0.5 + abs(distance[r] - distance[c]) / s.epsilon).rounded(.up)))
+                }
+                complete.addArc(from: r, to: end, capacity: maxColumns - minColumns, cost: 0)
+                complete.setSupply(r, maxColumns)
+            }
+            for c in columns { complete.addArc(from: c, to: sink, capacity: 1, cost: 0) }
+            complete.setSupply(end, -(maxColumns * nt - nc))
+            complete.setSupply(sink, -nc)
+            let reference = complete.solve()
+            XCTAssertTrue(reference.isFeasible, "trial \(trial)")
+            XCTAssertEqual(s.integerCost, reference.cost, "trial \(trial): tolerance \(tolerance)")
+            XCTAssertEqual(s.links.count, nc, "trial \(trial)")
+        }
     }
 }
