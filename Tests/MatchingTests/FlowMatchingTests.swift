@@ -175,9 +175,9 @@ final class FlowMatchingTests: XCTestCase {
     /// Full matching with both bounds (optmatch's network with max rows 1: every matchable control
     /// in exactly one set, every matchable treated unit with between min and max controls), at the
     /// finest rounding (tolerance 0) and optmatch's default, with and without a caliper, against
-    /// exhaustive search on the same rounded costs. Most controls sit below most treated units, so
-    /// the first restricted networks (each unit's few nearest partners) are often infeasible and
-    /// the solution comes from enlarged, warm-started networks and pricing.
+    /// exhaustive search on the same rounded costs. (With at most 3 treated units every control's 4
+    /// nearest treated units are all of them, so the restricted network is complete here; the next
+    /// test covers infeasible restrictions.)
     func testBoundedFullMatchingMatchesExhaustiveSearch() throws {
         var state: UInt64 = 1_126
         func uniform() -> Double {
