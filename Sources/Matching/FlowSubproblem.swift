@@ -45,7 +45,9 @@ public struct FlowObjective: Sendable, Codable, Equatable {
 /// and of each column (on the scalar distance) are put in the network at first. The solved flow's
 /// node prices then certify optimality over all allowed pairs: any omitted pair with a negative
 /// reduced cost is added and the problem solved again (column generation); an infeasible restricted
-/// problem doubles `candidates`. The result is the optimum over all allowed pairs.
+/// problem doubles `candidates` and the enlarged network is solved from the infeasible one's flow
+/// and prices (`MinCostFlowProblem.solve(startingFrom:)`), so that round costs only the repairs the
+/// new pairs allow instead of a solve from scratch. The result is the optimum over all allowed pairs.
 struct FlowSubproblem {
     /// Unit numbers of the rows and columns (data order).
     var rows: [Int]
@@ -166,6 +168,7 @@ struct FlowSubproblem {
         let rowValues = rowOrder.map { distance[rows[$0]] }
         var k = min(64, max(4, 2 * mnc + 2))
         var extra: [[Int]] = Array(repeating: [], count: nRows)   // added by pricing, per row
+        var previous: (problem: MinCostFlowProblem, flow: MinCostFlowSolution)? = nil
         while true {
             var candidate: [[Int]] = Array(repeating: [], count: nRows)
             for i in 0..<nRows where rowMatchable[i] {
@@ -217,7 +220,12 @@ struct FlowSubproblem {
             for i in 0..<nRows where rowMatchable[i] { problem.setSupply(rowNode[i], mxc) }
             problem.setSupply(end, -(mxc * rfeas - m))
             problem.setSupply(sink, -m)
-            let flow = problem.solve()
+            // A network enlarged because the last one was infeasible starts from that one's flow and
+            // prices when every column is to be matched (exact either way; a cold solve would redo
+            // all the shipping it did). Pair matching, which leaves columns out, measured slower
+            // with a warm start (Benchmarks/README.md), so it keeps solving from scratch.
+            let flow = problem.solve(startingFrom: previous.map { problem.warmStart(from: $0.problem, solution: $0.flow) })
+            previous = flow.isFeasible || m < cfeas ? nil : (problem, flow)
 
             if !flow.isFeasible {
                 if k >= max(nRows, sortedColumns.count) { return noSolution }

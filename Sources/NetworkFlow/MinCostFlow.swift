@@ -15,9 +15,24 @@
 /// (primal-dual augmentation), so one Dijkstra serves many augmenting paths. Everything is integer,
 /// so the result is an exact optimum of the integer problem.
 ///
+/// Warm start (`solve(startingFrom:)`): any prices and any flow within the capacities may be
+/// given, for instance the solution of a smaller network on the same nodes
+/// (`warmStart(from:solution:)`). Arcs whose reduced cost under those prices is negative are first
+/// filled and arcs whose reduced cost is positive emptied; that pseudo-flow satisfies reduced-cost
+/// optimality, and successive shortest paths remove its imbalances (Ahuja, Magnanti & Orlin,
+/// section 9.7: they work from any pseudo-flow with that property), here one excess node at a
+/// time, because a warm start leaves few imbalances and each is usually repaired near where it
+/// is. Each phase takes the first node s (in node order) with excess e(s) = b(s) + in(s) - out(s)
+/// > 0, runs Dijkstra from s, and stops at the first node t settled with a deficit, at distance D;
+/// each settled node's price changes by dist(v) - D (unsettled nodes keep theirs), which keeps
+/// every residual reduced cost non-negative, and flow goes from s to t along reduced-cost-0 paths
+/// through settled nodes as above. A search that settles no deficit proves that the excess of s can
+/// never be delivered (nothing leaves the set it reached), so that set is closed and later searches
+/// skip it. The optimum is exact whatever the start; only the running time depends on it.
+///
 /// Determinism: arcs are stored in the order they were added; Dijkstra breaks equal distances by
 /// the smaller node number and the depth-first search takes arcs in insertion order, so the same
-/// problem always gives the same flow (among equal-cost optima, always the same one).
+/// problem (and start) always gives the same flow (among equal-cost optima, always the same one).
 ///
 /// The final potentials are optimal dual prices: on every arc with spare capacity
 /// c(a) + pi(u) - pi(v) >= 0, and on every arc carrying flow c(a) + pi(u) - pi(v) <= 0. A caller that
@@ -64,22 +79,72 @@ public struct MinCostFlowProblem: Sendable {
         costs.reserveCapacity(count)
     }
 
-    /// Solves the problem. When the supplies cannot all be delivered the solution is the
-    /// cheapest flow of the largest deliverable amount, with `isFeasible == false`.
+    /// Prices and a flow per arc of this problem to start from (see the type's doc comment).
+    public struct WarmStart: Sendable, Equatable {
+        public var potential: [Int64]
+        public var flow: [Int]
+        public init(potential: [Int64], flow: [Int]) {
+            self.potential = potential
+            self.flow = flow
+        }
+    }
+
+    /// The solution of another problem on the same nodes as a start for this one: its prices, and
+    /// on each arc of this problem the flow the other carried between the same two nodes (arcs with
+    /// the same ends share it in order, up to their capacities; arcs new here start empty).
+    public func warmStart(from other: MinCostFlowProblem, solution: MinCostFlowSolution) -> WarmStart {
+        precondition(other.nodeCount == nodeCount && solution.flow.count == other.arcCount, "warm start from another network")
+        var carried = [Int64: Int]()
+        for a in 0..<other.arcCount where solution.flow[a] > 0 {
+            carried[Int64(other.tails[a]) << 32 | Int64(other.heads[a]), default: 0] += solution.flow[a]
+        }
+        var flow = Array(repeating: 0, count: arcCount)
+        if !carried.isEmpty {
+            for a in 0..<arcCount {
+                let key = Int64(tails[a]) << 32 | Int64(heads[a])
+                guard let left = carried[key], left > 0 else { continue }
+                flow[a] = min(left, capacities[a])
+                carried[key] = left - flow[a]
+            }
+        }
+        return WarmStart(potential: solution.potential, flow: flow)
+    }
+
+    /// Solves the problem from zero prices and the empty flow. When the supplies cannot all be
+    /// delivered the solution is the cheapest flow of the largest deliverable amount, with
+    /// `isFeasible == false`.
     public func solve() -> MinCostFlowSolution {
-        var residual = ResidualNetwork(self)
-        residual.run()
+        solve(startingFrom: nil)
+    }
+
+    /// Solves the problem from a warm start (nil = zero prices and the empty flow). When the
+    /// supplies cannot all be delivered, `isFeasible == false` and the flow delivers as much as can
+    /// be delivered.
+    public func solve(startingFrom start: WarmStart?) -> MinCostFlowSolution {
+        let required = max(supply.reduce(0) { $0 + max($1, 0) }, supply.reduce(0) { $0 + max(-$1, 0) })
         var flow = Array(repeating: 0, count: arcCount)
         var total: Int64 = 0
+        guard let start else {
+            var residual = ResidualNetwork(self)
+            residual.run()
+            for a in 0..<arcCount {
+                flow[a] = capacities[a] - residual.capacity[2 * a]
+                total += Int64(flow[a]) * costs[a]
+            }
+            return MinCostFlowSolution(flow: flow, cost: total, shipped: residual.shipped, required: required,
+                                       potential: Array(residual.potential[0..<nodeCount]))
+        }
+        precondition(start.potential.count == nodeCount && start.flow.count == arcCount, "warm start of the wrong size")
+        var residual = LocalResidualNetwork(self, start: start)
+        residual.run()
         for a in 0..<arcCount {
-            flow[a] = capacities[a] - residual.capacity[2 * a]
+            flow[a] = residual.capacity[2 * a + 1]
             total += Int64(flow[a]) * costs[a]
         }
-        let required = supply.reduce(0) { $0 + max($1, 0) }
-        let demanded = supply.reduce(0) { $0 + max(-$1, 0) }
-        return MinCostFlowSolution(flow: flow, cost: total, shipped: residual.shipped,
-                                   required: max(required, demanded),
-                                   potential: Array(residual.potential[0..<nodeCount]))
+        let excess = residual.excess.reduce(0) { $0 + max($1, 0) }
+        let deficit = residual.excess.reduce(0) { $0 + max(-$1, 0) }
+        return MinCostFlowSolution(flow: flow, cost: total, shipped: required - max(excess, deficit),
+                                   required: required, potential: residual.potential)
     }
 }
 
@@ -260,6 +325,170 @@ private struct ResidualNetwork {
     }
 }
 
+/// The residual network of a warm start: arc 2a is arc a forward, 2a + 1 its reverse; adjacency in
+/// compressed rows (arcs of each node in insertion order); phases from one excess node at a time.
+private struct LocalResidualNetwork {
+    let nodeCount: Int
+    var head: [Int32]
+    var capacity: [Int]
+    var cost: [Int64]
+    var firstOut: [Int]
+    var outArcs: [Int32]
+    var potential: [Int64]
+    /// b(v) + in(v) - out(v) under the current pseudo-flow.
+    var excess: [Int]
+
+    init(_ p: MinCostFlowProblem, start: MinCostFlowProblem.WarmStart?) {
+        let n = p.nodeCount, m = p.arcCount
+        nodeCount = n
+        potential = start?.potential ?? Array(repeating: 0, count: n)
+        excess = p.supply
+        var heads = Array(repeating: Int32(0), count: 2 * m)
+        var caps = Array(repeating: 0, count: 2 * m)
+        var weights = Array(repeating: Int64(0), count: 2 * m)
+        var count = Array(repeating: 0, count: n + 1)
+        for a in 0..<m {
+            let u = Int(p.tails[a]), v = Int(p.heads[a]), c = p.costs[a], cap = p.capacities[a]
+            heads[2 * a] = p.heads[a]
+            heads[2 * a + 1] = p.tails[a]
+            weights[2 * a] = c
+            weights[2 * a + 1] = -c
+            // The start's flow, repaired to reduced-cost optimality under the start's prices.
+            var x = 0
+            if let start {
+                let reduced = c + potential[u] - potential[v]
+                x = reduced < 0 ? cap : reduced > 0 ? 0 : min(max(start.flow[a], 0), cap)
+            }
+            caps[2 * a] = cap - x
+            caps[2 * a + 1] = x
+            excess[u] -= x
+            excess[v] += x
+            count[u + 1] += 1
+            count[v + 1] += 1
+        }
+        head = heads
+        capacity = caps
+        cost = weights
+        // Compressed adjacency, arcs of each node in arc order.
+        for v in 0..<n { count[v + 1] += count[v] }
+        firstOut = count
+        var fill = count
+        var order = Array(repeating: Int32(0), count: 2 * m)
+        for e in 0..<(2 * m) {
+            let t = Int(heads[e ^ 1])
+            order[fill[t]] = Int32(e)
+            fill[t] += 1
+        }
+        outArcs = order
+    }
+
+    mutating func run() {
+        let n = nodeCount
+        let unreached = Int64.max
+        var dist = Array(repeating: unreached, count: n)
+        var settled = Array(repeating: false, count: n)
+        var closed = Array(repeating: false, count: n)
+        var touched: [Int] = []
+        var settledNodes: [Int] = []
+        var heap = MinHeap()
+        var current = Array(repeating: 0, count: n)
+        var onPath = Array(repeating: false, count: n)
+        var dead = Array(repeating: false, count: n)
+        var pathArcs: [Int] = []
+        var pathNodes: [Int] = []
+
+        for s in 0..<n {
+            while excess[s] > 0 && !closed[s] {
+                // Dijkstra from s on reduced costs, stopping at the first node with a deficit.
+                for v in touched { dist[v] = unreached; settled[v] = false }
+                touched.removeAll(keepingCapacity: true)
+                settledNodes.removeAll(keepingCapacity: true)
+                heap.removeAll()
+                dist[s] = 0
+                touched.append(s)
+                heap.push(0, Int32(s))
+                var target = -1
+                var reach: Int64 = 0
+                while let (d, v32) = heap.pop() {
+                    let v = Int(v32)
+                    if settled[v] || d != dist[v] { continue }
+                    settled[v] = true
+                    settledNodes.append(v)
+                    if excess[v] < 0 { target = v; reach = d; break }
+                    let pv = potential[v]
+                    for i in firstOut[v]..<firstOut[v + 1] {
+                        let e = Int(outArcs[i])
+                        guard capacity[e] > 0 else { continue }
+                        let w = Int(head[e])
+                        if settled[w] || closed[w] { continue }
+                        let nd = d + cost[e] + pv - potential[w]
+                        if nd < dist[w] {
+                            if dist[w] == unreached { touched.append(w) }
+                            dist[w] = nd
+                            heap.push(nd, Int32(w))
+                        }
+                    }
+                }
+                guard target >= 0 else {
+                    // Nothing leaves the reached set and it holds no deficit: closed for good.
+                    for v in settledNodes { closed[v] = true }
+                    break
+                }
+                for v in settledNodes { potential[v] += dist[v] - reach }
+
+                // Push flow from s to target along reduced-cost-0 paths through settled nodes
+                // (depth-first, arcs in order, current-arc pointers).
+                for v in settledNodes { current[v] = firstOut[v]; dead[v] = false }
+                var progressed = false
+                while excess[s] > 0 && excess[target] < 0 {
+                    pathArcs.removeAll(keepingCapacity: true)
+                    pathNodes.removeAll(keepingCapacity: true)
+                    pathNodes.append(s)
+                    onPath[s] = true
+                    var reached = false
+                    while let v = pathNodes.last {
+                        if v == target { reached = true; break }
+                        var advanced = false
+                        while current[v] < firstOut[v + 1] {
+                            let e = Int(outArcs[current[v]])
+                            let w = Int(head[e])
+                            if capacity[e] > 0, settled[w], !dead[w], !onPath[w], cost[e] + potential[v] - potential[w] == 0 {
+                                pathArcs.append(e)
+                                pathNodes.append(w)
+                                onPath[w] = true
+                                advanced = true
+                                break
+                            }
+                            current[v] += 1
+                        }
+                        if !advanced {
+                            dead[v] = true
+                            onPath[v] = false
+                            pathNodes.removeLast()
+                            if !pathArcs.isEmpty {
+                                pathArcs.removeLast()
+                                if let u = pathNodes.last { current[u] += 1 }
+                            }
+                        }
+                    }
+                    for v in pathNodes { onPath[v] = false }
+                    guard reached else { break }
+                    var push = min(excess[s], -excess[target])
+                    for e in pathArcs { push = min(push, capacity[e]) }
+                    for e in pathArcs {
+                        capacity[e] -= push
+                        capacity[e ^ 1] += push
+                    }
+                    excess[s] -= push
+                    excess[target] += push
+                    progressed = true
+                }
+                // The shortest-path tree always holds a reduced-cost-0 path to the target.
+                precondition(progressed, "min-cost flow: no augmenting path on a shortest-path tree")
+            }
+        }
+    }
+}
 /// Binary heap of (distance, node), smallest distance first, ties by the smaller node number.
 private struct MinHeap {
     private var keys: [Int64] = []

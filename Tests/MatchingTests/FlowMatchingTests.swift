@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 @testable import Matching
+import NetworkFlow
 
 /// Optimal pair and full matching against MatchIt 4.7.2 / optmatch 0.10.8 (Tests/Fixtures/flow,
 /// made by Scripts/fixtures-methods-flow.R on R's own propensity scores), and against exhaustive
@@ -178,5 +179,108 @@ final class FlowMatchingTests: XCTestCase {
         let scale = 5 / raw.reduce(0, +)
         for (i, w) in raw.enumerated() { XCTAssertEqual(r.weights[2 + i], w * scale, accuracy: 1e-14) }
         XCTAssertEqual(r.weightBasis, .subclassCounts)
+    }
+
+    /// Full matching with both bounds (optmatch's network with max rows 1: every matchable control
+    /// in exactly one set, every matchable treated unit with between min and max controls), at the
+    /// finest rounding (tolerance 0) and optmatch's default, with and without a caliper, against
+    /// exhaustive search on the same rounded costs. (With at most 3 treated units every control's 4
+    /// nearest treated units are all of them, so the restricted network is complete here; the next
+    /// test covers infeasible restrictions.)
+    func testBoundedFullMatchingMatchesExhaustiveSearch() throws {
+        var state: UInt64 = 1_126
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var solved = 0, infeasible = 0
+        for trial in 0..<240 {
+            let nt = 1 + trial % 3, nc = nt + 1 + (trial / 3) % 7
+            let minColumns = 1 + (trial / 21) % 2, maxColumns = minColumns + (trial / 7) % 4
+            let tolerance = trial % 2 == 0 ? 0 : 0.001
+            let caliper: Double? = trial % 5 == 4 ? 0.25 : nil
+            let distance = (0..<nt).map { _ in 0.3 + 0.6 * uniform() } + (0..<nc).map { _ in 0.5 * uniform() * uniform() }
+            let rows = Array(0..<nt), columns = Array(nt..<(nt + nc))
+            let sub = FlowSubproblem(rows: rows, columns: columns, distance: distance, caliper: caliper)
+            let s = sub.solve(limits: .init(maxColumns: maxColumns, minColumns: minColumns, maxRows: 1),
+                              omitFraction: nil, tolerance: tolerance)
+            func allowed(_ r: Int, _ c: Int) -> Bool { caliper.map { abs(distance[r] - distance[c]) <= $0 } ?? true }
+            let liveRows = rows.filter { r in columns.contains { allowed(r, $0) } }
+            let liveColumns = columns.filter { c in rows.contains { allowed($0, c) } }
+            func cost(_ r: Int, _ c: Int) -> Int64 { Int64((0.5 + abs(distance[r] - distance[c]) / s.epsilon).rounded(.up)) }
+            // Exhaustive search: each live control to one allowed live treated unit.
+            var best: Int64? = nil
+            var count = Array(repeating: 0, count: nt)
+            func visit(_ j: Int, _ total: Int64) {
+                if j == liveColumns.count {
+                    if liveRows.allSatisfy({ count[$0] >= minColumns }) { best = min(best ?? .max, total) }
+                    return
+                }
+                let c = liveColumns[j]
+                for r in liveRows where allowed(r, c) && count[r] < maxColumns {
+                    count[r] += 1
+                    visit(j + 1, total + cost(r, c))
+                    count[r] -= 1
+                }
+            }
+            if !liveRows.isEmpty { visit(0, 0) }
+            guard let best else {
+                XCTAssertFalse(s.feasible, "trial \(trial): infeasible by exhaustive search")
+                infeasible += 1
+                continue
+            }
+            XCTAssertTrue(s.feasible, "trial \(trial)")
+            XCTAssertEqual(s.integerCost, best, "trial \(trial): tolerance \(tolerance), caliper \(String(describing: caliper))")
+            XCTAssertEqual(s.links.map(\.column).sorted(), liveColumns, "trial \(trial): every live control once")
+            for r in liveRows {
+                let k = s.links.filter { $0.row == r }.count
+                XCTAssertTrue(k >= minColumns && k <= maxColumns, "trial \(trial): \(k) controls for one treated unit")
+            }
+            solved += 1
+        }
+        XCTAssertGreaterThan(solved, 60)
+        XCTAssertGreaterThan(infeasible, 5)
+    }
+
+    /// Bounded full matching where the first restricted network is certainly infeasible (200
+    /// controls below 0.1, 30 treated units spread over 0.3 to 0.9: every control's few nearest
+    /// treated units are the same lowest four, which can take only `maxColumns` each), so the
+    /// answer comes from enlarged networks solved from the infeasible one's flow and prices. The
+    /// integer optimum must equal a cold solve of the complete network (every pair an arc), built
+    /// here independently in optmatch's form.
+    func testBoundedFullMatchingAfterInfeasibleRestrictionEqualsCompleteNetwork() throws {
+        var state: UInt64 = 77
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for trial in 0..<6 {
+            let nt = 30, nc = 200, minColumns = 1 + trial % 2, maxColumns = 8 + trial
+            let tolerance = trial % 3 == 0 ? 0 : 0.001
+            let distance = (0..<nt).map { _ in 0.3 + 0.6 * uniform() } + (0..<nc).map { _ in 0.1 * uniform() }
+            let rows = Array(0..<nt), columns = Array(nt..<(nt + nc))
+            let s = FlowSubproblem(rows: rows, columns: columns, distance: distance, caliper: nil)
+                .solve(limits: .init(maxColumns: maxColumns, minColumns: minColumns, maxRows: 1), omitFraction: nil,
+                       tolerance: tolerance)
+            XCTAssertTrue(s.feasible, "trial \(trial)")
+            // The complete network: rows 0..<nt, columns nt..<nt + nc, then End and Sink.
+            let end = nt + nc, sink = nt + nc + 1
+            var complete = MinCostFlowProblem(nodeCount: nt + nc + 2)
+            for r in rows {
+                for c in columns {
+                    complete.addArc(from: r, to: c, capacity: 1,
+                                    cost: Int64((0.5 + abs(distance[r] - distance[c]) / s.epsilon).rounded(.up)))
+                }
+                complete.addArc(from: r, to: end, capacity: maxColumns - minColumns, cost: 0)
+                complete.setSupply(r, maxColumns)
+            }
+            for c in columns { complete.addArc(from: c, to: sink, capacity: 1, cost: 0) }
+            complete.setSupply(end, -(maxColumns * nt - nc))
+            complete.setSupply(sink, -nc)
+            let reference = complete.solve()
+            XCTAssertTrue(reference.isFeasible, "trial \(trial)")
+            XCTAssertEqual(s.integerCost, reference.cost, "trial \(trial): tolerance \(tolerance)")
+            XCTAssertEqual(s.links.count, nc, "trial \(trial)")
+        }
     }
 }
