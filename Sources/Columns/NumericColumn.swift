@@ -71,11 +71,13 @@ public enum NumericColumn: Sendable, Equatable {
     public static func writeIndicator(codes: UnsafePointer<Int32>, level: Int32, count: Int,
                                       into destination: UnsafeMutablePointer<Double>) {
         let raw = UnsafeRawPointer(codes), out = UnsafeMutableRawPointer(destination)
-        let wanted = SIMD4<Int64>(repeating: Int64(level))
+        // Compare in 32-bit lanes (SSE2 has no 64-bit compare), then convert 0/1 to doubles.
+        let wanted = SIMD4<Int32>(repeating: level), one = SIMD4<Int32>(repeating: 1)
         var i = 0
         while i + 4 <= count {
-            let c = SIMD4<Int64>(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Int32>.self))
-            out.storeBytes(of: SIMD4<Double>.zero.replacing(with: 1, where: c .== wanted), toByteOffset: i * 8, as: SIMD4<Double>.self)
+            let c = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Int32>.self)
+            let bits = SIMD4<Int32>.zero.replacing(with: one, where: c .== wanted)
+            out.storeBytes(of: SIMD4<Double>(bits), toByteOffset: i * 8, as: SIMD4<Double>.self)
             i += 4
         }
         while i < count {
