@@ -120,48 +120,15 @@ struct FlowSubproblem {
         for w in windows where !w.isEmpty { cover[w.lowerBound] += 1; cover[w.upperBound] -= 1 }
         var running = 0
         for j in 0..<sortedColumns.count { running += cover[j]; columnMatchable[j] = running > 0 }
-        let rfeas = rowMatchable.filter { $0 }.count
-        let cfeas = columnMatchable.filter { $0 }.count
-        let nRows = rows.count, nCols = columns.count
-        let epsilonFloor = dmax / (Double(Int32.max) / 64 - 2)
-        let tol = tolerance * Double(nRows + nCols)
-        let epsilon = (tol > 0 && rfeas > 1 && cfeas > 1) ? max(epsilonFloor, tol / Double(rfeas + cfeas - 2)) : epsilonFloor
-        func cost(_ d: Double) -> Int64 {
-            if allZero { return 1 }
-            return Int64((0.5 + d / epsilon).rounded(.up))
-        }
-
-        // Columns to match (optmatch: round(cfeas x (1 - omit fraction)), the fraction first
-        // adjusted for columns that are unmatchable anyway).
-        var keep = 1.0
-        if var omit = omitFraction {
-            if cfeas < nCols && omit > 0 {
-                let original = omit * Double(nCols)
-                let already = Double(nCols - cfeas)
-                omit = (original - already) / Double(cfeas)
-                keep = omit <= 0 ? 1 : 1 - omit
-            } else {
-                keep = 1 - omit
-            }
-        }
-        let m = Int((Double(cfeas) * keep).rounded(.toNearestOrEven))
-        let mxc = limits.maxColumns, mnc = limits.minColumns
-        let mxr = mnc > 1 ? 1 : limits.maxRows
-        let noSolution = Solution(links: [], integerCost: 0, epsilon: epsilon, totalDistance: 0, feasible: false,
-                                  matchableRows: rfeas, matchableColumns: cfeas)
-        if rfeas == 0 || cfeas == 0 { return noSolution }
-        // optmatch's recognisably infeasible cases.
-        if (mxr > 1 && Double(rfeas) / Double(mxr) > Double(m)) || (mxr == 1 && rfeas * mnc > m) || (rfeas * mxc < m) {
-            return noSolution
-        }
-
-        // Node numbers: matchable rows, then matchable columns (sorted order), End, Sink.
-        var rowNode = Array(repeating: -1, count: nRows)
-        var next = 0
-        for i in 0..<nRows where rowMatchable[i] { rowNode[i] = next; next += 1 }
-        var columnNode = Array(repeating: -1, count: sortedColumns.count)
-        for j in 0..<sortedColumns.count where columnMatchable[j] { columnNode[j] = next; next += 1 }
-        let end = next, sink = next + 1
+        let nRows = rows.count
+        let layout = FlowNetworkLayout(rowMatchable: rowMatchable, columnMatchable: columnMatchable, largestDistance: dmax,
+                                       allZero: allZero, tolerance: tolerance, limits: limits, omitFraction: omitFraction)
+        let noSolution = layout.noSolution
+        if layout.recognisablyInfeasible { return noSolution }
+        let rfeas = layout.matchableRows, cfeas = layout.matchableColumns, epsilon = layout.epsilon
+        let m = layout.columnsToMatch, mxc = layout.maxColumns, mnc = layout.minColumns, mxr = layout.maxRows
+        let rowNode = layout.rowNode, columnNode = layout.columnNode, end = layout.end, sink = layout.sink
+        func cost(_ d: Double) -> Int64 { layout.cost(d) }
 
         // Candidate pairs: each row's and each column's `k` nearest allowed partners.
         let rowOrder = (0..<nRows).filter { rowMatchable[$0] }.sorted { (distance[rows[$0]], rows[$0]) < (distance[rows[$1]], rows[$1]) }
@@ -200,7 +167,7 @@ struct FlowSubproblem {
                 candidate[i] = unique
             }
 
-            var problem = MinCostFlowProblem(nodeCount: next + 2)
+            var problem = MinCostFlowProblem(nodeCount: sink + 1)
             problem.reserveArcs(candidate.reduce(0) { $0 + $1.count } + nRows + 2 * sortedColumns.count)
             var arcs: [(row: Int, column: Int)] = []
             for i in 0..<nRows where rowMatchable[i] {
@@ -289,5 +256,71 @@ struct FlowSubproblem {
             else { out.append(right); right += 1 }
         }
         return out
+    }
+}
+
+/// What `FlowSubproblem.solve` and its Mahalanobis variant share before building the network
+/// (optmatch's `doubleSolve` set-up): the rounding resolution and integer costs, the number of
+/// columns to match, the limits as the network uses them, whether optmatch would recognise the
+/// problem as infeasible without solving, and the node numbers (matchable rows, then matchable
+/// columns, in the order of the flags given, then End and Sink).
+struct FlowNetworkLayout {
+    let matchableRows: Int, matchableColumns: Int
+    /// Resolution: a distance d costs ceil(0.5 + d / epsilon).
+    let epsilon: Double
+    /// Every allowed distance is below √ε (every cost is then 1).
+    let allZero: Bool
+    /// Columns to be matched (`m`), and the limits: most and fewest columns per row, most rows per column.
+    let columnsToMatch: Int, maxColumns: Int, minColumns: Int, maxRows: Int
+    /// No solution can exist (no matchable row or column, or optmatch's recognisably infeasible counts).
+    let recognisablyInfeasible: Bool
+    let rowNode: [Int], columnNode: [Int], end: Int, sink: Int
+
+    /// - Parameters:
+    ///   - largestDistance: the largest allowed pair distance (`dmax`).
+    ///   - allZero: every allowed distance is below √ε.
+    ///   - tolerance: optmatch's `tol`.
+    init(rowMatchable: [Bool], columnMatchable: [Bool], largestDistance dmax: Double, allZero: Bool, tolerance: Double,
+         limits: FlowSubproblem.Limits, omitFraction: Double?) {
+        let nRows = rowMatchable.count, nCols = columnMatchable.count
+        let rfeas = rowMatchable.filter { $0 }.count
+        let cfeas = columnMatchable.filter { $0 }.count
+        matchableRows = rfeas
+        matchableColumns = cfeas
+        let epsilonFloor = dmax / (Double(Int32.max) / 64 - 2)
+        let tol = tolerance * Double(nRows + nCols)
+        epsilon = (tol > 0 && rfeas > 1 && cfeas > 1) ? max(epsilonFloor, tol / Double(rfeas + cfeas - 2)) : epsilonFloor
+        self.allZero = allZero
+        let m = FlowSubproblem.columnsToMatch(matchable: cfeas, total: nCols, omitFraction: omitFraction)
+        let mxc = limits.maxColumns, mnc = limits.minColumns
+        let mxr = mnc > 1 ? 1 : limits.maxRows
+        columnsToMatch = m
+        maxColumns = mxc
+        minColumns = mnc
+        maxRows = mxr
+        recognisablyInfeasible = rfeas == 0 || cfeas == 0
+            || (mxr > 1 && Double(rfeas) / Double(mxr) > Double(m)) || (mxr == 1 && rfeas * mnc > m) || (rfeas * mxc < m)
+        var rowNode = Array(repeating: -1, count: nRows)
+        var next = 0
+        for i in 0..<nRows where rowMatchable[i] { rowNode[i] = next; next += 1 }
+        var columnNode = Array(repeating: -1, count: nCols)
+        for j in 0..<nCols where columnMatchable[j] { columnNode[j] = next; next += 1 }
+        self.rowNode = rowNode
+        self.columnNode = columnNode
+        end = next
+        sink = next + 1
+    }
+
+    /// The integer cost of a pair at distance `d`.
+    @inline(__always)
+    func cost(_ d: Double) -> Int64 {
+        if allZero { return 1 }
+        return Int64((0.5 + d / epsilon).rounded(.up))
+    }
+
+    /// The answer when no solution exists.
+    var noSolution: FlowSubproblem.Solution {
+        FlowSubproblem.Solution(links: [], integerCost: 0, epsilon: epsilon, totalDistance: 0, feasible: false,
+                                matchableRows: matchableRows, matchableColumns: matchableColumns)
     }
 }

@@ -49,31 +49,15 @@ extension FlowSubproblem {
                 emax = max(emax, pairDistance(r, c))
             }
         }
-        let allZero = emax < Double.ulpOfOne.squareRoot()
-        let rfeas = rowMatchable.filter { $0 }.count
-        let cfeas = columnMatchable.filter { $0 }.count
-        let epsilonFloor = emax / (Double(Int32.max) / 64 - 2)
-        let tol = tolerance * Double(nRows + nCols)
-        let epsilon = (tol > 0 && rfeas > 1 && cfeas > 1) ? max(epsilonFloor, tol / Double(rfeas + cfeas - 2)) : epsilonFloor
-        func cost(_ e: Double) -> Int64 { allZero ? 1 : Int64((0.5 + e / epsilon).rounded(.up)) }
-
-        let m = FlowSubproblem.columnsToMatch(matchable: cfeas, total: nCols, omitFraction: omitFraction)
-        let mxc = limits.maxColumns, mnc = limits.minColumns
-        let mxr = mnc > 1 ? 1 : limits.maxRows
-        let noSolution = Solution(links: [], integerCost: 0, epsilon: epsilon, totalDistance: 0, feasible: false,
-                                  matchableRows: rfeas, matchableColumns: cfeas)
-        if rfeas == 0 || cfeas == 0 { return noSolution }
-        if (mxr > 1 && Double(rfeas) / Double(mxr) > Double(m)) || (mxr == 1 && rfeas * mnc > m) || (rfeas * mxc < m) {
-            return noSolution
-        }
-
-        // Node numbers: matchable rows, then matchable columns (data order), End, Sink.
-        var rowNode = Array(repeating: -1, count: nRows)
-        var next = 0
-        for r in 0..<nRows where rowMatchable[r] { rowNode[r] = next; next += 1 }
-        var columnNode = Array(repeating: -1, count: nCols)
-        for c in 0..<nCols where columnMatchable[c] { columnNode[c] = next; next += 1 }
-        let end = next, sink = next + 1
+        let layout = FlowNetworkLayout(rowMatchable: rowMatchable, columnMatchable: columnMatchable, largestDistance: emax,
+                                       allZero: emax < Double.ulpOfOne.squareRoot(), tolerance: tolerance, limits: limits,
+                                       omitFraction: omitFraction)
+        let noSolution = layout.noSolution
+        if layout.recognisablyInfeasible { return noSolution }
+        let rfeas = layout.matchableRows, cfeas = layout.matchableColumns, epsilon = layout.epsilon
+        let m = layout.columnsToMatch, mxc = layout.maxColumns, mnc = layout.minColumns, mxr = layout.maxRows
+        let rowNode = layout.rowNode, columnNode = layout.columnNode, end = layout.end, sink = layout.sink
+        func cost(_ e: Double) -> Int64 { layout.cost(e) }
 
         var k = min(64, max(4, 2 * mnc + 2))
         var extra: [[Int]] = Array(repeating: [], count: nRows)
@@ -84,7 +68,7 @@ extension FlowSubproblem {
                     .sorted { $0 < $1 }.prefix(k).map(\.1)
                 candidate[r] = Array(Set(near).union(extra[r])).sorted()
             }
-            var problem = MinCostFlowProblem(nodeCount: next + 2)
+            var problem = MinCostFlowProblem(nodeCount: sink + 1)
             problem.reserveArcs(candidate.reduce(0) { $0 + $1.count } + nRows + 2 * nCols)
             var arcs: [(row: Int, column: Int)] = []
             for r in 0..<nRows where rowMatchable[r] {

@@ -237,11 +237,7 @@ private struct ResidualNetwork {
         var settled = Array(repeating: false, count: nodeCount)
         var touched: [Int] = []
         var heap = MinHeap()
-        var current = Array(repeating: 0, count: nodeCount)
-        var onPath = Array(repeating: false, count: nodeCount)
-        var dead = Array(repeating: false, count: nodeCount)
-        var pathArcs: [Int] = []
-        var pathNodes: [Int] = []
+        var search = AdmissiblePathSearch(nodeCount: nodeCount)
 
         while shipped < required {
             // Dijkstra on reduced costs, stopping when the sink is settled.
@@ -275,48 +271,12 @@ private struct ResidualNetwork {
             for v in 0..<nodeCount { potential[v] += min(dist[v], sinkDistance) }
 
             // Push flow along reduced-cost-0 paths (depth-first, arcs in order, current-arc pointers).
-            for v in 0..<nodeCount { current[v] = firstOut[v]; dead[v] = false }
+            for v in 0..<nodeCount { search.restart(v, firstOut: firstOut) }
             var progressed = false
             while shipped < required {
-                pathArcs.removeAll(keepingCapacity: true)
-                pathNodes.removeAll(keepingCapacity: true)
-                pathNodes.append(source)
-                onPath[source] = true
-                var reached = false
-                while let v = pathNodes.last {
-                    if v == sink { reached = true; break }
-                    var advanced = false
-                    while current[v] < firstOut[v + 1] {
-                        let e = Int(outArcs[current[v]])
-                        let w = Int(head[e])
-                        if capacity[e] > 0, !dead[w], !onPath[w], cost[e] + potential[v] - potential[w] == 0 {
-                            pathArcs.append(e)
-                            pathNodes.append(w)
-                            onPath[w] = true
-                            advanced = true
-                            break
-                        }
-                        current[v] += 1
-                    }
-                    if !advanced {
-                        dead[v] = true
-                        onPath[v] = false
-                        pathNodes.removeLast()
-                        if !pathArcs.isEmpty {
-                            pathArcs.removeLast()
-                            if let u = pathNodes.last { current[u] += 1 }
-                        }
-                    }
-                }
-                for v in pathNodes { onPath[v] = false }
-                guard reached else { break }
-                var push = required - shipped
-                for e in pathArcs { push = min(push, capacity[e]) }
-                for e in pathArcs {
-                    capacity[e] -= push
-                    capacity[e ^ 1] += push
-                }
-                shipped += push
+                guard search.findPath(from: source, to: sink, head: head, capacity: capacity, cost: cost, potential: potential,
+                                      firstOut: firstOut, outArcs: outArcs, through: { _ in true }) else { break }
+                shipped += search.augment(&capacity, by: required - shipped)
                 progressed = true
             }
             // A settled sink always has a reduced-cost-0 path, so every phase ships something.
@@ -391,11 +351,7 @@ private struct LocalResidualNetwork {
         var touched: [Int] = []
         var settledNodes: [Int] = []
         var heap = MinHeap()
-        var current = Array(repeating: 0, count: n)
-        var onPath = Array(repeating: false, count: n)
-        var dead = Array(repeating: false, count: n)
-        var pathArcs: [Int] = []
-        var pathNodes: [Int] = []
+        var search = AdmissiblePathSearch(nodeCount: n)
 
         for s in 0..<n {
             while excess[s] > 0 && !closed[s] {
@@ -438,47 +394,12 @@ private struct LocalResidualNetwork {
 
                 // Push flow from s to target along reduced-cost-0 paths through settled nodes
                 // (depth-first, arcs in order, current-arc pointers).
-                for v in settledNodes { current[v] = firstOut[v]; dead[v] = false }
+                for v in settledNodes { search.restart(v, firstOut: firstOut) }
                 var progressed = false
                 while excess[s] > 0 && excess[target] < 0 {
-                    pathArcs.removeAll(keepingCapacity: true)
-                    pathNodes.removeAll(keepingCapacity: true)
-                    pathNodes.append(s)
-                    onPath[s] = true
-                    var reached = false
-                    while let v = pathNodes.last {
-                        if v == target { reached = true; break }
-                        var advanced = false
-                        while current[v] < firstOut[v + 1] {
-                            let e = Int(outArcs[current[v]])
-                            let w = Int(head[e])
-                            if capacity[e] > 0, settled[w], !dead[w], !onPath[w], cost[e] + potential[v] - potential[w] == 0 {
-                                pathArcs.append(e)
-                                pathNodes.append(w)
-                                onPath[w] = true
-                                advanced = true
-                                break
-                            }
-                            current[v] += 1
-                        }
-                        if !advanced {
-                            dead[v] = true
-                            onPath[v] = false
-                            pathNodes.removeLast()
-                            if !pathArcs.isEmpty {
-                                pathArcs.removeLast()
-                                if let u = pathNodes.last { current[u] += 1 }
-                            }
-                        }
-                    }
-                    for v in pathNodes { onPath[v] = false }
-                    guard reached else { break }
-                    var push = min(excess[s], -excess[target])
-                    for e in pathArcs { push = min(push, capacity[e]) }
-                    for e in pathArcs {
-                        capacity[e] -= push
-                        capacity[e ^ 1] += push
-                    }
+                    guard search.findPath(from: s, to: target, head: head, capacity: capacity, cost: cost, potential: potential,
+                                          firstOut: firstOut, outArcs: outArcs, through: { settled[$0] }) else { break }
+                    let push = search.augment(&capacity, by: min(excess[s], -excess[target]))
                     excess[s] -= push
                     excess[target] += push
                     progressed = true
@@ -489,6 +410,82 @@ private struct LocalResidualNetwork {
         }
     }
 }
+/// The augmenting step shared by both solvers: paths of residual arcs with reduced cost 0, found
+/// depth-first with arcs in order from each node's current-arc pointer (a node found to lead
+/// nowhere is dead until `restart`), and the flow pushed along them.
+private struct AdmissiblePathSearch {
+    var current: [Int]
+    var onPath: [Bool]
+    var dead: [Bool]
+    /// The arcs of the last path found, source first.
+    var pathArcs: [Int] = []
+    var pathNodes: [Int] = []
+
+    init(nodeCount: Int) {
+        current = Array(repeating: 0, count: nodeCount)
+        onPath = Array(repeating: false, count: nodeCount)
+        dead = Array(repeating: false, count: nodeCount)
+    }
+
+    /// Node `v` searches its arcs from the first again, and is alive.
+    @inline(__always)
+    mutating func restart(_ v: Int, firstOut: [Int]) {
+        current[v] = firstOut[v]
+        dead[v] = false
+    }
+
+    /// Finds a path from `source` to `target` of arcs with residual capacity and reduced cost 0,
+    /// entering only nodes `through` accepts; true when one is found (its arcs in `pathArcs`).
+    @inline(__always)
+    mutating func findPath(from source: Int, to target: Int, head: [Int32], capacity: [Int], cost: [Int64],
+                           potential: [Int64], firstOut: [Int], outArcs: [Int32], through: (Int) -> Bool) -> Bool {
+        pathArcs.removeAll(keepingCapacity: true)
+        pathNodes.removeAll(keepingCapacity: true)
+        pathNodes.append(source)
+        onPath[source] = true
+        var reached = false
+        while let v = pathNodes.last {
+            if v == target { reached = true; break }
+            var advanced = false
+            while current[v] < firstOut[v + 1] {
+                let e = Int(outArcs[current[v]])
+                let w = Int(head[e])
+                if capacity[e] > 0, through(w), !dead[w], !onPath[w], cost[e] + potential[v] - potential[w] == 0 {
+                    pathArcs.append(e)
+                    pathNodes.append(w)
+                    onPath[w] = true
+                    advanced = true
+                    break
+                }
+                current[v] += 1
+            }
+            if !advanced {
+                dead[v] = true
+                onPath[v] = false
+                pathNodes.removeLast()
+                if !pathArcs.isEmpty {
+                    pathArcs.removeLast()
+                    if let u = pathNodes.last { current[u] += 1 }
+                }
+            }
+        }
+        for v in pathNodes { onPath[v] = false }
+        return reached
+    }
+
+    /// Pushes as much as the last path's arcs allow, at most `limit`; returns the amount pushed.
+    @inline(__always)
+    func augment(_ capacity: inout [Int], by limit: Int) -> Int {
+        var push = limit
+        for e in pathArcs { push = min(push, capacity[e]) }
+        for e in pathArcs {
+            capacity[e] -= push
+            capacity[e ^ 1] += push
+        }
+        return push
+    }
+}
+
 /// Binary heap of (distance, node), smallest distance first, ties by the smaller node number.
 private struct MinHeap {
     private var keys: [Int64] = []
