@@ -28,3 +28,23 @@ write_fixture <- function(df, name, dir = out_dir) {
   writeLines(c(paste(names(df), collapse = ","), lines), con, sep = "\n")
   close(con)
 }
+
+# The synthetic cohort of the effects fixtures (fixtures-effects.R, fixtures-effects-replace.R,
+# fixtures-ai2016.R): 400 units, covariates x1, x2 and a factor g (as text), a logit treatment and
+# three outcomes, from one seed. Every script draws the same numbers.
+effects_synthetic_cohort <- function() {
+  set.seed(20240612)
+  n <- 400
+  synth <- data.frame(
+    x1 = round(rnorm(n), 3),
+    x2 = round(runif(n, 0, 10), 2),
+    g = sample(c("a", "b", "c"), n, replace = TRUE),
+    stringsAsFactors = FALSE)
+  lp <- -1 + 0.6 * synth$x1 + 0.08 * synth$x2 + ifelse(synth$g == "b", 0.4, 0)
+  synth$treat <- rbinom(n, 1, plogis(lp))
+  mu_y <- 1 + synth$treat * (0.5 + 0.3 * synth$x1) + 0.2 * synth$x2
+  synth$y_gaussian <- round(mu_y + rnorm(n), 4)
+  synth$y_binomial <- rbinom(n, 1, plogis(-0.5 + 0.4 * synth$treat + 0.3 * synth$x1 + 0.05 * synth$x2))
+  synth$y_poisson <- rpois(n, exp(0.2 + 0.3 * synth$treat + 0.2 * synth$x1 + 0.03 * synth$x2))
+  synth
+}

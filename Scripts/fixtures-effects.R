@@ -67,19 +67,8 @@ lalonde$employed78 <- as.integer(lalonde$re78 > 0)
 lalonde$count78 <- floor(lalonde$re78 / 2000)
 write_fixture(lalonde, "lalonde_outcomes.csv")
 
-set.seed(20240612)
-n <- 400
-synth <- data.frame(
-  x1 = round(rnorm(n), 3),
-  x2 = round(runif(n, 0, 10), 2),
-  g = sample(c("a", "b", "c"), n, replace = TRUE),
-  stringsAsFactors = FALSE)
-lp <- -1 + 0.6 * synth$x1 + 0.08 * synth$x2 + ifelse(synth$g == "b", 0.4, 0)
-synth$treat <- rbinom(n, 1, plogis(lp))
-mu_y <- 1 + synth$treat * (0.5 + 0.3 * synth$x1) + 0.2 * synth$x2
-synth$y_gaussian <- round(mu_y + rnorm(n), 4)
-synth$y_binomial <- rbinom(n, 1, plogis(-0.5 + 0.4 * synth$treat + 0.3 * synth$x1 + 0.05 * synth$x2))
-synth$y_poisson <- rpois(n, exp(0.2 + 0.3 * synth$treat + 0.2 * synth$x1 + 0.03 * synth$x2))
+synth <- effects_synthetic_cohort()
+n <- nrow(synth)
 
 # ---- g-computation with the delta method -----------------------------------
 gcomp <- function(fit, data, focal, w, vcov_matrix, family) {
