@@ -58,9 +58,9 @@ let defaultParallelRowThreshold = 20_000
 
 /// Above this many rows the table rows (one radix sort of 24-32 bytes a unit per non-binary
 /// column, and an indicator's doubles while its pair distances are formed) are built one column at
-/// a time, so that at most one column's sort is in memory: at ten million rows that is 320 MB less
-/// at the peak of the whole run, for about a second more on two cores. The moments stay parallel.
-/// (Serial and parallel give the same bits; only time and memory differ.)
+/// a time, so that at most one column's sort is in memory: at ten million rows that is 240-320 MB
+/// less at the peak of the whole run, paid for by the sorts no longer running two at a time. The
+/// moments stay parallel. (Serial and parallel give the same bits; only time and memory differ.)
 let serialRowsThreshold = 4_000_000
 
 /// `summarizeBalance` with an explicit parallelism threshold (0 = always parallel; `Int.max` =
