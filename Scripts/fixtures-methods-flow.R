@@ -63,6 +63,23 @@ suppressPackageStartupMessages({
 })
 source(file.path("Scripts", "fixture-helpers.R"))
 
+# MatchIt's ATT weights from subclasses (treated 1, control n_treated / n_control in its subclass,
+# 0 outside any subclass), scaled to mean 1 within each group among positive weights.
+att_subclass_weights <- function(subclass, treat) {
+  w <- numeric(length(treat))
+  for (i in seq_along(w)) {
+    if (is.na(subclass[i])) next
+    nt <- sum(subclass == subclass[i] & treat == 1, na.rm = TRUE)
+    nc <- sum(subclass == subclass[i] & treat == 0, na.rm = TRUE)
+    w[i] <- if (treat[i] == 1) 1 else nt / nc
+  }
+  for (g in 0:1) {
+    j <- which(w > 0 & treat == g)
+    w[j] <- w[j] * length(j) / sum(w[j])
+  }
+  w
+}
+
 out_dir <- file.path("Tests", "Fixtures", "flow")
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
@@ -140,18 +157,7 @@ run_case <- function(name, data_name, method, estimand = "ATT", ratio = 1,
     sub <- as.character(fm[names(d)])
     subclass <- as.integer(factor(sub))
     tb <- table(subclass[treat == 1])
-    w <- numeric(nrow(df))
-    for (i in seq_along(w)) {
-      if (is.na(subclass[i])) next
-      nt <- sum(subclass == subclass[i] & treat == 1, na.rm = TRUE)
-      nc <- sum(subclass == subclass[i] & treat == 0, na.rm = TRUE)
-      w[i] <- if (treat[i] == 1) 1 else nt / nc
-    }
-    for (g in 0:1) {
-      j <- which(w > 0 & treat == g)
-      w[j] <- w[j] * length(j) / sum(w[j])
-    }
-    weights <- w
+    weights <- att_subclass_weights(subclass, treat)
   } else {
     args <- list(formula = treat ~ 1, data = df, method = method, distance = d,
                  estimand = estimand, ratio = ratio, tol = tol)
@@ -259,18 +265,7 @@ run_maha_case <- function(name, data_name, ratio = 1, caliper = NULL, via = "mah
                               mean.controls = ratio, tol = tol,
                               data = data.frame(treat, row.names = names(d)))
     subclass <- as.integer(factor(as.character(fm[names(d)])))
-    w <- numeric(nrow(df))
-    for (i in seq_along(w)) {
-      if (is.na(subclass[i])) next
-      nt <- sum(subclass == subclass[i] & treat == 1, na.rm = TRUE)
-      nc <- sum(subclass == subclass[i] & treat == 0, na.rm = TRUE)
-      w[i] <- if (treat[i] == 1) 1 else nt / nc
-    }
-    for (g in 0:1) {
-      j <- which(w > 0 & treat == g)
-      w[j] <- w[j] * length(j) / sum(w[j])
-    }
-    weights <- w
+    weights <- att_subclass_weights(subclass, treat)
   } else {
     f <- update(covs, treat ~ .)
     m <- if (via == "distance") {
