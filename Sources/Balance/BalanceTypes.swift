@@ -26,10 +26,7 @@ public struct BalanceCovariate: Sendable {
     public var column: NumericColumn
 
     /// One value per unit, as doubles (built on each call for an indicator).
-    public var values: [Double] {
-        get { column.values }
-        set { column = .dense(newValue) }
-    }
+    public var values: [Double] { column.values }
 
     /// Creates a covariate column.
     /// - Parameters:
