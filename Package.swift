@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
         // fit or user distance -> exact cells -> one type per method -> balance.
-        .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles", "Columns"]),
+        .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles", "Columns", "Parallel"]),
         // Seeded random streams (xoshiro256**) and arithmetic-only log/exp: same numbers on every machine.
         .target(name: "Randomness"),
         // Synthetic offender cohorts with known propensity and treatment effect (deterministic streams).
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["NetworkFlow"]),
-        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns"]),
+        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),

@@ -19,6 +19,11 @@ struct SortedColumn {
     init(_ x: UnsafeBufferPointer<Double>, weights: ECDFWeights) {
         (values, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
     }
+
+    init(values: [Double], weightIndex: [UInt32]) {
+        self.values = values
+        self.weightIndex = weightIndex
+    }
 }
 
 /// The signed, normalised weights of every unit for two weightings (lane 0 and lane 1), stored as a

@@ -4,6 +4,7 @@
 // formula can be used and tested on its own. Sampling weights are not supported (MatchIt's
 // `s.weights` are taken to be 1 throughout).
 
+import Columns
 import RArithmetic
 
 /// Applies `body` to contiguous buffers of three arrays.
@@ -157,12 +158,11 @@ public func ecdfStatistics(_ x: [Double], treated: [Bool], weights: [Double]) ->
 /// treated and k controls contributes k pairs. Returns 0 when there are no pairs.
 public func meanPairDistance(_ x: [Double], treated: [Bool], subclass: [Int?]) -> Double {
     precondition(x.count == treated.count && x.count == subclass.count, "x, treated and subclass must have equal lengths")
-    let layout = MatchedSetLayout(subclass: subclass)
-    return x.withUnsafeBufferPointer { x in treated.withUnsafeBufferPointer { t in layout.meanPairDistance(x, treated: t) } }
+    return MatchedSetLayout(subclass: subclass).withTreatment(treated).meanPairDistance(.dense(x))
 }
 
 /// MatchIt's raw pair distance from a match matrix (used after matching with replacement): the
 /// mean of |x_focal − x_match| over every entry of the matrix. NaN when the matrix is empty.
 public func meanPairDistance(_ x: [Double], matchMatrix: MatchMatrix) -> Double {
-    x.withUnsafeBufferPointer { matchMatrix.meanPairDistance($0) }
+    matchMatrix.meanPairDistance(.dense(x))
 }

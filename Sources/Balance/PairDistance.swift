@@ -1,5 +1,6 @@
 // Mean absolute within-pair differences (MatchIt's `pair.dist()`).
 
+import Columns
 import RArithmetic
 
 /// Units grouped into matched sets, in the order MatchIt's `pairdistsubC` visits them: sorted by
@@ -9,8 +10,31 @@ struct MatchedSetLayout: Sendable {
     var rows: [Int]
     /// Start offsets of each set in `rows`, plus a final end offset.
     var starts: [Int]
+    /// The treatment of each unit of `rows`, in the same order.
+    var treatedInOrder: [Bool] = []
 
     init(subclass: [Int?]) {
+        // Rows are visited in order, so a stable grouping by set id keeps each set's rows in row
+        // order: a counting sort when the ids are small non-negative numbers (as every matcher
+        // numbers its sets), a comparison sort otherwise.
+        var lowest = Int.max, highest = Int.min, members = 0
+        for s in subclass {
+            if let s { lowest = min(lowest, s); highest = max(highest, s); members += 1 }
+        }
+        if members > 0, lowest >= 0, highest < 4 * subclass.count + 16 {
+            var next = [Int](repeating: 0, count: highest + 2)
+            for s in subclass { if let s { next[s + 1] += 1 } }
+            for k in 0...highest { next[k + 1] += next[k] }
+            var grouped = [Int](repeating: 0, count: members)
+            starts = []
+            for k in 0...highest where next[k + 1] > next[k] { starts.append(next[k]) }
+            starts.append(members)
+            for (row, s) in subclass.enumerated() {
+                if let s { grouped[next[s]] = row; next[s] += 1 }
+            }
+            rows = grouped
+            return
+        }
         var keyed: [(set: Int, row: Int)] = []
         keyed.reserveCapacity(subclass.count)
         for (row, s) in subclass.enumerated() {
@@ -27,29 +51,51 @@ struct MatchedSetLayout: Sendable {
         starts.append(keyed.count)
     }
 
+    /// The layout with each unit's treatment recorded in visiting order.
+    func withTreatment(_ treated: [Bool]) -> MatchedSetLayout {
+        var copy = self
+        copy.treatedInOrder = rows.map { treated[$0] }
+        return copy
+    }
+
     /// The running mean of |x_j − x_i| over every treated–control pair within each set, updated as
     /// `dist += (|x_j − x_i| − dist) / k` in MatchIt's visiting order (0 when there are no pairs).
-    func meanPairDistance(_ x: UnsafeBufferPointer<Double>, treated: UnsafeBufferPointer<Bool>) -> Double {
+    /// The values are first gathered in visiting order, so the pair loop reads contiguous memory
+    /// and an indicator column is never expanded to a double per unit.
+    func meanPairDistance(_ column: NumericColumn) -> Double {
+        precondition(treatedInOrder.count == rows.count, "MatchedSetLayout: treatment not recorded")
+        let m = rows.count
+        let gathered = [Double](unsafeUninitializedCapacity: m) { out, initialized in
+            rows.withUnsafeBufferPointer { rows in
+                switch column {
+                case .dense(let v):
+                    v.withUnsafeBufferPointer { v in for k in 0..<m { out[k] = v[rows[k]] } }
+                case .indicator(let codes, let level):
+                    codes.withUnsafeBufferPointer { c in for k in 0..<m { out[k] = c[rows[k]] == level ? 1 : 0 } }
+                }
+            }
+            initialized = m
+        }
         var dist = 0.0
         var k = 0
-        rows.withUnsafeBufferPointer { rows in
-            for s in 0..<(starts.count - 1) {
-                let end = starts[s + 1]
-                var i = starts[s]
-                while i < end {
-                    let ri = rows[i]
-                    let ti = treated[ri]
-                    let xi = x[ri]
-                    var j = i + 1
-                    while j < end {
-                        let rj = rows[j]
-                        if treated[rj] != ti {
-                            k += 1
-                            dist += (abs(x[rj] - xi) - dist) / Double(k)
+        gathered.withUnsafeBufferPointer { x in
+            treatedInOrder.withUnsafeBufferPointer { treated in
+                for s in 0..<(starts.count - 1) {
+                    let end = starts[s + 1]
+                    var i = starts[s]
+                    while i < end {
+                        let ti = treated[i]
+                        let xi = x[i]
+                        var j = i + 1
+                        while j < end {
+                            if treated[j] != ti {
+                                k += 1
+                                dist += (abs(x[j] - xi) - dist) / Double(k)
+                            }
+                            j += 1
                         }
-                        j += 1
+                        i += 1
                     }
-                    i += 1
                 }
             }
         }
@@ -60,7 +106,7 @@ struct MatchedSetLayout: Sendable {
 extension MatchMatrix {
     /// `mean(abs(x[focal] - x[match]))` over all (focal, match) pairs of the matrix, visiting the
     /// matrix column by column as R does (NaN when there are no pairs).
-    func meanPairDistance(_ x: UnsafeBufferPointer<Double>) -> Double {
+    func meanPairDistance(_ x: NumericColumn) -> Double {
         var total: ExtendedSum = 0
         var count = 0
         let width = matches.reduce(0) { Swift.max($0, $1.count) }

@@ -1,19 +1,22 @@
 // `summarizeBalance`: MatchIt 4.7's `summary.matchit(m, interactions = FALSE, un = TRUE,
 // standardize = TRUE, pair.dist = TRUE)` for a nearest-neighbour match without sampling weights.
 //
-// One pass over the rows accumulates, for four columns at a time, the moments of both groups in
-// both samples (unit weights for the full sample, matching weights for the matched one): four
-// columns' running sums are independent, so the processor overlaps them. Then per column one radix
-// sort (non-binary columns only) and one scan give the eCDF statistics of both tables, and the pair
-// distance walks the matched sets, laid out once for all columns. Batches and columns are processed
-// in parallel for large inputs; every sum sees its values in row (or sorted) order whichever thread
-// runs it, so results do not depend on the number of threads.
+// Two phases. What does not depend on the match (`BalancePreparation`): one pass over the rows
+// accumulates, for four columns at a time, the full-sample moments of both groups (four columns'
+// running sums are independent, so the processor overlaps them), and each non-binary column may be
+// radix-sorted once for its eCDF statistics. Then, with the matching weights: a second pass adds the
+// matched units' weighted moments, one scan per column over its sorted values gives the eCDF
+// statistics of both tables, and the pair distance walks the matched sets, laid out once for all
+// columns. Batches and columns are processed in parallel for large inputs; every sum sees its
+// values in row (or sorted) order whichever thread runs it, so results do not depend on the number
+// of threads, nor on whether the first phase ran beside the match.
 
 import Columns
 import Dispatch
 import Foundation   // also links the C maths library (sqrt) on Linux
 import Parallel
 import RArithmetic
+import Sorting
 
 /// Computes MatchIt's balance tables and sample-size table.
 ///
@@ -75,14 +78,284 @@ func summarizeBalance(
     matchMatrix: MatchMatrix?,
     parallelRowThreshold: Int
 ) -> BalanceSummary {
+    let parallel = covariates.count > 1 && treated.count >= parallelRowThreshold
+    let prepared = BalancePreparation(covariates: covariates, treated: treated, parallel: parallel, presort: false)
+    return summarizeBalance(
+        prepared: prepared, weights: weights, subclass: subclass, discarded: discarded, estimand: estimand,
+        matchMatrix: matchMatrix, parallelRowThreshold: parallelRowThreshold)
+}
+
+/// The part of the balance tables that does not depend on the match: each column's full-sample
+/// moments of both groups, MatchIt's binary rule, and (optionally) each non-binary column sorted
+/// once for its eCDF statistics. It can be formed while the match runs (`ComparisonGroup` does so
+/// on a second thread); `summarizeBalance(prepared:...)` then adds the matched sample. Each sum
+/// sees its values in the same order as when both are formed together, so the tables are the
+/// same bits either way.
+public struct BalancePreparation: Sendable {
+    /// Columns in display order.
+    public let covariates: [BalanceCovariate]
+    /// Treatment indicator per unit.
+    public let treated: [Bool]
+    /// Per column: the full-sample moments of both groups and the binary rule.
+    let full: [FullSampleMoments]
+    /// Per column: its values sorted with their rows, or nil (a binary column needs no eCDF scan;
+    /// without `presort` every column is sorted when its table rows are built).
+    let sorted: [PresortedColumn?]
+
+    /// Computes the full-sample moments (four columns a pass over the rows) and, with `presort`,
+    /// the sort of every non-binary column.
+    /// - Parameters:
+    ///   - parallel: spread the pieces of work over the cores (`Parallel.map`); false runs them one
+    ///     after another on the calling thread.
+    ///   - presort: sort the non-binary columns now and keep them (8 + 4 bytes a row each) until
+    ///     the tables are built.
+    public init(covariates: [BalanceCovariate], treated: [Bool], parallel: Bool, presort: Bool) {
+        let work = Work(covariates: covariates, treated: treated, presort: presort)
+        let pieces = parallel ? Parallel.map(work.count) { work.run($0) } : (0..<work.count).map { work.run($0) }
+        self.init(work, pieces: pieces)
+    }
+
+    /// Assembles a preparation from the results of `work.run(0), ..., work.run(work.count - 1)`,
+    /// in index order (computed on any threads, e.g. with `Parallel.beside`).
+    public init(_ work: Work, pieces: [Piece]) {
+        precondition(pieces.count == work.count, "BalancePreparation: \(pieces.count) pieces for \(work.count) tasks")
+        covariates = work.covariates
+        treated = work.treated
+        var full: [FullSampleMoments] = []
+        var sorted = [PresortedColumn?](repeating: nil, count: work.covariates.count)
+        for piece in pieces {
+            switch piece.content {
+            case .moments(let m): full += m
+            case .sorted(let j, let column): sorted[j] = column
+            }
+        }
+        self.full = full
+        self.sorted = sorted
+    }
+
+    /// The independent pieces of a preparation: with `presort`, one sort per dense column (first,
+    /// as the larger pieces), then one moment pass per batch of four columns (in column order).
+    public struct Work: Sendable {
+        let covariates: [BalanceCovariate]
+        let treated: [Bool]
+        /// Columns to sort: the dense ones (an indicator is binary and needs no sort).
+        let sortColumns: [Int]
+        let batches: Int
+
+        public init(covariates: [BalanceCovariate], treated: [Bool], presort: Bool) {
+            let n = treated.count
+            for c in covariates {
+                precondition(c.column.count == n, "summarizeBalance: covariate \(c.name) has \(c.column.count) values, treated has \(n)")
+            }
+            self.covariates = covariates
+            self.treated = treated
+            sortColumns = presort ? covariates.indices.filter { !covariates[$0].column.isIndicator } : []
+            batches = (covariates.count + batchWidth - 1) / batchWidth
+        }
+
+        /// Number of pieces.
+        public var count: Int { sortColumns.count + batches }
+
+        /// Piece `k`.
+        public func run(_ k: Int) -> Piece {
+            if k < sortColumns.count {
+                let j = sortColumns[k]
+                let column: PresortedColumn? = covariates[j].column.withDenseValues { dense in
+                    guard let dense else { return nil }
+                    // MatchIt's binary rule, as the moment pass applies it: a binary column needs no eCDF scan.
+                    return dense.allSatisfy(isZeroOrOne) ? nil : PresortedColumn(dense)
+                }
+                return Piece(content: .sorted(j, column))
+            }
+            return Piece(content: .moments(fullSampleMoments(of: covariates, treated: treated, batch: k - sortColumns.count)))
+        }
+    }
+
+    /// The result of one piece of `Work`.
+    public struct Piece: Sendable {
+        enum Content: Sendable {
+            case moments([FullSampleMoments])
+            case sorted(Int, PresortedColumn?)
+        }
+        let content: Content
+    }
+}
+
+/// Columns whose moments are accumulated in one pass over the rows.
+let batchWidth = 4
+
+/// Rows per tile of the moment passes.
+let momentTileRows = 4096
+
+/// The full-sample moments of one column: both groups, unit weights.
+struct FullSampleMoments: Sendable {
+    var treated = UnitMoments(), control = UnitMoments()
+    /// Every value is 0 or 1 (MatchIt's binary rule).
+    var binary = true
+}
+
+/// A column's values in ascending order (stable: ties in row order) with the row of each.
+struct PresortedColumn: Sendable {
+    let values: [Double]
+    let rows: [Int32]
+
+    init(_ x: UnsafeBufferPointer<Double>) {
+        (rows, values) = RadixSort.ascending(x)
+    }
+
+    /// The column sorted with each unit's row in `weights`' table (the form `ecdfScan` reads).
+    func withWeights(_ weights: ECDFWeights) -> SortedColumn {
+        let index = weights.index
+        let carried = [UInt32](unsafeUninitializedCapacity: rows.count) { out, initialized in
+            index.withUnsafeBufferPointer { index in
+                rows.withUnsafeBufferPointer { rows in
+                    for k in 0..<rows.count { out[k] = index[Int(rows[k])] }
+                }
+            }
+            initialized = rows.count
+        }
+        return SortedColumn(values: values, weightIndex: carried)
+    }
+}
+
+/// Calls `body` with each column of batch `b` (columns `4b ..< 4b + 4`; a short batch repeats its
+/// first column in the unused places) as pointers to tiles of `momentTileRows` rows: a dense
+/// column is read where it is, an indicator's tile is written as doubles into a small buffer, so
+/// the rows reach `body` in the same order either way.
+private func forEachTile(
+    of covariates: [BalanceCovariate], batch b: Int, rows n: Int,
+    _ body: (Range<Int>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void
+) {
+    let first = b * batchWidth, count = min(batchWidth, covariates.count - first)
+    let pick = (0..<batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].column }
+    let tile = momentTileRows
+    let buffers = UnsafeMutablePointer<Double>.allocate(capacity: batchWidth * tile)
+    defer { buffers.deallocate() }
+    pick[0].withDenseValues { d0 in
+        pick[1].withDenseValues { d1 in
+            pick[2].withDenseValues { d2 in
+                pick[3].withDenseValues { d3 in
+                    let dense = [d0, d1, d2, d3]
+                    var x = [UnsafePointer<Double>](repeating: UnsafePointer(buffers), count: batchWidth)
+                    var lo = 0
+                    while lo < n {
+                        let hi = min(n, lo + tile)
+                        for k in 0..<batchWidth {
+                            if let d = dense[k] {
+                                x[k] = UnsafePointer(d.baseAddress! + lo)
+                            } else {
+                                pick[k].copy(rows: lo..<hi, into: buffers + k * tile)
+                                x[k] = UnsafePointer(buffers + k * tile)
+                            }
+                        }
+                        body(lo..<hi, x[0], x[1], x[2], x[3])
+                        lo = hi
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The full-sample moments of the columns of batch `b`, in one pass over the rows.
+private func fullSampleMoments(of covariates: [BalanceCovariate], treated: [Bool], batch b: Int) -> [FullSampleMoments] {
+    let count = min(batchWidth, covariates.count - b * batchWidth)
+    var m0 = FullSampleMoments(), m1 = FullSampleMoments(), m2 = FullSampleMoments(), m3 = FullSampleMoments()
+    // Every column of the batch has the same group counts so far.
+    var treatedCount = 0.0, controlCount = 0.0
+    treated.withUnsafeBufferPointer { t in
+        forEachTile(of: covariates, batch: b, rows: t.count) { range, x0, x1, x2, x3 in
+            for i in range {
+                let k = i - range.lowerBound
+                if t[i] {
+                    treatedCount += 1
+                    let r = 1 / treatedCount
+                    m0.addTreated(x0[k], r); m1.addTreated(x1[k], r); m2.addTreated(x2[k], r); m3.addTreated(x3[k], r)
+                } else {
+                    controlCount += 1
+                    let r = 1 / controlCount
+                    m0.addControl(x0[k], r); m1.addControl(x1[k], r); m2.addControl(x2[k], r); m3.addControl(x3[k], r)
+                }
+            }
+        }
+    }
+    return Array([m0, m1, m2, m3].prefix(count))
+}
+
+extension FullSampleMoments {
+    @inline(__always)
+    mutating func addTreated(_ x: Double, _ reciprocal: Double) {
+        if binary && !isZeroOrOne(x) { binary = false }
+        treated.add(x, reciprocalOfNewCount: reciprocal)
+    }
+
+    @inline(__always)
+    mutating func addControl(_ x: Double, _ reciprocal: Double) {
+        if binary && !isZeroOrOne(x) { binary = false }
+        control.add(x, reciprocalOfNewCount: reciprocal)
+    }
+}
+
+/// The matched-sample moments of both groups of one column.
+struct MatchedMoments: Sendable {
+    var treated = WeightedMoments(), control = WeightedMoments()
+
+    @inline(__always)
+    mutating func add(_ x: Double, treated t: Bool, weight w: Double) {
+        if t { treated.add(x, weight: w) } else { control.add(x, weight: w) }
+    }
+}
+
+/// The matched-sample moments of the columns of batch `b`, in one pass over the rows (units of
+/// zero weight change no sum, so only the matched units do work).
+private func matchedMoments(of covariates: [BalanceCovariate], treated: [Bool], weights: [Double], batch b: Int) -> [MatchedMoments] {
+    let count = min(batchWidth, covariates.count - b * batchWidth)
+    var m0 = MatchedMoments(), m1 = MatchedMoments(), m2 = MatchedMoments(), m3 = MatchedMoments()
+    treated.withUnsafeBufferPointer { t in
+        weights.withUnsafeBufferPointer { w in
+            forEachTile(of: covariates, batch: b, rows: t.count) { range, x0, x1, x2, x3 in
+                for i in range where w[i] != 0 {
+                    let k = i - range.lowerBound, ti = t[i], wi = w[i]
+                    m0.add(x0[k], treated: ti, weight: wi)
+                    m1.add(x1[k], treated: ti, weight: wi)
+                    m2.add(x2[k], treated: ti, weight: wi)
+                    m3.add(x3[k], treated: ti, weight: wi)
+                }
+            }
+        }
+    }
+    return Array([m0, m1, m2, m3].prefix(count))
+}
+
+/// The balance tables from a `BalancePreparation` and the match (see the public
+/// `summarizeBalance(covariates:...)` for the arguments), with an explicit parallelism threshold.
+public func summarizeBalance(
+    prepared: BalancePreparation,
+    weights: [Double],
+    subclass: [Int?]?,
+    discarded: [Bool],
+    estimand: BalanceEstimand = .att,
+    matchMatrix: MatchMatrix? = nil
+) -> BalanceSummary {
+    summarizeBalance(prepared: prepared, weights: weights, subclass: subclass, discarded: discarded, estimand: estimand,
+                     matchMatrix: matchMatrix, parallelRowThreshold: defaultParallelRowThreshold)
+}
+
+func summarizeBalance(
+    prepared: BalancePreparation,
+    weights: [Double],
+    subclass: [Int?]?,
+    discarded: [Bool],
+    estimand: BalanceEstimand,
+    matchMatrix: MatchMatrix?,
+    parallelRowThreshold: Int
+) -> BalanceSummary {
+    let covariates = prepared.covariates, treated = prepared.treated
     let n = treated.count
     precondition(weights.count == n, "summarizeBalance: weights has \(weights.count) entries, treated has \(n)")
     precondition(discarded.count == n, "summarizeBalance: discarded has \(discarded.count) entries, treated has \(n)")
     if let subclass {
         precondition(subclass.count == n, "summarizeBalance: subclass has \(subclass.count) entries, treated has \(n)")
-    }
-    for c in covariates {
-        precondition(c.column.count == n, "summarizeBalance: covariate \(c.name) has \(c.column.count) values, treated has \(n)")
     }
     if let matchMatrix {
         for r in matchMatrix.focalUnits { precondition(r >= 0 && r < n, "summarizeBalance: match matrix row out of range") }
@@ -93,21 +366,25 @@ func summarizeBalance(
 
     let context = SummaryContext(
         treated: treated, weights: weights, estimand: estimand,
-        layout: subclass.map { MatchedSetLayout(subclass: $0) },
+        layout: subclass.map { MatchedSetLayout(subclass: $0).withTreatment(treated) },
         matchMatrix: subclass == nil ? matchMatrix : nil)
 
     let columns = covariates.count
     let parallel = columns > 1 && n >= parallelRowThreshold
-    // Moments, four columns per pass over the rows.
-    let batches = (columns + SummaryContext.batchWidth - 1) / SummaryContext.batchWidth
-    let momentBatches: [[ColumnMoments]] = parallel
-        ? Parallel.map(batches) { b in context.moments(of: covariates, batch: b) }
-        : (0..<batches).map { b in context.moments(of: covariates, batch: b) }
-    let moments = momentBatches.flatMap { $0 }
+    // Matched-sample moments, four columns per pass over the rows.
+    let batches = (columns + batchWidth - 1) / batchWidth
+    let matchedBatches: [[MatchedMoments]] = parallel
+        ? Parallel.map(batches) { b in matchedMoments(of: covariates, treated: treated, weights: weights, batch: b) }
+        : (0..<batches).map { b in matchedMoments(of: covariates, treated: treated, weights: weights, batch: b) }
+    let matched = matchedBatches.flatMap { $0 }
+    let moments = (0..<columns).map { j in
+        ColumnMoments(full: prepared.full[j], matched: matched[j])
+    }
     // Table rows (sorts, eCDF scans and pair distances), one column at a time.
+    let sorted = prepared.sorted
     let rows: [ColumnRows] = parallel && n < serialRowsThreshold
-        ? Parallel.map(columns) { j in context.rows(for: covariates[j], moments: moments[j]) }
-        : (0..<columns).map { j in context.rows(for: covariates[j], moments: moments[j]) }
+        ? Parallel.map(columns) { j in context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j]) }
+        : (0..<columns).map { j in context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j]) }
 
     return BalanceSummary(
         all: rows.map(\.all), matched: rows.map(\.matched),
@@ -156,30 +433,22 @@ struct ColumnRows: Sendable {
 
 /// The moments of one column: both groups, in the full sample (unit weights) and the matched one.
 struct ColumnMoments: Sendable {
-    var allTreated = UnitMoments(), allControl = UnitMoments()
-    var matchedTreated = WeightedMoments(), matchedControl = WeightedMoments()
-    /// Every value is 0 or 1 so far (MatchIt's binary rule).
-    var binary = true
+    var allTreated: UnitMoments, allControl: UnitMoments
+    var matchedTreated: WeightedMoments, matchedControl: WeightedMoments
+    /// Every value is 0 or 1 (MatchIt's binary rule).
+    var binary: Bool
 
-    /// Adds one unit; `reciprocal` is `1 / n` for the unit's group, `n` counting this unit.
-    @inline(__always)
-    mutating func add(_ x: Double, treated: Bool, weight w: Double, reciprocalOfGroupCount reciprocal: Double) {
-        if binary && !isZeroOrOne(x) { binary = false }
-        if treated {
-            allTreated.add(x, reciprocalOfNewCount: reciprocal)
-            matchedTreated.add(x, weight: w)
-        } else {
-            allControl.add(x, reciprocalOfNewCount: reciprocal)
-            matchedControl.add(x, weight: w)
-        }
+    init(full: FullSampleMoments, matched: MatchedMoments) {
+        allTreated = full.treated
+        allControl = full.control
+        matchedTreated = matched.treated
+        matchedControl = matched.control
+        binary = full.binary
     }
 }
 
 /// Column-independent inputs, prepared once and shared read-only by every column.
 struct SummaryContext: Sendable {
-    /// Columns whose moments are accumulated in one pass over the rows.
-    static let batchWidth = 4
-
     let treated: [Bool]
     let weights: [Double]
     let estimand: BalanceEstimand
@@ -208,74 +477,9 @@ struct SummaryContext: Sendable {
         }
     }
 
-    /// The moments of the columns of batch `b` (columns `4b ..< 4b + 4`), in one pass over the rows.
-    func moments(of covariates: [BalanceCovariate], batch b: Int) -> [ColumnMoments] {
-        let first = b * Self.batchWidth, count = min(Self.batchWidth, covariates.count - first)
-        let n = treated.count
-        // Four accumulators always; a short batch repeats its first column in the unused ones.
-        let pick = (0..<Self.batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].column }
-        var m0 = ColumnMoments(), m1 = ColumnMoments(), m2 = ColumnMoments(), m3 = ColumnMoments()
-        // Rows in tiles: an indicator column's tile is written as doubles into a small buffer (a dense
-        // column is read where it is), so the rows are added in the same order either way.
-        let tile = Self.momentTileRows
-        let buffers = UnsafeMutablePointer<Double>.allocate(capacity: Self.batchWidth * tile)
-        defer { buffers.deallocate() }
-        pick[0].withDenseValues { d0 in
-            pick[1].withDenseValues { d1 in
-                pick[2].withDenseValues { d2 in
-                    pick[3].withDenseValues { d3 in
-                        treated.withUnsafeBufferPointer { t in
-                            weights.withUnsafeBufferPointer { w in
-                                let dense = [d0, d1, d2, d3]
-                                // Every column of the batch has the same group counts so far.
-                                var treatedCount = 0.0, controlCount = 0.0
-                                var lo = 0
-                                while lo < n {
-                                    let hi = min(n, lo + tile)
-                                    var x = [UnsafePointer<Double>](repeating: UnsafePointer(buffers), count: Self.batchWidth)
-                                    for k in 0..<Self.batchWidth {
-                                        if let d = dense[k] {
-                                            x[k] = d.baseAddress! + lo
-                                        } else {
-                                            pick[k].copy(rows: lo..<hi, into: buffers + k * tile)
-                                            x[k] = UnsafePointer(buffers + k * tile)
-                                        }
-                                    }
-                                    let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-                                    for i in lo..<hi {
-                                        let ti = t[i], wi = w[i], k = i - lo
-                                        let r: Double
-                                        if ti { treatedCount += 1; r = 1 / treatedCount } else { controlCount += 1; r = 1 / controlCount }
-                                        m0.add(x0[k], treated: ti, weight: wi, reciprocalOfGroupCount: r)
-                                        m1.add(x1[k], treated: ti, weight: wi, reciprocalOfGroupCount: r)
-                                        m2.add(x2[k], treated: ti, weight: wi, reciprocalOfGroupCount: r)
-                                        m3.add(x3[k], treated: ti, weight: wi, reciprocalOfGroupCount: r)
-                                    }
-                                    lo = hi
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Array([m0, m1, m2, m3].prefix(count))
-    }
-
-    /// Rows per tile of the moment passes.
-    static let momentTileRows = 4096
-
     /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
-    func rows(for covariate: BalanceCovariate, moments m: ColumnMoments) -> ColumnRows {
-        // An indicator's doubles exist only while its rows are built.
-        covariate.values.withUnsafeBufferPointer { x in
-            treated.withUnsafeBufferPointer { t in
-                rows(name: covariate.name, x: x, t: t, moments: m)
-            }
-        }
-    }
-
-    private func rows(name: String, x: UnsafeBufferPointer<Double>, t: UnsafeBufferPointer<Bool>, moments m: ColumnMoments) -> ColumnRows {
+    func rows(for covariate: BalanceCovariate, moments m: ColumnMoments, presorted: PresortedColumn?) -> ColumnRows {
+        let column = covariate.column
         let allT = m.allTreated.weighted, allC = m.allControl.weighted
         let matT = m.matchedTreated, matC = m.matchedControl
         let binary = m.binary
@@ -290,25 +494,31 @@ struct SummaryContext: Sendable {
         var cachedECDF: (ECDFStatistics, ECDFStatistics)? = nil
         func ecdf() -> (ECDFStatistics, ECDFStatistics) {
             if let e = cachedECDF { return e }
-            let e = ecdfScan(SortedColumn(x, weights: signedWeights), weights: signedWeights)
+            // Only non-binary columns are scanned, and only dense columns can be non-binary; an
+            // indicator's doubles would be built just for the sort.
+            let sorted = presorted.map { $0.withWeights(signedWeights) } ?? column.withDenseValues { dense in
+                dense.map { SortedColumn($0, weights: signedWeights) }
+                    ?? column.values.withUnsafeBufferPointer { SortedColumn($0, weights: signedWeights) }
+            }
+            let e = ecdfScan(sorted, weights: signedWeights)
             cachedECDF = e
             return e
         }
 
         let all = balanceRow(
-            name: name, treated: allT, control: allC, binary: binary, scale: scale,
+            name: covariate.name, treated: allT, control: allC, binary: binary, scale: scale,
             ecdf: { ecdf().0 }, pairDistance: nil)
 
         let rawPairDistance: Double?
         if let layout {
-            rawPairDistance = layout.meanPairDistance(x, treated: t)
+            rawPairDistance = layout.meanPairDistance(column)
         } else if let matchMatrix {
-            rawPairDistance = matchMatrix.meanPairDistance(x)
+            rawPairDistance = matchMatrix.meanPairDistance(column)
         } else {
             rawPairDistance = nil
         }
         let matched = balanceRow(
-            name: name, treated: matT, control: matC, binary: binary, scale: scale,
+            name: covariate.name, treated: matT, control: matC, binary: binary, scale: scale,
             ecdf: { ecdf().1 },
             pairDistance: { s in rawPairDistance.map { standardizedPairDistance($0, scale: s) } })
         return ColumnRows(all: all, matched: matched)

@@ -79,6 +79,46 @@ public enum Parallel {
         return slots.collect()
     }
 
+    /// Runs `body` on the calling thread while a second thread computes `task(0)`, `task(1)`, ...,
+    /// taking the next index not yet taken; once `body` has returned, the calling thread takes
+    /// indices too. Returns every task's result in index order and `body`'s result (if `body`
+    /// throws, the error is thrown once every task has finished). With one worker
+    /// (`COUNTERFACTUAL_THREADS=1` or `withWorkers(1)`) the tasks run first, in order, then `body`,
+    /// all on the calling thread. Tasks see the caller's worker count.
+    ///
+    /// For a stage that leaves a core idle (a serial match) and independent work that can fill it.
+    /// Which thread computes a task depends on timing, but each index is computed exactly once
+    /// and the tasks share nothing mutable, so results do not.
+    public static func beside<T: Sendable, B>(
+        tasks count: Int, _ task: @Sendable (Int) -> T, _ body: () throws -> B
+    ) rethrows -> ([T], B) {
+        let limit = workers
+        if limit == 1 {
+            let results = (0..<count).map { task($0) }
+            return (results, try body())
+        }
+        return try withoutActuallyEscaping(task) { task in
+            let slots = WriteOnceSlots<T>(count: count)
+            let queue = TaskQueue(count: count)
+            let shared = SendableBody { i in slots.store(task(i), at: i) }
+            let group = DispatchGroup()
+            DispatchQueue(label: "counterfactual.parallel.beside").async(group: group) {
+                let run = { while let i = queue.next() { shared.body(i) } }
+                if let limit { Parallel.withWorkers(limit, run) } else { run() }
+            }
+            let b: B
+            do {
+                b = try body()
+            } catch {
+                group.wait()
+                throw error
+            }
+            while let i = queue.next() { shared.body(i) }
+            group.wait()
+            return (slots.collect(), b)
+        }
+    }
+
     /// `map` for work that can fail: every index runs, then the error of the lowest failing index is
     /// thrown (so the error reported does not depend on scheduling).
     public static func map<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
@@ -94,6 +134,24 @@ private struct SendableBody: @unchecked Sendable {
     // Safety: `forEach` waits for every thread before returning, so the closure outlives its uses.
     let body: @Sendable (Int) -> Void
     init(_ body: @escaping @Sendable (Int) -> Void) { self.body = body }
+}
+
+/// Hands out the indices `0 ..< count`, each once, to whichever thread asks next.
+private final class TaskQueue: @unchecked Sendable {
+    // Safety: `following` is read and written only under `lock`.
+    private let lock = DispatchSemaphore(value: 1)
+    private var following = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.wait()
+        defer { lock.signal() }
+        guard following < count else { return nil }
+        following += 1
+        return following - 1
+    }
 }
 
 /// Slots written once each by concurrent workers and read after they have all finished.

@@ -1,5 +1,7 @@
+import Foundation
 import XCTest
 @testable import Balance
+import Parallel
 
 /// `summarizeBalance` on a hand-worked example, and parallel/serial agreement.
 final class SummaryTests: XCTestCase {
@@ -145,6 +147,94 @@ final class SummaryTests: XCTestCase {
         // And the fused kernels agree with the stand-alone formulas.
         XCTAssertEqual(serial.matched[0].varianceRatio, varianceRatio(c1, treated: treated, weights: weights))
         XCTAssertEqual(serial.matched[3].ecdfMax, ecdfStatistics(c4, treated: treated, weights: weights)?.max)
+    }
+}
+
+/// The balance tables formed in two phases (the part that does not depend on the match first,
+/// possibly beside it on another thread, with or without the columns sorted in advance) are the
+/// same bits as in one.
+final class BalancePreparationTests: XCTestCase {
+    /// Every number of the tables, exactly (JSON keeps the shortest round-trip form of each double).
+    func bits(_ summary: BalanceSummary) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(summary), as: UTF8.self)
+    }
+
+    func testPreparedPresortedAndBesideGiveTheSameTables() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let n = 25_000
+        var treated = [Bool](), weights = [Double](), subclass = [Int?](), discarded = [Bool]()
+        var dense = [[Double]](repeating: [], count: 4)
+        var codes = [Int32]()
+        var set = 0
+        for i in 0..<n {
+            let isTreated = next() < 0.2
+            if isTreated { set += 1 }
+            treated.append(isTreated)
+            let matched = isTreated || next() < 0.25
+            weights.append(matched ? (isTreated ? 1 : [0.5, 1, 2][i % 3]) : 0)
+            subclass.append(matched && set > 0 ? set : nil)
+            discarded.append(!matched && i % 11 == 0)
+            dense[0].append(next() - 0.5)                          // continuous, both signs
+            dense[1].append((next() * 20).rounded())               // many ties
+            dense[2].append(next() < 0.5 ? -0.0 : 0.0)             // signed zeros (binary)
+            dense[3].append(next() < (isTreated ? 0.6 : 0.4) ? 1 : 0)
+            codes.append(Int32(next() * 5))
+        }
+        let covariates = dense.enumerated().map { BalanceCovariate(name: "x\($0.offset)", values: $0.element) }
+            + (0..<5).map { BalanceCovariate(name: "f\($0)", column: .indicator(codes: codes, level: Int32($0))) }
+        let matrix = MatchMatrix(
+            focalUnits: (0..<n).filter { treated[$0] },
+            matches: (0..<n).filter { treated[$0] }.map { f in [(f + 1) % n, (f + 7) % n].filter { !treated[$0] } })
+        for (sets, mm) in [(subclass, nil), (nil, matrix)] as [([Int?]?, MatchMatrix?)] {
+            for estimand in [BalanceEstimand.att, .atc, .ate] {
+                let reference = summarizeBalance(
+                    covariates: covariates, treated: treated, weights: weights, subclass: sets, discarded: discarded,
+                    estimand: estimand, matchMatrix: mm, parallelRowThreshold: Int.max)
+                for presort in [false, true] {
+                    for parallel in [false, true] {
+                        let prepared = BalancePreparation(covariates: covariates, treated: treated, parallel: parallel, presort: presort)
+                        let summary = summarizeBalance(
+                            prepared: prepared, weights: weights, subclass: sets, discarded: discarded, estimand: estimand,
+                            matchMatrix: mm, parallelRowThreshold: parallel ? 0 : Int.max)
+                        XCTAssertEqual(try bits(summary), try bits(reference), "presort \(presort), parallel \(parallel), \(estimand)")
+                    }
+                    // Beside other work, as the pipeline runs it.
+                    let work = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort)
+                    let (pieces, _) = Parallel.beside(tasks: work.count, { work.run($0) }, { usleep(1_000) })
+                    let summary = summarizeBalance(
+                        prepared: BalancePreparation(work, pieces: pieces), weights: weights, subclass: sets,
+                        discarded: discarded, estimand: estimand, matchMatrix: mm)
+                    XCTAssertEqual(try bits(summary), try bits(reference), "beside, presort \(presort), \(estimand)")
+                }
+            }
+        }
+        // The sorts cover exactly the dense non-binary columns.
+        let prepared = BalancePreparation(covariates: covariates, treated: treated, parallel: false, presort: true)
+        XCTAssertEqual(prepared.sorted.map { $0 != nil }, [true, true, false, false, false, false, false, false, false])
+    }
+
+    /// The matched sets grouped by a counting sort (small ids) and by a comparison sort (other ids)
+    /// visit the same rows in the same order.
+    func testMatchedSetLayoutIsTheSameForAnyNumbering() {
+        let ids: [Int?] = [3, nil, 1, 3, 2, nil, 1, 2, 3, 7]
+        let small = MatchedSetLayout(subclass: ids)
+        let large = MatchedSetLayout(subclass: ids.map { $0.map { $0 * 1_000_000 - 5 } })
+        let negative = MatchedSetLayout(subclass: ids.map { $0.map { $0 - 10 } })
+        XCTAssertEqual(small.rows, [2, 6, 4, 7, 0, 3, 8, 9])
+        XCTAssertEqual(small.starts, [0, 2, 4, 7, 8])
+        for other in [large, negative] {
+            XCTAssertEqual(other.rows, small.rows)
+            XCTAssertEqual(other.starts, small.starts)
+        }
+        let none = MatchedSetLayout(subclass: [nil, nil])
+        XCTAssertEqual(none.rows, [])
+        XCTAssertEqual(none.starts, [0])
     }
 }
 

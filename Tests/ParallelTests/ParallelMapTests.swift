@@ -72,6 +72,65 @@ final class ParallelWorkerTests: XCTestCase {
     }
 }
 
+/// `Parallel.beside`: tasks on a second thread while the body runs, the caller joining afterwards.
+final class ParallelBesideTests: XCTestCase {
+    func testEveryTaskRunsOnceAndResultsAreInIndexOrder() {
+        for workers in [nil, 1, 2, 3] as [Int?] {
+            let log = ParallelWorkerTests.Log()
+            let run = {
+                Parallel.beside(tasks: 200, { i -> Int in log.record(i); return i * i }, { () -> String in
+                    usleep(1_000)
+                    return "body"
+                })
+            }
+            let (results, body) = workers.map { n in Parallel.withWorkers(n, run) } ?? run()
+            XCTAssertEqual(results, (0..<200).map { $0 * $0 }, "workers \(String(describing: workers))")
+            XCTAssertEqual(body, "body")
+            XCTAssertEqual(log.indices.sorted(), Array(0..<200))
+        }
+    }
+
+    /// With one worker the tasks run first, in order, on the calling thread, then the body.
+    func testOneWorkerRunsTasksThenBodyOnTheCallingThread() {
+        let log = ParallelWorkerTests.Log()
+        let (_, bodyThread) = Parallel.withWorkers(1) {
+            Parallel.beside(tasks: 5, { i in log.record(i) }, { () -> UInt in
+                XCTAssertEqual(log.indices, Array(0..<5))
+                return currentThread()
+            })
+        }
+        XCTAssertEqual(log.indices, Array(0..<5))
+        XCTAssertEqual(log.threads, [currentThread()])
+        XCTAssertEqual(bodyThread, currentThread())
+    }
+
+    /// The tasks run beside the body (on another thread) and see the caller's worker count.
+    func testTasksRunBesideTheBodyWithTheCallersWorkerCount() {
+        let log = ParallelWorkerTests.Log()
+        let (limits, _) = Parallel.withWorkers(2) {
+            Parallel.beside(tasks: 1, { _ -> Int? in log.record(0); return Parallel.workerLimit }, {
+                // The body waits for the task, which must therefore run on another thread.
+                let deadline = Date().addingTimeInterval(10)
+                while log.indices.isEmpty && Date() < deadline { usleep(500) }
+            })
+        }
+        XCTAssertEqual(log.indices, [0])
+        XCTAssertFalse(log.threads.contains(currentThread()))
+        XCTAssertEqual(limits, [2])
+    }
+
+    struct Failure: Error, Equatable {}
+
+    /// An error of the body is thrown once every task has finished.
+    func testBodyErrorIsThrownAfterTheTasks() {
+        let log = ParallelWorkerTests.Log()
+        XCTAssertThrowsError(try Parallel.beside(tasks: 50, { i in usleep(200); log.record(i) }, { throw Failure() })) {
+            XCTAssertEqual($0 as? Failure, Failure())
+        }
+        XCTAssertEqual(log.indices.sorted(), Array(0..<50))
+    }
+}
+
 /// An identifier of the calling thread.
 func currentThread() -> UInt {
     #if canImport(Glibc)
