@@ -107,14 +107,30 @@ extension MatchMatrix {
     /// `mean(abs(x[focal] - x[match]))` over all (focal, match) pairs of the matrix, visiting the
     /// matrix column by column as R does (NaN when there are no pairs).
     func meanPairDistance(_ x: NumericColumn) -> Double {
+        switch x {
+        case .dense(let v):
+            return v.withUnsafeBufferPointer { v in meanPairDistance { v[$0] } }
+        case .indicator(let codes, let level):
+            return codes.withUnsafeBufferPointer { c in meanPairDistance { c[$0] == level ? 1 : 0 } }
+        }
+    }
+
+    @inline(__always)
+    private func meanPairDistance(_ value: (Int) -> Double) -> Double {
         var total: ExtendedSum = 0
         var count = 0
-        let width = matches.reduce(0) { Swift.max($0, $1.count) }
-        for slot in 0..<width {
-            for (f, list) in zip(focalUnits, matches) where slot < list.count {
-                total += ExtendedSum(abs(x[f] - x[list[slot]]))
+        // Column by column; each column visits, in row order of the matrix, only the focal units
+        // with a match in it (the others are dropped as their lists run out), so the work is the
+        // number of pairs, however unequal the lists (radius matching).
+        var active = focalUnits.indices.filter { !matches[$0].isEmpty }
+        var slot = 0
+        while !active.isEmpty {
+            for k in active {
+                total += ExtendedSum(abs(value(focalUnits[k]) - value(matches[k][slot])))
                 count += 1
             }
+            slot += 1
+            active.removeAll { matches[$0].count <= slot }
         }
         return count == 0 ? .nan : Double(total / ExtendedSum(count))
     }

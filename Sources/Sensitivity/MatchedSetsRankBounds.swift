@@ -94,11 +94,33 @@ public struct MatchedSetsRankBounds: RosenbaumBounds, Equatable {
     /// Sum over sets of the extreme mean (largest when `largest`) and the largest variance among
     /// the configurations attaining it.
     func moments(odds g: Double, largest: Bool) -> (mean: Double, variance: Double) {
+        // `configurations(odds:)` set by set, without storing them: the same expressions in the
+        // same order, keeping the extreme mean and the largest variance among the configurations
+        // that reach it (called for every step of the critical-Gamma search, on sets that can hold
+        // thousands of units after radius matching).
         var mu = 0.0, v = 0.0
-        for set in configurations(odds: g) {
-            let extreme = largest ? set.map(\.mean).max()! : set.map(\.mean).min()!
-            mu += extreme
-            v += set.filter { $0.mean == extreme }.map(\.variance).max()!
+        for q in setRanks {
+            q.withUnsafeBufferPointer { q in
+                let n = q.count
+                var total = 0.0, totalSquares = 0.0
+                for value in q { total += value; totalSquares += value * value }
+                var head = 0.0, headSquares = 0.0
+                var extreme = 0.0, extremeVariance = 0.0
+                for i in 1..<n {
+                    head += q[i - 1]; headSquares += q[i - 1] * q[i - 1]
+                    let denominator = Double(i) + g * Double(n - i)
+                    let c = Configuration(mean: (head + g * (total - head)) / denominator,
+                                          secondMoment: (headSquares + g * (totalSquares - headSquares)) / denominator)
+                    if i == 1 || (largest ? c.mean > extreme : c.mean < extreme) {
+                        extreme = c.mean
+                        extremeVariance = c.variance
+                    } else if c.mean == extreme, c.variance > extremeVariance {
+                        extremeVariance = c.variance
+                    }
+                }
+                mu += extreme
+                v += extremeVariance
+            }
         }
         return (mu, v)
     }
