@@ -306,25 +306,52 @@ struct MatchedMoments: Sendable {
     }
 }
 
-/// The matched-sample moments of the columns of batch `b`, in one pass over the rows (units of
-/// zero weight change no sum, so only the matched units do work).
-private func matchedMoments(of covariates: [BalanceCovariate], treated: [Bool], weights: [Double], batch b: Int) -> [MatchedMoments] {
-    let count = min(batchWidth, covariates.count - b * batchWidth)
+/// The matched-sample moments of the columns of batch `b`, in one pass over the matched units
+/// (`matchedRows`: the units of non-zero weight, in row order; a unit of zero weight changes no
+/// sum, so leaving it out gives the same bits as passing over every row).
+private func matchedMoments(
+    of covariates: [BalanceCovariate], treated: [Bool], weights: [Double], matchedRows: [Int32], batch b: Int
+) -> [MatchedMoments] {
+    let first = b * batchWidth, count = min(batchWidth, covariates.count - first)
+    let pick = (0..<batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].column }
     var m0 = MatchedMoments(), m1 = MatchedMoments(), m2 = MatchedMoments(), m3 = MatchedMoments()
+    let tile = momentTileRows
+    let buffers = UnsafeMutablePointer<Double>.allocate(capacity: batchWidth * tile)
+    defer { buffers.deallocate() }
     treated.withUnsafeBufferPointer { t in
         weights.withUnsafeBufferPointer { w in
-            forEachTile(of: covariates, batch: b, rows: t.count) { range, x0, x1, x2, x3 in
-                for i in range where w[i] != 0 {
-                    let k = i - range.lowerBound, ti = t[i], wi = w[i]
-                    m0.add(x0[k], treated: ti, weight: wi)
-                    m1.add(x1[k], treated: ti, weight: wi)
-                    m2.add(x2[k], treated: ti, weight: wi)
-                    m3.add(x3[k], treated: ti, weight: wi)
+            matchedRows.withUnsafeBufferPointer { rows in
+                var lo = 0
+                while lo < rows.count {
+                    let hi = min(rows.count, lo + tile)
+                    let part = UnsafeBufferPointer(rebasing: rows[lo..<hi])
+                    for k in 0..<batchWidth { pick[k].gather(rows: part, into: buffers + k * tile) }
+                    let x0 = buffers, x1 = buffers + tile, x2 = buffers + 2 * tile, x3 = buffers + 3 * tile
+                    for k in 0..<part.count {
+                        let i = Int(part[k]), ti = t[i], wi = w[i]
+                        m0.add(x0[k], treated: ti, weight: wi)
+                        m1.add(x1[k], treated: ti, weight: wi)
+                        m2.add(x2[k], treated: ti, weight: wi)
+                        m3.add(x3[k], treated: ti, weight: wi)
+                    }
+                    lo = hi
                 }
             }
         }
     }
     return Array([m0, m1, m2, m3].prefix(count))
+}
+
+extension NumericColumn {
+    /// `destination[k] = self[rows[k]]` for every `k`.
+    func gather(rows: UnsafeBufferPointer<Int32>, into destination: UnsafeMutablePointer<Double>) {
+        switch self {
+        case .dense(let v):
+            v.withUnsafeBufferPointer { v in for k in 0..<rows.count { destination[k] = v[Int(rows[k])] } }
+        case .indicator(let codes, let level):
+            codes.withUnsafeBufferPointer { c in for k in 0..<rows.count { destination[k] = c[Int(rows[k])] == level ? 1 : 0 } }
+        }
+    }
 }
 
 /// The balance tables from a `BalancePreparation` and the match (see the public
@@ -373,9 +400,12 @@ func summarizeBalance(
     let parallel = columns > 1 && n >= parallelRowThreshold
     // Matched-sample moments, four columns per pass over the rows.
     let batches = (columns + batchWidth - 1) / batchWidth
+    var nonzero: [Int32] = []
+    for i in 0..<n where weights[i] != 0 { nonzero.append(Int32(i)) }
+    let matchedRows = nonzero
     let matchedBatches: [[MatchedMoments]] = parallel
-        ? Parallel.map(batches) { b in matchedMoments(of: covariates, treated: treated, weights: weights, batch: b) }
-        : (0..<batches).map { b in matchedMoments(of: covariates, treated: treated, weights: weights, batch: b) }
+        ? Parallel.map(batches) { b in matchedMoments(of: covariates, treated: treated, weights: weights, matchedRows: matchedRows, batch: b) }
+        : (0..<batches).map { b in matchedMoments(of: covariates, treated: treated, weights: weights, matchedRows: matchedRows, batch: b) }
     let matched = matchedBatches.flatMap { $0 }
     let moments = (0..<columns).map { j in
         ColumnMoments(full: prepared.full[j], matched: matched[j])
