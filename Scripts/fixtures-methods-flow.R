@@ -25,6 +25,8 @@
 #                         exact column, tol (optmatch's), total_distance,
 #                         integer_cost (optmatch's rounded objective, below),
 #                         matched_treated, matched_control
+#   ratio_cases.csv       as cases.csv plus `warnings` (MatchIt's), for designs with
+#                         too few controls in some exact cell (below)
 #   <case>_units.csv      one row per unit: row (1-based), treat, distance,
 #                         cell (exact cell label or "_"), weight (MatchIt's,
 #                         normalised), subclass (NA = unmatched)
@@ -222,6 +224,33 @@ run_case("syn_full_ate", "synthetic", "full", estimand = "ATE")
 run_case("syn_opt_1to1_tol_default", "synthetic", "optimal", tol = 0.001)
 
 write_fixture(do.call(rbind, cases), "cases.csv")
+
+# ---- too few controls in an exact cell (MatchIt lowers the ratio) ----
+# matchit2optimal.R, per exact cell with e = controls / treated (non-discarded): e < 1 swaps the
+# roles and matches 1:1; 1 <= e < ratio gives optmatch mean.controls = e, min.controls =
+# min(min.controls, floor(e)), max.controls unchanged. Its warnings are recorded (as chk prints
+# them, line breaks undone, joined by " | ") in ratio_cases.csv, which has the columns of cases.csv and `warnings`.
+# Cells (treated / controls): lalonde nodegree 0: 54/173, 1: 131/256; race black 156/87,
+# hispan 11/61, white 18/281; synthetic offence_group acquisitive 42/103, drugs 12/41, others
+# above 4 controls per treated unit.
+ratio_cases <- list()
+run_ratio_case <- function(name, ...) {
+  msgs <- character()
+  withCallingHandlers(run_case(name, ...), warning = function(w) {
+    msgs <<- c(msgs, gsub("\\s*\n\\s*", " ", conditionMessage(w)))   # chk's line wrapping undone
+    invokeRestart("muffleWarning")
+  })
+  row <- cases[[length(cases)]]
+  cases[[length(cases)]] <<- NULL
+  row$warnings <- paste(msgs, collapse = " | ")
+  ratio_cases[[length(ratio_cases) + 1L]] <<- row
+}
+run_ratio_case("opt_2to1_exact_nodegree", "lalonde", "optimal", ratio = 2, exact = "nodegree")
+run_ratio_case("opt_3to1_exact_race", "lalonde", "optimal", ratio = 3, exact = "race")
+run_ratio_case("opt_variable_exact_nodegree", "lalonde", "optimal", ratio = 2, max.controls = 3,
+               exact = "nodegree")
+run_ratio_case("syn_opt_4to1_exact_offence", "synthetic", "optimal", ratio = 4, exact = "offence_group")
+write_fixture(do.call(rbind, ratio_cases), "ratio_cases.csv")
 
 # ---- Mahalanobis distance (metric = mahalanobis) ----
 # matchit2optimal.R with distance = "mahalanobis" or mahvars: transform_covariates(method =

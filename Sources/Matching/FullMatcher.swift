@@ -84,25 +84,10 @@ public enum FullMatcher {
                           maxControls: Double, tolerance: Double) throws -> FlowSubproblem.Solution? {
         let rows = cell.focal.count, columns = cell.others.count
         func attempt(max mx: Double, omit: Double?) -> FlowSubproblem.Solution {
-            let flipped = omit.map { $0 < 0 } ?? !(mx > 0.5)
-            var sub = FlowSubproblem(rows: cell.focal, columns: cell.others, distance: distance, caliper: caliper)
-            let maxc: Double, minc: Double
-            if !flipped {
-                maxc = min(mx, Double(columns))
-                minc = max(minControls, 1 / Double(rows))
-            } else {
-                sub = FlowSubproblem(rows: cell.others, columns: cell.focal, distance: distance, caliper: caliper)
-                // optmatch takes these dimensions before transposing.
-                maxc = min(1 / minControls, Double(columns))
-                minc = max(1 / mx, 1 / Double(rows))
-            }
-            // optmatch's intSolve and fmatch: whole-number bounds.
-            let limits = FlowSubproblem.Limits(
-                maxColumns: Int((maxc.rounded(.up)).rounded(.toNearestOrEven)),
-                minColumns: Int(max(1, minc.rounded(.down)).rounded(.toNearestOrEven)),
-                maxRows: Int((1 / minc).rounded(.up).rounded(.toNearestOrEven)))
-            var solution = sub.solve(limits: limits, omitFraction: omit.map { flipped ? -$0 : $0 }, tolerance: tolerance)
-            if flipped { solution.links = solution.links.map { ($0.column, $0.row) } }
+            let o = oriented(focal: cell.focal, others: cell.others, distance: distance, caliper: caliper,
+                             minControls: minControls, maxControls: mx, omit: omit)
+            var solution = o.problem.solve(limits: o.limits, omitFraction: o.omit, tolerance: tolerance)
+            if o.flipped { solution.links = solution.links.map { ($0.column, $0.row) } }
             return solution
         }
         let probe = FlowSubproblem(rows: cell.focal, columns: cell.others, distance: distance, caliper: caliper)
@@ -134,6 +119,38 @@ public enum FullMatcher {
         if kept == 0 { return first ?? attempt(max: maxControls, omit: nil) }
         let omit = 1 - Double(kept) / Double(columns)
         return attempt(max: maxControls, omit: omit)
+    }
+
+    /// One subproblem as optmatch's `.fullmatch` sets it up for `fullmatch(min.controls,
+    /// max.controls, omit.fraction)`: with `omit` >= 0 (or, without one, max_controls > 1/2) the focal
+    /// units are the rows, at most ceil(min(max_controls, others)) and at least
+    /// max(1, floor(max(min_controls, 1/focal))) others each, an other shared by at most
+    /// ceil(1 / max(min_controls, 1/focal)) focal units; otherwise (`flipped`) the others are the rows
+    /// and the bounds are inverted (most 1/min_controls, fewest 1/max_controls), the omit fraction
+    /// negated. A flipped solution's links are (other, focal): the caller swaps them back.
+    static func oriented(focal: [Int], others: [Int], distance: [Double], caliper: Double?, minControls: Double,
+                         maxControls mx: Double, omit: Double?)
+        -> (problem: FlowSubproblem, limits: FlowSubproblem.Limits, omit: Double?, flipped: Bool)
+    {
+        let rows = focal.count, columns = others.count
+        let flipped = omit.map { $0 < 0 } ?? !(mx > 0.5)
+        var sub = FlowSubproblem(rows: focal, columns: others, distance: distance, caliper: caliper)
+        let maxc: Double, minc: Double
+        if !flipped {
+            maxc = min(mx, Double(columns))
+            minc = max(minControls, 1 / Double(rows))
+        } else {
+            sub = FlowSubproblem(rows: others, columns: focal, distance: distance, caliper: caliper)
+            // optmatch takes these dimensions before transposing.
+            maxc = min(1 / minControls, Double(columns))
+            minc = max(1 / mx, 1 / Double(rows))
+        }
+        // optmatch's intSolve and fmatch: whole-number bounds.
+        let limits = FlowSubproblem.Limits(
+            maxColumns: Int((maxc.rounded(.up)).rounded(.toNearestOrEven)),
+            minColumns: Int(max(1, minc.rounded(.down)).rounded(.toNearestOrEven)),
+            maxRows: Int((1 / minc).rounded(.up).rounded(.toNearestOrEven)))
+        return (sub, limits, omit.map { flipped ? -$0 : $0 }, flipped)
     }
 
     /// MatchIt's `get_weights_from_subclass`, normalised to mean 1 among the matched units of each

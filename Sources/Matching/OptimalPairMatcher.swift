@@ -32,23 +32,26 @@ public struct OptimalMatchingSpecification: Sendable, Codable, Equatable {
 
 /// Why an optimal or full match cannot be made (one sentence each).
 public enum OptimalMatchingError: Error, Equatable, CustomStringConvertible {
-    /// Too few controls within the caliper: `unmatched` of `focal` focal units cannot get a control
-    /// (ratio 1), or only `places` of the `needed` control places can be filled (ratio k).
-    case caliperInfeasible(group: String, unmatched: Int, focal: Int, places: Int, needed: Int, ratio: Int, cell: String)
-    /// Fewer controls than ratio x focal units in a cell (MatchIt then lowers the ratio, which is not done here).
-    case tooFewControls(group: String, other: String, focal: Int, controls: Int, ratio: Int, cell: String)
+    /// Too few `other` units within the caliper: `unmatched` of `focal` units of `group` cannot get
+    /// one (ratio 1), or only `places` of the `needed` places can be filled (ratio k). (In a cell with
+    /// fewer others than focal units the roles are swapped, as MatchIt swaps them.)
+    case caliperInfeasible(group: String, other: String, unmatched: Int, focal: Int, places: Int, needed: Int, ratio: Int,
+                           cell: String)
+    /// No solution in a cell although no caliper restricts it (the counts always allow one, so this
+    /// would be a solver fault; reported rather than trusted).
+    case infeasible(cell: String)
     /// The full-matching bounds cannot be met in a cell.
     case fullInfeasible(cell: String, minControls: Double, maxControls: Double)
 
     public var description: String {
         switch self {
-        case let .caliperInfeasible(group, unmatched, focal, places, needed, ratio, cell):
+        case let .caliperInfeasible(group, other, unmatched, focal, places, needed, ratio, cell):
             if ratio == 1 {
-                return "optimal matching is infeasible\(cell): \(unmatched) of the \(focal) \(group) units have no control left within the caliper; widen the caliper, use method nearest, or discard units."
+                return "optimal matching is infeasible\(cell): \(unmatched) of the \(focal) \(group) units have no \(other) left within the caliper; widen the caliper, use method nearest, or discard units."
             }
-            return "optimal matching is infeasible\(cell): the caliper leaves only \(places) of the \(needed) control places (\(ratio) for each of the \(focal) \(group) units) fillable; widen the caliper or lower the ratio."
-        case let .tooFewControls(group, other, focal, controls, ratio, cell):
-            return "optimal matching with ratio \(ratio) needs \(ratio * focal) \(other) units for the \(focal) \(group) units\(cell) but there are only \(controls); lower the ratio."
+            return "optimal matching is infeasible\(cell): the caliper leaves only \(places) of the \(needed) \(other) places (\(ratio) for each of the \(focal) \(group) units) fillable; widen the caliper or lower the ratio."
+        case let .infeasible(cell):
+            return "optimal matching found no solution\(cell) although no caliper restricts it; please report this."
         case let .fullInfeasible(cell, minControls, maxControls):
             return "full matching with min_controls \(formatBound(minControls)) and max_controls \(formatBound(maxControls)) is infeasible\(cell); relax the bounds."
         }
@@ -69,12 +72,17 @@ func formatBound(_ x: Double) -> String {
 ///    matched distance sum |d_focal - d_control| exactly, on optmatch's rounded costs: each focal
 ///    unit gets between `minControls` and `maxControls` controls (both `ratio` for k:1), ratio x
 ///    (focal units) controls in total, each control at most once.
-/// 3. A cell with fewer controls than focal units (ratio 1) is matched with the roles swapped, so
-///    every control gets one focal unit and the rest go unmatched (as MatchIt). A cell with fewer
-///    than ratio x focal controls is an error (MatchIt would lower the ratio).
+/// 3. Too few controls in a cell (e = controls / focal units of the cell, MatchIt's `e_ratios`):
+///    e < 1: matched 1:1 with the roles swapped, every control gets one focal unit and the rest go
+///    unmatched, whatever the ratio; 1 <= e < ratio: the ratio is lowered for that cell, optmatch
+///    getting mean.controls = e (so every control is matched), min.controls = min(min_controls,
+///    floor(e)) and max.controls = max_controls (ratio when fixed), oriented as optmatch's
+///    `fullmatch` does by the sign of its omit fraction 1 - e x focal / controls
+///    (`FullMatcher.oriented`). MatchIt's warnings are kept (`availabilityWarnings`).
 /// 4. Caliper: MatchIt 4.7 ignores a caliper for `optimal` (with a warning); here it restricts the
 ///    allowed pairs, as optmatch's `caliper()` would, and a cell where not every focal unit can get
-///    its controls within it is an error saying how many cannot.
+///    its controls within it is an error saying how many cannot (counted on the swapped roles
+///    in an e < 1 cell).
 /// 5. Weights as nearest-neighbour matching without replacement (`matchWeights`).
 /// 6. With Mahalanobis covariates the pair cost is their Mahalanobis distance (`MahalanobisFlow.swift`).
 public enum OptimalPairMatcher {
@@ -96,44 +104,51 @@ public enum OptimalPairMatcher {
         let maxC = Int(spec.maxControls ?? Double(k))
         var matchesOf = [Int: [Int]]()
         var objective = FlowObjective(totalDistance: 0, integerCost: 0, resolution: 0, bound: 0)
-        var warnings: [String] = []
         let names = setup.groupNames
+        let warnings = availabilityWarnings(setup: setup, ratio: k, variable: variable)
         for cell in setup.cells {
             let focal = cell.focal, others = cell.others
             guard !focal.isEmpty, !others.isEmpty else { continue }
             let where_ = setup.cellLabel(cell)
             var sub = FlowSubproblem(rows: focal, columns: others, distance: distance, caliper: setup.caliperWidth)
             var limits = FlowSubproblem.Limits(maxColumns: maxC, minColumns: minC, maxRows: 1)
-            var swapped = false
-            var mean = Double(k)
-            if others.count < focal.count && setup.caliperWidth == nil {
-                guard k == 1 && !variable else {
-                    throw OptimalMatchingError.tooFewControls(group: names.focal, other: names.other, focal: focal.count,
-                                                              controls: others.count, ratio: k, cell: where_)
-                }
-                sub = FlowSubproblem(rows: others, columns: focal, distance: distance, caliper: nil)
+            var swapped = false, flipped = false
+            var needed = minC
+            // optmatch: mean.controls becomes omit.fraction = 1 - mean x rows / columns.
+            var omit = 1 - Double(k) * Double(focal.count) / Double(others.count)
+            if others.count < focal.count {
+                // MatchIt: roles swapped, 1:1; every other unit gets one focal unit.
+                sub = FlowSubproblem(rows: others, columns: focal, distance: distance, caliper: setup.caliperWidth)
                 limits = .init(maxColumns: 1, minColumns: 1, maxRows: 1)
                 swapped = true
-                mean = 1
-                warnings.append("fewer \(names.other) units than \(names.focal) units\(where_); not all \(names.focal) units will get a match")
+                needed = 1
+                omit = 1 - Double(others.count) / Double(focal.count)
             } else if others.count < k * focal.count {
-                throw OptimalMatchingError.tooFewControls(group: names.focal, other: names.other, focal: focal.count,
-                                                          controls: others.count, ratio: k, cell: where_)
+                // MatchIt lowers the ratio: mean others/focal, fewest min(min_controls, floor(mean)),
+                // most max_controls; optmatch orients the problem by the sign of the omit fraction.
+                let mean = Double(others.count) / Double(focal.count)
+                let fewest = min(minC, others.count / focal.count)
+                let fraction = 1 - mean * Double(focal.count) / Double(others.count)
+                let o = FullMatcher.oriented(focal: focal, others: others, distance: distance, caliper: setup.caliperWidth,
+                                             minControls: Double(fewest), maxControls: Double(maxC), omit: fraction)
+                sub = o.problem
+                limits = o.limits
+                omit = o.omit ?? fraction
+                flipped = o.flipped
+                needed = fewest
             }
-            // optmatch: mean.controls becomes omit.fraction = 1 - mean x rows / columns.
-            let omit = 1 - mean * Double(sub.rows.count) / Double(sub.columns.count)
-            let solution = coordinates.map { sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance, coordinates: $0) }
+            var solution = coordinates.map { sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance, coordinates: $0) }
                 ?? sub.solve(limits: limits, omitFraction: omit, tolerance: spec.tolerance)
             if !solution.feasible {
-                if let width = setup.caliperWidth {
-                    let places = maximumPlaces(rows: focal, columns: others, distance: distance, width: width, ratio: minC)
-                    let unmatched = focal.count - places.fullRows
-                    throw OptimalMatchingError.caliperInfeasible(group: names.focal, unmatched: unmatched, focal: focal.count,
-                                                                 places: places.filled, needed: minC * focal.count, ratio: minC, cell: where_)
-                }
-                throw OptimalMatchingError.tooFewControls(group: names.focal, other: names.other, focal: focal.count,
-                                                          controls: others.count, ratio: k, cell: where_)
+                guard let width = setup.caliperWidth else { throw OptimalMatchingError.infeasible(cell: where_) }
+                let (rows, columns) = swapped ? (others, focal) : (focal, others)
+                let group = swapped ? (names.other, names.focal) : (names.focal, names.other)
+                let places = maximumPlaces(rows: rows, columns: columns, distance: distance, width: width, ratio: needed)
+                throw OptimalMatchingError.caliperInfeasible(group: group.0, other: group.1, unmatched: rows.count - places.fullRows,
+                                                             focal: rows.count, places: places.filled,
+                                                             needed: needed * rows.count, ratio: needed, cell: where_)
             }
+            if flipped { solution.links = solution.links.map { ($0.column, $0.row) } }
             for link in solution.links {
                 let (f, c) = swapped ? (link.column, link.row) : (link.row, link.column)
                 matchesOf[f, default: []].append(c)
@@ -157,6 +172,32 @@ public enum OptimalPairMatcher {
         result.weightBasis = .matchedSets
         result.objective = objective
         return result
+    }
+
+    /// MatchIt 4.7's availability warnings for `optimal` (`matchit2optimal.R`), issued once per match
+    /// from the non-discarded counts of each exact cell holding focal units (e = others / focal):
+    /// 1. some e < 1: "fewer control units than treated units[ in some exact cells]; not all treated
+    ///    units will get a match";
+    /// 2. ratio > 1 and some e < ratio (with exact cells also after 1; without, only when 1 did not
+    ///    apply): fixed ratio "not all treated units will get k matches", variable ratio "not enough
+    ///    control units for an average of k matches per treated unit[ in all exact cells]".
+    /// (MatchIt says "`exact` strata" where this says "exact cells".)
+    static func availabilityWarnings(setup: FlowSetup, ratio k: Int, variable: Bool) -> [String] {
+        let (f, o) = setup.groupNames
+        let cells = setup.cells.filter { !$0.focal.isEmpty }
+        let belowOne = cells.contains { $0.others.count < $0.focal.count }
+        let belowRatio = k > 1 && cells.contains { $0.others.count < k * $0.focal.count }
+        var warnings: [String] = []
+        if belowOne {
+            warnings.append("fewer \(o) units than \(f) units\(setup.hasExactCells ? " in some exact cells" : ""); not all \(f) units will get a match")
+            if !setup.hasExactCells { return warnings }
+        }
+        if belowRatio {
+            warnings.append(variable
+                ? "not enough \(o) units for an average of \(k) matches per \(f) unit\(setup.hasExactCells ? " in all exact cells" : "")"
+                : "not all \(f) units will get \(k) matches")
+        }
+        return warnings
     }
 
     /// The largest number of control places (each focal unit taking at most `ratio`, each control

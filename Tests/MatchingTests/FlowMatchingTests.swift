@@ -26,8 +26,8 @@ final class FlowMatchingTests: XCTestCase {
         var prunedByMatchIt: Bool
     }
 
-    func cases() throws -> [Case] {
-        let table = try FixtureTable(contentsOf: Fixtures.file("flow/cases.csv"))
+    func cases(_ file: String = "cases.csv") throws -> [Case] {
+        let table = try FixtureTable(contentsOf: Fixtures.file("flow/\(file)"))
         return table.rows.map { row in
             func optional(_ column: String) -> Double? {
                 let text = row[table.index(of: column)]
@@ -118,6 +118,85 @@ final class FlowMatchingTests: XCTestCase {
             compared += 1
         }
         XCTAssertGreaterThanOrEqual(compared, 17)
+    }
+
+    /// Exact cells with too few controls (Tests/Fixtures/flow/ratio_cases.csv): MatchIt swaps the
+    /// roles where a cell has fewer controls than treated units and lowers the ratio where it has
+    /// fewer than ratio x treated. Integer objective exactly, total distance to 1e-9 relative, the
+    /// matched units exactly, the weights as MatchIt computes them from the subclasses (1e-12
+    /// relative), and MatchIt's warnings (chk's
+    /// capital and full stop removed, "`exact` strata" read as "exact cells").
+    func testTooFewControlsInACellAsMatchIt() throws {
+        let table = try FixtureTable(contentsOf: Fixtures.file("flow/ratio_cases.csv"))
+        let all = try cases("ratio_cases.csv")
+        XCTAssertEqual(all.count, 4)
+        for (c, row) in zip(all, table.rows) {
+            let units = try FixtureTable(contentsOf: Fixtures.file("flow/\(c.name)_units.csv"))
+            let treated = units.integers("treat").map { $0 == 1 }
+            let distance = units.doubles("distance").map { $0! }
+            var cellIds = [String: Int]()
+            let cells = units.strings("cell").map { label in
+                if let id = cellIds[label] { return id }
+                cellIds[label] = cellIds.count
+                return cellIds.count - 1
+            }
+            let result = try OptimalPairMatcher.match(treated: treated, distance: distance, exactCells: cells,
+                                                      specification: c.spec)
+            let objective = try XCTUnwrap(result.objective, c.name)
+            XCTAssertEqual(objective.integerCost, c.integerCost, "\(c.name): integer objective")
+            XCTAssertLessThanOrEqual(relativeDifference(objective.totalDistance, c.totalDistance), 1e-9,
+                                     "\(c.name): total distance \(objective.totalDistance) vs R \(c.totalDistance)")
+            XCTAssertEqual(result.matchedCounts.treated, c.matched.treated, "\(c.name): matched treated")
+            XCTAssertEqual(result.matchedCounts.control, c.matched.control, "\(c.name): matched controls")
+            let expected = units.doubles("weight").map { $0! }
+            func matchedUnits(_ w: [Double]) -> [String] {
+                w.indices.filter { w[$0] > 0 }.map { "\(treated[$0] ? 1 : 0):\(distance[$0])" }.sorted()
+            }
+            XCTAssertEqual(matchedUnits(result.weights), matchedUnits(expected), "\(c.name): matched units")
+            // Weights as MatchIt's function of the subclasses (treated 1, controls n_t(s)/n_c(s),
+            // mean 1 per group): R's subclasses give R's weights, ours give ours, to 1e-12. Which
+            // controls join which set is not unique among optima (controls on one side of two
+            // treated units cost the same in either set), so the weights are compared this way.
+            let focal = treated
+            let fromR = FullMatcher.subclassWeights(subclass: units.integers("subclass"), focal: focal, estimand: .att)
+            let fromOurs = FullMatcher.subclassWeights(subclass: result.subclass, focal: focal, estimand: .att)
+            for (label, pairs) in [("R", zip(fromR, expected).map { $0 }), ("ours", zip(fromOurs, result.weights).map { $0 })] {
+                for (i, (w, e)) in pairs.enumerated() {
+                    if e == 0 { XCTAssertEqual(w, 0, "\(c.name) \(label): row \(i + 1)") } else {
+                        XCTAssertLessThanOrEqual(relativeDifference(w, e), 1e-12, "\(c.name) \(label): weight of row \(i + 1)")
+                    }
+                }
+            }
+            let same = expected.indices.filter { relativeDifference(result.weights[$0], expected[$0]) <= 1e-12 }.count
+            print("[flow parity] \(c.name): \(same) of \(expected.count) weights identical to R's")
+            let theirs = row[table.index(of: "warnings")].components(separatedBy: " | ").map { text -> String in
+                var t = text.replacingOccurrences(of: "`exact` strata", with: "exact cells")
+                if t.hasSuffix(".") { t.removeLast() }
+                return t.prefix(1).lowercased() + t.dropFirst()
+            }
+            XCTAssertEqual(result.warnings, theirs, c.name)
+        }
+    }
+
+    /// A cell with fewer controls than ratio x treated units, by hand: ratio 2, one cell with 2
+    /// treated and 3 controls (mean 1.5: each treated unit 1 or 2 controls, all 3 used), one with 1
+    /// treated and 2 controls.
+    func testLoweredRatioUsesEveryControlOfTheCell() throws {
+        let distance = [0.30, 0.60, 0.29, 0.31, 0.62, 0.50, 0.10, 0.12]
+        let treated = [true, true, false, false, false, true, false, false]
+        let cells = [0, 0, 0, 0, 0, 1, 1, 1]
+        let r = try OptimalPairMatcher.match(treated: treated, distance: distance, exactCells: cells,
+                                             specification: .init(ratio: 2))
+        XCTAssertEqual(r.matches, [[2, 3], [4], [6, 7]])
+        XCTAssertEqual(r.warnings, ["not all treated units will get 2 matches"])
+        XCTAssertEqual(try XCTUnwrap(r.objective).totalDistance, 0.01 + 0.01 + 0.02 + 0.40 + 0.38, accuracy: 1e-12)
+        // Fewer controls than treated units with a caliper: roles swapped within the caliper.
+        // Two controls near 0.1 and one treated unit there: one control cannot be matched.
+        XCTAssertThrowsError(try OptimalPairMatcher.match(treated: [true, true, true, false, false],
+                                                          distance: [0.1, 0.5, 0.9, 0.095, 0.105],
+                                                          specification: .init(caliper: 0.05))) { error in
+            XCTAssertEqual("\(error)", "optimal matching is infeasible: 1 of the 2 control units have no treated left within the caliper; widen the caliper, use method nearest, or discard units.")
+        }
     }
 
     /// Small random pair-matching problems: the flow optimum equals exhaustive search on the same
