@@ -469,6 +469,7 @@ public struct EvaluationReport {
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
             let s = SensitivityText.document(c, measure: plan.outcome.measure)
             out += "  Hidden bias (Rosenbaum bounds): " + (s.rosenbaum.value?.statement ?? "not computed: \(s.rosenbaum.reason ?? "").") + "\n"
+            if case .estimated(let h)? = s.hodgesLehmann { out += "  Hidden bias (Hodges-Lehmann bounds): " + h.statement + "\n" }
             out += "  E-value: " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "").") + "\n"
             switch c.effect {
             case .success(let e)?: out += "  Effect (g-computation): " + Self.effectDocument(e, measure: plan.outcome.measure).statement + "\n"
