@@ -100,6 +100,10 @@ public struct ContractPlan: Sendable, Equatable {
         /// measure only) or `poisson` (mean difference and rate ratio). Default: `binomial` for a
         /// 0/1 measure, `poisson` for reconviction events.
         public var family: OutcomeFamily
+        /// Columns of the cohort file added to the outcome model, `y ~ treat * (covariates)` (as
+        /// `counterfactual effect --covariates`); numeric, or categorical when text or listed in
+        /// `[data] categorical`. Default: none, `y ~ treat`.
+        public var covariates: [String] = []
     }
 
     public var name: String
@@ -173,7 +177,7 @@ extension ContractPlan {
         try contract.allow(["cohort_threshold", "pooled_threshold", "require_significance", "significance_level",
                             "price_per_event", "cap_per_cohort", "cap_total", "catch_up", "final_assessment",
                             "settlement", "payment_base", "max_abs_smd", "currency"])
-        try effects.allow(["family"])
+        try effects.allow(["family", "covariates"])
         try reporting.allow(["minimum_group_size", "minimum_reoffenders", "bootstrap_replicates", "seed", "confidence_level"])
 
         let column = "it names a file or column"
@@ -240,8 +244,20 @@ extension ContractPlan {
         where names.contains(data.treatment) {
             throw fail("\(key) names the treatment column '\(data.treatment)'; the treatment cannot be matched on or be the id.")
         }
-        for name in data.categorical where !(data.covariates + matching.exact).contains(name) {
+        let effectCovariates = effects?.covariates ?? []
+        for name in data.categorical where !(data.covariates + matching.exact + effectCovariates).contains(name) {
             throw fail("[data] categorical names '\(name)', which is not among the covariates or [matching] exact; a categorical column must be one of them.")
+        }
+        // The outcome model's covariates: each once, and none of the columns with another role
+        // (the outcome itself is derived from the events file, so it is no column here).
+        for (k, name) in effectCovariates.enumerated() where effectCovariates[..<k].contains(name) {
+            throw fail("[effects] covariates names '\(name)' twice; list each covariate once.")
+        }
+        if effectCovariates.contains(data.treatment) {
+            throw fail("[effects] covariates names the treatment column '\(data.treatment)'; the outcome model has it already (y ~ treat * (covariates)).")
+        }
+        for (role, column) in [("id", data.id), ("release date", data.releaseDate)] where effectCovariates.contains(column) {
+            throw fail("[effects] covariates names the \(role) column '\(column)'; list characteristics of the people, such as [data] covariates.")
         }
         if cohorts.isEmpty {
             throw fail("no [[cohort]] tables; define at least one cohort with name and released_from/released_to (or column/value).")
@@ -325,7 +341,7 @@ extension ContractPlan {
         if family == .binomial && !measure.isBinary {
             throw t.error("family", "is binomial, which needs a 0/1 outcome, but [outcome] measure \"\(measure.rawValue)\" counts events; use \"poisson\" (rate ratio) or \"gaussian\" (mean difference)")
         }
-        return EffectSettings(family: family)
+        return EffectSettings(family: family, covariates: try t.strings("covariates", default: []))
     }
 
     static func terms(_ t: PlanTable, paymentsMade: [PlanTable]) throws -> PaymentTerms {

@@ -16,9 +16,13 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case missingDate(file: String, line: Int, column: String)
     case emptyCohort(name: String, selection: String, treated: Int, controls: Int)
     case frozenMismatch(String)
+    /// An `[effects] covariates` name that is not a column of the cohort file (the reading error).
+    case unknownEffectCovariate(CohortDataError)
 
     public var description: String {
         switch self {
+        case .unknownEffectCovariate(let error):
+            return "[effects] covariates: \(error)"
         case .frozenMismatch(let what):
             return "the frozen matched sets no longer fit the data: \(what); re-run the matching stage."
         case .rowInTwoCohorts(let file, let line, let first, let second):
@@ -95,8 +99,9 @@ public struct CohortEvaluation: Sendable {
 
 /// The effect of the matching estimand on the plan's outcome by g-computation
 /// (`Outcomes.GComputation`, MatchIt's vignette "Estimating Effects After Matching"): the outcome
-/// model `y ~ treat` fitted with the matching weights, delta-method standard errors from the
-/// covariance MatchIt's vignette advises for the matching (`CohortEffect.covariance(for:)`).
+/// model `y ~ treat` (`y ~ treat * (covariates)` with `[effects] covariates`) fitted with the
+/// matching weights, delta-method standard errors from the covariance MatchIt's vignette advises
+/// for the matching (`CohortEffect.covariance(for:)`).
 public struct CohortEffect: Sendable {
     public var result: GComputationResult
     /// Why this covariance (which rule chose it).
@@ -121,8 +126,10 @@ public struct CohortEffect: Sendable {
     }
 
     /// Estimates the effect on `outcome` (indexed like the match's units, whose arms are `treated`).
+    /// `covariates`: the outcome model's columns indexed like the match's units
+    /// (`Evaluator.effectCovariates`), empty for `y ~ treat`.
     static func estimate(outcome y: [Double], treated: [Bool], match: MatchResult, method: MatchingPlan.Method, family: OutcomeFamily,
-                         estimand: Estimand, level: Double) throws -> CohortEffect {
+                         covariates: [EffectCovariate] = [], estimand: Estimand, level: Double) throws -> CohortEffect {
         guard let target = GComputation.Target(rawValue: estimand.rawValue) else {
             throw OutcomesError.invalidArgument("the estimand \(estimand.rawValue) has no g-computation target")
         }
@@ -130,11 +137,11 @@ public struct CohortEffect: Sendable {
         let procedure: GComputation
         if covariance == .setAndUnit {
             let rows = try MatchedSetRows(outcome: y, treated: treated, focalUnits: match.focalUnits, matches: match.matches)
-            procedure = try GComputation(rows: rows, covariates: [], family: family, target: target)
+            procedure = try GComputation(rows: rows, covariates: covariates, family: family, target: target)
         } else {
             let sample = try MatchedSample(outcome: y, treated: treated, weights: match.weights,
                                            cluster: covariance == .clusterRobust ? match.clusters : nil)
-            procedure = try GComputation(sample: sample, covariates: [], family: family, target: target)
+            procedure = try GComputation(sample: sample, covariates: covariates, family: family, target: target)
         }
         return CohortEffect(result: try procedure.estimate(covariance: covariance, level: level), covarianceReason: reason)
     }
@@ -208,7 +215,15 @@ public struct MatchedCohorts: Sendable {
     public var cohorts: [MatchedCohort]
     /// Columns of the cohort file the plan does not use, in file order.
     public var unusedCohortColumns: [String]
+    /// Per cohort, the `[effects] covariates` of its comparison group's units as outcome-model
+    /// columns (`Evaluator.effectCovariates`), or why they cannot be formed; empty when the plan
+    /// has none.
+    public var effectCovariates: [Result<[EffectCovariate], NotEstimable>] = []
 }
+
+/// One column of the g-computation outcome model (a number, or an indicator of a categorical
+/// level), indexed like a comparison group's units.
+public typealias EffectCovariate = (name: String, values: [Double])
 
 /// Runs a plan: `matchCohorts` (the matching stage), then `score` (outcomes, inference, payment).
 public enum Evaluator {
@@ -232,10 +247,20 @@ public enum Evaluator {
         var columns = [plan.data.id, plan.data.treatment, plan.data.releaseDate] + plan.data.covariates + plan.matching.exact
             + (plan.matching.distanceColumn.map { [$0] } ?? []) + plan.cohorts.compactMap { $0.selection.column }
             + (plan.data.traced.map { [$0] } ?? [])
-        columns = columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let effectOnly = (plan.effects?.covariates ?? []).filter { !columns.contains($0) }
+        columns = (columns + effectOnly).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         progress?("loading \(cohortPath)")
-        let table = try TableReader.read(path: cohortPath, options: CSVReadOptions(
-            columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
+        let table: CohortTable
+        do {
+            table = try TableReader.read(path: cohortPath, options: CSVReadOptions(
+                columns: columns, textColumns: Set(plan.data.categorical), identifierColumns: [plan.data.id]))
+        } catch let error as CohortDataError {
+            // A missing column named only by [effects] covariates: say which plan key names it.
+            if case .missingColumn(_, let column, _) = error, effectOnly.contains(column) {
+                throw EvaluationError.unknownEffectCovariate(error)
+            }
+            throw error
+        }
         let idColumn = try table.column(plan.data.id)
         var ids = [String]()
         ids.reserveCapacity(table.rowCount)
@@ -302,7 +327,35 @@ public enum Evaluator {
             cohorts.append(matchedCohort)
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: cohorts, unusedCohortColumns: file.unusedColumns)
+                              ids: file.ids, assignment: file.assignment, cohorts: cohorts, unusedCohortColumns: file.unusedColumns,
+                              effectCovariates: cohorts.map { effectCovariates(table: file.table, cohort: $0, plan: plan) })
+    }
+
+    /// The `[effects] covariates` of a cohort's comparison group, as `counterfactual effect
+    /// --covariates` forms them: a model frame (`ModelFrame.modelColumns`: numeric columns as they
+    /// are, categorical ones as indicators of every level but the first) over the matched people
+    /// (weight above 0) in the group's order, spread back over the group's units (0 for the
+    /// unmatched, whose weight keeps them out of the model). A missing value or a constant column
+    /// among the matched people makes the effect not estimable, with the reading error as reason.
+    static func effectCovariates(table: CohortTable, cohort: MatchedCohort, plan: ContractPlan) -> Result<[EffectCovariate], NotEstimable> {
+        let names = plan.effects?.covariates ?? []
+        guard !names.isEmpty else { return .success([]) }
+        let group = cohort.group
+        let matched = group.rows.indices.filter { group.result.weights[$0] > 0 }
+        do {
+            let selected = table.selecting(rows: matched.map { cohort.rows[group.rows[$0]] })
+            let frame = try ModelFrame(table: selected, treatment: plan.data.treatment, covariates: names)
+            return .success(frame.modelColumns.map { column in
+                var values = [Double](repeating: 0, count: group.rows.count)
+                for (k, unit) in matched.enumerated() { values[unit] = column.values[k] }
+                return (name: column.name, values: values)
+            })
+        } catch CohortDataError.missingValues(let file, let column, let count, let firstLine) {
+            // The matched people are fixed by the matching: drop_missing cannot leave them out.
+            return .failure(NotEstimable(reason: "[effects] covariates: \(file), column '\(column)': \(count) missing value\(count == 1 ? "" : "s") among the matched people (first at \(CellLocation.position(file: file, line: firstLine))); the outcome model needs every matched person's values"))
+        } catch {
+            return .failure(NotEstimable(reason: "[effects] covariates: \(error)"))
+        }
     }
 
     /// The matching stage restored from frozen matched sets: the cohort file is read and assigned
@@ -317,7 +370,8 @@ public enum Evaluator {
             throw EvaluationError.frozenMismatch("cohort '\(cohort.name)' now holds \(file.assignment.rows[k].count) people, not the \(cohort.rows.count) it was matched on")
         }
         return MatchedCohorts(plan: plan, cohortRowsRead: file.table.rowCount, release: file.release,
-                              ids: file.ids, assignment: file.assignment, cohorts: frozen, unusedCohortColumns: file.unusedColumns)
+                              ids: file.ids, assignment: file.assignment, cohorts: frozen, unusedCohortColumns: file.unusedColumns,
+                              effectCovariates: frozen.map { effectCovariates(table: file.table, cohort: $0, plan: plan) })
     }
 
     /// The scoring stage: reads the events file, derives the outcome measures from each person's
@@ -364,9 +418,12 @@ public enum Evaluator {
         let measures = ReoffendingMeasures(releaseDays: matched.release, records: records, windows: windows)
 
         var evaluations: [CohortEvaluation] = []
-        for (cohort, m) in zip(plan.cohorts, matched.cohorts) {
+        for (k, (cohort, m)) in zip(plan.cohorts, matched.cohorts).enumerated() {
             progress?("scoring \(cohort.name)")
-            evaluations.append(try evaluate(cohort: cohort, matched: m, measures: measures, plan: plan))
+            let covariates: Result<[EffectCovariate], NotEstimable> = k < matched.effectCovariates.count ? matched.effectCovariates[k]
+                : (plan.effects?.covariates ?? []).isEmpty ? .success([])
+                : .failure(NotEstimable(reason: "the [effects] covariates were not read with the cohort file"))
+            evaluations.append(try evaluate(cohort: cohort, matched: m, measures: measures, plan: plan, effectCovariates: covariates))
         }
 
         // The pooled test: cohorts are independent; their log rate ratios are pooled with the
@@ -413,7 +470,8 @@ public enum Evaluator {
     }
 
     static func evaluate(
-        cohort: ContractPlan.Cohort, matched: MatchedCohort, measures: ReoffendingMeasures, plan: ContractPlan
+        cohort: ContractPlan.Cohort, matched: MatchedCohort, measures: ReoffendingMeasures, plan: ContractPlan,
+        effectCovariates: Result<[EffectCovariate], NotEstimable> = .success([])
     ) throws -> CohortEvaluation {
         let group = matched.group, rows = matched.rows
         let match = group.result, treated = group.treated
@@ -510,9 +568,11 @@ public enum Evaluator {
                                                      binary: plan.outcome.measure.isBinary, oneSidedLevel: alpha / 2)
             }
         let effect = plan.effects.map { settings in
-            attempt {
-                try CohortEffect.estimate(outcome: y, treated: treated, match: match, method: plan.matching.method, family: settings.family,
-                                          estimand: plan.matching.estimand, level: level)
+            effectCovariates.flatMap { covariates in
+                attempt {
+                    try CohortEffect.estimate(outcome: y, treated: treated, match: match, method: plan.matching.method, family: settings.family,
+                                              covariates: covariates, estimand: plan.matching.estimand, level: level)
+                }
             }
         }
         let eValue = rateRatio.flatMap { r in

@@ -120,6 +120,31 @@ public struct EvaluationDocument: Codable, Sendable, Equatable {
         public var rosenbaum: Estimable<RosenbaumSensitivity>
         /// E-values of the contract's rate ratio; not estimable when the rate ratio is not.
         public var eValue: Estimable<EValueSensitivity>
+        /// The range of the Hodges-Lehmann estimate beside the Wilcoxon signed-rank bounds (pairs,
+        /// counts); not estimable, with the reason, otherwise. Added later: documents written before
+        /// omit it.
+        @OmittedWhenNil public var hodgesLehmann: Estimable<HodgesLehmannSensitivity>? = nil
+    }
+
+    /// The Hodges-Lehmann estimate of the reduction in matched pairs (comparison minus treatment,
+    /// per person) and its range under hidden bias up to each Gamma of the Rosenbaum grid
+    /// (Rosenbaum 1993; docs/inference.md).
+    public struct HodgesLehmannSensitivity: Codable, Sendable, Equatable {
+        public var pairs: Int
+        /// The estimate without hidden bias (Gamma = 1): the median of the Walsh averages.
+        public var estimate: Double
+        /// `lower`/`upper`: the estimate's range at `gamma` (the same Gammas as the Rosenbaum grid).
+        public var grid: [EstimateRange]
+        /// One sentence, quoting the grid's last Gamma.
+        public var statement: String
+        public var method: String
+    }
+
+    /// The range of an estimate at one Gamma.
+    public struct EstimateRange: Codable, Sendable, Equatable {
+        public var gamma: Double
+        public var lower: Double
+        public var upper: Double
     }
 
     /// Rosenbaum bounds (docs/inference.md): a one-sided test towards a reduction at

@@ -190,12 +190,13 @@ public struct EvaluationReport {
                            offsetForOverpaymentsPence: payment.offsetForOverpayments.pence,
                            withheldByTotalCapPence: payment.withheldByTotalCap.pence, duePence: payment.due.pence),
             sensitivity: SensitivityText.document(c, measure: plan.outcome.measure),
-            effect: c.effect.map { result in Estimable(result) { Self.effectDocument($0, measure: plan.outcome.measure) } })
+            effect: c.effect.map { result in Estimable(result) { Self.effectDocument($0, measure: plan.outcome.measure, covariates: plan.effects?.covariates ?? []) } })
     }
 
     /// The g-computation effect as evaluation.json's `effect`, with its sentence.
-    static func effectDocument(_ e: CohortEffect, measure: ContractPlan.Measure) -> Document.GComputationEffect {
+    static func effectDocument(_ e: CohortEffect, measure: ContractPlan.Measure, covariates: [String]) -> Document.GComputationEffect {
         let r = e.result
+        let formula = covariates.isEmpty ? "y ~ treat" : "y ~ treat * (" + covariates.joined(separator: " + ") + ")"
         let effects = EffectDocument.effects(r)
         let level = formatLevel(r.level)
         let who: String
@@ -224,11 +225,11 @@ public struct EvaluationReport {
         case .hc3: covarianceWords = "sandwich::vcovHC (HC3)"
         }
         return Document.GComputationEffect(
-            family: r.family.rawValue, estimand: r.target.rawValue, formula: "y ~ treat", fit: EffectDocument.fit(r.family),
+            family: r.family.rawValue, estimand: r.target.rawValue, formula: formula, fit: EffectDocument.fit(r.family),
             covariance: r.covariance.rawValue, covarianceReason: e.covarianceReason, observations: r.observations,
             focalUnits: r.focalUnits, clusters: r.clusters, level: r.level,
             potentialOutcomes: EffectDocument.potentialOutcomes(r), effects: effects, statement: statement,
-            method: "g-computation (MatchIt vignette \"Estimating Effects After Matching\"): \(EffectDocument.fit(r.family)) y ~ treat "
+            method: "g-computation (MatchIt vignette \"Estimating Effects After Matching\"): \(EffectDocument.fit(r.family)) \(formula) "
                 + "with the matching weights, mean predictions of the focal units under treatment and control, delta-method "
                 + "standard errors from \(covarianceWords), normal reference; ratios tested on the log scale")
     }
@@ -469,9 +470,10 @@ public struct EvaluationReport {
             if let w = c.timeToReoffenceWithheld { out += "  Time to first reoffence withheld: \(w).\n" }
             let s = SensitivityText.document(c, measure: plan.outcome.measure)
             out += "  Hidden bias (Rosenbaum bounds): " + (s.rosenbaum.value?.statement ?? "not computed: \(s.rosenbaum.reason ?? "").") + "\n"
+            if case .estimated(let h)? = s.hodgesLehmann { out += "  Hidden bias (Hodges-Lehmann bounds): " + h.statement + "\n" }
             out += "  E-value: " + (s.eValue.value?.statement ?? "not computed: \(s.eValue.reason ?? "").") + "\n"
             switch c.effect {
-            case .success(let e)?: out += "  Effect (g-computation): " + Self.effectDocument(e, measure: plan.outcome.measure).statement + "\n"
+            case .success(let e)?: out += "  Effect (g-computation): " + Self.effectDocument(e, measure: plan.outcome.measure, covariates: plan.effects?.covariates ?? []).statement + "\n"
             case .failure(let f)?: out += "  Effect (g-computation): not estimable: \(f.reason).\n"
             case nil: break
             }

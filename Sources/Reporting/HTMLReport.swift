@@ -366,6 +366,15 @@ struct ReportDocument {
                        + "the most by which hidden bias may multiply the odds of treatment of two matched people; the result is significant "
                        + "while the upper bound is below the dashed line (\(formatFixed(r.oneSidedLevel, decimals: 3)), half the two-sided level)")
         }
+        // The Hodges-Lehmann range, where it applies (pairs and counts): the sentence, and the
+        // range at Gamma 1, 1.5, 2, ... of the grid.
+        if case .estimated(let h)? = s.hodgesLehmann {
+            paragraph("Hidden bias (Hodges-Lehmann bounds): " + h.statement)
+            let shown = h.grid.filter { abs($0.gamma * 2 - ($0.gamma * 2).rounded()) < 1e-9 }
+            table(["Gamma", "Lowest estimate", "Highest estimate"],
+                  shown.map { [formatFixed($0.gamma, decimals: 2), fixed($0.lower, decimals: 4), fixed($0.upper, decimals: 4)] },
+                  caption: "Hodges-Lehmann bounds (\(label)): the range of the estimate of the reduction per person (comparison minus treatment, in matched pairs) under hidden bias up to Gamma (Rosenbaum 1993)")
+        }
     }
 
     mutating func survival(_ t: EvaluationDocument.TimeToFirstReoffence, label: String, level: Double) {

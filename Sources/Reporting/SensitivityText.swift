@@ -43,6 +43,23 @@ enum SensitivityText {
                         + "with P(X >= d); docs/inference.md); critical Gamma by bisection")
     }
 
+    /// The Hodges-Lehmann range as evaluation.json's `hodges_lehmann`, with its sentence at the
+    /// grid's last Gamma.
+    static func hodgesLehmann(_ r: HodgesLehmannRange, test: MatchedOutcomeSensitivity, measure: ContractPlan.Measure) -> Document.HodgesLehmannSensitivity {
+        let units = measure.isBinary ? "people proven to reoffend per person" : "reconviction events per person"
+        let last = r.grid.last ?? .init(gamma: 1, lower: r.estimate, upper: r.estimate)
+        func number(_ x: Double) -> String { formatFixed(x, decimals: 2) }
+        let statement = "Under hidden bias up to Gamma = \(gamma(last.gamma)) the Hodges-Lehmann estimate of the reduction in \(units) "
+            + "(comparison minus treatment, on \(grouped(test.pairs)) matched pairs) lies between \(number(last.lower)) and \(number(last.upper)); "
+            + "without hidden bias it is \(number(r.estimate))."
+        return .init(pairs: test.pairs, estimate: r.estimate,
+                     grid: r.grid.map { .init(gamma: $0.gamma, lower: $0.lower, upper: $0.upper) }, statement: statement,
+                     method: "Hodges-Lehmann point estimate bounds (Rosenbaum 1993, JASA 88:1250; Rosenbaum 2002, Observational Studies, "
+                        + "section 4.3.5) from the Wilcoxon signed-rank statistic of the pair differences: the exact crossings of the "
+                        + "statistic with its expectation bounds at each Gamma, from the ordered Walsh averages (as R rbounds::hlsens, "
+                        + "without its search grid; docs/inference.md)")
+    }
+
     static func eValue(_ e: EValue, test: LogRatioWaldTest, measure: ContractPlan.Measure) -> Document.EValueSensitivity {
         let limit = e.confidenceLimit ?? 1
         let level = formatLevel(test.confidenceLevel)
@@ -74,6 +91,13 @@ enum SensitivityText {
         case (.failure(let f), _): e = .notEstimable(reason: f.reason)
         case (_, .failure(let f)): e = .notEstimable(reason: f.reason)
         }
-        return .init(rosenbaum: r, eValue: e)
+        let h: Estimable<Document.HodgesLehmannSensitivity>
+        switch c.hiddenBias {
+        case .success(let s):
+            h = Estimable(s.hodgesLehmann) { hodgesLehmann($0, test: s, measure: measure) }
+        case .failure(let f):
+            h = .notEstimable(reason: f.reason)
+        }
+        return .init(rosenbaum: r, eValue: e, hodgesLehmann: h)
     }
 }

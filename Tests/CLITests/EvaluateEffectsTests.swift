@@ -17,7 +17,8 @@ final class EvaluateEffectsTests: XCTestCase {
         return url
     }
 
-    /// A cohort of 300 people released on one day, two covariates, and offences with distinct
+    /// A cohort of 300 people released on one day, two covariates (and a categorical column,
+    /// `region`, for the outcome model only), and offences with distinct
     /// conviction dates inside the follow-up, so each person's reconviction events are `events`
     /// (written into cohort.csv for `counterfactual effect`, and unused by the plan).
     func writeData(to folder: URL) throws {
@@ -26,7 +27,7 @@ final class EvaluateEffectsTests: XCTestCase {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53)
         }
-        var cohort = "id,treat,release_date,x1,x2,events,reoffended\n"
+        var cohort = "id,treat,release_date,x1,x2,region,events,reoffended\n"
         var events = "id,offence_date,conviction_date\n"
         for i in 0..<300 {
             let x1 = (uniform() * 4 - 2).rounded(toPlaces: 3), x2 = (uniform() * 10).rounded(toPlaces: 2)
@@ -36,7 +37,7 @@ final class EvaluateEffectsTests: XCTestCase {
             var p = exp(-mean), total = p
             let u = uniform()
             while u > total && count < 8 { count += 1; p *= mean / Double(count); total += p }
-            cohort += "P\(i),\(treat),2020-01-15,\(x1),\(x2),\(count),\(count > 0 ? 1 : 0)\n"
+            cohort += "P\(i),\(treat),2020-01-15,\(x1),\(x2),\(["north", "south", "east"][i % 3]),\(count),\(count > 0 ? 1 : 0)\n"
             for k in 0..<count {
                 let month = String(format: "%02d", 3 + k)
                 events += "P\(i),2020-\(month)-05,2020-\(month)-20\n"
@@ -161,6 +162,101 @@ final class EvaluateEffectsTests: XCTestCase {
             XCTAssertTrue(text.contains("Effect by g-computation"), file)
             XCTAssertTrue(text.contains("By g-computation, the matched treated people had"), file)
         }
+    }
+
+    /// `[effects] covariates`: evaluate's effect equals `counterfactual effect --covariates` on the
+    /// same matched sample (numeric and categorical covariates; without and with replacement),
+    /// every estimate, standard error, bound and p-value to 1e-12 relative.
+    func testCovariatesEqualTheEffectCommand() throws {
+        let folder = try temporaryFolder()
+        try writeData(to: folder)
+        let data = folder.appendingPathComponent("cohort.csv").path
+        for (measure, family, column, replace) in [("reconviction_events", "poisson", "events", false),
+                                                   ("proven_reoffending", "binomial", "reoffended", false),
+                                                   ("reconviction_events", "gaussian", "events", true)] {
+            let what = "\(family)\(replace ? " with replacement" : "")"
+            let planURL = folder.appendingPathComponent("plan-\(family)-\(replace).toml"), out = folder.appendingPathComponent("eval-\(family)-\(replace)")
+            try plan(measure: measure, effects: "family = \"\(family)\"\ncovariates = [\"x1\", \"region\", \"x2\"]", replace: replace)
+                .write(to: planURL, atomically: true, encoding: .utf8)
+            let run = try tool.run(["evaluate", planURL.path, "--out", out.path, "--quiet"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let effect = try XCTUnwrap((try json(out.appendingPathComponent("evaluation.json"))["cohorts"] as! [[String: Any]])[0]["effect"] as? [String: Any])
+            XCTAssertEqual(effect["formula"] as? String, "y ~ treat * (x1 + region + x2)", what)
+
+            let match = folder.appendingPathComponent("match-\(family)-\(replace)"), effectOut = folder.appendingPathComponent("effect-\(family)-\(replace)")
+            let m = try tool.run(["match", data, "--treatment", "treat", "--covariates", "x1,x2", "--id", "id", "--ratio", replace ? "2" : "1",
+                                  "--quiet", "--out", match.path] + (replace ? ["--replace"] : []))
+            XCTAssertEqual(m.status, 0, m.stderr)
+            let e = try tool.run(["effect", match.path, "--data", data, "--outcome", column, "--family", family, "--covariates", "x1,region,x2",
+                                  "--replicates", "0", "--quiet", "--out", effectOut.path])
+            XCTAssertEqual(e.status, 0, e.stderr)
+            let reference = try json(effectOut.appendingPathComponent("effect.json"))
+            XCTAssertEqual(effect["covariance"] as? String, reference["covariance"] as? String, what)
+            XCTAssertEqual(effect["covariance"] as? String, replace ? "set and unit" : "cluster", what)
+            let sample = reference["sample"] as! [String: Any]
+            XCTAssertEqual(effect["observations"] as? Int, sample["units"] as? Int, what)
+            XCTAssertEqual(effect["focal_units"] as? Int, sample["focal_units"] as? Int, what)
+            // The model's terms: region as two indicators (east is the reference level).
+            let terms = ((reference["model"] as! [String: Any])["coefficients"] as! [String: Any]).keys.sorted()
+            XCTAssertEqual(terms, ["(Intercept)", "regionnorth", "regionsouth", "treat", "treat:regionnorth", "treat:regionsouth",
+                                   "treat:x1", "treat:x2", "x1", "x2"], what)
+            let po = effect["potential_outcomes"] as! [String: [String: Any]], poR = reference["potential_outcomes"] as! [String: [String: Any]]
+            for arm in ["treated", "control"] {
+                for key in ["estimate", "standard_error", "lower", "upper"] { close(po[arm]?[key], poR[arm]?[key], "\(what) \(arm) \(key)") }
+            }
+            let effects = effect["effects"] as! [[String: Any]], effectsR = reference["effects"] as! [[String: Any]]
+            XCTAssertEqual(effects.map { $0["measure"] as! String }, effectsR.map { $0["measure"] as! String }, what)
+            for (x, r) in zip(effects, effectsR) {
+                for key in ["estimate", "lower", "upper", "standard_error", "statistic", "p_value"] {
+                    close(x[key], r[key], "\(what) \(x["measure"]!) \(key)")
+                }
+            }
+            // The covariates change the model: the control mean differs from the model without them.
+            let without = folder.appendingPathComponent("plan-\(family)-\(replace)-none.toml"), outWithout = folder.appendingPathComponent("eval-\(family)-\(replace)-none")
+            try plan(measure: measure, effects: "family = \"\(family)\"", replace: replace).write(to: without, atomically: true, encoding: .utf8)
+            XCTAssertEqual(try tool.run(["evaluate", without.path, "--out", outWithout.path, "--quiet"]).status, 0)
+            let plain = try XCTUnwrap((try json(outWithout.appendingPathComponent("evaluation.json"))["cohorts"] as! [[String: Any]])[0]["effect"] as? [String: Any])
+            XCTAssertNotEqual((plain["potential_outcomes"] as! [String: [String: Any]])["control"]?["estimate"] as? Double,
+                              po["control"]?["estimate"] as? Double, what)
+        }
+    }
+
+    /// `[effects] covariates` is checked with the plan (exit 65, naming the key): a column listed
+    /// twice, the treatment, the id or release date, a column the cohort file does not have, and
+    /// a value that is not a list of names.
+    func testCovariateErrorsNameTheKey() throws {
+        let folder = try temporaryFolder()
+        try writeData(to: folder)
+        for (covariates, words) in [
+            ("[\"x1\", \"x1\"]", "[effects] covariates names 'x1' twice; list each covariate once."),
+            ("[\"treat\"]", "[effects] covariates names the treatment column 'treat'; the outcome model has it already"),
+            ("[\"x1\", \"id\"]", "[effects] covariates names the id column 'id'"),
+            ("[\"release_date\"]", "[effects] covariates names the release date column 'release_date'"),
+            ("[\"x3\"]", "error: [effects] covariates: /"),
+            ("[\"x3\"]", "/cohort.csv: no column named 'x3' among the header's 8 columns"),
+            ("\"x1\"", "[effects] covariates must be a list of strings"),
+        ] {
+            let planURL = folder.appendingPathComponent("bad.toml")
+            try plan(measure: "reconviction_events", effects: "covariates = \(covariates)").write(to: planURL, atomically: true, encoding: .utf8)
+            let run = try tool.run(["evaluate", planURL.path, "--out", folder.appendingPathComponent("never").path])
+            XCTAssertEqual(run.status, 65, "\(covariates): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(words), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("never").path))
+        }
+        // A missing value among the matched people: the effect is not estimable (naming the line);
+        // the evaluation and its payment decision go on.
+        var text = try String(contentsOf: folder.appendingPathComponent("cohort.csv"), encoding: .utf8)
+        text = text.replacingOccurrences(of: ",north,", with: ",,")
+        try text.write(to: folder.appendingPathComponent("cohort.csv"), atomically: true, encoding: .utf8)
+        let planURL = folder.appendingPathComponent("missing.toml"), out = folder.appendingPathComponent("missing")
+        try plan(measure: "reconviction_events", effects: "covariates = [\"region\"]").write(to: planURL, atomically: true, encoding: .utf8)
+        let run = try tool.run(["evaluate", planURL.path, "--out", out.path, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let effect = try XCTUnwrap((try json(out.appendingPathComponent("evaluation.json"))["cohorts"] as! [[String: Any]])[0]["effect"] as? [String: Any])
+        let reason = try XCTUnwrap(effect["not_estimable"] as? String)
+        XCTAssertTrue(reason.hasPrefix("[effects] covariates: "), reason)
+        XCTAssertTrue(reason.contains("/cohort.csv, column 'region': "), reason)
+        XCTAssertTrue(reason.contains(" missing values among the matched people (first at line "), reason)
     }
 
     func testBadFamilyNamesTheKey() throws {
