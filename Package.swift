@@ -110,7 +110,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: [
             "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
             "RateCards", "Parallel", "TextFormatting", "OutputFiles", "Spreadsheets", "Distributions", "Sensitivity",
-            "CSystemShims", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(
             name: "CounterfactualCLI",

@@ -18,13 +18,3 @@ int cf_exchange_paths(const char *a, const char *b) {
     return -1;
 #endif
 }
-
-int cf_start_writeback(int fd, long long offset, long long length) {
-#if defined(__linux__)
-    return sync_file_range(fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE);
-#else
-    (void)fd; (void)offset; (void)length;
-    errno = ENOSYS;
-    return -1;
-#endif
-}

@@ -1,5 +1,4 @@
 import Balance
-import CSystemShims
 import Dispatch
 import Foundation
 import Parallel
@@ -98,22 +97,24 @@ public struct MatchReport: Sendable {
     }
 
     /// Streams `matches.csv` to a file: chunks of rows are formatted in parallel and written in
-    /// order, so memory stays bounded at any size. Writing and hashing run on a thread of their own
-    /// while the next chunks are formatted, and each chunk's way to disk is started as soon as it is
-    /// written (`cf_start_writeback`), so the folder's final `fsync` has little left to wait for.
-    /// Returns the SHA-256 of the bytes written (as `sha256(ofFile:)` would give it), so the
-    /// manifest need not read the file again.
+    /// order, so memory stays bounded at any size. Returns the SHA-256 of the bytes written (as
+    /// `sha256(ofFile:)` would give it), so the manifest need not read the file again.
     @discardableResult
     public func writeMatchesCSV(to path: String) throws -> String {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw OutputWriteError(path: path, reason: "cannot create the file")
         }
-        let sink = ChunkSink(handle: handle)
-        forEachMatchesChunk { bytes in sink.enqueue(bytes) }
-        let (failure, digest) = sink.finish()
+        var failure: Error?
+        var digest = SHA256Stream()
+        forEachMatchesChunk { bytes in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: bytes) } catch { failure = error }
+            digest.update(bytes)
+        }
+        do { try handle.close() } catch { failure = failure ?? error }
         if let failure { throw OutputWriteError(path: path, reason: (failure as NSError).localizedDescription) }
-        return digest
+        return digest.hexDigest()
     }
 
     /// Calls `body` with the header and then each formatted chunk of lines, in order.
@@ -247,45 +248,5 @@ public struct MatchReport: Sendable {
         out += "before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
         out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
         return out
-    }
-}
-
-/// Writes chunks to a file, in the order given, on a serial queue of its own, hashing them as they
-/// go; at most `inFlight` chunks wait, so memory stays bounded while the caller formats the next.
-private final class ChunkSink: @unchecked Sendable {
-    // Safety: `digest`, `offset` and `failure` are touched only on `queue` (serial), and `finish`
-    // reads them after draining it.
-    private let handle: FileHandle
-    private let queue = DispatchQueue(label: "counterfactual.matches-writer")
-    private let slots = DispatchSemaphore(value: ChunkSink.inFlight)
-    private var digest = SHA256Stream()
-    private var offset: Int64 = 0
-    private var failure: Error?
-    static let inFlight = 8
-
-    init(handle: FileHandle) { self.handle = handle }
-
-    func enqueue(_ bytes: [UInt8]) {
-        slots.wait()
-        queue.async {
-            defer { self.slots.signal() }
-            guard self.failure == nil else { return }
-            do {
-                try self.handle.write(contentsOf: bytes)
-                // Start this chunk on its way to disk now (an optimisation only: ignore failure).
-                _ = cf_start_writeback(self.handle.fileDescriptor, self.offset, Int64(bytes.count))
-                self.offset += Int64(bytes.count)
-            } catch {
-                self.failure = error
-            }
-            self.digest.update(bytes)
-        }
-    }
-
-    /// Waits for every chunk, closes the file and returns the first error (if any) and the SHA-256.
-    func finish() -> (Error?, String) {
-        queue.sync {}
-        do { try handle.close() } catch { failure = failure ?? error }
-        return (failure, digest.hexDigest())
     }
 }
