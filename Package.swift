@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow"]),
-        .testTarget(name: "NetworkFlowTests", dependencies: ["NetworkFlow"]),
+        .testTarget(name: "NetworkFlowTests", dependencies: ["TestSupport", "NetworkFlow"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),

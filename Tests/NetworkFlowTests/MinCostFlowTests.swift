@@ -1,24 +1,10 @@
+import TestSupport
 import XCTest
 @testable import NetworkFlow
 
 /// The solver against exhaustive search on small random problems, against closed forms, and its
 /// dual prices against complementary slackness.
 final class MinCostFlowTests: XCTestCase {
-    /// A small deterministic generator (SplitMix64), so the problems are the same on every run.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-    }
-
     /// Rows each need `need` columns, columns are used at most once; allowed[r][c] == false forbids a pair.
     func network(costs: [[Int64]], allowed: [[Bool]], need: Int) -> (MinCostFlowProblem, [(Int, Int)]) {
         let nr = costs.count, nc = costs[0].count
@@ -55,7 +41,7 @@ final class MinCostFlowTests: XCTestCase {
     }
 
     func testRandomAssignmentsMatchExhaustiveSearch() {
-        var g = Generator(state: 20_261_126)
+        var g = SplitMix64(seed: 20_261_126)
         for trial in 0..<300 {
             let need = trial % 3 == 0 ? 2 : 1
             let nr = g.int(1...4), nc = g.int(nr * need...min(8, nr * need + 3))
@@ -75,7 +61,7 @@ final class MinCostFlowTests: XCTestCase {
 
     /// Points on a line, n against n, cost |a - b|: the optimum pairs the i-th smallest of each side.
     func testLineAssignmentClosedForm() {
-        var g = Generator(state: 7)
+        var g = SplitMix64(seed: 7)
         for _ in 0..<50 {
             let n = g.int(1...40)
             let a = (0..<n).map { _ in g.int(0...1_000) }, b = (0..<n).map { _ in g.int(0...1_000) }
@@ -89,7 +75,7 @@ final class MinCostFlowTests: XCTestCase {
 
     /// Complementary slackness: spare capacity => reduced cost >= 0; positive flow => reduced cost <= 0.
     func testPricesCertifyOptimality() {
-        var g = Generator(state: 99)
+        var g = SplitMix64(seed: 99)
         for _ in 0..<100 {
             let nr = g.int(2...10), nc = g.int(nr...20)
             let costs = (0..<nr).map { _ in (0..<nc).map { _ in Int64(g.int(1...1_000)) } }
@@ -168,7 +154,7 @@ final class MinCostFlowTests: XCTestCase {
 
     /// A random network on `n` nodes: random arcs (parallel arcs and both directions allowed),
     /// random balanced supplies.
-    func randomNetwork(_ g: inout Generator, nodes n: Int) -> MinCostFlowProblem {
+    func randomNetwork(_ g: inout SplitMix64, nodes n: Int) -> MinCostFlowProblem {
         var p = MinCostFlowProblem(nodeCount: n)
         for _ in 0..<g.int(n...(4 * n)) {
             let u = g.int(0...(n - 1)), v = g.int(0...(n - 1))
@@ -199,7 +185,7 @@ final class MinCostFlowTests: XCTestCase {
     /// reference, from a cold start and from random warm starts (any prices, any flow within the
     /// capacities): the optimum is the same, and the prices certify it.
     func testGeneralNetworksAndWarmStartsMatchReference() {
-        var g = Generator(state: 11_2026)
+        var g = SplitMix64(seed: 11_2026)
         var feasible = 0
         for trial in 0..<400 {
             let p = randomNetwork(&g, nodes: g.int(2...9))
@@ -232,7 +218,7 @@ final class MinCostFlowTests: XCTestCase {
     /// An enlarged network started from a smaller one's solution (`warmStart(from:solution:)`):
     /// the flow carries over by endpoints, and the optimum is that of a cold solve.
     func testWarmStartFromSmallerNetwork() {
-        var g = Generator(state: 5)
+        var g = SplitMix64(seed: 5)
         for trial in 0..<200 {
             let nr = g.int(1...5), nc = g.int(nr...9)
             let costs = (0..<nr).map { _ in (0..<nc).map { _ in Int64(g.int(1...50)) } }

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Sensitivity
 
 /// `HodgesLehmannBounds` selects Walsh averages by counting and bisection; these tests compare it,
@@ -24,20 +25,6 @@ final class WalshSelectionTests: XCTestCase {
             let m = Double(walsh.count)
             return (crossing(m * gamma / (1 + gamma)), crossing(m / (1 + gamma)))
         }
-    }
-
-    /// SplitMix64: a fixed stream, so a failure is reproducible.
-    struct Stream {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
     }
 
     static let gammas: [Double] = [1, 1.05, 1.1, 1.5, 2, 2.5, 3, 4.75, 10, 1e6]
@@ -75,7 +62,7 @@ final class WalshSelectionTests: XCTestCase {
     /// Counts differences (ties and zeros everywhere, as reconviction events give), small and
     /// large S.
     func testIntegerDifferencesWithTiesAndZeros() throws {
-        var r = Stream(state: 12)
+        var r = SplitMix64(seed: 12)
         for trial in 0..<170 {
             let s = 1 + r.below(trial < 140 ? 25 : 120), spread = 1 + r.below(6)
             let d = (0..<s).map { _ in Double(r.below(2 * spread + 1) - spread) }
@@ -86,11 +73,11 @@ final class WalshSelectionTests: XCTestCase {
     /// Continuous differences, where averages round: sums of numbers of different magnitudes,
     /// repeated values, all-negative and all-positive samples.
     func testRoundedDifferences() throws {
-        var r = Stream(state: 7)
+        var r = SplitMix64(seed: 7)
         for trial in 0..<170 {
             let s = 1 + r.below(trial < 140 ? 30 : 90)
             let scale = [1e-3, 0.1, 1, 37.5, 1e6, 1e15][r.below(6)]
-            var d = (0..<s).map { _ in (r.uniform() - [0.5, 0, 1][trial % 3]) * scale * (r.below(4) == 0 ? 1e-7 : 1) }
+            var d = (0..<s).map { _ in (r.unit() - [0.5, 0, 1][trial % 3]) * scale * (r.below(4) == 0 ? 1e-7 : 1) }
             for k in d.indices where r.below(5) == 0 { d[k] = d[r.below(s)] }
             for k in d.indices where r.below(9) == 0 { d[k] = 0 }
             try checkBitwise(d, "trial \(trial) \(d)")
@@ -117,7 +104,7 @@ final class WalshSelectionTests: XCTestCase {
 
     /// The averages the selection counts above a value are exactly those a sort places above it.
     func testCountAbove() {
-        var r = Stream(state: 99)
+        var r = SplitMix64(seed: 99)
         for _ in 0..<100 {
             let d = (0..<(1 + r.below(40))).map { _ in Double(r.below(11)) - 5 + (r.below(3) == 0 ? 0.5 : 0) }
             let ref = Reference(d), w = WalshAverages(sortedDifferences: d.sorted())
@@ -130,7 +117,7 @@ final class WalshSelectionTests: XCTestCase {
     /// 100,000 pairs (5·10⁹ averages, too many to sort): the estimate and bounds are averages
     /// with the counts their positions require.
     func testLargeSample() throws {
-        var r = Stream(state: 2026)
+        var r = SplitMix64(seed: 2026)
         let d = (0..<100_000).map { _ in Double(r.below(7)) - 2 }
         let hl = try HodgesLehmannBounds(differences: d)
         let w = hl.walshAverages, m = w.count
