@@ -122,7 +122,7 @@ let package = Package(
         ),
         // Fixture location and a minimal reader for the R-generated fixture files (tests only).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SortingTests", dependencies: ["Sorting"]),
+        .testTarget(name: "SortingTests", dependencies: ["TestSupport", "Sorting"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
         .testTarget(name: "RArithmeticTests", dependencies: ["TestSupport", "RArithmetic"]),
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),

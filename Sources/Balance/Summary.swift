@@ -121,25 +121,33 @@ public struct BalancePreparation: Sendable {
         precondition(pieces.count == work.count, "BalancePreparation: \(pieces.count) pieces for \(work.count) tasks")
         covariates = work.covariates
         treated = work.treated
-        var full: [FullSampleMoments] = []
+        var full = [FullSampleMoments?](repeating: nil, count: work.covariates.count)
         var sorted = [PresortedColumn?](repeating: nil, count: work.covariates.count)
         for piece in pieces {
             switch piece.content {
-            case .moments(let m): full += m
+            case .moments(let m): for (j, moments) in m { full[j] = moments }
             case .sorted(let j, let column): sorted[j] = column
             }
         }
-        self.full = full
+        self.full = full.enumerated().map { j, m in
+            guard let m else { preconditionFailure("BalancePreparation: no moments for column \(j)") }
+            return m
+        }
         self.sorted = sorted
     }
 
     /// The independent pieces of a preparation: with `presort`, one sort per dense column (first,
-    /// as the larger pieces), then one moment pass per batch of four columns (in column order).
+    /// as the larger pieces), then one moment pass per batch of four dense columns (in column
+    /// order), then one counting pass for all the indicators.
     public struct Work: Sendable {
         let covariates: [BalanceCovariate]
         let treated: [Bool]
         /// Columns to sort: the dense ones (an indicator is binary and needs no sort).
         let sortColumns: [Int]
+        /// The dense columns, whose moments are accumulated four at a time.
+        let denseColumns: [Int]
+        /// The indicator columns, whose moments are counts (`indicatorMoments`).
+        let indicatorColumns: [Int]
         let batches: Int
 
         public init(covariates: [BalanceCovariate], treated: [Bool], presort: Bool) {
@@ -149,12 +157,14 @@ public struct BalancePreparation: Sendable {
             }
             self.covariates = covariates
             self.treated = treated
-            sortColumns = presort ? covariates.indices.filter { !covariates[$0].column.isIndicator } : []
-            batches = (covariates.count + batchWidth - 1) / batchWidth
+            denseColumns = covariates.indices.filter { !covariates[$0].column.isIndicator }
+            indicatorColumns = covariates.indices.filter { covariates[$0].column.isIndicator }
+            sortColumns = presort ? denseColumns : []
+            batches = (denseColumns.count + batchWidth - 1) / batchWidth
         }
 
         /// Number of pieces.
-        public var count: Int { sortColumns.count + batches }
+        public var count: Int { sortColumns.count + batches + (indicatorColumns.isEmpty ? 0 : 1) }
 
         /// Piece `k`.
         public func run(_ k: Int) -> Piece {
@@ -167,14 +177,21 @@ public struct BalancePreparation: Sendable {
                 }
                 return Piece(content: .sorted(j, column))
             }
-            return Piece(content: .moments(fullSampleMoments(of: covariates, treated: treated, batch: k - sortColumns.count)))
+            let b = k - sortColumns.count
+            if b < batches {
+                let columns = Array(denseColumns[(b * batchWidth)..<min(denseColumns.count, (b + 1) * batchWidth)])
+                return Piece(content: .moments(Array(zip(columns, fullSampleMoments(of: columns.map { covariates[$0] }, treated: treated)))))
+            }
+            let moments = indicatorMoments(indicatorColumns.map { covariates[$0].column }, treated: treated)
+            return Piece(content: .moments(Array(zip(indicatorColumns, moments))))
         }
     }
 
     /// The result of one piece of `Work`.
     public struct Piece: Sendable {
         enum Content: Sendable {
-            case moments([FullSampleMoments])
+            /// (column, its moments).
+            case moments([(Int, FullSampleMoments)])
             case sorted(Int, PresortedColumn?)
         }
         let content: Content
@@ -218,16 +235,16 @@ struct PresortedColumn: Sendable {
     }
 }
 
-/// Calls `body` with each column of batch `b` (columns `4b ..< 4b + 4`; a short batch repeats its
-/// first column in the unused places) as pointers to tiles of `momentTileRows` rows: a dense
-/// column is read where it is, an indicator's tile is written as doubles into a small buffer, so
-/// the rows reach `body` in the same order either way.
+/// Calls `body` with each column of `batch` (one to four columns; a short batch repeats its first
+/// column in the unused places) as pointers to tiles of `momentTileRows` rows: a dense column is
+/// read where it is, an indicator's tile is written as doubles into a small buffer, so the rows
+/// reach `body` in the same order either way.
 private func forEachTile(
-    of covariates: [BalanceCovariate], batch b: Int, rows n: Int,
+    of batch: [BalanceCovariate], rows n: Int,
     _ body: (Range<Int>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) -> Void
 ) {
-    let first = b * batchWidth, count = min(batchWidth, covariates.count - first)
-    let pick = (0..<batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].column }
+    precondition((1...batchWidth).contains(batch.count), "forEachTile: \(batch.count) columns")
+    let pick = (0..<batchWidth).map { batch[$0 < batch.count ? $0 : 0].column }
     let tile = momentTileRows
     let buffers = UnsafeMutablePointer<Double>.allocate(capacity: batchWidth * tile)
     defer { buffers.deallocate() }
@@ -257,14 +274,13 @@ private func forEachTile(
     }
 }
 
-/// The full-sample moments of the columns of batch `b`, in one pass over the rows.
-private func fullSampleMoments(of covariates: [BalanceCovariate], treated: [Bool], batch b: Int) -> [FullSampleMoments] {
-    let count = min(batchWidth, covariates.count - b * batchWidth)
+/// The full-sample moments of the one to four columns of `batch`, in one pass over the rows.
+private func fullSampleMoments(of batch: [BalanceCovariate], treated: [Bool]) -> [FullSampleMoments] {
     var m0 = FullSampleMoments(), m1 = FullSampleMoments(), m2 = FullSampleMoments(), m3 = FullSampleMoments()
     // Every column of the batch has the same group counts so far.
     var treatedCount = 0.0, controlCount = 0.0
     treated.withUnsafeBufferPointer { t in
-        forEachTile(of: covariates, batch: b, rows: t.count) { range, x0, x1, x2, x3 in
+        forEachTile(of: batch, rows: t.count) { range, x0, x1, x2, x3 in
             for i in range {
                 let k = i - range.lowerBound
                 if t[i] {
@@ -279,7 +295,38 @@ private func fullSampleMoments(of covariates: [BalanceCovariate], treated: [Bool
             }
         }
     }
-    return Array([m0, m1, m2, m3].prefix(count))
+    return Array([m0, m1, m2, m3].prefix(batch.count))
+}
+
+/// The full-sample moments of indicator columns, each from one counting pass: the number of
+/// ones in each group. An indicator is binary (MatchIt's rule), and for a binary column the tables
+/// read only each group's count and sum (`wvar()` is p(1 - p); the pooled SD uses the sums), so
+/// West's running mean and squared deviations are not formed (`UnitMoments(count:ones:)`). The
+/// extended-precision sum of zeros and ones that the dense path forms is exact, so it is the same
+/// number as the count of ones.
+func indicatorMoments(_ columns: [NumericColumn], treated: [Bool]) -> [FullSampleMoments] {
+    let n = treated.count
+    let treatedCount = treated.reduce(0) { $0 + ($1 ? 1 : 0) }
+    return treated.withUnsafeBufferPointer { t in
+        columns.map { column in
+            guard case .indicator(let codes, let level) = column else {
+                preconditionFailure("indicatorMoments: a dense column")
+            }
+            var ones = 0, onesTreated = 0
+            codes.withUnsafeBufferPointer { c in
+                for i in 0..<n {
+                    let one = c[i] == level
+                    ones &+= one ? 1 : 0
+                    onesTreated &+= one && t[i] ? 1 : 0
+                }
+            }
+            var m = FullSampleMoments()
+            m.treated = UnitMoments(count: treatedCount, ones: onesTreated)
+            m.control = UnitMoments(count: n - treatedCount, ones: ones - onesTreated)
+            m.binary = true
+            return m
+        }
+    }
 }
 
 extension FullSampleMoments {
@@ -306,14 +353,14 @@ struct MatchedMoments: Sendable {
     }
 }
 
-/// The matched-sample moments of the columns of batch `b`, in one pass over the matched units
-/// (`matchedRows`: the units of non-zero weight, in row order; a unit of zero weight changes no
-/// sum, so leaving it out gives the same bits as passing over every row).
+/// The matched-sample moments of the one to four columns of `batch`, in one pass over the
+/// matched units (`matchedRows`: the units of non-zero weight, in row order; a unit of zero weight
+/// changes no sum, so leaving it out gives the same bits as passing over every row).
 private func matchedMoments(
-    of covariates: [BalanceCovariate], treated: [Bool], weights: [Double], matchedRows: [Int32], batch b: Int
+    of batch: [BalanceCovariate], treated: [Bool], weights: [Double], matchedRows: [Int32]
 ) -> [MatchedMoments] {
-    let first = b * batchWidth, count = min(batchWidth, covariates.count - first)
-    let pick = (0..<batchWidth).map { covariates[first + ($0 < count ? $0 : 0)].column }
+    precondition((1...batchWidth).contains(batch.count), "matchedMoments: \(batch.count) columns")
+    let pick = (0..<batchWidth).map { batch[$0 < batch.count ? $0 : 0].column }
     var m0 = MatchedMoments(), m1 = MatchedMoments(), m2 = MatchedMoments(), m3 = MatchedMoments()
     let tile = momentTileRows
     let buffers = UnsafeMutablePointer<Double>.allocate(capacity: batchWidth * tile)
@@ -339,7 +386,52 @@ private func matchedMoments(
             }
         }
     }
-    return Array([m0, m1, m2, m3].prefix(count))
+    return Array([m0, m1, m2, m3].prefix(batch.count))
+}
+
+/// The matched-sample moments of indicator columns. Each group's count of units, Σw and Σw² do
+/// not depend on the column and are formed once, in row order over the matched units as the dense
+/// path forms them; Σw·x is the extended-precision sum, in row order, of the weights of the units
+/// whose value is 1 (a unit whose value is 0 adds an exact zero to a non-negative-zero sum, which
+/// changes nothing). West's running quantities are not formed: binary formulas do not read them
+/// (see `indicatorMoments`).
+private func indicatorMatchedMoments(
+    of columns: [NumericColumn], treated: [Bool], weights: [Double], matchedRows: [Int32]
+) -> [MatchedMoments] {
+    var count = (t: 0, c: 0)
+    var sumW: (t: ExtendedSum, c: ExtendedSum) = (0, 0), sumW2: (t: ExtendedSum, c: ExtendedSum) = (0, 0)
+    return treated.withUnsafeBufferPointer { t in
+        weights.withUnsafeBufferPointer { w in
+            matchedRows.withUnsafeBufferPointer { rows in
+                for r in rows {
+                    let i = Int(r), wi = w[i]
+                    if wi == 0 { continue }
+                    if t[i] {
+                        count.t &+= 1; sumW.t += ExtendedSum(wi); sumW2.t += ExtendedSum(wi * wi)
+                    } else {
+                        count.c &+= 1; sumW.c += ExtendedSum(wi); sumW2.c += ExtendedSum(wi * wi)
+                    }
+                }
+                return columns.map { column in
+                    guard case .indicator(let codes, let level) = column else {
+                        preconditionFailure("indicatorMatchedMoments: a dense column")
+                    }
+                    var sumWX: (t: ExtendedSum, c: ExtendedSum) = (0, 0)
+                    codes.withUnsafeBufferPointer { c in
+                        for r in rows {
+                            let i = Int(r)
+                            if c[i] != level { continue }
+                            if t[i] { sumWX.t += ExtendedSum(w[i]) } else { sumWX.c += ExtendedSum(w[i]) }
+                        }
+                    }
+                    var m = MatchedMoments()
+                    m.treated = WeightedMoments(binaryCount: count.t, sumW: sumW.t, sumW2: sumW2.t, sumWX: sumWX.t)
+                    m.control = WeightedMoments(binaryCount: count.c, sumW: sumW.c, sumW2: sumW2.c, sumWX: sumWX.c)
+                    return m
+                }
+            }
+        }
+    }
 }
 
 extension NumericColumn {
@@ -398,15 +490,28 @@ func summarizeBalance(
 
     let columns = covariates.count
     let parallel = columns > 1 && n >= parallelRowThreshold
-    // Matched-sample moments, four columns per pass over the rows.
-    let batches = (columns + batchWidth - 1) / batchWidth
+    // Matched-sample moments: four dense columns per pass over the matched units, and the
+    // indicators' sums in one more piece.
+    let dense = covariates.indices.filter { !covariates[$0].column.isIndicator }
+    let indicators = covariates.indices.filter { covariates[$0].column.isIndicator }
+    let batches = (dense.count + batchWidth - 1) / batchWidth
     var nonzero: [Int32] = []
     for i in 0..<n where weights[i] != 0 { nonzero.append(Int32(i)) }
     let matchedRows = nonzero
-    let matchedBatches: [[MatchedMoments]] = parallel
-        ? Parallel.map(batches) { b in matchedMoments(of: covariates, treated: treated, weights: weights, matchedRows: matchedRows, batch: b) }
-        : (0..<batches).map { b in matchedMoments(of: covariates, treated: treated, weights: weights, matchedRows: matchedRows, batch: b) }
-    let matched = matchedBatches.flatMap { $0 }
+    let pieces = batches + (indicators.isEmpty ? 0 : 1)
+    let piece: @Sendable (Int) -> [(Int, MatchedMoments)] = { b in
+        if b < batches {
+            let batch = Array(dense[(b * batchWidth)..<min(dense.count, (b + 1) * batchWidth)])
+            let m = matchedMoments(of: batch.map { covariates[$0] }, treated: treated, weights: weights, matchedRows: matchedRows)
+            return Array(zip(batch, m))
+        }
+        let m = indicatorMatchedMoments(
+            of: indicators.map { covariates[$0].column }, treated: treated, weights: weights, matchedRows: matchedRows)
+        return Array(zip(indicators, m))
+    }
+    let matchedPieces: [[(Int, MatchedMoments)]] = parallel ? Parallel.map(pieces, piece) : (0..<pieces).map(piece)
+    var matched = [MatchedMoments](repeating: MatchedMoments(), count: columns)
+    for (j, m) in matchedPieces.joined() { matched[j] = m }
     let moments = (0..<columns).map { j in
         ColumnMoments(full: prepared.full[j], matched: matched[j])
     }

@@ -39,6 +39,14 @@ struct WeightedMoments: Sendable {
         self.m2 = m2
     }
 
+    /// The moments of a binary (0/1) column from its sums: what `add` accumulates except West's
+    /// running quantities, which no binary formula reads (`variance(binary: true)` and
+    /// `pooledStandardDeviation(binary: true)` use `count`, `sumW`, `sumW2` and `sumWX` only).
+    /// They are NaN, so that a formula reading them by mistake shows.
+    init(binaryCount count: Int, sumW: ExtendedSum, sumW2: ExtendedSum, sumWX: ExtendedSum) {
+        self.init(count: count, sumW: sumW, sumW2: sumW2, sumWX: sumWX, runW: .nan, runMean: .nan, m2: .nan)
+    }
+
     /// Adds one unit. Units with zero weight change no sum, exactly as in MatchIt's formulas.
     @inline(__always)
     mutating func add(_ x: Double, weight w: Double) {
@@ -82,6 +90,18 @@ struct UnitMoments: Sendable {
     var sumX: ExtendedSum = 0
     var runMean: Double = 0
     var m2: Double = 0
+
+    init() {}
+
+    /// The moments of a 0/1 column with `ones` ones among `count` units, as `add` would form
+    /// them except for West's running mean and squared deviations, which no binary formula reads
+    /// (see `WeightedMoments(binaryCount:...)`): NaN.
+    init(count: Int, ones: Int) {
+        self.count = count
+        sumX = ExtendedSum(ones)
+        runMean = .nan
+        m2 = .nan
+    }
 
     /// Adds one unit; `reciprocal` must be `1 / Double(count + 1)` (the caller computes it once
     /// for all the columns it accumulates side by side, which share their counts).

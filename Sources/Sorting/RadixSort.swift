@@ -7,7 +7,9 @@
 /// four passes of 16-bit digits (measured faster here than six of 11 bits, although 65,536 buckets
 /// scatter further); the histograms of all digits come from one pass, and passes in which every key
 /// has the same digit are skipped, so integer-valued covariates (ages, counts, indicators) cost one
-/// or two passes. NaN keys are not allowed.
+/// or two passes. Keys with few distinct values (at most 16,384: ages, counts, amounts with few
+/// decimals) are instead numbered by a hash table and placed by a counting sort of the numbers
+/// (`sortFewDistinct`), two passes whatever their bits. NaN keys are not allowed.
 public enum RadixSort {
     /// Below this size a comparison sort is faster.
     static let smallSize = 256
@@ -68,9 +70,109 @@ public enum RadixSort {
         Double(bitPattern: (key & (1 << 63)) != 0 ? key ^ (1 << 63) : ~key)
     }
 
+    /// From this many keys on, a sort first tries `sortFewDistinct`.
+    static let fewDistinctMinimum = 4_096
+    /// The most distinct keys `sortFewDistinct` handles (its hash table, 2 slots a key of 8 + 2
+    /// bytes, then fits in a core's second-level cache).
+    static let fewDistinctMaximum = 1 << 14
+
+    /// The same result as `sort` for keys with at most `fewDistinctMaximum` distinct values (ages,
+    /// counts, amounts with few decimals), or nil (found as soon as one key too many appears).
+    /// One pass gives each key the number of its distinct value (open addressing on the ordered
+    /// bits) and counts them; the distinct values are sorted by a comparison sort; one more pass
+    /// places each key after the keys of smaller values and after the equal keys before it. That
+    /// is a stable sort, and a stable order of given keys is unique, so the result equals the
+    /// radix sort's bit for bit, in two passes over the keys instead of up to five.
+    static func sortFewDistinct(
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>?
+    ) -> (order: [Int32], sorted: [Double])? {
+        let n = keys.count
+        let slotBits = 15, slots = 1 << slotBits, mask = slots - 1
+        // Slot -> distinct value number + 1 (0 = empty).
+        let slotEntry = UnsafeMutablePointer<UInt16>.allocate(capacity: slots)
+        defer { slotEntry.deallocate() }
+        slotEntry.initialize(repeating: 0, count: slots)
+        let distinctKeys = UnsafeMutablePointer<UInt64>.allocate(capacity: fewDistinctMaximum)
+        defer { distinctKeys.deallocate() }
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: fewDistinctMaximum)
+        defer { counts.deallocate() }
+        let codes = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
+        defer { codes.deallocate() }
+        var distinct = 0
+        for i in 0..<n {
+            let k = orderedBits(keys[i], descending: descending)
+            var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - slotBits))
+            while true {
+                let e = Int(slotEntry[slot])
+                if e == 0 {
+                    if distinct == fewDistinctMaximum { return nil }
+                    distinctKeys[distinct] = k
+                    counts[distinct] = 1
+                    codes[i] = UInt16(truncatingIfNeeded: distinct)
+                    distinct += 1
+                    slotEntry[slot] = UInt16(truncatingIfNeeded: distinct)
+                    break
+                }
+                if distinctKeys[e - 1] == k {
+                    counts[e - 1] += 1
+                    codes[i] = UInt16(truncatingIfNeeded: e - 1)
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+        // The distinct values in ascending order of their keys (no two are equal), and where each
+        // one's run of keys starts.
+        let byKey = (0..<distinct).sorted { distinctKeys[$0] < distinctKeys[$1] }
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: distinct)
+        defer { next.deallocate() }
+        var running = 0
+        for e in byKey {
+            next[e] = running
+            running += counts[e]
+        }
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: distinct)
+        defer { values.deallocate() }
+        for e in 0..<distinct {
+            values[e] = value(ofAscendingBits: descending ? ~distinctKeys[e] : distinctKeys[e])
+        }
+        // One pass places every key (its position or payload, and its value when wanted).
+        var sorted = [Double]()
+        let order = [Int32](unsafeUninitializedCapacity: n) { out, count in
+            func place(_ carried: (Int) -> Int32) {
+                if wantValues {
+                    sorted = [Double](unsafeUninitializedCapacity: n) { sortedOut, sortedCount in
+                        for i in 0..<n {
+                            let e = Int(codes[i]), at = next[e]
+                            out[at] = carried(i)
+                            sortedOut[at] = values[e]
+                            next[e] = at + 1
+                        }
+                        sortedCount = n
+                    }
+                } else {
+                    for i in 0..<n {
+                        let e = Int(codes[i]), at = next[e]
+                        out[at] = carried(i)
+                        next[e] = at + 1
+                    }
+                }
+            }
+            if let payload {
+                place { Int32(bitPattern: payload[$0]) }
+            } else {
+                place { Int32(truncatingIfNeeded: $0) }
+            }
+            count = n
+        }
+        return (order, sorted)
+    }
+
     /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
+    /// `tryFewDistinct: false` always takes the radix passes (for tests that compare the two).
     static func sort(
-        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil,
+        tryFewDistinct: Bool = true
     ) -> (order: [Int32], sorted: [Double]) {
         let n = keys.count
         precondition(n < Int(Int32.max), "RadixSort handles fewer than 2^31 keys")
@@ -81,6 +183,10 @@ public enum RadixSort {
                 return ka < kb || (ka == kb && a < b)
             }
             return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
+        }
+        if tryFewDistinct, n >= fewDistinctMinimum,
+           let result = sortFewDistinct(keys, descending: descending, wantValues: wantValues, payload: payload) {
+            return result
         }
         // Keys and the positions (or payloads) they carry, as two arrays moved together through the
         // passes: 12 bytes a key in each of two buffers.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Sorting
+import TestSupport
 
 /// The radix order must equal a stable comparison sort (ties in input order), for every kind of key.
 final class RadixSortTests: XCTestCase {
@@ -54,6 +55,49 @@ final class RadixSortTests: XCTestCase {
             let order = reference(keys, descending: false).map { Int($0) }
             XCTAssertEqual(sorted, order.map { keys[$0] }, "n=\(n)")
             XCTAssertEqual(carried, order.map { payload[$0] }, "n=\(n)")
+        }
+    }
+
+    /// Keys with few distinct values take `sortFewDistinct` (a hash numbering and a counting sort);
+    /// its order, sorted values and carried payloads must equal the radix passes' bit for bit, up to
+    /// and just past the most distinct values it takes, for both directions, with -0.0 and +0.0
+    /// mixed (one key) and values whose low bits differ (which the radix passes cannot skip).
+    func testFewDistinctPathEqualsRadixPasses() {
+        var rng = SplitMix64(seed: 20261126)
+        let n = 40_000
+        for distinct in [1, 2, 97, RadixSort.fewDistinctMaximum, RadixSort.fewDistinctMaximum + 1] {
+            // `distinct` different keys: multiples of 0.1 around zero (0 written as -0.0 half the time).
+            let pool = (0..<distinct).map { Double($0 - distinct / 2) / 10 }
+            var keys = (0..<n).map { _ in pool[rng.below(distinct)] }
+            for k in 0..<distinct { keys[rng.below(n)] = pool[k] }  // every value occurs (almost surely already)
+            for i in keys.indices where keys[i] == 0 && rng.below(2) == 0 { keys[i] = -0.0 }
+            let seen = Set(keys.map { $0 == 0 ? 0 : $0 }).count
+            let payload = (0..<n).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+            keys.withUnsafeBufferPointer { k in
+                payload.withUnsafeBufferPointer { p in
+                    let few = RadixSort.sortFewDistinct(k, descending: false, wantValues: true, payload: nil)
+                    XCTAssertEqual(few == nil, seen > RadixSort.fewDistinctMaximum, "distinct=\(seen): taken only up to the maximum")
+                    for descending in [false, true] {
+                        for wantValues in descending ? [false] : [false, true] {
+                            for carried in [nil, p] {
+                                let label = "distinct=\(seen) descending=\(descending) values=\(wantValues) payload=\(carried != nil)"
+                                let radix = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried, tryFewDistinct: false)
+                                let either = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried)
+                                XCTAssertEqual(either.order, radix.order, label)
+                                XCTAssertEqual(either.sorted.map(\.bitPattern), radix.sorted.map(\.bitPattern), label)
+                                if let direct = RadixSort.sortFewDistinct(k, descending: descending, wantValues: wantValues, payload: carried) {
+                                    XCTAssertEqual(direct.order, radix.order, label)
+                                    XCTAssertEqual(direct.sorted.map(\.bitPattern), radix.sorted.map(\.bitPattern), label)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if distinct == 97 {
+                XCTAssertEqual(RadixSort.ascendingOrder(keys), reference(keys, descending: false))
+                XCTAssertEqual(RadixSort.descendingOrder(keys), reference(keys, descending: true))
+            }
         }
     }
 }
