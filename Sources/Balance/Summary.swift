@@ -100,7 +100,21 @@ public struct BalancePreparation: Sendable {
     let full: [FullSampleMoments]
     /// Per column: its values sorted with their rows, or nil (a binary column needs no eCDF scan;
     /// without `presort` every column is sorted when its table rows are built).
-    let sorted: [PresortedColumn?]
+    private(set) var sorted: [PresortedColumn?]
+
+    /// Takes `order`, the stable ascending order of dense column `j` formed elsewhere (the
+    /// matcher ranks every unit by distance), instead of sorting the column again: the values are
+    /// gathered in that order. The order is checked (it must put the values in ascending order with
+    /// ties in row order, which is what `RadixSort` gives and what makes a sort unique), so a wrong
+    /// order stops the run instead of changing the tables.
+    public mutating func adoptOrder(_ order: [Int32], ofColumn j: Int) {
+        let column = covariates[j].column
+        precondition(order.count == column.count, "adoptOrder: \(order.count) positions for \(column.count) rows")
+        sorted[j] = column.withDenseValues { dense -> PresortedColumn in
+            guard let dense else { preconditionFailure("adoptOrder: column \(covariates[j].name) is an indicator") }
+            return PresortedColumn(checkedOrder: order, of: dense)
+        }
+    }
 
     /// Computes the full-sample moments (four columns a pass over the rows) and, with `presort`,
     /// the sort of every non-binary column.
@@ -142,7 +156,8 @@ public struct BalancePreparation: Sendable {
     public struct Work: Sendable {
         let covariates: [BalanceCovariate]
         let treated: [Bool]
-        /// Columns to sort: the dense ones (an indicator is binary and needs no sort).
+        /// Columns to sort: the dense ones (an indicator is binary and needs no sort), except those
+        /// whose order comes from elsewhere (`adoptOrder`).
         let sortColumns: [Int]
         /// The dense columns, whose moments are accumulated four at a time.
         let denseColumns: [Int]
@@ -150,7 +165,10 @@ public struct BalancePreparation: Sendable {
         let indicatorColumns: [Int]
         let batches: Int
 
-        public init(covariates: [BalanceCovariate], treated: [Bool], presort: Bool) {
+        /// - Parameter sortedElsewhere: columns not to sort, because their order will be given to
+        ///   the preparation with `adoptOrder` (or, failing that, they are sorted when the tables
+        ///   are built).
+        public init(covariates: [BalanceCovariate], treated: [Bool], presort: Bool, sortedElsewhere: Set<Int> = []) {
             let n = treated.count
             for c in covariates {
                 precondition(c.column.count == n, "summarizeBalance: covariate \(c.name) has \(c.column.count) values, treated has \(n)")
@@ -159,7 +177,7 @@ public struct BalancePreparation: Sendable {
             self.treated = treated
             denseColumns = covariates.indices.filter { !covariates[$0].column.isIndicator }
             indicatorColumns = covariates.indices.filter { covariates[$0].column.isIndicator }
-            sortColumns = presort ? denseColumns : []
+            sortColumns = presort ? denseColumns.filter { !sortedElsewhere.contains($0) } : []
             batches = (denseColumns.count + batchWidth - 1) / batchWidth
         }
 
@@ -218,6 +236,28 @@ struct PresortedColumn: Sendable {
 
     init(_ x: UnsafeBufferPointer<Double>) {
         (rows, values) = RadixSort.ascending(x)
+    }
+
+    /// The column `x` in the given `order`, which must be its stable ascending order (checked in
+    /// one pass); -0.0 is stored as +0.0, as `RadixSort.ascending` returns it.
+    init(checkedOrder order: [Int32], of x: UnsafeBufferPointer<Double>) {
+        let n = x.count
+        values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            order.withUnsafeBufferPointer { order in
+                for k in 0..<n {
+                    let i = Int(order[k])
+                    precondition(i >= 0 && i < n, "PresortedColumn: position \(i) out of range")
+                    let v = x[i]
+                    out[k] = v == 0 ? 0 : v
+                    if k > 0 {
+                        let before = out[k - 1], previous = Int(order[k - 1])
+                        precondition(before < v || (before == v && previous < i), "PresortedColumn: the order does not sort the column")
+                    }
+                }
+            }
+            initialized = n
+        }
+        rows = order
     }
 
     /// The column sorted with each unit's row in `weights`' table (the form `ecdfScan` reads).

@@ -182,10 +182,15 @@ public enum CSVReader {
             if options.textColumns.contains(s.name) { isText[slot] = true; declared[slot] = true }
             if options.identifierColumns.contains(s.name) { isText[slot] = true; isIdentifier[slot] = true; declared[slot] = true }
         }
-        let firstPass = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
-                                 isText: isText, isIdentifier: isIdentifier, countNumbers: declared.map { !$0 },
-                                 blockSize: blockSize, blocks: blocks, fileStart: offset(of: body, in: bytes), header: header)
-        defer { firstPass.deallocate() }
+        // The scan writes every cell straight into the columns' own arrays (no copy afterwards).
+        var scanned: ScanResult? = nil
+        let (numbers, codes) = try withColumnBuffers(rows: rows, isText: isText) { numbers, codes in
+            scanned = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
+                               isText: isText, isIdentifier: isIdentifier, countNumbers: declared.map { !$0 },
+                               blockSize: blockSize, blocks: blocks, fileStart: offset(of: body, in: bytes), header: header,
+                               numbers: numbers, codes: codes)
+        }
+        guard let firstPass = scanned else { preconditionFailure("CSVReader: the scan returned no result") }
         // Undeclared columns: numeric unless most non-missing cells are not numbers; then a stray
         // non-number is an error, not a reason to read the column as text.
         for (slot, s) in selected.enumerated() where !declared[slot] {
@@ -200,26 +205,28 @@ public enum CSVReader {
         columns.reserveCapacity(width)
         for (slot, s) in selected.enumerated() {
             let found = firstPass.findings[slot]
-            // Each buffer is copied into its column and released at once, so at most one column
-            // exists twice.
             if isText[slot] {
-                columns.append(Column(name: s.name, values: .text(codes: firstPass.takeCodes(slot), levels: firstPass.levels[slot]),
+                columns.append(Column(name: s.name, values: .text(codes: codes[slot], levels: firstPass.levels[slot]),
                                       missingCount: found.missing, firstNonNumeric: found.firstNonNumeric))
             } else if found.firstNonNumeric == nil {
-                columns.append(Column(name: s.name, values: .numeric(firstPass.takeNumbers(slot)), missingCount: found.missing,
+                columns.append(Column(name: s.name, values: .numeric(numbers[slot]), missingCount: found.missing,
                                       firstNonFinite: found.firstNonFinite))
             } else {
-                firstPass.release(slot)
                 var onlyThis = Array(repeating: false, count: width)
                 onlyThis[slot] = true
                 var textSlotMap = Array(repeating: -1, count: slotMap.count)
                 textSlotMap[s.index] = slot
-                let again = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
-                                     isText: onlyThis, isIdentifier: Array(repeating: false, count: width),
-                                     countNumbers: Array(repeating: false, count: width), blockSize: blockSize,
-                                     blocks: blocks, fileStart: offset(of: body, in: bytes), header: header)
-                defer { again.deallocate() }
-                columns.append(Column(name: s.name, values: .text(codes: again.takeCodes(slot), levels: again.levels[slot]),
+                var rescanned: ScanResult? = nil
+                let (_, textCodes) = try withColumnBuffers(rows: rows, isText: onlyThis, numeric: Array(repeating: false, count: width)) {
+                    numbers, codes in
+                    rescanned = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
+                                         isText: onlyThis, isIdentifier: Array(repeating: false, count: width),
+                                         countNumbers: Array(repeating: false, count: width), blockSize: blockSize,
+                                         blocks: blocks, fileStart: offset(of: body, in: bytes), header: header,
+                                         numbers: numbers, codes: codes)
+                }
+                guard let again = rescanned else { preconditionFailure("CSVReader: the scan returned no result") }
+                columns.append(Column(name: s.name, values: .text(codes: textCodes[slot], levels: again.levels[slot]),
                                       missingCount: again.findings[slot].missing, firstNonNumeric: found.firstNonNumeric))
             }
         }
@@ -236,11 +243,11 @@ public enum CSVReader {
     static func scan(
         _ shared: SharedBytes, layout: RecordLayout, file: String, headerCount: Int, slotMap: [Int],
         isText: [Bool], isIdentifier: [Bool], countNumbers: [Bool], blockSize: Int, blocks: Int, fileStart: Int,
-        header: [String]
+        header: [String], numbers: [UnsafeMutableBufferPointer<Double>], codes: [UnsafeMutableBufferPointer<Int32>]
     ) throws -> ScanResult {
         let rows = layout.records.count
         let width = isText.count
-        let result = ScanResult(width: width, rows: rows, isText: isText)
+        let result = ScanResult(numbers: numbers, codes: codes, width: width)
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
             let lo = block * blockSize, hi = min(rows, lo + blockSize)
@@ -289,7 +296,9 @@ public enum CSVReader {
                         result.numbers[slot][r] = v.isFinite ? v : .nan
                     case .missing:
                         findings[slot].missing += 1
+                        result.numbers[slot][r] = .nan
                     case .notANumber:
+                        result.numbers[slot][r] = .nan
                         findings[slot].nonNumericCells += 1
                         if findings[slot].firstNonNumeric == nil {
                             findings[slot].firstNonNumeric = (r, unquotedString(field))
@@ -349,57 +358,66 @@ struct ColumnFindings: @unchecked Sendable {
     var firstNonFinite: (row: Int, text: String)? = nil
 }
 
-/// Output of a pass: numbers for numeric columns, codes and levels for text columns. Buffers are
-/// written by disjoint row ranges from several threads.
+/// Output of a pass: numbers for numeric columns, codes and levels for text columns. The buffers
+/// belong to the caller (`withColumnBuffers`) and are written by disjoint row ranges from several
+/// threads; every cell of every slot the pass reads is written (a missing or non-numeric cell of a
+/// numeric slot as NaN, a missing text cell as -1), so a pass that returns has initialised them.
 final class ScanResult: @unchecked Sendable {
     let numbers: [UnsafeMutableBufferPointer<Double>]
     let codes: [UnsafeMutableBufferPointer<Int32>]
     var levels: [[String]]
     var findings: [ColumnFindings]
-    private var released: [Bool]
 
-    /// Column `slot`'s numbers as an array; its buffer is freed.
-    func takeNumbers(_ slot: Int) -> [Double] {
-        defer { release(slot) }
-        return Array(numbers[slot])
-    }
-
-    /// Column `slot`'s codes as an array; its buffer is freed.
-    func takeCodes(_ slot: Int) -> [Int32] {
-        defer { release(slot) }
-        return Array(codes[slot])
-    }
-
-    /// Frees column `slot`'s buffers.
-    func release(_ slot: Int) {
-        guard !released[slot] else { return }
-        released[slot] = true
-        numbers[slot].deallocate()
-        codes[slot].deallocate()
-    }
-
-    init(width: Int, rows: Int, isText: [Bool]) {
-        numbers = isText.map { text in
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: text ? 0 : rows)
-            b.initialize(repeating: .nan)
-            return b
-        }
-        codes = isText.map { text in
-            let b = UnsafeMutableBufferPointer<Int32>.allocate(capacity: text ? rows : 0)
-            b.initialize(repeating: -1)
-            return b
-        }
+    init(numbers: [UnsafeMutableBufferPointer<Double>], codes: [UnsafeMutableBufferPointer<Int32>], width: Int) {
+        self.numbers = numbers
+        self.codes = codes
         levels = Array(repeating: [], count: width)
         findings = Array(repeating: ColumnFindings(), count: width)
-        released = Array(repeating: false, count: width)
     }
+}
 
-    func deallocate() {
-        for slot in 0..<released.count { release(slot) }
+/// Calls `body` with, per slot, an uninitialised buffer of `rows` numbers (slots with `numeric`,
+/// by default the slots that are not text) and of `rows` codes (slots with `isText`), each the
+/// storage of a new array (empty buffers elsewhere), and returns those arrays: the columns are
+/// parsed straight into their final arrays, with no second copy and no pass that fills them first.
+/// `body` must write every element of every buffer it is given, unless it throws; if it throws,
+/// the arrays are freed and the error is passed on.
+func withColumnBuffers(
+    rows: Int, isText: [Bool], numeric: [Bool]? = nil,
+    _ body: ([UnsafeMutableBufferPointer<Double>], [UnsafeMutableBufferPointer<Int32>]) throws -> Void
+) throws -> (numbers: [[Double]], codes: [[Int32]]) {
+    let width = isText.count
+    let wantNumbers = numeric ?? isText.map { !$0 }
+    var numberBuffers = [UnsafeMutableBufferPointer<Double>](repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: width)
+    var codeBuffers = [UnsafeMutableBufferPointer<Int32>](repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: width)
+    var numbers = [[Double]](repeating: [], count: width)
+    var codes = [[Int32]](repeating: [], count: width)
+    // One nested array initialiser per buffer, so each array owns its storage from the start;
+    // the innermost level runs `body` with every buffer. (2 x width levels: a few hundred at most.)
+    func level(_ k: Int) throws {
+        if k == 2 * width {
+            try body(numberBuffers, codeBuffers)
+            return
+        }
+        let slot = k % width
+        if k < width {
+            guard wantNumbers[slot] else { return try level(k + 1) }
+            numbers[slot] = try [Double](unsafeUninitializedCapacity: rows) { buffer, initialized in
+                numberBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
+                try level(k + 1)
+                initialized = rows
+            }
+        } else {
+            guard isText[slot] else { return try level(k + 1) }
+            codes[slot] = try [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
+                codeBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
+                try level(k + 1)
+                initialized = rows
+            }
+        }
     }
-
-    /// Frees what was not taken, also when a pass stops on a malformed record.
-    deinit { deallocate() }
+    try level(0)
+    return (numbers, codes)
 }
 
 /// Offset of `part` within `whole` (both views of the same memory).

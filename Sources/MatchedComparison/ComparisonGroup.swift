@@ -137,12 +137,22 @@ public struct ComparisonGroup: Sendable, Codable {
     static func matchBesideBalancePreparation(
         _ input: MatchingInput, plan: MatchingPlan, balanceCovariates: [BalanceCovariate], treated: [Bool]
     ) throws -> (MatchResult, BalancePreparation) {
+        // The distance (column 0) is ranked by the matcher itself when the method does so: its
+        // order is taken over afterwards instead of sorting the distance a second time.
+        let method = plan.method.implementation
         let work = BalancePreparation.Work(
-            covariates: balanceCovariates, treated: treated, presort: treated.count < presortRowLimit)
-        let (pieces, result) = try Parallel.beside(tasks: work.count, { work.run($0) }, {
-            try plan.method.implementation.match(input, plan: plan)
+            covariates: balanceCovariates, treated: treated, presort: treated.count < presortRowLimit,
+            sortedElsewhere: method.returnsDistanceOrder ? [0] : [])
+        let (pieces, matched) = try Parallel.beside(tasks: work.count, { work.run($0) }, {
+            try method.match(input, plan: plan)
         })
-        return (result, BalancePreparation(work, pieces: pieces))
+        var result = matched
+        var prepared = BalancePreparation(work, pieces: pieces)
+        if let order = result.distanceOrder {
+            prepared.adoptOrder(order, ofColumn: 0)
+            result.distanceOrder = nil
+        }
+        return (result, prepared)
     }
 
     /// The model's covariates as MatchIt codes them for distances (`get_covs_matrix_for_dist`):

@@ -37,6 +37,12 @@ public struct MatchResult: Sendable, Codable {
     /// Treatment indicator per unit (as given).
     public var treated: [Bool]
 
+    /// The units in ascending order of `distance`, ties in row order (R's `order(distance)`), when
+    /// the method formed that order anyway (nearest neighbour); `nil` otherwise. The balance tables
+    /// take it instead of sorting the distance again. Not part of the match itself: a caller may
+    /// drop it once used.
+    public var distanceOrder: [Int32]? = nil
+
     /// Whether matched sets share units (matching with replacement; radius matching): inference
     /// then clusters by matched set and unit (two-way) on one row per set member.
     public var setsOverlap: Bool { weightBasis == .matchedSets && specification.replace }
@@ -164,26 +170,31 @@ public enum NearestNeighborMatcher {
         }
 
         // Rank all units by distance once (ascending, ties in data order).
-        let ranked = RadixSort.ascendingOrder(distance).map { Int($0) }
-        var rank = Array(repeating: 0, count: n)
-        for (r, i) in ranked.enumerated() { rank[i] = r }
+        let ranked = RadixSort.ascendingOrder(distance)
+        let rank = InversePermutation.of(ranked)
 
         // Controls of each cell in rank order, with their ranks, in one sweep along the ranking (one
-        // run per cell that has controls to offer).
+        // run per cell that has controls to offer). The sweep visits the units in rank order, that
+        // is at random; one flag per unit (an eligible control) is one memory access instead of two.
+        let usable = (0..<n).map { !focal[$0] && eligible[$0] }
         var runUnits = Array(repeating: [Int](), count: cellCount)
         var runPositions = Array(repeating: [Int](), count: cellCount)
         if cellCount == 1 {
             var units: [Int] = [], positions: [Int] = []
             units.reserveCapacity(n - nFocal)
             positions.reserveCapacity(n - nFocal)
-            for (r, i) in ranked.enumerated() where !focal[i] && eligible[i] {
+            for (r, u) in ranked.enumerated() {
+                let i = Int(u)
+                guard usable[i] else { continue }
                 units.append(i)
                 positions.append(r)
             }
             runUnits[0] = units
             runPositions[0] = positions
         } else {
-            for (r, i) in ranked.enumerated() where !focal[i] && eligible[i] {
+            for (r, u) in ranked.enumerated() {
+                let i = Int(u)
+                guard usable[i] else { continue }
                 runUnits[cells[i]].append(i)
                 runPositions[cells[i]].append(r)
             }
@@ -258,7 +269,7 @@ public enum NearestNeighborMatcher {
                     let found = search.distance.withUnsafeBufferPointer { dist in
                         findNearestControls(
                             run: &run, distance: dist, focalDistance: dist[unit],
-                            leftStart: search.rank[unit], rightStart: search.rank[unit], minimumDistance: 0,
+                            leftStart: Int(search.rank[unit]), rightStart: Int(search.rank[unit]), minimumDistance: 0,
                             caliper: search.caliper, ratio: search.ratio, excluded: [])
                     }
                     return found.map(\.unit)
@@ -274,9 +285,11 @@ public enum NearestNeighborMatcher {
         }
         var resolved = spec
         resolved.order = order
-        return MatchResult(specification: resolved, order: order, caliperWidth: caliperWidth, distance: distance,
-                           discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
-                           subclass: subclass, warnings: warnings, treated: treated)
+        var result = MatchResult(specification: resolved, order: order, caliperWidth: caliperWidth, distance: distance,
+                                 discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
+                                 subclass: subclass, warnings: warnings, treated: treated)
+        result.distanceOrder = ranked
+        return result
     }
 
     /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching).
@@ -360,8 +373,10 @@ extension Array {
 /// The fixed inputs of the outward searches, shared read-only by the workers.
 struct SearchContext: Sendable {
     let distance: [Double]
-    let rank: [Int]
-    let ranked: [Int]
+    /// Each unit's position in the ascending order of `distance`.
+    let rank: [Int32]
+    /// The units in ascending order of `distance` (ties in row order).
+    let ranked: [Int32]
     let focalUnits: [Int]
     let cells: [Int]
     let runIndexOfCell: [Int?]
@@ -382,17 +397,18 @@ struct SearchContext: Sendable {
                     if available == 0 { break }
                     guard inPlay[k] else { continue }
                     let unit = focalUnits[f]
-                    var leftStart = rank[unit], rightStart = rank[unit]
+                    let own = Int(rank[unit])
+                    var leftStart = own, rightStart = own
                     var minimum = 0.0
                     if round > 1, !found[k].isEmpty {
                         for m in found[k] {
-                            leftStart = min(leftStart, rank[m])
-                            rightStart = max(rightStart, rank[m])
+                            leftStart = min(leftStart, Int(rank[m]))
+                            rightStart = max(rightStart, Int(rank[m]))
                         }
-                        let dl = abs(dist[unit] - dist[ranked[leftStart]])
-                        let dr = abs(dist[unit] - dist[ranked[rightStart]])
-                        if leftStart == rank[unit] { minimum = dr }
-                        else if rightStart == rank[unit] { minimum = dl }
+                        let dl = abs(dist[unit] - dist[Int(ranked[leftStart])])
+                        let dr = abs(dist[unit] - dist[Int(ranked[rightStart])])
+                        if leftStart == own { minimum = dr }
+                        else if rightStart == own { minimum = dl }
                         else { minimum = max(dl, dr) }
                     }
                     let candidates = findNearestControls(
