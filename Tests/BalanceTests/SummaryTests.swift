@@ -211,6 +211,19 @@ final class BalancePreparationTests: XCTestCase {
                         prepared: BalancePreparation(work, pieces: pieces), weights: weights, subclass: sets,
                         discarded: discarded, estimand: estimand, matchMatrix: mm)
                     XCTAssertEqual(try bits(summary), try bits(reference), "beside, presort \(presort), \(estimand)")
+                    // Columns 0 and 1 ordered elsewhere (as the matcher ranks the distance) and
+                    // adopted; the order here is a stable comparison sort, independent of RadixSort.
+                    let elsewhere = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort, sortedElsewhere: [0, 1])
+                    XCTAssertEqual(elsewhere.count, work.count - (presort ? 2 : 0))
+                    let (otherPieces, _) = Parallel.beside(tasks: elsewhere.count, { elsewhere.run($0) }, { usleep(1_000) })
+                    var adopted = BalancePreparation(elsewhere, pieces: otherPieces)
+                    for j in [0, 1] {
+                        let x = dense[j]
+                        adopted.adoptOrder((0..<n).sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }.map { Int32($0) }, ofColumn: j)
+                    }
+                    let adoptedSummary = summarizeBalance(
+                        prepared: adopted, weights: weights, subclass: sets, discarded: discarded, estimand: estimand, matchMatrix: mm)
+                    XCTAssertEqual(try bits(adoptedSummary), try bits(reference), "adopted orders, presort \(presort), \(estimand)")
                 }
             }
         }
