@@ -89,8 +89,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     public static func appendFormatted(_ x: Double, to out: inout [UInt8]) {
         guard x.isFinite else { out.append(contentsOf: "null".utf8); return }
         if x == x.rounded(.towardZero), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out); return }
-        var text = x.description
-        text.withUTF8 { out.append(contentsOf: $0) }
+        appendShortest(x, to: &out)
     }
 
     static func escape(_ s: String, into out: inout String) {

@@ -147,26 +147,42 @@ public struct MatchReport: Sendable {
 
     /// Appends the lines of `rows`, formatted straight into bytes: the same bytes as
     /// `String(row + 1)`, `csvField(column.text(at: row))`, `JSONValue.format` and the status word.
+    /// The columns are read through buffer pointers taken once per chunk (no reference counting
+    /// per row).
     private func appendMatchLines(_ rows: Range<Int>, to out: inout [UInt8]) {
-        let distance = result.distance, weights = result.weights
-        let discarded = result.discarded, subclass = result.subclass
-        let frameIndexOfRow = frameIndexOfRow
-        for row in rows {
-            appendDecimal(row + 1, to: &out)
-            if let ids { out.append(0x2C); Self.appendCell(ids, row, to: &out) }
-            out.append(0x2C); Self.appendCell(treatmentColumn, row, to: &out)
-            if let i = frameIndexOfRow[row] {
-                let w = weights[i]
-                out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
-                out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
-                out.append(0x2C); if let s = subclass[i] { appendDecimal(s, to: &out) }
-                out.append(0x2C)
-                out.append(contentsOf: w > 0 ? Self.matched : (discarded[i] ? Self.discardedWord : Self.unmatched))
-            } else {
-                out.append(contentsOf: Self.excludedTail)
+        let matchedWord = Self.matched, unmatchedWord = Self.unmatched
+        let discardedWord = Self.discardedWord, excludedTail = Self.excludedTail
+        let inputColumns = inputColumns
+        CellSource.with(ids) { id in
+          CellSource.with(treatmentColumn) { treatment in
+            result.distance.withUnsafeBufferPointer { distance in
+              result.weights.withUnsafeBufferPointer { weights in
+                result.discarded.withUnsafeBufferPointer { discarded in
+                  result.subclass.withUnsafeBufferPointer { subclass in
+                    frameIndexOfRow.withUnsafeBufferPointer { frameIndexOfRow in
+                        for row in rows {
+                            appendDecimal(row + 1, to: &out)
+                            if let id { out.append(0x2C); id.append(row, to: &out) }
+                            out.append(0x2C); treatment?.append(row, to: &out)
+                            if let i = frameIndexOfRow[row] {
+                                let w = weights[i]
+                                out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
+                                out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
+                                out.append(0x2C); if let s = subclass[i] { appendDecimal(s, to: &out) }
+                                out.append(0x2C)
+                                out.append(contentsOf: w > 0 ? matchedWord : (discarded[i] ? discardedWord : unmatchedWord))
+                            } else {
+                                out.append(contentsOf: excludedTail)
+                            }
+                            for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
+                            out.append(0x0A)
+                        }
+                    }
+                  }
+                }
+              }
             }
-            for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
-            out.append(0x0A)
+          }
         }
     }
 
@@ -175,18 +191,35 @@ public struct MatchReport: Sendable {
     private static let discardedWord = Array("discarded".utf8)
     private static let excludedTail = Array(",,0,,excluded".utf8)
 
-    /// `csvField(column.text(at: row))` as bytes.
-    @inline(__always)
-    private static func appendCell(_ column: Column, _ row: Int, to out: inout [UInt8]) {
-        switch column.values {
-        case .numeric(let v):
-            let x = v[row]
-            if x.isNaN { return }
-            // formatShortest: whole numbers below 1e15 as integers (never quoted: no comma inside).
-            if x == x.rounded(), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out) } else { appendCSVField(formatShortest(x), to: &out) }
-        case .text(let codes, let levels):
-            let code = codes[row]
-            if code >= 0 { appendCSVField(levels[Int(code)], to: &out) }
+    /// One column's cells as `csvField(column.text(at: row))` writes them, read through a buffer
+    /// pointer.
+    private struct CellSource {
+        let numbers: UnsafeBufferPointer<Double>?
+        let codes: UnsafeBufferPointer<Int32>?
+        let levels: [String]
+
+        /// Calls `body` with the column's cells (nil for no column).
+        static func with<R>(_ column: Column?, _ body: (CellSource?) -> R) -> R {
+            guard let column else { return body(nil) }
+            switch column.values {
+            case .numeric(let v):
+                return v.withUnsafeBufferPointer { body(CellSource(numbers: $0, codes: nil, levels: [])) }
+            case .text(let codes, let levels):
+                return codes.withUnsafeBufferPointer { body(CellSource(numbers: nil, codes: $0, levels: levels)) }
+            }
+        }
+
+        @inline(__always)
+        func append(_ row: Int, to out: inout [UInt8]) {
+            if let numbers {
+                let x = numbers[row]
+                if x.isNaN { return }
+                // formatShortest: whole numbers below 1e15 as integers (never quoted: no comma inside).
+                if x == x.rounded(), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out) } else { appendCSVField(formatShortest(x), to: &out) }
+            } else if let codes {
+                let code = codes[row]
+                if code >= 0 { appendCSVField(levels[Int(code)], to: &out) }
+            }
         }
     }
 

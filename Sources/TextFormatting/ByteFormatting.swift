@@ -21,6 +21,35 @@ public func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
     }
 }
 
+/// Appends `x` as `x.description` writes it (Swift's shortest form that reads back as the same
+/// double), without forming a `String`: `Double.write(to:)` formats into a buffer on the stack and
+/// hands the ASCII bytes to the stream's `_writeASCII`, which this stream appends directly. (A
+/// `description` longer than 15 bytes, as most non-integral doubles are, is a heap-allocated
+/// string.) Any text that reached `write(_:)` instead would be appended as its UTF-8 bytes, so the
+/// bytes are the same either way. Infinities and NaNs are written from `description`.
+public func appendShortest(_ x: Double, to out: inout [UInt8]) {
+    // `write(to:)` spells a NaN with its sign and payload ("-snan(0x...)"); `description` does not.
+    guard x.isFinite else { out.append(contentsOf: x.description.utf8); return }
+    var sink = ByteSink()
+    swap(&sink.bytes, &out)
+    x.write(to: &sink)
+    swap(&sink.bytes, &out)
+}
+
+/// A text stream that appends to a byte buffer.
+struct ByteSink: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    mutating func write(_ string: String) {
+        var text = string
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
+}
+
 /// Appends `value` in decimal, as `String(value)` writes it.
 @inline(__always)
 public func appendDecimal(_ value: Int, to out: inout [UInt8]) {

@@ -33,6 +33,25 @@ final class TextFormattingTests: XCTestCase {
         }
     }
 
+    /// `appendShortest` appends exactly the bytes of `description`, for special values and for
+    /// doubles of every magnitude (random bit patterns cover exponents and subnormals).
+    func testShortestEqualsDescription() {
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 1e15, 1e16, 123456789012345678, 5e-324, -5e-324,
+                                .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                .infinity, -.infinity, .nan, -1.9937574217934422, 2.0 / 3]
+        var state: UInt64 = 12_345
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Double(bitPattern: state))
+            values.append(Double(Int64(bitPattern: state) >> 40) / 1_000)
+        }
+        for x in values {
+            var out: [UInt8] = [0x2C]
+            appendShortest(x, to: &out)
+            XCTAssertEqual(out, [0x2C] + Array(x.description.utf8), "\(x)")
+        }
+    }
+
     func testCSVFieldQuoting() {
         XCTAssertEqual(csvField("plain"), "plain")
         XCTAssertEqual(csvField("a,b"), "\"a,b\"")
