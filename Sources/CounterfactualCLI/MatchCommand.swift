@@ -288,7 +288,7 @@ struct Match: ParsableCommand {
         var report = MatchReport(
             programVersion: counterfactualVersion, file: data, treatment: treatment, covariates: covariateNames,
             idColumn: id, exactColumns: plan.exact, exclusions: group.exclusions, distanceSource: group.distanceSource,
-            result: result, balance: group.balance, frameIndexOfRow: group.frameIndexOfRow,
+            result: result, balance: group.balance, frameIndexOfRow: group.compactFrameIndexOfRow,
             ids: idColumn, treatmentColumn: treatColumn,
             extraSettings: [
                 ("tolerance", .number(tolerance)), ("max_iterations", .int(maxIterations)),

@@ -57,6 +57,14 @@ public struct ComparisonGroup: Sendable, Codable {
         return index
     }
 
+    /// `frameIndexOfRow` in 4 bytes a row: the frame index, or -1 for an excluded row.
+    public var compactFrameIndexOfRow: [Int32] {
+        precondition(rows.count < Int(Int32.max), "ComparisonGroup: too many rows for 32-bit indices")
+        var index = [Int32](repeating: -1, count: inputRowCount)
+        for (k, r) in rows.enumerated() { index[r] = Int32(k) }
+        return index
+    }
+
     /// The propensity model, when the distance came from one.
     public var fit: GLMFit? {
         if case .model(let fit, _) = distanceSource { return fit }

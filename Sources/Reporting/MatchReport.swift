@@ -24,8 +24,9 @@ public struct MatchReport: Sendable {
     public var distanceSource: DistanceSource
     public var result: MatchResult
     public var balance: BalanceSummary
-    /// For each input row: its index in the frame, or nil when it was excluded.
-    public var frameIndexOfRow: [Int?]
+    /// For each input row: its index in the frame, or -1 when it was excluded (4 bytes a row:
+    /// at ten million rows an `[Int?]` would take 160 MB at the run's memory peak).
+    public var frameIndexOfRow: [Int32]
     /// The id column, if any (its text is copied into matches.csv).
     public var ids: Column?
     /// The treatment column as read (for excluded rows too).
@@ -41,7 +42,7 @@ public struct MatchReport: Sendable {
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,
         exactColumns: [String], exclusions: ExclusionReport, distanceSource: DistanceSource,
-        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: [Int?], ids: Column?,
+        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: [Int32], ids: Column?,
         treatmentColumn: Column, extraSettings: [(String, JSONValue)] = []
     ) {
         self.programVersion = programVersion
@@ -84,8 +85,8 @@ public struct MatchReport: Sendable {
     public func pairsCSV() -> String? {
         guard result.setsOverlap else { return nil }
         var rowOfFrameIndex = [Int](repeating: -1, count: result.weights.count)
-        for (row, index) in frameIndexOfRow.enumerated() {
-            if let index { rowOfFrameIndex[index] = row }
+        for (row, index) in frameIndexOfRow.enumerated() where index >= 0 {
+            rowOfFrameIndex[Int(index)] = row
         }
         var out = "subclass,focal_row,match_row\n"
         var set = 0
@@ -164,7 +165,8 @@ public struct MatchReport: Sendable {
                             appendDecimal(row + 1, to: &out)
                             if let id { out.append(0x2C); id.append(row, to: &out) }
                             out.append(0x2C); treatment?.append(row, to: &out)
-                            if let i = frameIndexOfRow[row] {
+                            let i = Int(frameIndexOfRow[row])
+                            if i >= 0 {
                                 let w = weights[i]
                                 out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
                                 out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
