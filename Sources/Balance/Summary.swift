@@ -507,7 +507,8 @@ func summarizeBalance(
     discarded: [Bool],
     estimand: BalanceEstimand,
     matchMatrix: MatchMatrix?,
-    parallelRowThreshold: Int
+    parallelRowThreshold: Int,
+    serialRowThreshold: Int = serialRowsThreshold
 ) -> BalanceSummary {
     let covariates = prepared.covariates, treated = prepared.treated
     let n = treated.count
@@ -555,11 +556,20 @@ func summarizeBalance(
     let moments = (0..<columns).map { j in
         ColumnMoments(full: prepared.full[j], matched: matched[j])
     }
-    // Table rows (sorts, eCDF scans and pair distances), one column at a time.
+    // Table rows (sorts, eCDF scans and pair distances), in parallel by column; above
+    // `serialRowsThreshold` rows one column at a time, except the pair distances (which hold only
+    // the matched units' values), formed in parallel first.
     let sorted = prepared.sorted
-    let rows: [ColumnRows] = parallel && n < serialRowsThreshold
-        ? Parallel.map(columns) { j in context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j]) }
-        : (0..<columns).map { j in context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j]) }
+    let rows: [ColumnRows]
+    if parallel && n < serialRowThreshold {
+        rows = Parallel.map(columns) { j in context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j]) }
+    } else {
+        let pairDistances: [Double?]? = parallel
+            ? Parallel.map(columns) { j in context.rawPairDistance(covariates[j].column) } : nil
+        rows = (0..<columns).map { j in
+            context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j], rawPairDistance: pairDistances.map { $0[j] })
+        }
+    }
 
     return BalanceSummary(
         all: rows.map(\.all), matched: rows.map(\.matched),
@@ -653,7 +663,12 @@ struct SummaryContext: Sendable {
     }
 
     /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
-    func rows(for covariate: BalanceCovariate, moments m: ColumnMoments, presorted: PresortedColumn?) -> ColumnRows {
+    /// - Parameter precomputed: the column's `rawPairDistance`, when it was formed already (nil:
+    ///   form it here).
+    func rows(
+        for covariate: BalanceCovariate, moments m: ColumnMoments, presorted: PresortedColumn?,
+        rawPairDistance precomputed: Double?? = nil
+    ) -> ColumnRows {
         let column = covariate.column
         let allT = m.allTreated.weighted, allC = m.allControl.weighted
         let matT = m.matchedTreated, matC = m.matchedControl
@@ -684,18 +699,19 @@ struct SummaryContext: Sendable {
             name: covariate.name, treated: allT, control: allC, binary: binary, scale: scale,
             ecdf: { ecdf().0 }, pairDistance: nil)
 
-        let rawPairDistance: Double?
-        if let layout {
-            rawPairDistance = layout.meanPairDistance(column)
-        } else if let matchMatrix {
-            rawPairDistance = matchMatrix.meanPairDistance(column)
-        } else {
-            rawPairDistance = nil
-        }
+        let rawPairDistance = precomputed ?? self.rawPairDistance(column)
         let matched = balanceRow(
             name: covariate.name, treated: matT, control: matC, binary: binary, scale: scale,
             ecdf: { ecdf().1 },
             pairDistance: { s in rawPairDistance.map { standardizedPairDistance($0, scale: s) } })
         return ColumnRows(all: all, matched: matched)
+    }
+
+    /// The mean within-set pair distance of `column` (before standardisation): from the matched
+    /// sets when given, else from the match matrix, else nil.
+    func rawPairDistance(_ column: NumericColumn) -> Double? {
+        if let layout { return layout.meanPairDistance(column) }
+        if let matchMatrix { return matchMatrix.meanPairDistance(column) }
+        return nil
     }
 }

@@ -203,6 +203,11 @@ final class BalancePreparationTests: XCTestCase {
                             prepared: prepared, weights: weights, subclass: sets, discarded: discarded, estimand: estimand,
                             matchMatrix: mm, parallelRowThreshold: parallel ? 0 : Int.max)
                         XCTAssertEqual(try bits(summary), try bits(reference), "presort \(presort), parallel \(parallel), \(estimand)")
+                        // The national-scale form: rows one column at a time, pair distances in parallel first.
+                        let serialRows = summarizeBalance(
+                            prepared: prepared, weights: weights, subclass: sets, discarded: discarded, estimand: estimand,
+                            matchMatrix: mm, parallelRowThreshold: parallel ? 0 : Int.max, serialRowThreshold: 0)
+                        XCTAssertEqual(try bits(serialRows), try bits(reference), "rows serial, presort \(presort), parallel \(parallel), \(estimand)")
                     }
                     // Beside other work, as the pipeline runs it.
                     let work = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort)
