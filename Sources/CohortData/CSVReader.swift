@@ -382,33 +382,58 @@ final class ScanResult: @unchecked Sendable {
 /// parsed straight into their final arrays, with no second copy and no pass that fills them first.
 /// `body` must write every element of every buffer it is given, unless it throws; if it throws,
 /// the arrays are freed and the error is passed on.
+/// The most column buffers `withColumnBuffers` nests array initialisers for.
+let maximumNestedColumnBuffers = 64
+
 func withColumnBuffers(
     rows: Int, isText: [Bool], numeric: [Bool]? = nil,
     _ body: ([UnsafeMutableBufferPointer<Double>], [UnsafeMutableBufferPointer<Int32>]) throws -> Void
 ) throws -> (numbers: [[Double]], codes: [[Int32]]) {
     let width = isText.count
     let wantNumbers = numeric ?? isText.map { !$0 }
+    // One nested initialiser per buffer costs a stack frame each: a very wide file (`--with-data`
+    // reads every column) takes buffers of its own and copies them into arrays instead.
+    if wantNumbers.filter({ $0 }).count + isText.filter({ $0 }).count > maximumNestedColumnBuffers {
+        // (The scan writes every cell; the fill is only a second safeguard on this rare path.)
+        let numberBuffers = wantNumbers.map { want -> UnsafeMutableBufferPointer<Double> in
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: want ? rows : 0)
+            b.initialize(repeating: .nan)
+            return b
+        }
+        let codeBuffers = isText.map { text -> UnsafeMutableBufferPointer<Int32> in
+            let b = UnsafeMutableBufferPointer<Int32>.allocate(capacity: text ? rows : 0)
+            b.initialize(repeating: -1)
+            return b
+        }
+        defer {
+            for b in numberBuffers { b.deallocate() }
+            for b in codeBuffers { b.deallocate() }
+        }
+        try body(numberBuffers, codeBuffers)
+        return (numberBuffers.map { Array($0) }, codeBuffers.map { Array($0) })
+    }
     var numberBuffers = [UnsafeMutableBufferPointer<Double>](repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: width)
     var codeBuffers = [UnsafeMutableBufferPointer<Int32>](repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: width)
     var numbers = [[Double]](repeating: [], count: width)
     var codes = [[Int32]](repeating: [], count: width)
     // One nested array initialiser per buffer, so each array owns its storage from the start;
-    // the innermost level runs `body` with every buffer. (2 x width levels: a few hundred at most.)
+    // the innermost level runs `body` with every buffer (levels without a buffer are passed
+    // through, at most `maximumNestedColumnBuffers` levels nest).
+    let levels = wantNumbers.indices.filter { wantNumbers[$0] }.map { (code: false, slot: $0) }
+        + isText.indices.filter { isText[$0] }.map { (code: true, slot: $0) }
     func level(_ k: Int) throws {
-        if k == 2 * width {
+        if k == levels.count {
             try body(numberBuffers, codeBuffers)
             return
         }
-        let slot = k % width
-        if k < width {
-            guard wantNumbers[slot] else { return try level(k + 1) }
+        let slot = levels[k].slot
+        if !levels[k].code {
             numbers[slot] = try [Double](unsafeUninitializedCapacity: rows) { buffer, initialized in
                 numberBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
                 try level(k + 1)
                 initialized = rows
             }
         } else {
-            guard isText[slot] else { return try level(k + 1) }
             codes[slot] = try [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
                 codeBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
                 try level(k + 1)

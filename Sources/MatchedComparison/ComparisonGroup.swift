@@ -156,10 +156,12 @@ public struct ComparisonGroup: Sendable, Codable {
         })
         var result = matched
         var prepared = BalancePreparation(work, pieces: pieces)
-        if let order = result.distanceOrder {
+        // Only a method that says it returns the order had column 0 left out of the sorts (CEM's
+        // k2k matcher forms one too, for its own purposes; it is not used).
+        if method.returnsDistanceOrder, let order = result.distanceOrder {
             prepared.adoptOrder(order, ofColumn: 0)
-            result.distanceOrder = nil
         }
+        result.distanceOrder = nil
         return (result, prepared)
     }
 

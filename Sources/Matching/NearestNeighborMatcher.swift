@@ -43,6 +43,13 @@ public struct MatchResult: Sendable, Codable {
     /// drop it once used.
     public var distanceOrder: [Int32]? = nil
 
+    /// Every member except `distanceOrder`, which is a by-product of the computation, not part of
+    /// the match (decoding leaves it nil).
+    enum CodingKeys: String, CodingKey {
+        case specification, order, caliperWidth, distance, discarded, focalUnits, matches, weights, subclass, warnings
+        case weightBasis, objective, treated
+    }
+
     /// Whether matched sets share units (matching with replacement; radius matching): inference
     /// then clusters by matched set and unit (two-way) on one row per set member.
     public var setsOverlap: Bool { weightBasis == .matchedSets && specification.replace }

@@ -244,7 +244,7 @@ public enum RadixSort {
         }
         guard wantValues else { return (order, []) }
         let sorted = [Double](unsafeUninitializedCapacity: n) { out, count in
-            for k in 0..<n { out[k] = value(ofAscendingBits: keysFrom[k]) }
+            for k in 0..<n { out[k] = value(ofAscendingBits: descending ? ~keysFrom[k] : keysFrom[k]) }
             count = n
         }
         return (order, sorted)

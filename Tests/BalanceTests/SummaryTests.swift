@@ -196,6 +196,13 @@ final class BalancePreparationTests: XCTestCase {
                 let reference = summarizeBalance(
                     covariates: covariates, treated: treated, weights: weights, subclass: sets, discarded: discarded,
                     estimand: estimand, matchMatrix: mm, parallelRowThreshold: Int.max)
+                // Indicators (counted) give the tables of the same 0/1 values stored as doubles
+                // (the dense path: West's running moments, four columns per pass).
+                let asDoubles = covariates.map { BalanceCovariate(name: $0.name, values: $0.column.values) }
+                let denseReference = summarizeBalance(
+                    covariates: asDoubles, treated: treated, weights: weights, subclass: sets, discarded: discarded,
+                    estimand: estimand, matchMatrix: mm, parallelRowThreshold: Int.max)
+                XCTAssertEqual(try bits(reference), try bits(denseReference), "indicators as doubles, \(estimand)")
                 for presort in [false, true] {
                     for parallel in [false, true] {
                         let prepared = BalancePreparation(covariates: covariates, treated: treated, parallel: parallel, presort: presort)
@@ -218,11 +225,12 @@ final class BalancePreparationTests: XCTestCase {
                     XCTAssertEqual(try bits(summary), try bits(reference), "beside, presort \(presort), \(estimand)")
                     // Columns 0 and 1 ordered elsewhere (as the matcher ranks the distance) and
                     // adopted; the order here is a stable comparison sort, independent of RadixSort.
-                    let elsewhere = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort, sortedElsewhere: [0, 1])
-                    XCTAssertEqual(elsewhere.count, work.count - (presort ? 2 : 0))
+                    // Column 2 mixes -0.0 and +0.0 (one key for the order).
+                    let elsewhere = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort, sortedElsewhere: [0, 1, 2])
+                    XCTAssertEqual(elsewhere.count, work.count - (presort ? 3 : 0))
                     let (otherPieces, _) = Parallel.beside(tasks: elsewhere.count, { elsewhere.run($0) }, { usleep(1_000) })
                     var adopted = BalancePreparation(elsewhere, pieces: otherPieces)
-                    for j in [0, 1] {
+                    for j in [0, 1, 2] {
                         let x = dense[j]
                         adopted.adoptOrder((0..<n).sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }.map { Int32($0) }, ofColumn: j)
                     }

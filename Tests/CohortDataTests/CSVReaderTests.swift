@@ -267,3 +267,36 @@ final class MappedFileTests: XCTestCase {
         }
     }
 }
+
+final class WideCSVTests: XCTestCase {
+    /// A file with more columns than `withColumnBuffers` nests array initialisers for takes buffers
+    /// of its own and copies them; either way each column holds the same values (here compared
+    /// with the same columns read a few at a time), missing cells and text columns first guessed
+    /// numeric (their first cell is missing) included.
+    func testWideFileReadsAsNarrowOnes() throws {
+        let width = maximumNestedColumnBuffers + 20
+        var lines = [(0..<width).map { "c\($0)" }.joined(separator: ",")]
+        for r in 0..<300 {
+            lines.append((0..<width).map { c -> String in
+                if (r + c) % 17 == 0 { return "" }                       // missing
+                if c % 5 == 0 { return ["a", "b", "\"c,d\"", "\"q\"\"x\""][(r + c) % 4] }  // text (quoted, escaped)
+                return String(Double(r * c) / 8)
+            }.joined(separator: ","))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let wide = try CSVReader.parse(text: text, file: "wide.csv")
+        XCTAssertEqual(wide.columns.count, width)
+        for first in stride(from: 0, to: width, by: 10) {
+            let names = (first..<min(width, first + 10)).map { "c\($0)" }
+            let narrow = try CSVReader.parse(text: text, file: "wide.csv", options: CSVReadOptions(columns: names))
+            for name in names {
+                let a = try wide.column(name), b = try narrow.column(name)
+                XCTAssertEqual((0..<300).map { a.text(at: $0) }, (0..<300).map { b.text(at: $0) }, name)
+                XCTAssertEqual(a.missingCount, b.missingCount, name)
+                if case .numeric(let x) = a.values, case .numeric(let y) = b.values {
+                    XCTAssertEqual(x.map(\.bitPattern), y.map(\.bitPattern), name)
+                }
+            }
+        }
+    }
+}

@@ -69,16 +69,18 @@ final class RadixSortTests: XCTestCase {
             // `distinct` different keys: multiples of 0.1 around zero (0 written as -0.0 half the time).
             let pool = (0..<distinct).map { Double($0 - distinct / 2) / 10 }
             var keys = (0..<n).map { _ in pool[rng.below(distinct)] }
-            for k in 0..<distinct { keys[rng.below(n)] = pool[k] }  // every value occurs (almost surely already)
+            for k in 0..<distinct { keys[k] = pool[k] }  // every value occurs
+            for i in stride(from: n - 1, to: 0, by: -1) { keys.swapAt(i, rng.below(i + 1)) }
             for i in keys.indices where keys[i] == 0 && rng.below(2) == 0 { keys[i] = -0.0 }
             let seen = Set(keys.map { $0 == 0 ? 0 : $0 }).count
+            XCTAssertEqual(seen, distinct)
             let payload = (0..<n).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
             keys.withUnsafeBufferPointer { k in
                 payload.withUnsafeBufferPointer { p in
                     let few = RadixSort.sortFewDistinct(k, descending: false, wantValues: true, payload: nil)
                     XCTAssertEqual(few == nil, seen > RadixSort.fewDistinctMaximum, "distinct=\(seen): taken only up to the maximum")
                     for descending in [false, true] {
-                        for wantValues in descending ? [false] : [false, true] {
+                        for wantValues in [false, true] {
                             for carried in [nil, p] {
                                 let label = "distinct=\(seen) descending=\(descending) values=\(wantValues) payload=\(carried != nil)"
                                 let radix = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried, tryFewDistinct: false)
