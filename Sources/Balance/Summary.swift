@@ -98,6 +98,8 @@ public struct BalancePreparation: Sendable {
     public let treated: [Bool]
     /// Per column: the full-sample moments of both groups and the binary rule.
     let full: [FullSampleMoments]
+    /// Which columns are dense and which are indicators, and the dense columns' batches.
+    let kinds: ColumnKinds
     /// Per column: its values sorted with their rows, or nil (a binary column needs no eCDF scan;
     /// without `presort` every column is sorted when its table rows are built).
     private(set) var sorted: [PresortedColumn?]
@@ -135,6 +137,7 @@ public struct BalancePreparation: Sendable {
         precondition(pieces.count == work.count, "BalancePreparation: \(pieces.count) pieces for \(work.count) tasks")
         covariates = work.covariates
         treated = work.treated
+        kinds = work.kinds
         var full = [FullSampleMoments?](repeating: nil, count: work.covariates.count)
         var sorted = [PresortedColumn?](repeating: nil, count: work.covariates.count)
         for piece in pieces {
@@ -159,11 +162,7 @@ public struct BalancePreparation: Sendable {
         /// Columns to sort: the dense ones (an indicator is binary and needs no sort), except those
         /// whose order comes from elsewhere (`adoptOrder`).
         let sortColumns: [Int]
-        /// The dense columns, whose moments are accumulated four at a time.
-        let denseColumns: [Int]
-        /// The indicator columns, whose moments are counts (`indicatorMoments`).
-        let indicatorColumns: [Int]
-        let batches: Int
+        let kinds: ColumnKinds
 
         /// - Parameter sortedElsewhere: columns not to sort, because their order will be given to
         ///   the preparation with `adoptOrder` (or, failing that, they are sorted when the tables
@@ -175,14 +174,12 @@ public struct BalancePreparation: Sendable {
             }
             self.covariates = covariates
             self.treated = treated
-            denseColumns = covariates.indices.filter { !covariates[$0].column.isIndicator }
-            indicatorColumns = covariates.indices.filter { covariates[$0].column.isIndicator }
-            sortColumns = presort ? denseColumns.filter { !sortedElsewhere.contains($0) } : []
-            batches = (denseColumns.count + batchWidth - 1) / batchWidth
+            kinds = ColumnKinds(covariates)
+            sortColumns = presort ? kinds.dense.filter { !sortedElsewhere.contains($0) } : []
         }
 
         /// Number of pieces.
-        public var count: Int { sortColumns.count + batches + (indicatorColumns.isEmpty ? 0 : 1) }
+        public var count: Int { sortColumns.count + kinds.momentPieces }
 
         /// Piece `k`.
         public func run(_ k: Int) -> Piece {
@@ -196,12 +193,12 @@ public struct BalancePreparation: Sendable {
                 return Piece(content: .sorted(j, column))
             }
             let b = k - sortColumns.count
-            if b < batches {
-                let columns = Array(denseColumns[(b * batchWidth)..<min(denseColumns.count, (b + 1) * batchWidth)])
+            if b < kinds.batches {
+                let columns = kinds.batch(b)
                 return Piece(content: .moments(Array(zip(columns, fullSampleMoments(of: columns.map { covariates[$0] }, treated: treated)))))
             }
-            let moments = indicatorMoments(indicatorColumns.map { covariates[$0].column }, treated: treated)
-            return Piece(content: .moments(Array(zip(indicatorColumns, moments))))
+            let moments = indicatorMoments(kinds.indicators.map { covariates[$0].column }, treated: treated)
+            return Piece(content: .moments(Array(zip(kinds.indicators, moments))))
         }
     }
 
@@ -218,6 +215,28 @@ public struct BalancePreparation: Sendable {
 
 /// Columns whose moments are accumulated in one pass over the rows.
 let batchWidth = 4
+
+/// The columns by kind: dense ones, whose moments are accumulated `batchWidth` at a time, and
+/// indicators, whose moments are counts; the moment work is one piece per batch of dense columns
+/// and one more for all the indicators.
+struct ColumnKinds: Sendable {
+    let dense: [Int]
+    let indicators: [Int]
+
+    init(_ covariates: [BalanceCovariate]) {
+        dense = covariates.indices.filter { !covariates[$0].column.isIndicator }
+        indicators = covariates.indices.filter { covariates[$0].column.isIndicator }
+    }
+
+    /// Number of batches of dense columns.
+    var batches: Int { (dense.count + batchWidth - 1) / batchWidth }
+
+    /// Batches, plus one piece for the indicators when there are any.
+    var momentPieces: Int { batches + (indicators.isEmpty ? 0 : 1) }
+
+    /// The dense columns of batch `b`.
+    func batch(_ b: Int) -> [Int] { Array(dense[(b * batchWidth)..<min(dense.count, (b + 1) * batchWidth)]) }
+}
 
 /// Rows per tile of the moment passes.
 let momentTileRows = 4096
@@ -533,22 +552,20 @@ func summarizeBalance(
     let parallel = columns > 1 && n >= parallelRowThreshold
     // Matched-sample moments: four dense columns per pass over the matched units, and the
     // indicators' sums in one more piece.
-    let dense = covariates.indices.filter { !covariates[$0].column.isIndicator }
-    let indicators = covariates.indices.filter { covariates[$0].column.isIndicator }
-    let batches = (dense.count + batchWidth - 1) / batchWidth
+    let kinds = prepared.kinds
     var nonzero: [Int32] = []
     for i in 0..<n where weights[i] != 0 { nonzero.append(Int32(i)) }
     let matchedRows = nonzero
-    let pieces = batches + (indicators.isEmpty ? 0 : 1)
+    let pieces = kinds.momentPieces
     let piece: @Sendable (Int) -> [(Int, MatchedMoments)] = { b in
-        if b < batches {
-            let batch = Array(dense[(b * batchWidth)..<min(dense.count, (b + 1) * batchWidth)])
+        if b < kinds.batches {
+            let batch = kinds.batch(b)
             let m = matchedMoments(of: batch.map { covariates[$0] }, treated: treated, weights: weights, matchedRows: matchedRows)
             return Array(zip(batch, m))
         }
         let m = indicatorMatchedMoments(
-            of: indicators.map { covariates[$0].column }, treated: treated, weights: weights, matchedRows: matchedRows)
-        return Array(zip(indicators, m))
+            of: kinds.indicators.map { covariates[$0].column }, treated: treated, weights: weights, matchedRows: matchedRows)
+        return Array(zip(kinds.indicators, m))
     }
     let matchedPieces: [[(Int, MatchedMoments)]] = parallel ? Parallel.map(pieces, piece) : (0..<pieces).map(piece)
     var matched = [MatchedMoments](repeating: MatchedMoments(), count: columns)
