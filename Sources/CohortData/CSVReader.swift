@@ -13,6 +13,11 @@ public struct CSVReadOptions: Sendable {
     public var identifierColumns: Set<String>
     /// Number of worker threads; `nil` uses every active processor. Results do not depend on it.
     public var threads: Int?
+    /// Finds records by following quotes from the start of the file even when the file has no
+    /// quotes (tests compare this with the parallel search of `RecordPieces`).
+    var followQuotesFromStart = false
+    /// The smallest piece `RecordPieces` cuts (nil: its default); tests make pieces tiny.
+    var minimumPieceBytes: Int? = nil
 
     public init(columns: [String]? = nil, textColumns: Set<String> = [], identifierColumns: Set<String> = [],
                 threads: Int? = nil) {
@@ -35,7 +40,9 @@ public struct CSVReadOptions: Sendable {
 ///   a number is an error naming its line and column (one stray token must not silently turn a
 ///   numeric covariate into a categorical one). Empty cells and `NA` are missing.
 /// - Parsing is split across threads by blocks of records; the result is identical whatever the
-///   thread count.
+///   thread count. A file without quotes and with LF line ends is cut into pieces at line ends
+///   and every piece is searched for records in parallel (`RecordPieces`); otherwise the records
+///   are found by one pass that follows quotes from the start (`RecordLayout`).
 public enum CSVReader {
     /// Reads a file.
     public static func read(path: String, options: CSVReadOptions = CSVReadOptions()) throws -> CohortTable {
@@ -127,8 +134,24 @@ public enum CSVReader {
             releaseBody = { range in release(range.lowerBound + bodyStart ..< range.upperBound + bodyStart) }
         }
         let shared = SharedBytes(buffer: body, release: releaseBody)
-        let layout = try RecordLayout(body, file: file, release: releaseBody, step: releaseStep)
-        guard let headerRecord = layout.header else { throw CohortDataError.empty(file: file) }
+        let threads = max(1, options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        // Records: found in parallel pieces when the body has no quotes and LF line ends (the
+        // usual export), else by following quotes from the start (`RecordLayout`).
+        let records: RecordBlocks
+        let headerRecord: RecordLayout.Record
+        if !options.followQuotesFromStart,
+           let pieces = RecordPieces(body, threads: threads, maximumPieceBytes: releaseStep,
+                                     minimumPieceBytes: options.minimumPieceBytes ?? RecordPieces.minimumPieceBytes,
+                                     release: releaseBody) {
+            records = .pieces(pieces)
+            headerRecord = pieces.header
+        } else {
+            let layout = try RecordLayout(body, file: file, release: releaseBody, step: releaseStep)
+            guard let header = layout.header else { throw CohortDataError.empty(file: file) }
+            let rows = layout.records.count
+            records = .layout(layout, blockSize: max(4096, (rows + threads * 4 - 1) / max(1, threads * 4)))
+            headerRecord = header
+        }
 
         var headerNames: [String] = []
         try forEachField(in: body, record: headerRecord, file: file, line: Int(headerRecord.line)) { _, field in
@@ -154,10 +177,7 @@ public enum CSVReader {
         }
         selected.sort { $0.index < $1.index }
 
-        let rows = layout.records.count
-        let threads = max(1, options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let blockSize = max(4096, (rows + threads * 4 - 1) / max(1, threads * 4))
-        let blocks = rows == 0 ? 0 : (rows + blockSize - 1) / blockSize
+        let rows = records.rows
 
         // Map header index -> slot in `selected`.
         var slotOfField = Array(repeating: -1, count: header.count)
@@ -170,7 +190,7 @@ public enum CSVReader {
         // re-read as text in a second pass of its own.
         let width = selected.count
         var isText = Array(repeating: false, count: width)
-        if let firstRecord = layout.records.first {
+        if let firstRecord = records.firstRecord(of: body) {
             try forEachField(in: body, record: firstRecord, file: file, line: Int(firstRecord.line)) { k, field in
                 guard k < slotMap.count, slotMap[k] >= 0 else { return }
                 if case .notANumber = parseNumber(field.bytes) { isText[slotMap[k]] = true }
@@ -185,12 +205,13 @@ public enum CSVReader {
         // The scan writes every cell straight into the columns' own arrays (no copy afterwards).
         var scanned: ScanResult? = nil
         let (numbers, codes) = try withColumnBuffers(rows: rows, isText: isText) { numbers, codes in
-            scanned = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: slotMap,
+            scanned = try scan(shared, records: records, file: file, headerCount: headerCount, slotMap: slotMap,
                                isText: isText, isIdentifier: isIdentifier, countNumbers: declared.map { !$0 },
-                               blockSize: blockSize, blocks: blocks, fileStart: offset(of: body, in: bytes), header: header,
+                               fileStart: offset(of: body, in: bytes), header: header,
                                numbers: numbers, codes: codes)
         }
         guard let firstPass = scanned else { preconditionFailure("CSVReader: the scan returned no result") }
+        let rowLines = records.rowLines(of: body)
         // Undeclared columns: numeric unless most non-missing cells are not numbers; then a stray
         // non-number is an error, not a reason to read the column as text.
         for (slot, s) in selected.enumerated() where !declared[slot] {
@@ -199,7 +220,7 @@ public enum CSVReader {
             let numbers = isText[slot] ? found.numericCells : nonMissing - found.nonNumericCells
             let others = nonMissing - numbers
             guard others > 0, others <= numbers, let bad = found.firstNonNumeric else { continue }
-            throw CohortDataError.nonNumeric(file: file, line: Int(layout.records[bad.row].line), column: s.name, value: bad.text)
+            throw CohortDataError.nonNumeric(file: file, line: Int(rowLines[bad.row]), column: s.name, value: bad.text)
         }
         var columns: [Column] = []
         columns.reserveCapacity(width)
@@ -219,10 +240,9 @@ public enum CSVReader {
                 var rescanned: ScanResult? = nil
                 let (_, textCodes) = try withColumnBuffers(rows: rows, isText: onlyThis, numeric: Array(repeating: false, count: width)) {
                     numbers, codes in
-                    rescanned = try scan(shared, layout: layout, file: file, headerCount: headerCount, slotMap: textSlotMap,
+                    rescanned = try scan(shared, records: records, file: file, headerCount: headerCount, slotMap: textSlotMap,
                                          isText: onlyThis, isIdentifier: Array(repeating: false, count: width),
-                                         countNumbers: Array(repeating: false, count: width), blockSize: blockSize,
-                                         blocks: blocks, fileStart: offset(of: body, in: bytes), header: header,
+                                         countNumbers: Array(repeating: false, count: width), fileStart: offset(of: body, in: bytes), header: header,
                                          numbers: numbers, codes: codes)
                 }
                 guard let again = rescanned else { preconditionFailure("CSVReader: the scan returned no result") }
@@ -231,7 +251,7 @@ public enum CSVReader {
             }
         }
         return CohortTable(file: file, header: header, columns: columns, rowCount: rows,
-                           rowLines: layout.records.map(\.line))
+                           rowLines: rowLines)
     }
 
     /// One pass over every record: numeric slots are parsed into `numbers`, text slots are
@@ -241,21 +261,19 @@ public enum CSVReader {
     /// column is really text). `fileStart` is the offset of `shared` in the file (after a BOM), for
     /// byte offsets in errors.
     static func scan(
-        _ shared: SharedBytes, layout: RecordLayout, file: String, headerCount: Int, slotMap: [Int],
-        isText: [Bool], isIdentifier: [Bool], countNumbers: [Bool], blockSize: Int, blocks: Int, fileStart: Int,
+        _ shared: SharedBytes, records: RecordBlocks, file: String, headerCount: Int, slotMap: [Int],
+        isText: [Bool], isIdentifier: [Bool], countNumbers: [Bool], fileStart: Int,
         header: [String], numbers: [UnsafeMutableBufferPointer<Double>], codes: [UnsafeMutableBufferPointer<Int32>]
     ) throws -> ScanResult {
-        let rows = layout.records.count
         let width = isText.count
+        let blocks = records.count
         let result = ScanResult(numbers: numbers, codes: codes, width: width)
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
-            let lo = block * blockSize, hi = min(rows, lo + blockSize)
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
             var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
             var unescaped: [UInt8] = []
-            for r in lo..<hi {
-                let record = layout.records[r]
+            try records.forEachRecord(inBlock: block, of: shared.buffer) { r, record in
                 var fieldCount = 0
                 try forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
                     fieldCount = k + 1
@@ -309,9 +327,7 @@ public enum CSVReader {
                     throw CohortDataError.raggedRow(file: file, line: Int(record.line), expected: headerCount, found: fieldCount)
                 }
             }
-            if let release = shared.release, hi > lo {
-                release(layout.records[lo].start ..< layout.records[hi - 1].end)
-            }
+            if let release = shared.release, let range = records.bytes(ofBlock: block) { release(range) }
             return BlockScan(findings: findings, interners: interners)
         }
 
@@ -339,9 +355,8 @@ public enum CSVReader {
             let maps = remaps
             DispatchQueue.concurrentPerform(iterations: blocks) { b in
                 let codes = result.codes[slot]
-                let lo = b * blockSize, hi = min(rows, lo + blockSize)
                 let map = maps[b]
-                for r in lo..<hi where codes[r] >= 0 { codes[r] = map[Int(codes[r])] }
+                for r in records.rows(ofBlock: b) where codes[r] >= 0 { codes[r] = map[Int(codes[r])] }
             }
         }
         return result

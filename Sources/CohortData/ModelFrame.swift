@@ -117,7 +117,13 @@ public struct ModelFrame: Sendable {
             }
             for r in 0..<table.rowCount where column.isMissing(r) { keep[r] = false }
         }
-        let used = (0..<table.rowCount).filter { keep[$0] }
+        // (Counted first, so the row list is allocated once at its final size.)
+        let usedCount = keep.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let used = [Int](unsafeUninitializedCapacity: usedCount) { buffer, initialized in
+            var k = 0
+            for r in 0..<table.rowCount where keep[r] { buffer[k] = r; k += 1 }
+            initialized = k
+        }
         rows = used
         exclusions = ExclusionReport(rowsRead: table.rowCount, rowsUsed: used.count,
                                      rowsDroppedForMissing: table.rowCount - used.count,

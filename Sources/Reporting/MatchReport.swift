@@ -108,11 +108,16 @@ public struct MatchReport: Sendable {
         }
         var failure: Error?
         var digest = SHA256Stream()
+        // The disk writes what has been written so far while the next lines are formatted, so the
+        // flush before the folder is put in place (OutputFolder.commit) waits only for the tail.
+        let flush = BackgroundFlush(descriptor: handle.fileDescriptor)
         forEachMatchesChunk { bytes in
             guard failure == nil else { return }
             do { try handle.write(contentsOf: bytes) } catch { failure = error }
             digest.update(bytes)
+            flush.request()
         }
+        if let error = flush.finish() { failure = failure ?? error }
         do { try handle.close() } catch { failure = failure ?? error }
         if let failure { throw OutputWriteError(path: path, reason: (failure as NSError).localizedDescription) }
         return digest.hexDigest()
@@ -283,5 +288,42 @@ public struct MatchReport: Sendable {
         out += "before matching; VR = variance ratio (treated/control); eCDF max = largest gap between the "
         out += "groups' empirical distribution functions; '.' = not applicable (binary variable).\n"
         return out
+    }
+}
+
+/// `fdatasync` of a file being written, run on a thread of its own whenever asked and not already
+/// running, so that the disk writes while the writer goes on. A failure is kept and returned by
+/// `finish()`: Linux reports a write-back error to one `fsync` only, so an error seen here would
+/// not be seen by a later flush of the same file and must fail the write.
+final class BackgroundFlush: @unchecked Sendable {
+    private let descriptor: Int32
+    private let queue = DispatchQueue(label: "counterfactual.write.flush")
+    private let lock = NSLock()
+    private var running = false
+    private var failure: Error?
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// Starts a flush unless one is running.
+    func request() {
+        lock.lock()
+        if running { lock.unlock(); return }
+        running = true
+        lock.unlock()
+        queue.async {
+            let status = fdatasync(self.descriptor)
+            let code = errno
+            self.lock.lock()
+            if status != 0, self.failure == nil { self.failure = POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
+            self.running = false
+            self.lock.unlock()
+        }
+    }
+
+    /// Waits for a running flush; the first flush error, if any.
+    func finish() -> Error? {
+        queue.sync {}
+        lock.lock(); defer { lock.unlock() }
+        return failure
     }
 }

@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Parallel
+
+/// Where the records of a CSV body without any quote character and with LF line ends lie, found
+/// in parallel: the body after the header is cut into pieces of about equal size, each ending just
+/// after an LF, and every piece is counted on its own (records, lines, quotes), so no list of
+/// records is ever built and no pass over the bytes runs on one thread alone.
+///
+/// In such a body every LF ends a record and every record lies inside one piece, so the pieces
+/// can be read independently; the counts give each piece's first row and first line. A body with
+/// a quote (`"`, whose quoted fields may hold LFs) or without any LF (a one-line file, or CR line
+/// ends) is left to `RecordLayout`, which follows quotes byte by byte. Both give the same records,
+/// in the same order, with the same line numbers: a record is a line without its LF (and without
+/// a CR just before it); blank lines are skipped but counted; the first non-blank line is the
+/// header.
+struct RecordPieces: @unchecked Sendable {
+    struct Piece {
+        /// Bytes of the piece: whole lines, the last one ending in LF or at the end of the body.
+        var bytes: Range<Int>
+        /// Row (record index after the header) of the piece's first record.
+        var firstRow: Int
+        /// Records in the piece.
+        var rows: Int
+        /// Physical line on which the piece starts.
+        var firstLine: Int32
+        /// Whether the piece holds a blank line (then row lines are found by walking it).
+        var hasBlankLines: Bool
+    }
+
+    let header: RecordLayout.Record
+    let pieces: [Piece]
+    let rows: Int
+
+    /// Pieces per thread (more pieces than threads even out the work).
+    static let piecesPerThread = 4
+    /// The smallest piece worth a thread of its own.
+    static let minimumPieceBytes = 64 << 10
+
+    /// Finds the header and cuts the rest into pieces of at most `maximumPieceBytes` (and about
+    /// `threads * piecesPerThread` pieces at least, none under `minimumPieceBytes`); nil when the
+    /// body holds a quote or has no LF (the caller then uses `RecordLayout`). With `release`, each
+    /// piece's bytes are given back once counted.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, threads: Int, maximumPieceBytes: Int,
+          minimumPieceBytes: Int = RecordPieces.minimumPieceBytes,
+          release: (@Sendable (Range<Int>) -> Void)? = nil) {
+        let n = bytes.count
+        guard let base = bytes.baseAddress, n > 0 else { return nil }
+        // The header: the first non-blank line, which must end in LF.
+        var p = 0
+        var line: Int32 = 1
+        var found: RecordLayout.Record? = nil
+        while found == nil {
+            guard p < n, let hit = memchr(base + p, 0x0A, n - p) else { return nil }
+            let e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            let end = e > p && base[e - 1] == 0x0D ? e - 1 : e
+            if end > p { found = RecordLayout.Record(start: p, end: end, line: line) }
+            line += 1
+            p = e + 1
+        }
+        guard let header = found, memchr(base, 0x22, p) == nil else { return nil }
+        self.header = header
+
+        // Piece boundaries: nominal cuts moved forward to just after the next LF.
+        let data = n - p
+        let byCount = max(1, threads) * Self.piecesPerThread
+        let bySize = (data + max(1, maximumPieceBytes) - 1) / max(1, maximumPieceBytes)
+        let wanted = max(1, min(max(byCount, bySize), data / max(1, minimumPieceBytes)))
+        var cuts = [p]
+        for k in 1..<max(wanted, 1) {
+            let nominal = p + Int((Double(data) * Double(k) / Double(wanted)).rounded(.down))
+            var cut = max(nominal, cuts[cuts.count - 1])
+            if cut > 0, cut < n, base[cut - 1] != 0x0A {
+                if let hit = memchr(base + cut, 0x0A, n - cut) {
+                    cut = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                } else {
+                    cut = n
+                }
+            }
+            if cut > cuts[cuts.count - 1] && cut < n { cuts.append(cut) }
+        }
+        cuts.append(n)
+        let ranges = (0..<(cuts.count - 1)).map { cuts[$0]..<cuts[$0 + 1] }
+
+        // Each piece counted on its own.
+        let shared = SharedBytes(buffer: bytes, release: release)
+        let counts = Parallel.map(ranges.count) { k -> (records: Int, lines: Int, blank: Bool, quote: Bool) in
+            let range = ranges[k]
+            let base = shared.buffer.baseAddress!
+            if memchr(base + range.lowerBound, 0x22, range.count) != nil { return (0, 0, false, true) }
+            var records = 0, lines = 0, blank = false
+            var p = range.lowerBound
+            let end = range.upperBound
+            while p < end {
+                let e: Int
+                if let hit = memchr(base + p, 0x0A, end - p) {
+                    e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    lines += 1
+                } else {
+                    e = end
+                }
+                if e == p || (e == p + 1 && base[p] == 0x0D) { blank = true } else { records += 1 }
+                p = e + 1
+            }
+            shared.release?(range)
+            return (records, lines, blank, false)
+        }
+        if counts.contains(where: \.quote) { return nil }
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(ranges.count)
+        var row = 0
+        for (k, range) in ranges.enumerated() {
+            pieces.append(Piece(bytes: range, firstRow: row, rows: counts[k].records, firstLine: line,
+                                hasBlankLines: counts[k].blank))
+            row += counts[k].records
+            line += Int32(counts[k].lines)
+        }
+        self.pieces = pieces
+        rows = row
+    }
+
+    /// Calls `body(row, record)` for each record of piece `k`, in order.
+    @inline(__always)
+    func forEachRecord(inPiece k: Int, of bytes: UnsafeBufferPointer<UInt8>,
+                       _ body: (Int, RecordLayout.Record) throws -> Void) rethrows {
+        let piece = pieces[k]
+        let base = bytes.baseAddress!
+        var p = piece.bytes.lowerBound
+        let end = piece.bytes.upperBound
+        var row = piece.firstRow
+        var line = piece.firstLine
+        while p < end {
+            let e = memchr(base + p, 0x0A, end - p).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+            let recordEnd = e > p && base[e - 1] == 0x0D ? e - 1 : e
+            if recordEnd > p {
+                try body(row, RecordLayout.Record(start: p, end: recordEnd, line: line))
+                row += 1
+            }
+            line += 1
+            p = e + 1
+        }
+    }
+
+    /// The first data record, if any.
+    func firstRecord(of bytes: UnsafeBufferPointer<UInt8>) -> RecordLayout.Record? {
+        guard let k = pieces.firstIndex(where: { $0.rows > 0 }) else { return nil }
+        var first: RecordLayout.Record? = nil
+        forEachRecord(inPiece: k, of: bytes) { _, record in if first == nil { first = record } }
+        return first
+    }
+
+    /// The physical line of every row, in parallel by piece.
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        let shared = SharedBytes(buffer: bytes)
+        let pieces = self.pieces
+        return [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
+            let out = SharedLines(pointer: buffer.baseAddress)
+            Parallel.forEach(pieces.count) { k in
+                let piece = pieces[k]
+                guard piece.rows > 0, let lines = out.pointer else { return }
+                if !piece.hasBlankLines {
+                    for i in 0..<piece.rows { (lines + piece.firstRow + i).initialize(to: piece.firstLine + Int32(i)) }
+                } else {
+                    self.forEachRecord(inPiece: k, of: shared.buffer) { row, record in
+                        (lines + row).initialize(to: record.line)
+                    }
+                }
+            }
+            initialized = rows
+        }
+    }
+}
+
+/// The row-lines array being filled by several threads (each piece writes its own rows).
+private struct SharedLines: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>?
+}
+
+/// The records of a body in blocks that are parsed in parallel: blocks of consecutive records of a
+/// `RecordLayout`, or the pieces of `RecordPieces`.
+enum RecordBlocks: @unchecked Sendable {
+    case layout(RecordLayout, blockSize: Int)
+    case pieces(RecordPieces)
+
+    var rows: Int {
+        switch self {
+        case .layout(let layout, _): return layout.records.count
+        case .pieces(let pieces): return pieces.rows
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .layout(let layout, let size): return (layout.records.count + size - 1) / size
+        case .pieces(let pieces): return pieces.pieces.count
+        }
+    }
+
+    /// The rows of block `b`.
+    func rows(ofBlock b: Int) -> Range<Int> {
+        switch self {
+        case .layout(let layout, let size): return (b * size)..<min(layout.records.count, (b + 1) * size)
+        case .pieces(let pieces): let piece = pieces.pieces[b]; return piece.firstRow..<(piece.firstRow + piece.rows)
+        }
+    }
+
+    /// The bytes of block `b` (to give back once it is parsed).
+    func bytes(ofBlock b: Int) -> Range<Int>? {
+        switch self {
+        case .layout(let layout, _):
+            let rows = rows(ofBlock: b)
+            guard !rows.isEmpty else { return nil }
+            return layout.records[rows.lowerBound].start ..< layout.records[rows.upperBound - 1].end
+        case .pieces(let pieces):
+            return pieces.pieces[b].bytes
+        }
+    }
+
+    /// Calls `body(row, record)` for each record of block `b`, in order.
+    @inline(__always)
+    func forEachRecord(inBlock b: Int, of bytes: UnsafeBufferPointer<UInt8>,
+                       _ body: (Int, RecordLayout.Record) throws -> Void) rethrows {
+        switch self {
+        case .layout(let layout, _):
+            for r in rows(ofBlock: b) { try body(r, layout.records[r]) }
+        case .pieces(let pieces):
+            try pieces.forEachRecord(inPiece: b, of: bytes, body)
+        }
+    }
+
+    /// The first data record, if any.
+    func firstRecord(of bytes: UnsafeBufferPointer<UInt8>) -> RecordLayout.Record? {
+        switch self {
+        case .layout(let layout, _): return layout.records.first
+        case .pieces(let pieces): return pieces.firstRecord(of: bytes)
+        }
+    }
+
+    /// The physical line of every row.
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        switch self {
+        case .layout(let layout, _): return layout.records.map(\.line)
+        case .pieces(let pieces): return pieces.rowLines(of: bytes)
+        }
+    }
+}
