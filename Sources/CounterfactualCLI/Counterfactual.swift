@@ -93,3 +93,11 @@ func configureAllocator() {
     _ = mallopt(trimThreshold, Int32.max)
     #endif
 }
+
+/// Ends a successful run at once (exit status 0; `exit` flushes standard output). A command calls it when
+/// its outputs are complete, flushed and in place, and nothing is left to report: the process's
+/// memory (hundreds of megabytes of columns at a million rows) then goes back to the system in
+/// one step at exit, instead of being released array by array first (about 35 ms at 10^6 rows).
+func endProcessWithoutTeardown() -> Never {
+    exit(0)
+}

@@ -370,6 +370,11 @@ struct Match: ParsableCommand {
             text += "\nWrote \(folder.appendingPathComponent("matches.csv").path) and \(folder.appendingPathComponent("summary.json").path)\n"
             print(text, terminator: "")
         }
+        // Everything is written, flushed and in place: end the process here instead of first
+        // handing back, array by array, the memory of the table, the match and the report.
+        if timings { clock.report() }
+        progress.finish()
+        endProcessWithoutTeardown()
     }
 }
 

@@ -135,18 +135,22 @@ public struct MatchReport: Sendable {
         let chunks = (rows + chunk - 1) / chunk
         let batch = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let report = self
-        var first = 0
-        while first < chunks {
-            let count = min(batch, chunks - first)
-            let start = first
-            let parts = Parallel.map(count) { k -> [UInt8] in
-                let c = start + k
-                var out: [UInt8] = []
-                out.reserveCapacity(chunk * 48)
-                report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
-                return out
+        let format: @Sendable (Int) -> [UInt8] = { c in
+            var out: [UInt8] = []
+            out.reserveCapacity(chunk * 48)
+            report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
+            return out
+        }
+        // Batches of chunks formatted in parallel; while one batch is handed to `body` (written
+        // and hashed, in order), the next is formatted beside it.
+        var ready = Parallel.map(min(batch, chunks)) { format($0) }
+        var first = ready.count
+        while !ready.isEmpty {
+            let start = first, count = min(batch, chunks - first)
+            let parts = ready
+            (ready, _) = Parallel.beside(tasks: count, { format(start + $0) }) {
+                for part in parts { body(part) }
             }
-            for part in parts { body(part) }
             first += count
         }
     }
