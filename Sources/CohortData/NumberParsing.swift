@@ -28,8 +28,81 @@ let exactPowersOfTen: [Double] = (0...22).map { k in
 /// conversion and one IEEE multiplication or division, which is correctly rounded (Clinger's
 /// fast path). Anything else goes to the C library's `strtod`, which is also correctly rounded.
 /// Text that is not entirely a number (including `0x` hexadecimal) is `notANumber`.
+///
+/// The common short cells take a shorter road first (`parseShortDecimal`, and a cell starting with
+/// a letter that can begin no number); every cell it does not settle goes the general way
+/// (`parseNumberGeneral`), and on the cells it settles both give the same result.
 @inlinable
 func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
+    if let v = parseShortDecimal(field) { return .value(v) }
+    // A letter other than i/I (inf, infinity) or n/N (nan, NA) cannot begin a number or a missing
+    // cell: the general way would find no digit and no number form (hasStrtodDecimalForm).
+    if let b = field.first, (b | 0x20) >= 0x61, (b | 0x20) <= 0x7A, (b | 0x20) != 0x69, (b | 0x20) != 0x6E {
+        return .notANumber
+    }
+    return parseNumberGeneral(field)
+}
+
+/// `[+-]? digits [. digits]` (or `[+-]? . digits`) with at most 15 digits in all and nothing else:
+/// the value `mantissa / 10^fraction digits`, one exact conversion and one correctly rounded
+/// division, exactly what `parseNumberGeneral`'s fast path computes for such a cell (15 digits
+/// keep the mantissa below 2^53); nil for any other cell.
+@inlinable
+func parseShortDecimal(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+    let n = field.count
+    guard n > 0, n <= 17 else { return nil }
+    var i = 0
+    var negative = false
+    if field[0] == 0x2D { negative = true; i = 1 } else if field[0] == 0x2B { i = 1 }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var fraction = -1  // digits after the point; -1 before a point
+    while i < n {
+        let b = field[i]
+        let d = b &- 0x30
+        if d < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            digits &+= 1
+            if fraction >= 0 { fraction &+= 1 }
+        } else if b == 0x2E, fraction < 0 {
+            fraction = 0
+        } else {
+            return nil
+        }
+        i &+= 1
+    }
+    guard digits > 0, digits <= 15 else { return nil }
+    let v = fraction > 0 ? Double(mantissa) / exactPowerOfTen(fraction) : Double(mantissa)
+    return negative ? -v : v
+}
+
+/// 10^k for `k` in 0...15, exactly (a constant per case: no table to initialise).
+@inlinable
+func exactPowerOfTen(_ k: Int) -> Double {
+    switch k {
+    case 0: return 1
+    case 1: return 1e1
+    case 2: return 1e2
+    case 3: return 1e3
+    case 4: return 1e4
+    case 5: return 1e5
+    case 6: return 1e6
+    case 7: return 1e7
+    case 8: return 1e8
+    case 9: return 1e9
+    case 10: return 1e10
+    case 11: return 1e11
+    case 12: return 1e12
+    case 13: return 1e13
+    case 14: return 1e14
+    default: return 1e15
+    }
+}
+
+/// `parseNumber` without its short road: trims blanks, reads the missing forms, Clinger's fast path,
+/// then `strtod`.
+@usableFromInline
+func parseNumberGeneral(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
     var start = 0, end = field.count
     while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
     while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 || field[end - 1] == 0x0D { end -= 1 }

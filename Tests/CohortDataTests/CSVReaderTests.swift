@@ -47,6 +47,33 @@ final class CSVReaderTests: XCTestCase {
 
     /// The form check that spares text cells a `strtod` call must agree with `strtod` reading the
     /// whole field, on every kind of field (letters of inf/nan, NaN payloads, blanks, stray bytes).
+    /// The short road of `parseNumber` (short decimals, cells starting with a letter that begins
+    /// no number) settles a cell exactly as the general way does: same outcome, same bits.
+    func testShortRoadEqualsGeneralParsing() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        let alphabet = Array("0123456789012345678901234567890123456789..--++eEaAbiInNxX ,\r".utf8)
+        var fields: [[UInt8]] = ["", "NA", "nan", "inf", "-inf", "Infinity", "e5", "E-3", "x1", "male", "12.", ".5", "-.5", "+.",
+                                 "-0", "0.0", "999999999999999", "9999999999999999", "0.000000000000001",
+                                 "123456789012.345", "1234567890123.456", "-1.5e3", " 7", "7 "].map { Array($0.utf8) }
+        for _ in 0..<200_000 {
+            fields.append((0..<(next(19))).map { _ in alphabet[next(alphabet.count)] })
+        }
+        for field in fields {
+            field.withUnsafeBufferPointer { f in
+                let text = String(decoding: f, as: UTF8.self)
+                switch (parseNumber(f), parseNumberGeneral(f)) {
+                case (.value(let a), .value(let b)): XCTAssertEqual(a.bitPattern, b.bitPattern, text)
+                case (.missing, .missing), (.notANumber, .notANumber): break
+                case (let a, let b): XCTFail("'\(text)': \(a) vs \(b)")
+                }
+            }
+        }
+    }
+
     func testNumberFormCheckAgreesWithStrtod() {
         var samples = ["inf", "-INF", "+Infinity", "infinit", "infinity ", "in", "nan", "NaN", "-nan", "nan()", "nan(abc_9)",
                        "NAN(a b)", "nan(", "nan(x", "nan)", "nan(é)", "\r5", "\n-3", "\u{0B}7", "\u{0C}.5", "5\n", "5\u{0}",
