@@ -261,16 +261,26 @@ struct PresortedColumn: Sendable {
     /// one pass); -0.0 is stored as +0.0, as `RadixSort.ascending` returns it.
     init(checkedOrder order: [Int32], of x: UnsafeBufferPointer<Double>) {
         let n = x.count
+        // Pieces of positions in parallel (a gather from random rows); each piece also checks
+        // the pair across its first boundary, so every adjacent pair is checked once.
+        let pieces = n < Self.parallelGatherRows ? 1 : 8
         values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
             order.withUnsafeBufferPointer { order in
-                for k in 0..<n {
-                    let i = Int(order[k])
-                    precondition(i >= 0 && i < n, "PresortedColumn: position \(i) out of range")
-                    let v = x[i]
-                    out[k] = v == 0 ? 0 : v
-                    if k > 0 {
-                        let before = out[k - 1], previous = Int(order[k - 1])
-                        precondition(before < v || (before == v && previous < i), "PresortedColumn: the order does not sort the column")
+                let shared = GatherPointers(order: order, x: x, out: out)
+                Parallel.forEach(pieces) { piece in
+                    let order = shared.order, x = shared.x, out = shared.out
+                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                    for k in lo..<hi {
+                        let i = Int(order[k])
+                        precondition(i >= 0 && i < n, "PresortedColumn: position \(i) out of range")
+                        let v = x[i]
+                        out[k] = v == 0 ? 0 : v
+                        if k > 0 {
+                            let previous = Int(order[k - 1])
+                            precondition(previous >= 0 && previous < n, "PresortedColumn: position \(previous) out of range")
+                            let before = x[previous] == 0 ? 0 : x[previous]
+                            precondition(before < v || (before == v && previous < i), "PresortedColumn: the order does not sort the column")
+                        }
                     }
                 }
             }
@@ -278,6 +288,9 @@ struct PresortedColumn: Sendable {
         }
         rows = order
     }
+
+    /// Rows from which an adopted order is gathered and checked in parallel pieces.
+    static let parallelGatherRows = 1 << 18
 
     /// The column sorted with each unit's row in `weights`' table (the form `ecdfScan` reads).
     func withWeights(_ weights: ECDFWeights) -> SortedColumn {
@@ -731,4 +744,12 @@ struct SummaryContext: Sendable {
         if let matchMatrix { return matchMatrix.meanPairDistance(column) }
         return nil
     }
+}
+
+/// The arrays of `PresortedColumn(checkedOrder:of:)`, shared by its pieces (each writes its own
+/// positions of `out`).
+private struct GatherPointers: @unchecked Sendable {
+    let order: UnsafeBufferPointer<Int32>
+    let x: UnsafeBufferPointer<Double>
+    let out: UnsafeMutableBufferPointer<Double>
 }

@@ -19,13 +19,25 @@ public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Dou
     // (converting one to Int would trap). Finite spans keep the plain formula, bin for bin.
     let span = hi - lo
     let width = hi > lo ? (span.isFinite ? span / Double(bins) : hi / Double(bins) - lo / Double(bins)) : 1
-    var counts = Array(repeating: Array(repeating: 0.0, count: bins), count: 4)  // tB, cB, tA, cA
-    for i in distance.indices {
-        let position = span.isFinite ? (distance[i] - lo) / width : distance[i] / width - lo / width
-        let b = position.isNaN ? 0 : min(bins - 1, Int(max(0, min(position, Double(bins)))))
-        counts[treated[i] ? 0 : 1][b] += 1
-        counts[treated[i] ? 2 : 3][b] += weights[i]
+    // tB, cB, tA, cA: four rows of `bins` sums, added to in row order (one flat buffer, so the
+    // loop does no per-row copy check).
+    var flat = [Double](repeating: 0, count: 4 * bins)
+    flat.withUnsafeMutableBufferPointer { sums in
+        distance.withUnsafeBufferPointer { distance in
+            treated.withUnsafeBufferPointer { treated in
+                weights.withUnsafeBufferPointer { weights in
+                    for i in 0..<distance.count {
+                        let position = span.isFinite ? (distance[i] - lo) / width : distance[i] / width - lo / width
+                        let b = position.isNaN ? 0 : min(bins - 1, Int(max(0, min(position, Double(bins)))))
+                        let t = treated[i] ? 0 : 1
+                        sums[t * bins + b] += 1
+                        sums[(t + 2) * bins + b] += weights[i]
+                    }
+                }
+            }
+        }
     }
+    let counts = (0..<4).map { Array(flat[($0 * bins)..<(($0 + 1) * bins)]) }
     func shares(_ c: [Double]) -> [Double] {
         let total = c.reduce(0, +)
         return c.map { total > 0 ? $0 / total : 0 }

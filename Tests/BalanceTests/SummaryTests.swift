@@ -245,6 +245,25 @@ final class BalancePreparationTests: XCTestCase {
         XCTAssertEqual(prepared.sorted.map { $0 != nil }, [true, true, false, false, false, false, false, false, false])
     }
 
+    /// An adopted order is gathered and checked in parallel pieces above `parallelGatherRows`: the
+    /// column is the radix sort's, value for value (-0.0 as +0.0), for a column with many ties.
+    func testAdoptedOrderGatheredInPiecesEqualsTheSort() {
+        let n = PresortedColumn.parallelGatherRows + 12_345
+        var state: UInt64 = 7
+        let x = (0..<n).map { _ -> Double in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let k = Int(state >> 40) % 5_000
+            return k == 0 ? -0.0 : Double(k - 2_500) / 8
+        }
+        x.withUnsafeBufferPointer { column in
+            let sorted = PresortedColumn(column)
+            let adopted = PresortedColumn(checkedOrder: sorted.rows, of: column)
+            XCTAssertEqual(adopted.rows, sorted.rows)
+            XCTAssertEqual(adopted.values.map(\.bitPattern), sorted.values.map(\.bitPattern))
+            XCTAssertTrue(adopted.values.allSatisfy { $0.bitPattern != (-0.0).bitPattern })
+        }
+    }
+
     /// The matched sets grouped by a counting sort (small ids) and by a comparison sort (other ids)
     /// visit the same rows in the same order.
     func testMatchedSetLayoutIsTheSameForAnyNumbering() {
