@@ -211,7 +211,7 @@ public enum CSVReader {
                                numbers: numbers, codes: codes)
         }
         guard let firstPass = scanned else { preconditionFailure("CSVReader: the scan returned no result") }
-        let rowLines = records.rowLines(of: body)
+        let rowLines = try records.rowLines(of: body, file: file)
         // Undeclared columns: numeric unless most non-missing cells are not numbers; then a stray
         // non-number is an error, not a reason to read the column as text.
         for (slot, s) in selected.enumerated() where !declared[slot] {
@@ -273,7 +273,7 @@ public enum CSVReader {
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
             var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
             var unescaped: [UInt8] = []
-            try records.forEachRecord(inBlock: block, of: shared.buffer) { r, record in
+            try records.forEachRecord(inBlock: block, of: shared.buffer, file: file) { r, record in
                 var fieldCount = 0
                 try forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
                     fieldCount = k + 1

@@ -122,40 +122,68 @@ struct RecordPieces: @unchecked Sendable {
         rows = row
     }
 
-    /// Calls `body(row, record)` for each record of piece `k`, in order.
+    /// Calls `body(row, record)` for each record of piece `k`, in order. The rows are those the
+    /// piece was counted to hold: should the file change on disk between the count and this walk
+    /// (a mapped file shows such a change), a piece with more or fewer records is an error, never
+    /// a row outside the piece.
     @inline(__always)
-    func forEachRecord(inPiece k: Int, of bytes: UnsafeBufferPointer<UInt8>,
-                       _ body: (Int, RecordLayout.Record) throws -> Void) rethrows {
+    func forEachRecord(inPiece k: Int, of bytes: UnsafeBufferPointer<UInt8>, file: String,
+                       _ body: (Int, RecordLayout.Record) throws -> Void) throws {
         let piece = pieces[k]
         let base = bytes.baseAddress!
         var p = piece.bytes.lowerBound
         let end = piece.bytes.upperBound
         var row = piece.firstRow
+        let rowEnd = piece.firstRow + piece.rows
         var line = piece.firstLine
         while p < end {
             let e = memchr(base + p, 0x0A, end - p).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
             let recordEnd = e > p && base[e - 1] == 0x0D ? e - 1 : e
             if recordEnd > p {
+                guard row < rowEnd else { throw Self.changed(file) }
                 try body(row, RecordLayout.Record(start: p, end: recordEnd, line: line))
                 row += 1
             }
             line += 1
             p = e + 1
         }
+        guard row == rowEnd else { throw Self.changed(file) }
     }
 
-    /// The first data record, if any.
+    static func changed(_ file: String) -> CohortDataError {
+        .unreadable(file: file, reason: "the file changed while it was being read; read it again once it is complete")
+    }
+
+    /// The first data record, if any: the first non-blank line of the first piece that has one.
     func firstRecord(of bytes: UnsafeBufferPointer<UInt8>) -> RecordLayout.Record? {
-        guard let k = pieces.firstIndex(where: { $0.rows > 0 }) else { return nil }
-        var first: RecordLayout.Record? = nil
-        forEachRecord(inPiece: k, of: bytes) { _, record in if first == nil { first = record } }
-        return first
+        guard let k = pieces.firstIndex(where: { $0.rows > 0 }), let base = bytes.baseAddress else { return nil }
+        let piece = pieces[k]
+        var p = piece.bytes.lowerBound
+        let end = piece.bytes.upperBound
+        var line = piece.firstLine
+        while p < end {
+            let e = memchr(base + p, 0x0A, end - p).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+            let recordEnd = e > p && base[e - 1] == 0x0D ? e - 1 : e
+            if recordEnd > p { return RecordLayout.Record(start: p, end: recordEnd, line: line) }
+            line += 1
+            p = e + 1
+        }
+        return nil
     }
 
     /// The physical line of every row, in parallel by piece.
-    func rowLines(of bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
         let shared = SharedBytes(buffer: bytes)
         let pieces = self.pieces
+        let failures = Parallel.map(pieces.count) { k -> CohortDataError? in
+            let piece = pieces[k]
+            guard piece.hasBlankLines else { return nil }
+            do { try self.forEachRecord(inPiece: k, of: shared.buffer, file: file) { _, _ in } } catch {
+                return error as? CohortDataError ?? Self.changed(file)
+            }
+            return nil
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
         return [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
             let out = SharedLines(pointer: buffer.baseAddress)
             Parallel.forEach(pieces.count) { k in
@@ -164,7 +192,8 @@ struct RecordPieces: @unchecked Sendable {
                 if !piece.hasBlankLines {
                     for i in 0..<piece.rows { (lines + piece.firstRow + i).initialize(to: piece.firstLine + Int32(i)) }
                 } else {
-                    self.forEachRecord(inPiece: k, of: shared.buffer) { row, record in
+                    // (Counted just above: the walk stays inside the piece's rows.)
+                    try? self.forEachRecord(inPiece: k, of: shared.buffer, file: file) { row, record in
                         (lines + row).initialize(to: record.line)
                     }
                 }
@@ -221,13 +250,13 @@ enum RecordBlocks: @unchecked Sendable {
 
     /// Calls `body(row, record)` for each record of block `b`, in order.
     @inline(__always)
-    func forEachRecord(inBlock b: Int, of bytes: UnsafeBufferPointer<UInt8>,
-                       _ body: (Int, RecordLayout.Record) throws -> Void) rethrows {
+    func forEachRecord(inBlock b: Int, of bytes: UnsafeBufferPointer<UInt8>, file: String,
+                       _ body: (Int, RecordLayout.Record) throws -> Void) throws {
         switch self {
         case .layout(let layout, _):
             for r in rows(ofBlock: b) { try body(r, layout.records[r]) }
         case .pieces(let pieces):
-            try pieces.forEachRecord(inPiece: b, of: bytes, body)
+            try pieces.forEachRecord(inPiece: b, of: bytes, file: file, body)
         }
     }
 
@@ -240,10 +269,10 @@ enum RecordBlocks: @unchecked Sendable {
     }
 
     /// The physical line of every row.
-    func rowLines(of bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
         switch self {
         case .layout(let layout, _): return layout.records.map(\.line)
-        case .pieces(let pieces): return pieces.rowLines(of: bytes)
+        case .pieces(let pieces): return try pieces.rowLines(of: bytes, file: file)
         }
     }
 }

@@ -372,8 +372,8 @@ struct Match: ParsableCommand {
         }
         // Everything is written, flushed and in place: end the process here instead of first
         // handing back, array by array, the memory of the table, the match and the report.
-        if timings { clock.report() }
         progress.finish()
+        if timings { clock.report() }
         endProcessWithoutTeardown()
     }
 }

@@ -13,6 +13,8 @@ public struct DistanceHistogram: Codable, Sendable, Equatable {
 
 /// The common-support histogram of a matched sample on `bins` shared bins; nil without units.
 public func distanceHistogram(distance: [Double], treated: [Bool], weights: [Double], bins: Int = 30) -> DistanceHistogram? {
+    precondition(treated.count == distance.count && weights.count == distance.count,
+                 "distanceHistogram: \(distance.count) distances, \(treated.count) groups, \(weights.count) weights")
     guard let lo = distance.min(), let hi = distance.max(), bins > 0 else { return nil }
     // A user-supplied distance may span more than the largest double (-1e308 to 1e308): then the
     // width and positions are computed from scaled values, so that no position is NaN or infinite

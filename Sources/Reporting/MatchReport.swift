@@ -14,6 +14,9 @@ public struct MatchReport: Sendable {
     /// How the distance was obtained (the matching pipeline's `DistanceSource`).
     public typealias DistanceSource = MatchedComparison.DistanceSource
 
+    /// Rows of matches.csv formatted as one chunk (tests make chunks small to cross batches).
+    var matchesChunkRows = 65_536
+
     public var programVersion: String
     public var file: String
     public var treatment: String
@@ -131,7 +134,7 @@ public struct MatchReport: Sendable {
         for name in inputColumnHeaders { header += "," + csvField(name) }
         body(Array((header + "\n").utf8))
         let rows = frameIndexOfRow.count
-        let chunk = 65_536
+        let chunk = matchesChunkRows
         let chunks = (rows + chunk - 1) / chunk
         let batch = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let report = self
@@ -141,16 +144,17 @@ public struct MatchReport: Sendable {
             report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
             return out
         }
-        // Batches of chunks formatted in parallel; while one batch is handed to `body` (written
-        // and hashed, in order), the next is formatted beside it.
+        // Batches of chunks formatted in parallel (every core); while one batch is handed to
+        // `body` (written and hashed, in order), the next is formatted beside it.
         var ready = Parallel.map(min(batch, chunks)) { format($0) }
         var first = ready.count
         while !ready.isEmpty {
             let start = first, count = min(batch, chunks - first)
             let parts = ready
-            (ready, _) = Parallel.beside(tasks: count, { format(start + $0) }) {
+            let (next, _) = Parallel.beside(tasks: 1, { _ in Parallel.map(count) { format(start + $0) } }) {
                 for part in parts { body(part) }
             }
+            ready = next[0]
             first += count
         }
     }

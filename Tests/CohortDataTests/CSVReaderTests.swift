@@ -45,8 +45,6 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
-    /// The form check that spares text cells a `strtod` call must agree with `strtod` reading the
-    /// whole field, on every kind of field (letters of inf/nan, NaN payloads, blanks, stray bytes).
     /// The short road of `parseNumber` (short decimals, cells starting with a letter that begins
     /// no number) settles a cell exactly as the general way does: same outcome, same bits.
     func testShortRoadEqualsGeneralParsing() {
@@ -74,6 +72,8 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
+    /// The form check that spares text cells a `strtod` call must agree with `strtod` reading the
+    /// whole field, on every kind of field (letters of inf/nan, NaN payloads, blanks, stray bytes).
     func testNumberFormCheckAgreesWithStrtod() {
         var samples = ["inf", "-INF", "+Infinity", "infinit", "infinity ", "in", "nan", "NaN", "-nan", "nan()", "nan(abc_9)",
                        "NAN(a b)", "nan(", "nan(x", "nan)", "nan(é)", "\r5", "\n-3", "\u{0B}7", "\u{0C}.5", "5\n", "5\u{0}",

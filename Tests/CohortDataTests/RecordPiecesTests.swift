@@ -15,7 +15,26 @@ final class RecordPiecesTests: XCTestCase {
         }
     }
 
+    /// Whether `RecordPieces` should take the text: no quote, and an LF after a non-blank line.
+    func expectsPieces(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard !bytes.contains(0x22), let lf = bytes.firstIndex(of: 0x0A) else { return false }
+        var p = 0, end = lf
+        while true {
+            let lineEnd = end > p && bytes[end - 1] == 0x0D ? end - 1 : end
+            if lineEnd > p { return true }
+            p = end + 1
+            guard p < bytes.count, let next = bytes[p...].firstIndex(of: 0x0A) else { return false }
+            end = next
+        }
+    }
+
     func assertSameTable(_ text: String, columns: [String]? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        // The search under test is the one taken.
+        let taken = Array(text.utf8).withUnsafeBufferPointer {
+            RecordPieces($0, threads: 2, maximumPieceBytes: 1 << 20, minimumPieceBytes: 1) != nil
+        }
+        XCTAssertEqual(taken, expectsPieces(text), "pieces taken for \(text.debugDescription)", file: file, line: line)
         var reference = CSVReadOptions(columns: columns, threads: 3)
         reference.followQuotesFromStart = true
         let expected = outcome(text, reference)
@@ -33,6 +52,10 @@ final class RecordPiecesTests: XCTestCase {
                     for (x, y) in zip(a.columns, b.columns) {
                         XCTAssertEqual(x.name, y.name, file: file, line: line)
                         XCTAssertEqual(x.missingCount, y.missingCount, x.name, file: file, line: line)
+                        XCTAssertEqual(x.firstNonNumeric?.row, y.firstNonNumeric?.row, x.name, file: file, line: line)
+                        XCTAssertEqual(x.firstNonNumeric?.text, y.firstNonNumeric?.text, x.name, file: file, line: line)
+                        XCTAssertEqual(x.firstNonFinite?.row, y.firstNonFinite?.row, x.name, file: file, line: line)
+                        XCTAssertEqual(x.firstNonFinite?.text, y.firstNonFinite?.text, x.name, file: file, line: line)
                         switch (x.values, y.values) {
                         case (.numeric(let u), .numeric(let v)):
                             XCTAssertEqual(u.map { $0.bitPattern }, v.map { $0.bitPattern }, x.name, file: file, line: line)
@@ -70,12 +93,42 @@ final class RecordPiecesTests: XCTestCase {
     }
 
     func testErrorsNameTheSameLine() {
-        // A ragged row, a stray token in a numeric column, invalid UTF-8 and a non-finite number,
-        // each after blank lines, so the line differs from the row number.
+        // A ragged row and a stray token in a numeric column, each after blank lines, so the line
+        // differs from the row number; a non-finite number (recorded, not an error when reading).
         assertSameTable("id,x\n1,2\n\n2,3,4\n3,5\n")
         assertSameTable("id,x\n1,2\n\n2,3\n\n3,oops\n4,5\n")
-        assertSameTable("id,x,g\n1,2,a\n\n2,3,\u{FFFD}\n3,4,b\n")
-        assertSameTable("id,x\n1,2\n\n\n2,inf\n")
+        assertSameTable("id,x\n1,2\n\n\n2,inf\n3,-inf\n")
+        // Two different errors far apart (in different pieces): the first in the file wins.
+        var rows = (0..<500).map { "\($0),\($0 % 7)" }
+        rows[40] = "40,oops"
+        rows[400] = "400,1,2"
+        assertSameTable("id,x\n" + rows.joined(separator: "\n") + "\n")
+        rows[40] = "40,1,2,3"
+        rows[400] = "400,1"
+        rows[420] = "420,\u{00E9}t\u{00E9}"
+        assertSameTable("id,x\n" + rows.joined(separator: "\n") + "\n")
+    }
+
+    func testByteOffsetsAfterAByteOrderMark() throws {
+        // A BOM before the header, invalid UTF-8 in a later piece: the same byte offset both ways.
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("id,g\n".utf8)
+        for r in 0..<300 { bytes += Array("\(r),level\(r % 4)\n".utf8) }
+        bytes += Array("300,".utf8) + [0xFF, 0x41] + Array("\n301,a\n".utf8)
+        func error(_ options: CSVReadOptions) -> String {
+            bytes.withUnsafeBufferPointer { b in
+                do { _ = try CSVReader.parse(b, file: "bom.csv", options: options); return "no error" } catch {
+                    return String(describing: error)
+                }
+            }
+        }
+        var reference = CSVReadOptions()
+        reference.followQuotesFromStart = true
+        for minimum in [1, 100, 1 << 20] {
+            var pieces = CSVReadOptions(threads: 2)
+            pieces.minimumPieceBytes = minimum
+            XCTAssertEqual(error(pieces), error(reference))
+        }
+        XCTAssertTrue(error(reference).contains("line 302"), error(reference))
     }
 
     func testInvalidUTF8ByteOffsetIsTheSame() throws {
@@ -113,6 +166,36 @@ final class RecordPiecesTests: XCTestCase {
             if next(2) == 0 { text.removeLast() }
             assertSameTable(text)
             assertSameTable(text, columns: ["g", "x"])
+        }
+    }
+
+    /// A file that changes between the count and the walk (a line split in two, or two joined) is
+    /// an error, never a row written outside its piece.
+    func testAPieceThatNoLongerHoldsItsCountedRecordsIsAnError() throws {
+        var bytes = Array("id,x\n".utf8)
+        for r in 0..<200 { bytes += Array("\(r),\(r % 9)\n".utf8) }
+        let pieces = try bytes.withUnsafeBufferPointer { b in
+            try XCTUnwrap(RecordPieces(b, threads: 2, maximumPieceBytes: 1 << 20, minimumPieceBytes: 64))
+        }
+        XCTAssertGreaterThan(pieces.pieces.count, 2)
+        let piece = pieces.pieces[1]
+        let comma = try XCTUnwrap(bytes[piece.bytes].firstIndex(of: 0x2C))
+        let newline = try XCTUnwrap(bytes[piece.bytes].firstIndex(of: 0x0A))
+        for (position, byte) in [(comma, UInt8(0x0A)), (newline, UInt8(0x2C))] {
+            var changed = bytes
+            changed[position] = byte
+            try changed.withUnsafeBufferPointer { b in
+                var seen: [Int] = []
+                XCTAssertThrowsError(try pieces.forEachRecord(inPiece: 1, of: b, file: "c.csv") { row, _ in seen.append(row) }) {
+                    XCTAssertTrue(String(describing: $0).contains("changed while it was being read"), "\($0)")
+                }
+                XCTAssertTrue(seen.allSatisfy { piece.firstRow..<(piece.firstRow + piece.rows) ~= $0 })
+            }
+        }
+        try bytes.withUnsafeBufferPointer { b in
+            var rows: [Int] = []
+            XCTAssertNoThrow(try pieces.forEachRecord(inPiece: 1, of: b, file: "c.csv") { row, _ in rows.append(row) })
+            XCTAssertEqual(rows, Array(piece.firstRow..<(piece.firstRow + piece.rows)))
         }
     }
 
