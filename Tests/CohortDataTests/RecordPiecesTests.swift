@@ -109,43 +109,41 @@ final class RecordPiecesTests: XCTestCase {
         assertSameTable("id,x\n" + rows.joined(separator: "\n") + "\n")
     }
 
+    /// The error of parsing `bytes` (the file name `file`), or "no error": with pieces of at least
+    /// each of `minimums` bytes, and following quotes from the start.
+    func errors(_ bytes: [UInt8], minimums: [Int]) -> (pieces: [String], reference: String) {
+        func error(_ options: CSVReadOptions) -> String {
+            bytes.withUnsafeBufferPointer { b in
+                do { _ = try CSVReader.parse(b, file: "b.csv", options: options); return "no error" } catch {
+                    return String(describing: error)
+                }
+            }
+        }
+        var reference = CSVReadOptions()
+        reference.followQuotesFromStart = true
+        let pieces = minimums.map { minimum -> String in
+            var options = CSVReadOptions(threads: 3)
+            options.minimumPieceBytes = minimum
+            return error(options)
+        }
+        return (pieces, error(reference))
+    }
+
     func testByteOffsetsAfterAByteOrderMark() throws {
         // A BOM before the header, invalid UTF-8 in a later piece: the same byte offset both ways.
         var bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("id,g\n".utf8)
         for r in 0..<300 { bytes += Array("\(r),level\(r % 4)\n".utf8) }
         bytes += Array("300,".utf8) + [0xFF, 0x41] + Array("\n301,a\n".utf8)
-        func error(_ options: CSVReadOptions) -> String {
-            bytes.withUnsafeBufferPointer { b in
-                do { _ = try CSVReader.parse(b, file: "bom.csv", options: options); return "no error" } catch {
-                    return String(describing: error)
-                }
-            }
-        }
-        var reference = CSVReadOptions()
-        reference.followQuotesFromStart = true
-        for minimum in [1, 100, 1 << 20] {
-            var pieces = CSVReadOptions(threads: 2)
-            pieces.minimumPieceBytes = minimum
-            XCTAssertEqual(error(pieces), error(reference))
-        }
-        XCTAssertTrue(error(reference).contains("line 302"), error(reference))
+        let (pieces, reference) = errors(bytes, minimums: [1, 100, 1 << 20])
+        for error in pieces { XCTAssertEqual(error, reference) }
+        XCTAssertTrue(reference.contains("line 302"), reference)
     }
 
     func testInvalidUTF8ByteOffsetIsTheSame() throws {
         let bytes = Array("id,g\n1,a\n\n2,".utf8) + [0xC3, 0x28] + Array("\n3,b\n".utf8)
-        func error(_ options: CSVReadOptions) -> String {
-            bytes.withUnsafeBufferPointer { b in
-                do { _ = try CSVReader.parse(b, file: "u.csv", options: options); return "no error" } catch {
-                    return String(describing: error)
-                }
-            }
-        }
-        var reference = CSVReadOptions()
-        reference.followQuotesFromStart = true
-        var pieces = CSVReadOptions(threads: 3)
-        pieces.minimumPieceBytes = 1
-        XCTAssertEqual(error(pieces), error(reference))
-        XCTAssertTrue(error(pieces).contains("line 4"), error(pieces))
+        let (pieces, reference) = errors(bytes, minimums: [1])
+        XCTAssertEqual(pieces, [reference])
+        XCTAssertTrue(reference.contains("line 4"), reference)
     }
 
     func testRandomFilesWithBlankLinesAndRaggedEnds() {
