@@ -35,6 +35,17 @@ struct RecordPieces: @unchecked Sendable {
     let pieces: [Piece]
     let rows: Int
 
+    /// The line starting at `p` (before `end`): where its record ends (before the LF and a CR just
+    /// before it; `p` itself for a blank line), where the next line starts, and whether an LF ended it.
+    @inline(__always)
+    static func line(in base: UnsafePointer<UInt8>, from p: Int, to end: Int) -> (recordEnd: Int, next: Int, terminated: Bool) {
+        guard let hit = memchr(base + p, 0x0A, end - p) else {
+            return (end > p && base[end - 1] == 0x0D ? end - 1 : end, end + 1, false)
+        }
+        let e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        return (e > p && base[e - 1] == 0x0D ? e - 1 : e, e + 1, true)
+    }
+
     /// Pieces per thread (more pieces than threads even out the work).
     static let piecesPerThread = 4
     /// The smallest piece worth a thread of its own.
@@ -54,12 +65,12 @@ struct RecordPieces: @unchecked Sendable {
         var line: Int32 = 1
         var found: RecordLayout.Record? = nil
         while found == nil {
-            guard p < n, let hit = memchr(base + p, 0x0A, n - p) else { return nil }
-            let e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            let end = e > p && base[e - 1] == 0x0D ? e - 1 : e
-            if end > p { found = RecordLayout.Record(start: p, end: end, line: line) }
+            guard p < n else { return nil }
+            let next = Self.line(in: base, from: p, to: n)
+            guard next.terminated else { return nil }
+            if next.recordEnd > p { found = RecordLayout.Record(start: p, end: next.recordEnd, line: line) }
             line += 1
-            p = e + 1
+            p = next.next
         }
         guard let header = found, memchr(base, 0x22, p) == nil else { return nil }
         self.header = header
@@ -95,15 +106,10 @@ struct RecordPieces: @unchecked Sendable {
             var p = range.lowerBound
             let end = range.upperBound
             while p < end {
-                let e: Int
-                if let hit = memchr(base + p, 0x0A, end - p) {
-                    e = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    lines += 1
-                } else {
-                    e = end
-                }
-                if e == p || (e == p + 1 && base[p] == 0x0D) { blank = true } else { records += 1 }
-                p = e + 1
+                let next = RecordPieces.line(in: base, from: p, to: end)
+                if next.terminated { lines += 1 }
+                if next.recordEnd > p { records += 1 } else { blank = true }
+                p = next.next
             }
             shared.release?(range)
             return (records, lines, blank, false)
@@ -137,15 +143,14 @@ struct RecordPieces: @unchecked Sendable {
         let rowEnd = piece.firstRow + piece.rows
         var line = piece.firstLine
         while p < end {
-            let e = memchr(base + p, 0x0A, end - p).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
-            let recordEnd = e > p && base[e - 1] == 0x0D ? e - 1 : e
-            if recordEnd > p {
+            let next = Self.line(in: base, from: p, to: end)
+            if next.recordEnd > p {
                 guard row < rowEnd else { throw Self.changed(file) }
-                try body(row, RecordLayout.Record(start: p, end: recordEnd, line: line))
+                try body(row, RecordLayout.Record(start: p, end: next.recordEnd, line: line))
                 row += 1
             }
             line += 1
-            p = e + 1
+            p = next.next
         }
         guard row == rowEnd else { throw Self.changed(file) }
     }
@@ -162,11 +167,10 @@ struct RecordPieces: @unchecked Sendable {
         let end = piece.bytes.upperBound
         var line = piece.firstLine
         while p < end {
-            let e = memchr(base + p, 0x0A, end - p).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
-            let recordEnd = e > p && base[e - 1] == 0x0D ? e - 1 : e
-            if recordEnd > p { return RecordLayout.Record(start: p, end: recordEnd, line: line) }
+            let next = Self.line(in: base, from: p, to: end)
+            if next.recordEnd > p { return RecordLayout.Record(start: p, end: next.recordEnd, line: line) }
             line += 1
-            p = e + 1
+            p = next.next
         }
         return nil
     }
