@@ -12,13 +12,6 @@ enum ParsedNumber {
     case notANumber
 }
 
-/// Powers of ten that are exactly representable as `Double` (10^0 ... 10^22).
-@usableFromInline
-let exactPowersOfTen: [Double] = (0...22).map { k in
-    var p = 1.0
-    for _ in 0..<k { p *= 10 }
-    return p
-}
 
 /// Parses an ASCII decimal field to the correctly rounded `Double`.
 ///
@@ -76,9 +69,11 @@ func parseShortDecimal(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
     return negative ? -v : v
 }
 
-/// 10^k for `k` in 0...15, exactly (a constant per case: no table to initialise).
+/// 10^k for `k` in 0...22, the powers of ten exactly representable as `Double` (a constant per
+/// case: no table to initialise).
 @inlinable
 func exactPowerOfTen(_ k: Int) -> Double {
+    precondition(k >= 0 && k <= 22, "exactPowerOfTen: 10^\(k) is not exact")
     switch k {
     case 0: return 1
     case 1: return 1e1
@@ -95,7 +90,14 @@ func exactPowerOfTen(_ k: Int) -> Double {
     case 12: return 1e12
     case 13: return 1e13
     case 14: return 1e14
-    default: return 1e15
+    case 15: return 1e15
+    case 16: return 1e16
+    case 17: return 1e17
+    case 18: return 1e18
+    case 19: return 1e19
+    case 20: return 1e20
+    case 21: return 1e21
+    default: return 1e22
     }
 }
 
@@ -154,10 +156,10 @@ func parseNumberGeneral(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
             let v = Double(mantissa)
             return .value(negative ? -v : v)
         } else if e10 > 0, e10 <= 22 {
-            let v = Double(mantissa) * exactPowersOfTen[e10]
+            let v = Double(mantissa) * exactPowerOfTen(e10)
             return .value(negative ? -v : v)
         } else if e10 < 0, e10 >= -22 {
-            let v = Double(mantissa) / exactPowersOfTen[-e10]
+            let v = Double(mantissa) / exactPowerOfTen(-e10)
             return .value(negative ? -v : v)
         }
     }

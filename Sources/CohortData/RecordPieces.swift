@@ -175,33 +175,31 @@ struct RecordPieces: @unchecked Sendable {
         return nil
     }
 
-    /// The physical line of every row, in parallel by piece.
+    /// The physical line of every row, in parallel by piece: counted on for a piece without blank
+    /// lines, read off its walk otherwise (which writes only inside the piece's rows, and fails
+    /// if the piece no longer holds them).
     func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
         let shared = SharedBytes(buffer: bytes)
         let pieces = self.pieces
-        let failures = Parallel.map(pieces.count) { k -> CohortDataError? in
-            let piece = pieces[k]
-            guard piece.hasBlankLines else { return nil }
-            do { try self.forEachRecord(inPiece: k, of: shared.buffer, file: file) { _, _ in } } catch {
-                return error as? CohortDataError ?? Self.changed(file)
-            }
-            return nil
-        }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
-        return [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
+        return try [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
             let out = SharedLines(pointer: buffer.baseAddress)
-            Parallel.forEach(pieces.count) { k in
+            let failures = Parallel.map(pieces.count) { k -> CohortDataError? in
                 let piece = pieces[k]
-                guard piece.rows > 0, let lines = out.pointer else { return }
+                guard piece.rows > 0, let lines = out.pointer else { return nil }
                 if !piece.hasBlankLines {
                     for i in 0..<piece.rows { (lines + piece.firstRow + i).initialize(to: piece.firstLine + Int32(i)) }
-                } else {
-                    // (Counted just above: the walk stays inside the piece's rows.)
-                    try? self.forEachRecord(inPiece: k, of: shared.buffer, file: file) { row, record in
+                    return nil
+                }
+                do {
+                    try self.forEachRecord(inPiece: k, of: shared.buffer, file: file) { row, record in
                         (lines + row).initialize(to: record.line)
                     }
+                } catch {
+                    return error as? CohortDataError ?? Self.changed(file)
                 }
+                return nil
             }
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
             initialized = rows
         }
     }
