@@ -85,11 +85,11 @@ public indirect enum JSONValue: Sendable, Equatable {
         return "\(x)"
     }
 
-    /// Appends the UTF-8 bytes of `format(x)` to `out` (whole numbers without a `String`).
-    public static func appendFormatted(_ x: Double, to out: inout [UInt8]) {
-        guard x.isFinite else { out.append(contentsOf: "null".utf8); return }
-        if x == x.rounded(.towardZero), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out); return }
-        appendShortest(x, to: &out)
+    /// Appends the UTF-8 bytes of `format(x)` to `out`, without a `String`.
+    public static func appendFormatted(_ x: Double, to out: inout ByteWriter) {
+        guard x.isFinite else { out.append("null"); return }
+        if x == x.rounded(.towardZero), abs(x) < 1e15 { out.appendDecimal(Int64(x)); return }
+        out.appendShortest(x)
     }
 
     static func escape(_ s: String, into out: inout String) {

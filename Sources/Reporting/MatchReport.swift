@@ -139,10 +139,9 @@ public struct MatchReport: Sendable {
         let batch = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let report = self
         let format: @Sendable (Int) -> [UInt8] = { c in
-            var out: [UInt8] = []
-            out.reserveCapacity(chunk * 48)
+            var out = ByteWriter(capacity: chunk * 48)
             report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
-            return out
+            return out.takeBytes()
         }
         // Batches of chunks formatted in parallel (every core); while one batch is handed to
         // `body` (written and hashed, in order), the next is formatted beside it.
@@ -161,11 +160,9 @@ public struct MatchReport: Sendable {
 
     /// Appends the lines of `rows`, formatted straight into bytes: the same bytes as
     /// `String(row + 1)`, `csvField(column.text(at: row))`, `JSONValue.format` and the status word.
-    /// The columns are read through buffer pointers taken once per chunk (no reference counting
-    /// per row).
-    private func appendMatchLines(_ rows: Range<Int>, to out: inout [UInt8]) {
-        let matchedWord = Self.matched, unmatchedWord = Self.unmatched
-        let discardedWord = Self.discardedWord, excludedTail = Self.excludedTail
+    /// The columns are read through buffer pointers taken once per chunk, and the words are
+    /// literals: no reference counting per row.
+    private func appendMatchLines(_ rows: Range<Int>, to out: inout ByteWriter) {
         let inputColumns = inputColumns
         CellSource.with(ids) { id in
           CellSource.with(treatmentColumn) { treatment in
@@ -175,7 +172,7 @@ public struct MatchReport: Sendable {
                   result.subclass.withUnsafeBufferPointer { subclass in
                     frameIndexOfRow.withUnsafeBufferPointer { frameIndexOfRow in
                         for row in rows {
-                            appendDecimal(row + 1, to: &out)
+                            out.appendDecimal(row + 1)
                             if let id { out.append(0x2C); id.append(row, to: &out) }
                             out.append(0x2C); treatment?.append(row, to: &out)
                             let i = Int(frameIndexOfRow[row])
@@ -183,13 +180,13 @@ public struct MatchReport: Sendable {
                                 let w = weights[i]
                                 out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
                                 out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
-                                out.append(0x2C); if let s = subclass[i] { appendDecimal(s, to: &out) }
+                                out.append(0x2C); if let s = subclass[i] { out.appendDecimal(s) }
                                 out.append(0x2C)
-                                out.append(contentsOf: w > 0 ? matchedWord : (discarded[i] ? discardedWord : unmatchedWord))
+                                if w > 0 { out.append("matched") } else if discarded[i] { out.append("discarded") } else { out.append("unmatched") }
                             } else {
-                                out.append(contentsOf: excludedTail)
+                                out.append(",,0,,excluded")
                             }
-                            for column in inputColumns { out.append(0x2C); out.append(contentsOf: csvField(column.text(at: row)).utf8) }
+                            for column in inputColumns { out.append(0x2C); out.appendCSVField(column.text(at: row)) }
                             out.append(0x0A)
                         }
                     }
@@ -200,11 +197,6 @@ public struct MatchReport: Sendable {
           }
         }
     }
-
-    private static let matched = Array("matched".utf8)
-    private static let unmatched = Array("unmatched".utf8)
-    private static let discardedWord = Array("discarded".utf8)
-    private static let excludedTail = Array(",,0,,excluded".utf8)
 
     /// One column's cells as `csvField(column.text(at: row))` writes them, read through a buffer
     /// pointer.
@@ -225,15 +217,15 @@ public struct MatchReport: Sendable {
         }
 
         @inline(__always)
-        func append(_ row: Int, to out: inout [UInt8]) {
+        func append(_ row: Int, to out: inout ByteWriter) {
             if let numbers {
                 let x = numbers[row]
                 if x.isNaN { return }
                 // formatShortest: whole numbers below 1e15 as integers (never quoted: no comma inside).
-                if x == x.rounded(), abs(x) < 1e15 { appendDecimal(Int64(x), to: &out) } else { appendCSVField(formatShortest(x), to: &out) }
+                if x == x.rounded(), abs(x) < 1e15 { out.appendDecimal(Int64(x)) } else { out.appendCSVField(formatShortest(x)) }
             } else if let codes {
                 let code = codes[row]
-                if code >= 0 { appendCSVField(levels[Int(code)], to: &out) }
+                if code >= 0 { out.appendCSVField(levels[Int(code)]) }
             }
         }
     }

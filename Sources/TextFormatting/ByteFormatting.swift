@@ -1,75 +1,141 @@
-/// The byte forms of `String(n)` and `csvField(_:)`, appended straight to a byte buffer: files
-/// with a line per input row (`matches.csv`) are built this way, without a `String` per cell.
-/// Each function appends exactly the UTF-8 bytes of its `String` counterpart.
+/// The byte forms of `String(n)`, `x.description` and `csvField(_:)`, written straight into a byte
+/// buffer: files with a line per input row (`matches.csv`) are built this way, without a `String`
+/// per cell. Each method writes exactly the UTF-8 bytes of its `String` counterpart.
 
 // MARK: - Bytes
 
-/// Appends the decimal digits of `value` (with `-` when negative), as `String(value)` writes them.
-public func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-    if value >= 0, value < 10 { out.append(0x30 + UInt8(truncatingIfNeeded: value)); return }
-    if value < 0 { out.append(0x2D) }
-    // Digits from the last, into a buffer on the stack, then appended at once.
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-        var magnitude = value.magnitude
-        var first = 20
+/// A growable byte buffer written through a pointer. Appending to an `[UInt8]` checks that the
+/// array is uniquely referenced on every call, and appending another array retains it (an atomic
+/// increment, contended when several threads format lines at once); a line of matches.csv made
+/// about a dozen such calls. Here a write is a capacity check and a store.
+///
+/// The buffer is owned by the writer and is released once, by `takeBytes()` (which returns what
+/// was written) or `free()`, both of which end the writer. Copies of a writer would share the
+/// buffer, so a writer is one local variable, passed `inout`.
+public struct ByteWriter: TextOutputStream {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written so far.
+    public private(set) var count = 0
+
+    /// An empty writer with room for `capacity` bytes before it grows.
+    public init(capacity: Int = 256) {
+        self.capacity = max(capacity, 32)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// The bytes written, as an array; the writer's buffer is released.
+    public consuming func takeBytes() -> [UInt8] {
+        defer { base.deallocate() }
+        return Array(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Releases the buffer without reading it.
+    public consuming func free() {
+        base.deallocate()
+    }
+
+    /// Room for `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    @inline(never)
+    mutating func grow(to needed: Int) {
+        let larger = max(needed, 2 * capacity)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.initialize(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    /// Appends one byte.
+    @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    /// Appends `bytes`.
+    @inline(__always)
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).initialize(from: start, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// Appends the UTF-8 bytes of a literal (no reference counting: its bytes are constants).
+    @inline(__always)
+    public mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append($0) }
+    }
+
+    /// Appends the decimal digits of `value` (with `-` when negative), as `String(value)` writes them.
+    @inline(__always)
+    public mutating func appendDecimal(_ value: Int64) {
+        if value >= 0, value < 10 { append(0x30 + UInt8(truncatingIfNeeded: value)); return }
+        reserve(20)
+        if value < 0 { base[count] = 0x2D; count += 1 }
+        var magnitude = value.magnitude, digits = 0
+        var rest = magnitude
+        repeat { digits += 1; rest /= 10 } while rest > 0
+        // Digits from the last, in place.
+        var at = count + digits
         repeat {
-            first -= 1
-            digits[first] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
+            at -= 1
+            base[at] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
             magnitude /= 10
         } while magnitude > 0
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[first..<20]))
+        count += digits
     }
-}
 
-/// Appends `x` as `x.description` writes it (Swift's shortest form that reads back as the same
-/// double), without forming a `String`: `Double.write(to:)` formats into a buffer on the stack and
-/// hands the ASCII bytes to the stream's `_writeASCII`, which this stream appends directly. (A
-/// `description` longer than 15 bytes, as most non-integral doubles are, is a heap-allocated
-/// string.) Any text that reached `write(_:)` instead would be appended as its UTF-8 bytes, so the
-/// bytes are the same either way. Infinities and NaNs are written from `description`.
-public func appendShortest(_ x: Double, to out: inout [UInt8]) {
-    // `write(to:)` spells a NaN with its sign and payload ("-snan(0x...)"); `description` does not.
-    guard x.isFinite else { out.append(contentsOf: x.description.utf8); return }
-    var sink = ByteSink()
-    swap(&sink.bytes, &out)
-    x.write(to: &sink)
-    swap(&sink.bytes, &out)
-}
+    /// Appends the decimal digits of `value`, as `String(value)` writes them.
+    @inline(__always)
+    public mutating func appendDecimal(_ value: Int) {
+        appendDecimal(Int64(value))
+    }
 
-/// A text stream that appends to a byte buffer.
-struct ByteSink: TextOutputStream {
-    var bytes: [UInt8] = []
+    /// Appends `x` as `x.description` writes it (Swift's shortest form that reads back as the same
+    /// double), without forming a `String`: `Double.write(to:)` formats into a buffer on the stack
+    /// and hands the ASCII bytes to the stream's `_writeASCII`, which this writer copies. (A
+    /// `description` longer than 15 bytes, as most non-integral doubles are, is a heap-allocated
+    /// string.) Infinities and NaNs are written from `description`, since `write(to:)` spells a NaN
+    /// with its sign and payload ("-snan(0x...)") and `description` does not.
+    public mutating func appendShortest(_ x: Double) {
+        guard x.isFinite else { write(x.description); return }
+        x.write(to: &self)
+    }
 
-    mutating func write(_ string: String) {
+    /// Appends `s` as `csvField(s)` writes it: quoted (RFC 4180) when it holds a comma, a double
+    /// quote or a line break, with double quotes inside doubled.
+    public mutating func appendCSVField(_ s: String) {
+        var text = s
+        text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
+                append(bytes)
+                return
+            }
+            append(0x22)
+            for b in bytes {
+                append(b)
+                if b == 0x22 { append(0x22) }
+            }
+            append(0x22)
+        }
+    }
+
+    /// `TextOutputStream`: appends the string's UTF-8 bytes.
+    public mutating func write(_ string: String) {
         var text = string
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { append($0) }
     }
 
-    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: buffer)
-    }
-}
-
-/// Appends `value` in decimal, as `String(value)` writes it.
-@inline(__always)
-public func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-    appendDecimal(Int64(value), to: &out)
-}
-
-/// Appends `s` as `csvField(s)` writes it: quoted (RFC 4180) when it holds a comma, a double quote
-/// or a line break, with double quotes inside doubled.
-public func appendCSVField(_ s: String, to out: inout [UInt8]) {
-    var text = s
-    text.withUTF8 { bytes in
-        guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
-            out.append(contentsOf: bytes)
-            return
-        }
-        out.append(0x22)
-        for b in bytes {
-            out.append(b)
-            if b == 0x22 { out.append(0x22) }
-        }
-        out.append(0x22)
+    /// The standard library's fast path for ASCII output (`Double.write(to:)` uses it).
+    public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        append(buffer)
     }
 }

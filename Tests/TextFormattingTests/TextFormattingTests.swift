@@ -19,21 +19,41 @@ final class TextFormattingTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<1000 { values.append(Int64.random(in: .min ... .max, using: &rng) >> Int64.random(in: 0...62, using: &rng)) }
         for v in values {
-            var out: [UInt8] = [0x41]
-            appendDecimal(v, to: &out)
-            XCTAssertEqual(out, [0x41] + Array(String(v).utf8), "\(v)")
+            var out = ByteWriter(capacity: 1)
+            out.append(0x41)
+            out.appendDecimal(v)
+            XCTAssertEqual(out.takeBytes(), [0x41] + Array(String(v).utf8), "\(v)")
         }
-        var out: [UInt8] = []
-        appendDecimal(42, to: &out)
-        XCTAssertEqual(out, Array("42".utf8))
+        var out = ByteWriter()
+        out.appendDecimal(42)
+        out.append(",literal")
+        XCTAssertEqual(out.takeBytes(), Array("42,literal".utf8))
         for s in ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", "", "é,ü", "\"\""] {
-            var bytes: [UInt8] = [0x2C]
-            appendCSVField(s, to: &bytes)
-            XCTAssertEqual(bytes, [0x2C] + Array(csvField(s).utf8), s)
+            var bytes = ByteWriter(capacity: 1)
+            bytes.append(0x2C)
+            bytes.appendCSVField(s)
+            XCTAssertEqual(bytes.takeBytes(), [0x2C] + Array(csvField(s).utf8), s)
         }
     }
 
-    /// `appendShortest` appends exactly the bytes of `description`, for special values and for
+    /// A writer that grows many times, from every kind of append, keeps every byte in order.
+    func testByteWriterGrowsWithoutLosingBytes() {
+        var out = ByteWriter(capacity: 1)
+        var expected: [UInt8] = []
+        for i in 0..<5_000 {
+            switch i % 4 {
+            case 0: out.append(UInt8(truncatingIfNeeded: i)); expected.append(UInt8(truncatingIfNeeded: i))
+            case 1: out.appendDecimal(Int64(i) * 1_000_003); expected += Array(String(Int64(i) * 1_000_003).utf8)
+            case 2: out.appendShortest(Double(i) / 7); expected += Array((Double(i) / 7).description.utf8)
+            default: out.appendCSVField("a,\"\(i)\""); expected += Array(csvField("a,\"\(i)\"").utf8)
+            }
+        }
+        XCTAssertEqual(out.count, expected.count)
+        XCTAssertEqual(out.takeBytes(), expected)
+        ByteWriter(capacity: 0).free()
+    }
+
+    /// `ByteWriter.appendShortest` appends exactly the bytes of `description`, for special values and for
     /// doubles of every magnitude (random bit patterns cover exponents and subnormals).
     func testShortestEqualsDescription() {
         var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 1e15, 1e16, 123456789012345678, 5e-324, -5e-324,
@@ -46,9 +66,10 @@ final class TextFormattingTests: XCTestCase {
             values.append(Double(Int64(bitPattern: state) >> 40) / 1_000)
         }
         for x in values {
-            var out: [UInt8] = [0x2C]
-            appendShortest(x, to: &out)
-            XCTAssertEqual(out, [0x2C] + Array(x.description.utf8), "\(x)")
+            var out = ByteWriter(capacity: 1)
+            out.append(0x2C)
+            out.appendShortest(x)
+            XCTAssertEqual(out.takeBytes(), [0x2C] + Array(x.description.utf8), "\(x)")
         }
     }
 
