@@ -107,7 +107,7 @@ public struct ModelFrame: Sendable {
 
         // Missing values.
         var missingByColumn: [String: Int] = [:]
-        var keep = Array(repeating: true, count: table.rowCount)
+        var keep: [Bool]? = nil
         for column in required where column.missingCount > 0 {
             missingByColumn[column.name] = column.missingCount
             if !dropMissing {
@@ -115,13 +115,20 @@ public struct ModelFrame: Sendable {
                 throw CohortDataError.missingValues(file: file, column: column.name, count: column.missingCount,
                                                     firstLine: table.line(ofRow: first))
             }
-            for r in 0..<table.rowCount where column.isMissing(r) { keep[r] = false }
+            if keep == nil { keep = Array(repeating: true, count: table.rowCount) }
+            for r in 0..<table.rowCount where column.isMissing(r) { keep![r] = false }
         }
-        // (Counted first, so the row list is allocated once at its final size.)
-        let usedCount = keep.reduce(0) { $0 + ($1 ? 1 : 0) }
+        // Every row when nothing is missing; otherwise counted first, so the row list is allocated
+        // once at its final size.
+        let usedCount = keep?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? table.rowCount
         let used = [Int](unsafeUninitializedCapacity: usedCount) { buffer, initialized in
             var k = 0
-            for r in 0..<table.rowCount where keep[r] { buffer[k] = r; k += 1 }
+            if let keep {
+                for r in 0..<table.rowCount where keep[r] { buffer[k] = r; k += 1 }
+            } else {
+                for r in 0..<usedCount { buffer[r] = r }
+                k = usedCount
+            }
             initialized = k
         }
         rows = used
@@ -137,12 +144,11 @@ public struct ModelFrame: Sendable {
             if let bad = treatColumn.firstNonFinite {
                 throw CohortDataError.treatmentNotBinary(file: file, line: table.line(ofRow: bad.row), column: treatment, value: bad.text)
             }
-            for r in used {
-                let x = v[r]
-                guard x == 0 || x == 1 else {
-                    throw CohortDataError.treatmentNotBinary(file: file, line: table.line(ofRow: r), column: treatment,
-                                                             value: treatColumn.text(at: r))
-                }
+            // (Every row when all are used: one pass along the column.)
+            if let r = used.count == table.rowCount ? v.firstIndex(where: { $0 != 0 && $0 != 1 })
+                                                    : used.first(where: { v[$0] != 0 && v[$0] != 1 }) {
+                throw CohortDataError.treatmentNotBinary(file: file, line: table.line(ofRow: r), column: treatment,
+                                                         value: treatColumn.text(at: r))
             }
             // The table's own array when every row is used (no copy).
             t = used.count == table.rowCount ? v : used.map { v[$0] }

@@ -75,14 +75,25 @@ public enum KernelMatcher {
 
 /// Weights scaled to mean 1 within each group among units with a positive weight (MatchIt's
 /// `normalize = TRUE`: w · m / Σw); zero weights stay zero.
+///
+/// Each group's total is `rSum` of its positive weights in row order; both totals are accumulated
+/// in one pass (the same additions in the same order as two separate sums).
 func normalizedWithinGroups(_ weights: [Double], treated: [Bool]) -> [Double] {
-    var out = weights
-    for group in [true, false] {
-        let members = weights.indices.filter { treated[$0] == group && weights[$0] > 0 }
-        guard !members.isEmpty else { continue }
-        let total = rSum(members.map { weights[$0] })
-        let m = Double(members.count)
-        for i in members { out[i] = m * weights[i] / total }
+    precondition(weights.count == treated.count, "one group flag per weight")
+    // Index 1: treated; 0: control.
+    var total: (ExtendedSum, ExtendedSum) = (0, 0)
+    var members = (0, 0)
+    for i in weights.indices where weights[i] > 0 {
+        if treated[i] { total.1 += ExtendedSum(weights[i]); members.1 += 1 }
+        else { total.0 += ExtendedSum(weights[i]); members.0 += 1 }
     }
-    return out
+    let sum = (Double(total.0), Double(total.1))
+    let m = (Double(members.0), Double(members.1))
+    return [Double](unsafeUninitializedCapacity: weights.count) { out, initialized in
+        for i in weights.indices {
+            let w = weights[i]
+            out[i] = w > 0 ? (treated[i] ? m.1 * w / sum.1 : m.0 * w / sum.0) : w
+        }
+        initialized = weights.count
+    }
 }
