@@ -53,22 +53,24 @@ let package = Package(
         .target(name: "Columns"),
         // Loading CSV (plain or gzip) and Stata/SPSS/SAS files into columnar tables, validation,
         // design matrices (R treatment contrasts).
-        .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib", "Columns"]),
+        .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib", "Columns", "HugePages"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
-        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel", "Columns"]),
+        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel", "Columns", "HugePages"]),
         // Sums, means and standard deviations as R computes them (extended-precision accumulation).
         .target(name: "RArithmetic"),
         // Order-preserving parallel map over DispatchQueue.concurrentPerform.
         .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
-        .target(name: "Sorting"),
+        .target(name: "Sorting", dependencies: ["HugePages"]),
+        // Transparent huge pages advised for large arrays (madvise): fewer page faults, same values.
+        .target(name: "HugePages"),
         // Exact minimum-cost flow on sparse networks (successive shortest paths with potentials).
         .target(name: "NetworkFlow"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights;
         // optimal pair and full matching (optmatch's network formulation) on NetworkFlow.
-        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow"]),
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow", "HugePages"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns"]),
+        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns", "HugePages"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
         // fit or user distance -> exact cells -> one type per method -> balance.
         .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles", "Columns", "Parallel"]),
@@ -123,6 +125,7 @@ let package = Package(
         // Fixture location and a minimal reader for the R-generated fixture files (tests only).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SortingTests", dependencies: ["TestSupport", "Sorting"]),
+        .testTarget(name: "HugePagesTests", dependencies: ["HugePages"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
         .testTarget(name: "RArithmeticTests", dependencies: ["TestSupport", "RArithmetic"]),
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Parallel
+import HugePages
 
 /// Options for reading a cohort CSV file.
 public struct CSVReadOptions: Sendable {
@@ -443,13 +444,13 @@ func withColumnBuffers(
         }
         let slot = levels[k].slot
         if !levels[k].code {
-            numbers[slot] = try [Double](unsafeUninitializedCapacity: rows) { buffer, initialized in
+            numbers[slot] = try [Double](hugePagesCapacity: rows) { buffer, initialized in
                 numberBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
                 try level(k + 1)
                 initialized = rows
             }
         } else {
-            codes[slot] = try [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
+            codes[slot] = try [Int32](hugePagesCapacity: rows) { buffer, initialized in
                 codeBuffers[slot] = UnsafeMutableBufferPointer(start: buffer.baseAddress, count: rows)
                 try level(k + 1)
                 initialized = rows

@@ -1,4 +1,5 @@
 import Columns
+import HugePages
 
 /// A covariate as the user named it, and how it enters a model.
 public struct CovariateTerm: Sendable, Equatable {
@@ -121,7 +122,7 @@ public struct ModelFrame: Sendable {
         // Every row when nothing is missing; otherwise counted first, so the row list is allocated
         // once at its final size.
         let usedCount = keep?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? table.rowCount
-        let used = [Int](unsafeUninitializedCapacity: usedCount) { buffer, initialized in
+        let used = [Int](hugePagesCapacity: usedCount) { buffer, initialized in
             var k = 0
             if let keep {
                 for r in 0..<table.rowCount where keep[r] { buffer[k] = r; k += 1 }

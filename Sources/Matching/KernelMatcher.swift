@@ -1,5 +1,6 @@
 import Foundation
 import RArithmetic
+import HugePages
 
 /// The kernel of kernel matching (psmatch2's `kerneltype()`).
 public enum MatchingKernel: String, Sendable, Codable, CaseIterable {
@@ -89,7 +90,7 @@ func normalizedWithinGroups(_ weights: [Double], treated: [Bool]) -> [Double] {
     }
     let sum = (Double(total.0), Double(total.1))
     let m = (Double(members.0), Double(members.1))
-    return [Double](unsafeUninitializedCapacity: weights.count) { out, initialized in
+    return [Double](hugePagesCapacity: weights.count) { out, initialized in
         for i in weights.indices {
             let w = weights[i]
             out[i] = w > 0 ? (treated[i] ? m.1 * w / sum.1 : m.0 * w / sum.0) : w

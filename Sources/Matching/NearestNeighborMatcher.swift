@@ -4,6 +4,7 @@ import Parallel
 import RArithmetic
 import Randomness
 import Sorting
+import HugePages
 
 /// The outcome of a nearest-neighbour match.
 public struct MatchResult: Sendable, Codable {
@@ -342,8 +343,8 @@ public enum NearestNeighborMatcher {
 func matchWeights(
     n: Int, focal: [Bool], focalUnits: [Int], matches: [[Int]], withReplacement: Bool
 ) throws -> (weights: [Double], subclass: [Int?]) {
-    var weights = Array(repeating: 0.0, count: n)
-    var subclass: [Int?] = Array(repeating: nil, count: n)
+    var weights = [Double](hugePagesRepeating: 0, count: n)
+    var subclass = [Int?](hugePagesRepeating: nil, count: n)
     if withReplacement {
         for (f, set) in matches.enumerated() where !set.isEmpty {
             let share = 1.0 / Double(set.count)

@@ -2,6 +2,7 @@ import Columns
 import Distributions
 import LinearAlgebra
 import Parallel
+import HugePages
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -203,7 +204,7 @@ public enum BinomialGLM {
                                pValue: Normal.twoSidedPValue(z))
         }
         let meanY = y.reduce(0, +) / Double(n)
-        let nullDeviance = Self.deviance(y: y, mu: Array(repeating: meanY, count: n), binary: binary)
+        let nullDeviance = Self.deviance(y: y, mu: Array(hugePagesRepeating: meanY, count: n), binary: binary)
         return GLMFit(link: link, coefficients: coefficients, deviance: deviance, nullDeviance: nullDeviance,
                       aic: deviance + 2 * Double(p), dfResidual: n - p, dfNull: n - 1,
                       iterations: iterations, linearPredictor: fittedEta, fitted: fittedMu)

@@ -1,6 +1,7 @@
 import Columns
 import LinearAlgebra
 import Parallel
+import HugePages
 
 /// A design matrix `[1, x_1, ..., x_k]` held as its columns, processed in fixed blocks of rows by
 /// the project's own kernels (`LinearAlgebra.FixedOrderKernels`), never by BLAS.
@@ -392,9 +393,15 @@ final class WorkBuffer: @unchecked Sendable {
     init(count: Int, repeating value: Double = 0) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
+        HugePages.advise(pointer, count: count)
         pointer.initialize(repeating: value, count: max(count, 1))
     }
     var buffer: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     func free() { pointer.deallocate() }
-    func array() -> [Double] { Array(buffer) }
+    func array() -> [Double] {
+        [Double](hugePagesCapacity: count) { out, initialized in
+            out.baseAddress?.initialize(from: pointer, count: count)
+            initialized = count
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import HugePages
+
 /// The inverse of a permutation: `inverse[order[r]] = r` for every `r`.
 ///
 /// Written directly, that is one write per element at a random place; once the array is larger
@@ -25,12 +27,13 @@ public enum InversePermutation {
         let n = order.count
         precondition(n < Int(Int32.max), "InversePermutation handles fewer than 2^31 elements")
         let unset: Int32 = -1
-        let inverse = [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+        let inverse = [Int32](hugePagesCapacity: n) { out, initialized in
             out.initialize(repeating: unset)
             if bucketed {
                 // Bucket b holds the elements b << shift ..< (b + 1) << shift, so it starts at
                 // b << shift in the pair array and ends where the next one starts.
                 let pairs = UnsafeMutablePointer<SIMD2<Int32>>.allocate(capacity: n)
+                HugePages.advise(pairs, count: n)
                 defer { pairs.deallocate() }
                 let buckets = (n + (1 << bucketShift) - 1) >> bucketShift
                 var next = (0..<buckets).map { $0 << bucketShift }

@@ -1,3 +1,5 @@
+import HugePages
+
 /// Stable ordering of `Double` keys in O(n): a least-significant-digit radix sort on the keys'
 /// IEEE-754 bit patterns, mapped so that unsigned order equals numeric order.
 ///
@@ -98,6 +100,7 @@ public enum RadixSort {
         defer { counts.deallocate() }
         let codes = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
         defer { codes.deallocate() }
+        HugePages.advise(codes, count: n)
         var distinct = 0
         for i in 0..<n {
             let k = orderedBits(keys[i], descending: descending)
@@ -138,10 +141,10 @@ public enum RadixSort {
         }
         // One pass places every key (its position or payload, and its value when wanted).
         var sorted = [Double]()
-        let order = [Int32](unsafeUninitializedCapacity: n) { out, count in
+        let order = [Int32](hugePagesCapacity: n) { out, count in
             func place(_ carried: (Int) -> Int32) {
                 if wantValues {
-                    sorted = [Double](unsafeUninitializedCapacity: n) { sortedOut, sortedCount in
+                    sorted = [Double](hugePagesCapacity: n) { sortedOut, sortedCount in
                         for i in 0..<n {
                             let e = Int(codes[i]), at = next[e]
                             out[at] = carried(i)
@@ -194,6 +197,10 @@ public enum RadixSort {
         var carryFrom = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
         var keysTo: UnsafeMutablePointer<UInt64>? = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
         var carryTo: UnsafeMutablePointer<UInt32>? = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        HugePages.advise(keysFrom, count: n)
+        HugePages.advise(carryFrom, count: n)
+        HugePages.advise(keysTo!, count: n)
+        HugePages.advise(carryTo!, count: n)
         defer { keysFrom.deallocate(); carryFrom.deallocate(); keysTo?.deallocate(); carryTo?.deallocate() }
         // Keys and the histograms of all digits in one pass.
         let counts = UnsafeMutablePointer<Int32>.allocate(capacity: digitCount * radix)
@@ -238,12 +245,12 @@ public enum RadixSort {
         carryTo?.deallocate()
         keysTo = nil
         carryTo = nil
-        let order = [Int32](unsafeUninitializedCapacity: n) { out, count in
+        let order = [Int32](hugePagesCapacity: n) { out, count in
             for k in 0..<n { out[k] = Int32(bitPattern: carryFrom[k]) }
             count = n
         }
         guard wantValues else { return (order, []) }
-        let sorted = [Double](unsafeUninitializedCapacity: n) { out, count in
+        let sorted = [Double](hugePagesCapacity: n) { out, count in
             for k in 0..<n { out[k] = value(ofAscendingBits: descending ? ~keysFrom[k] : keysFrom[k]) }
             count = n
         }
