@@ -70,7 +70,7 @@ let package = Package(
         // optimal pair and full matching (optmatch's network formulation) on NetworkFlow.
         .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow", "HugePages"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
-        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns", "HugePages"]),
+        .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
         // fit or user distance -> exact cells -> one type per method -> balance.
         .target(name: "MatchedComparison", dependencies: ["CohortData", "Propensity", "Matching", "Balance", "PlanFiles", "Columns", "Parallel"]),
