@@ -14,9 +14,11 @@ import Glibc
 /// `match` touches about 300 MB, almost all of it in such arrays.
 ///
 /// Advice changes no value, only how memory is mapped: the same bytes come out either way. With the
-/// setting `never` it does nothing; with `always` huge pages are the default already. Only the whole
-/// 2 MiB pages inside a region are advised, so a neighbouring allocation is never affected; the
-/// arrays advised are written in full, so a huge page is never mostly unused.
+/// setting `never` it does nothing; with `always` huge pages are the default already. When no free
+/// huge page is at hand the kernel compacts memory for one or falls back to small pages (the
+/// `transparent_hugepage/defrag` setting decides), which costs time, never correctness. Only the
+/// whole 2 MiB pages inside a region are advised, so a neighbouring allocation is never affected;
+/// the arrays advised are written in full, so a huge page is never mostly unused.
 public enum HugePages {
     /// The huge page size advised for (2 MiB, x86-64's and arm64's transparent huge page).
     public static let pageBytes = 2 << 20
