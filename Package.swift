@@ -63,7 +63,7 @@ let package = Package(
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
         .target(name: "Sorting", dependencies: ["HugePages"]),
         // Transparent huge pages advised for large arrays (madvise): fewer page faults, same values.
-        .target(name: "HugePages"),
+        .target(name: "HugePages", dependencies: ["Parallel"]),
         // Exact minimum-cost flow on sparse networks (successive shortest paths with potentials).
         .target(name: "NetworkFlow"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights;
@@ -119,6 +119,7 @@ let package = Package(
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
                 "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting", "OutputFiles", "Spreadsheets",
+                "Parallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

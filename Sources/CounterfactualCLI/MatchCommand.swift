@@ -4,6 +4,7 @@ import CohortData
 import Foundation
 import MatchedComparison
 import Matching
+import Parallel
 import Propensity
 import Reporting
 import Spreadsheets
@@ -303,8 +304,13 @@ struct Match: ParsableCommand {
             report.inputColumns = all.columns
         }
         let folder = output.staging
-        let matchesDigest = try report.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
-        try write(report.summaryJSON().serialized(), to: folder.appendingPathComponent("summary.json"))
+        // summary.json (its distance histogram reads every row) is formed on a second thread while
+        // matches.csv is written, and written after it.
+        let finished = report
+        let (summaries, matchesDigest) = try Parallel.beside(tasks: 1, { _ in finished.summaryJSON().serialized() }) {
+            try finished.writeMatchesCSV(to: folder.appendingPathComponent("matches.csv").path)
+        }
+        try write(summaries[0], to: folder.appendingPathComponent("summary.json"))
         if let pairs = report.pairsCSV() { try write(pairs, to: folder.appendingPathComponent("pairs.csv")) }
         if writesWorkbook {
             try Workbook.write([WorkbookTables.balance([(cohort: nil, balance: group.balance)])], to: output.url("workbook.xlsx").path)

@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Parallel
 
 /// Advice to the kernel to back large arrays with 2 MiB pages.
 ///
@@ -70,12 +71,57 @@ extension Array {
         }
     }
 
-    /// `count` copies of `value`, in storage advised for huge pages when large.
-    @inlinable
-    public init(hugePagesRepeating value: Element, count: Int) {
+    /// `count` copies of `value`, in storage advised for huge pages when large. From
+    /// `HugePages.parallelFillBytes` on, the copies are written by several threads, each its own
+    /// run of whole huge pages: writing fresh memory is mostly the kernel zeroing the pages it
+    /// faults in (about 1 GB/s a core on the development VM), which the cores then share.
+    public init(hugePagesRepeating value: Element, count: Int) where Element: Sendable {
         self.init(hugePagesCapacity: count) { buffer, initialized in
-            buffer.baseAddress?.initialize(repeating: value, count: count)
+            if let base = buffer.baseAddress {
+                let cuts = HugePages.fillPieces(start: UInt(bitPattern: base), count: count,
+                                                stride: MemoryLayout<Element>.stride)
+                if cuts.count <= 2 {
+                    base.initialize(repeating: value, count: count)
+                } else {
+                    let target = FillTarget(base: base)
+                    Parallel.forEach(cuts.count - 1) { k in
+                        (target.base + cuts[k]).initialize(repeating: value, count: cuts[k + 1] - cuts[k])
+                    }
+                }
+            }
             initialized = count
         }
+    }
+}
+
+/// The storage of an array being filled, shared by the threads that fill disjoint pieces of it.
+private struct FillTarget<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+}
+
+extension HugePages {
+    /// From this many bytes on, `Array(hugePagesRepeating:count:)` fills in parallel.
+    public static let parallelFillBytes = 8 << 20
+    /// The most pieces such a fill is cut into.
+    static let maximumFillPieces = 16
+
+    /// Element offsets `0 = c_0 < c_1 < ... < c_m = count` cutting `count` elements of `stride`
+    /// bytes at address `start` into pieces of whole huge pages (each cut is the first element that
+    /// starts at or after a 2 MiB boundary), at least two pages a piece; just `[0, count]` below
+    /// `parallelFillBytes`.
+    static func fillPieces(start: UInt, count: Int, stride: Int) -> [Int] {
+        let bytes = count * max(stride, 1)
+        guard count > 0, stride > 0, bytes >= parallelFillBytes else { return [0, count] }
+        let pieces = min(maximumFillPieces, bytes / (2 * pageBytes))
+        let mask = UInt(pageBytes - 1)
+        var cuts = [0]
+        for k in 1..<max(pieces, 1) {
+            let nominal = start + UInt(bytes / pieces * k)
+            let boundary = (nominal + mask) & ~mask
+            let element = Int((boundary - start + UInt(stride) - 1) / UInt(stride))
+            if element > cuts[cuts.count - 1], element < count { cuts.append(element) }
+        }
+        cuts.append(count)
+        return cuts
     }
 }

@@ -177,8 +177,10 @@ public enum NearestNeighborMatcher {
             }
         }
 
-        // Rank all units by distance once (ascending, ties in data order).
-        let ranked = RadixSort.ascendingOrder(distance)
+        // Rank all units by distance once (ascending, ties in data order), keeping the distances in
+        // that order too: the searches then read distances near the focal unit's rank (in cache),
+        // not at the units' rows (at random).
+        let (ranked, sortedDistance) = distance.withUnsafeBufferPointer { RadixSort.ascending($0) }
         let rank = InversePermutation.of(ranked)
 
         // Controls of each cell in rank order, with their ranks, in one sweep along the ranking (one
@@ -230,7 +232,7 @@ public enum NearestNeighborMatcher {
         // Match. Exact cells never share controls, and with replacement nothing is used up, so the
         // work is split across cores (by cell, or by blocks of focal units) without changing any result.
         var matches = Array(repeating: [Int](), count: nFocal)
-        let search = SearchContext(distance: distance, rank: rank, ranked: ranked, focalUnits: focalUnits,
+        let search = SearchContext(sortedDistance: sortedDistance, rank: rank, focalUnits: focalUnits,
                                    cells: cells, runIndexOfCell: runIndexOfCell, caliper: caliperWidth, ratio: spec.ratio)
         if let columns = mahalanobis {
             for c in columns where c.count != n { throw MatchingError.lengthMismatch("\(c.count) covariate values for \(n) units") }
@@ -274,10 +276,11 @@ public enum NearestNeighborMatcher {
                 candidates[(b * block)..<min(candidates.count, (b + 1) * block)].map { f -> [Int] in
                     let unit = search.focalUnits[f]
                     var run = shared.runs[search.runIndexOfCell[search.cells[unit]]!]
-                    let found = search.distance.withUnsafeBufferPointer { dist in
+                    let own = Int(search.rank[unit])
+                    let found = search.sortedDistance.withUnsafeBufferPointer { sorted in
                         findNearestControls(
-                            run: &run, distance: dist, focalDistance: dist[unit],
-                            leftStart: Int(search.rank[unit]), rightStart: Int(search.rank[unit]), minimumDistance: 0,
+                            run: &run, sortedDistance: sorted, focalDistance: sorted[own],
+                            leftStart: own, rightStart: own, minimumDistance: 0,
                             caliper: search.caliper, ratio: search.ratio, excluded: [])
                     }
                     return found.map(\.unit)
@@ -380,11 +383,11 @@ extension Array {
 
 /// The fixed inputs of the outward searches, shared read-only by the workers.
 struct SearchContext: Sendable {
-    let distance: [Double]
+    /// The distances in ascending order (`sortedDistance[rank[u]]` is unit u's distance, -0.0 read
+    /// as +0.0, which no |difference| tells apart).
+    let sortedDistance: [Double]
     /// Each unit's position in the ascending order of `distance`.
     let rank: [Int32]
-    /// The units in ascending order of `distance` (ties in row order).
-    let ranked: [Int32]
     let focalUnits: [Int]
     let cells: [Int]
     let runIndexOfCell: [Int?]
@@ -394,18 +397,26 @@ struct SearchContext: Sendable {
     /// MatchIt's rounds without replacement for the focal units of one cell (in matching order):
     /// in round r each focal unit still in play takes its r-th control; one that finds none drops out.
     /// Returns the controls found for each focal unit, in `focalOrder`.
+    ///
+    /// The focal units' ranks are gathered first, in one tight loop (their rows are at random in
+    /// memory, so the loads overlap there instead of stalling the searches one by one); each search
+    /// then reads only the run and the sorted distances around its rank, which the previous search
+    /// in the matching order (ordered by distance) has mostly brought into cache.
     func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int]) -> [[Int]] {
         var run = initial
         var available = run.count
         var inPlay = Array(repeating: true, count: focalOrder.count)
         var found = Array(repeating: [Int](), count: focalOrder.count)
-        distance.withUnsafeBufferPointer { dist in
+        let ranks = [Int32](unsafeUninitializedCapacity: focalOrder.count) { out, initialized in
+            for (k, f) in focalOrder.enumerated() { out[k] = rank[focalUnits[f]] }
+            initialized = focalOrder.count
+        }
+        sortedDistance.withUnsafeBufferPointer { sorted in
             for round in 1...ratio {
-                for (k, f) in focalOrder.enumerated() {
+                for k in focalOrder.indices {
                     if available == 0 { break }
                     guard inPlay[k] else { continue }
-                    let unit = focalUnits[f]
-                    let own = Int(rank[unit])
+                    let own = Int(ranks[k])
                     var leftStart = own, rightStart = own
                     var minimum = 0.0
                     if round > 1, !found[k].isEmpty {
@@ -413,14 +424,14 @@ struct SearchContext: Sendable {
                             leftStart = min(leftStart, Int(rank[m]))
                             rightStart = max(rightStart, Int(rank[m]))
                         }
-                        let dl = abs(dist[unit] - dist[Int(ranked[leftStart])])
-                        let dr = abs(dist[unit] - dist[Int(ranked[rightStart])])
+                        let dl = abs(sorted[own] - sorted[leftStart])
+                        let dr = abs(sorted[own] - sorted[rightStart])
                         if leftStart == own { minimum = dr }
                         else if rightStart == own { minimum = dl }
                         else { minimum = max(dl, dr) }
                     }
                     let candidates = findNearestControls(
-                        run: &run, distance: dist, focalDistance: dist[unit],
+                        run: &run, sortedDistance: sorted, focalDistance: sorted[own],
                         leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
                         caliper: caliper, ratio: 1, excluded: found[k][...])
                     guard let chosen = candidates.first else {

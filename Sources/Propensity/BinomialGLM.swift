@@ -127,64 +127,69 @@ public enum BinomialGLM {
         // Column scales (root mean square) for a well-conditioned solve.
         let scale = [1.0] + design.rootMeanSquares()
 
-        // Linear predictor and fitted means, written by disjoint blocks of rows in parallel.
-        let eta = WorkBuffer(count: n), mu = WorkBuffer(count: n)
-        defer { eta.free(); mu.free() }
-        // R's start, mu = (y + 0.5) / 2; with 0/1 responses two values, each computed once.
-        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
-        let startEta = binary ? [link.link(0.25), link.link(0.75)] : []
-        for i in 0..<n {
-            mu.pointer[i] = (y[i] + 0.5) / 2
-            eta.pointer[i] = binary ? startEta[y[i] == 1 ? 1 : 0] : link.link(mu.pointer[i])
-        }
-        var deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(mu.buffer), binary: binary)
+        // Linear predictor and fitted means, written by disjoint blocks of rows in parallel, straight
+        // into the arrays the fit returns.
+        var fittedEta = [Double](hugePagesRepeating: 0, count: n), fittedMu = [Double](hugePagesRepeating: 0, count: n)
+        var deviance = 0.0
         var beta = Array(repeating: 0.0, count: p)
         var lastFactor: FixedOrderCholesky? = nil
         var converged = false
         var iterations = 0
         var change = Double.infinity
+        // R's start, mu = (y + 0.5) / 2; with 0/1 responses two values, each computed once.
+        let binary = y.allSatisfy { $0 == 0 || $0 == 1 }
+        let startEta = binary ? [link.link(0.25), link.link(0.75)] : []
+        try fittedEta.withUnsafeMutableBufferPointer { etaBuffer in
+            try fittedMu.withUnsafeMutableBufferPointer { muBuffer in
+                let eta = etaBuffer.baseAddress!, mu = muBuffer.baseAddress!  // n > 0
+                for i in 0..<n {
+                    mu[i] = (y[i] + 0.5) / 2
+                    eta[i] = binary ? startEta[y[i] == 1 ? 1 : 0] : link.link(mu[i])
+                }
+                deviance = Self.deviance(y: y, mu: UnsafeBufferPointer(muBuffer), binary: binary)
 
-        try y.withUnsafeBufferPointer { yy in
-            let ys = yy.baseAddress!
-            var pending: NormalEquations? = nil
-            while iterations < maxIterations {
-                iterations += 1
-                let equations = pending ?? design.pass(
-                    link: link, response: ys, binaryResponse: binary, beta: nil, eta: eta.pointer, mu: mu.pointer, normalEquations: true
-                ).normalEquations!
-                var scaled = equations.information
-                var scaledRHS = equations.rightHandSide
-                for j in 0..<p {
-                    scaledRHS[j] /= scale[j]
-                    for i in 0..<p { scaled[i, j] /= scale[i] * scale[j] }
+                try y.withUnsafeBufferPointer { yy in
+                    let ys = yy.baseAddress!
+                    var pending: NormalEquations? = nil
+                    while iterations < maxIterations {
+                        iterations += 1
+                        let equations = pending ?? design.pass(
+                            link: link, response: ys, binaryResponse: binary, beta: nil, eta: eta, mu: mu, normalEquations: true
+                        ).normalEquations!
+                        var scaled = equations.information
+                        var scaledRHS = equations.rightHandSide
+                        for j in 0..<p {
+                            scaledRHS[j] /= scale[j]
+                            for i in 0..<p { scaled[i, j] /= scale[i] * scale[j] }
+                        }
+                        let cholesky: FixedOrderCholesky
+                        do {
+                            cholesky = try FixedOrderCholesky(scaled)
+                        } catch LinearAlgebraError.notPositiveDefinite(let minor) {
+                            throw PropensityError.collinear(column: termNames[max(0, minor - 1)])
+                        }
+                        if cholesky.reciprocalConditionNumber() < 1e-13 {
+                            throw PropensityError.collinear(column: try Self.firstDependentColumn(scaled, names: termNames))
+                        }
+                        let solution = try cholesky.solve(scaledRHS)
+                        beta = (0..<p).map { solution[$0] / scale[$0] }
+                        lastFactor = cholesky
+                        let speculate = !(change < tolerance.squareRoot())
+                        let result = design.pass(link: link, response: ys, binaryResponse: binary, beta: beta, eta: eta, mu: mu,
+                                                 normalEquations: speculate)
+                        pending = result.normalEquations
+                        let newDeviance = result.deviance!
+                        guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
+                        change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
+                        deviance = newDeviance
+                        if change < tolerance { converged = true; break }
+                    }
                 }
-                let cholesky: FixedOrderCholesky
-                do {
-                    cholesky = try FixedOrderCholesky(scaled)
-                } catch LinearAlgebraError.notPositiveDefinite(let minor) {
-                    throw PropensityError.collinear(column: termNames[max(0, minor - 1)])
-                }
-                if cholesky.reciprocalConditionNumber() < 1e-13 {
-                    throw PropensityError.collinear(column: try Self.firstDependentColumn(scaled, names: termNames))
-                }
-                let solution = try cholesky.solve(scaledRHS)
-                beta = (0..<p).map { solution[$0] / scale[$0] }
-                lastFactor = cholesky
-                let speculate = !(change < tolerance.squareRoot())
-                let result = design.pass(link: link, response: ys, binaryResponse: binary, beta: beta, eta: eta.pointer, mu: mu.pointer,
-                                         normalEquations: speculate)
-                pending = result.normalEquations
-                let newDeviance = result.deviance!
-                guard newDeviance.isFinite else { throw PropensityError.nonFinite("deviance") }
-                change = abs(newDeviance - deviance) / (abs(newDeviance) + 0.1)
-                deviance = newDeviance
-                if change < tolerance { converged = true; break }
             }
         }
         guard converged, let factor = lastFactor else {
             throw PropensityError.notConverged(iterations: iterations, relativeChange: change)
         }
-        let fittedEta = eta.array(), fittedMu = mu.array()
 
         // Fitted probabilities numerically 0 or 1 (R warns; we refuse, since matching on such
         // scores is meaningless).
@@ -204,7 +209,9 @@ public enum BinomialGLM {
                                pValue: Normal.twoSidedPValue(z))
         }
         let meanY = y.reduce(0, +) / Double(n)
-        let nullDeviance = Self.deviance(y: y, mu: Array(hugePagesRepeating: meanY, count: n), binary: binary)
+        let nullDeviance = withUnsafePointer(to: meanY) { constant in
+            Self.deviance(y: y, mu: constant, muStride: 0, binary: binary)
+        }
         return GLMFit(link: link, coefficients: coefficients, deviance: deviance, nullDeviance: nullDeviance,
                       aic: deviance + 2 * Double(p), dfResidual: n - p, dfNull: n - 1,
                       iterations: iterations, linearPredictor: fittedEta, fitted: fittedMu)
@@ -224,12 +231,22 @@ public enum BinomialGLM {
     }
 
     static func deviance(y: [Double], mu: UnsafeBufferPointer<Double>, binary: Bool) -> Double {
+        precondition(mu.count == y.count, "deviance: \(mu.count) fitted values for \(y.count) responses")
+        guard let first = mu.baseAddress else { return 0 }
+        return deviance(y: y, mu: first, muStride: 1, binary: binary)
+    }
+
+    /// The deviance with row i's mean at `mu[i * muStride]`: stride 1 for one mean per row, 0 for
+    /// one mean for every row (the null model), read in place of an array of copies. Row by row the
+    /// terms and their order are the same either way.
+    static func deviance(y: [Double], mu: UnsafePointer<Double>, muStride: Int, binary: Bool) -> Double {
         let n = y.count
         let blocks = (n + BlockedDesign.blockRows - 1) / BlockedDesign.blockRows
         let partial = WorkBuffer(count: blocks)
         defer { partial.free() }
         y.withUnsafeBufferPointer { yy in
-            let shared = DevianceInputs(y: yy.baseAddress!, mu: mu.baseAddress!, partial: partial.pointer)
+            guard let ys = yy.baseAddress else { return }
+            let shared = DevianceInputs(y: ys, mu: mu, muStride: muStride, partial: partial.pointer)
             Parallel.forEach(blocks) { b in
                 let lo = b * BlockedDesign.blockRows, hi = min(n, lo + BlockedDesign.blockRows)
                 var total = 0.0
@@ -237,7 +254,7 @@ public enum BinomialGLM {
                     // The last term of each response value, reused while its mu repeats.
                     var lastMu = (Double.nan, Double.nan), lastTerm = (0.0, 0.0)
                     for i in lo..<hi {
-                        let m = shared.mu[i]
+                        let m = shared.mu[i * shared.muStride]
                         if shared.y[i] == 1 {
                             if m.bitPattern != lastMu.1.bitPattern { lastMu.1 = m; lastTerm.1 = BlockedDesign.devianceTerm(1, m) }
                             total += lastTerm.1
@@ -247,7 +264,7 @@ public enum BinomialGLM {
                         }
                     }
                 } else {
-                    for i in lo..<hi { total += BlockedDesign.devianceTerm(shared.y[i], shared.mu[i]) }
+                    for i in lo..<hi { total += BlockedDesign.devianceTerm(shared.y[i], shared.mu[i * shared.muStride]) }
                 }
                 shared.partial[b] = total
             }
@@ -282,5 +299,7 @@ public enum BinomialGLM {
 struct DevianceInputs: @unchecked Sendable {
     let y: UnsafePointer<Double>
     let mu: UnsafePointer<Double>
+    /// 1: a mean per row; 0: one mean for all rows.
+    let muStride: Int
     let partial: UnsafeMutablePointer<Double>
 }

@@ -398,10 +398,4 @@ final class WorkBuffer: @unchecked Sendable {
     }
     var buffer: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     func free() { pointer.deallocate() }
-    func array() -> [Double] {
-        [Double](hugePagesCapacity: count) { out, initialized in
-            out.baseAddress?.initialize(from: pointer, count: count)
-            initialized = count
-        }
-    }
 }

@@ -34,6 +34,34 @@ final class HugePagesTests: XCTestCase {
         }
     }
 
+    /// A parallel fill is cut at huge-page boundaries into increasing pieces covering every element
+    /// once; a small one is not cut.
+    func testFillPiecesFollowPageBoundaries() {
+        let page = UInt(HugePages.pageBytes)
+        XCTAssertEqual(HugePages.fillPieces(start: 8 * page, count: 1_000, stride: 8), [0, 1_000])
+        XCTAssertEqual(HugePages.fillPieces(start: 8 * page, count: 0, stride: 8), [0, 0])
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let stride = [4, 8, 9, 16, 24].randomElement(using: &rng)!
+            let start = UInt.random(in: 0...(1 << 40), using: &rng) / 8 * 8
+            let count = Int.random(in: 0...(200 << 20), using: &rng) / stride
+            let cuts = HugePages.fillPieces(start: start, count: count, stride: stride)
+            XCTAssertEqual(cuts.first, 0)
+            XCTAssertEqual(cuts.last, count)
+            XCTAssertLessThanOrEqual(cuts.count - 1, HugePages.maximumFillPieces)
+            if count * stride < HugePages.parallelFillBytes { XCTAssertEqual(cuts.count, 2) }
+            for k in 1..<cuts.count {
+                XCTAssertLessThan(cuts[k - 1], cuts[k])
+                if k < cuts.count - 1 {
+                    // The cut element is the first to start at or after a page boundary.
+                    let at = start + UInt(cuts[k] * stride), before = start + UInt((cuts[k] - 1) * stride)
+                    XCTAssertLessThan(before / page, (at + page - 1) / page)
+                    XCTAssertTrue(at % page < UInt(stride) || at % page == 0)
+                }
+            }
+        }
+    }
+
     /// Arrays built with the advice hold exactly what they were given, small or large.
     func testAdvisedArraysHoldTheirValues() {
         for n in [0, 1, 1_000, 3 << 20] {

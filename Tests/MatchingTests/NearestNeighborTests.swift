@@ -115,6 +115,38 @@ final class NearestNeighborTests: XCTestCase {
         XCTAssertEqual(checked, 400)
     }
 
+    /// The finger search of a control run gives the plain binary search's answer for every query,
+    /// whatever the previous query was: runs of 0 to 300 controls with gaps in their ranks, queries
+    /// below, inside and above the run, in falling, rising and random order.
+    func testFingerSearchAgreesWithBinarySearch() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var checked = 0
+        for trial in 0..<300 {
+            let count = next(301)
+            var positions: [Int] = []
+            var rank = next(4)
+            for _ in 0..<count { positions.append(rank); rank += 1 + next(trial % 3 == 0 ? 2 : 12) }
+            func reference(_ r: Int) -> Int { positions.firstIndex { $0 > r } ?? positions.count }
+            var run = ControlRun(units: Array(0..<count), positions: positions)
+            let top = rank + 3
+            var queries = (0..<200).map { _ in next(top + 4) - 2 }
+            switch trial % 3 {
+            case 0: queries.sort(by: >)
+            case 1: queries.sort()
+            default: break
+            }
+            for q in queries {
+                XCTAssertEqual(run.firstIndex(afterRank: q), reference(q), "trial \(trial), rank \(q)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 60_000)
+    }
+
     private func sampleSD(_ x: [Double]) -> Double {
         let m = x.reduce(0, +) / Double(x.count)
         return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()

@@ -78,12 +78,12 @@ final class PropensityDeterminismTests: XCTestCase {
                     let separate = design.pass(link: link, response: yy.baseAddress!, binaryResponse: binary, beta: nil,
                                                eta: eta2.pointer, mu: mu2.pointer, normalEquations: true)
                     XCTAssertEqual(fused.deviance?.bitPattern, predicted.deviance?.bitPattern)
-                    XCTAssertEqual(eta1.array().map(\.bitPattern), eta2.array().map(\.bitPattern))
-                    XCTAssertEqual(mu1.array().map(\.bitPattern), mu2.array().map(\.bitPattern))
+                    XCTAssertEqual(Array(eta1.buffer).map(\.bitPattern), Array(eta2.buffer).map(\.bitPattern))
+                    XCTAssertEqual(Array(mu1.buffer).map(\.bitPattern), Array(mu2.buffer).map(\.bitPattern))
                     let a = try XCTUnwrap(fused.normalEquations), b = try XCTUnwrap(separate.normalEquations)
                     XCTAssertEqual(a.information.elements.map(\.bitPattern), b.information.elements.map(\.bitPattern))
                     XCTAssertEqual(a.rightHandSide.map(\.bitPattern), b.rightHandSide.map(\.bitPattern))
-                    let all = [fused.deviance!.bitPattern] + mu1.array().map(\.bitPattern)
+                    let all = [fused.deviance!.bitPattern] + Array(mu1.buffer).map(\.bitPattern)
                         + a.information.elements.map(\.bitPattern) + a.rightHandSide.map(\.bitPattern)
                     if let reference { XCTAssertEqual(all, reference, "\(link): two rows at a time vs one") }
                     reference = all
