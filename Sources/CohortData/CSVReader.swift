@@ -269,6 +269,9 @@ public enum CSVReader {
         let width = isText.count
         let blocks = records.count
         let result = ScanResult(numbers: numbers, codes: codes, width: width)
+        // Per field of the header, its slot when the slot is numeric (its short decimals are read
+        // while the field's end is found), else -1.
+        let numericSlotOfField = slotMap.map { slot in slot >= 0 && !isText[slot] ? slot : -1 }
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
@@ -276,7 +279,14 @@ public enum CSVReader {
             var unescaped: [UInt8] = []
             try records.forEachRecord(inBlock: block, of: shared.buffer, file: file) { r, record in
                 var fieldCount = 0
-                try forEachField(in: shared.buffer, record: record, file: file, line: Int(record.line)) { k, field in
+                try forEachField(
+                    in: shared.buffer, record: record, file: file, line: Int(record.line),
+                    numberAt: { k in k < numericSlotOfField.count && numericSlotOfField[k] >= 0 },
+                    number: { k, value in
+                        fieldCount = k + 1
+                        result.numbers[numericSlotOfField[k]][r] = value
+                    }
+                ) { k, field in
                     fieldCount = k + 1
                     guard k < slotMap.count else { return }
                     let slot = slotMap[k]
@@ -703,6 +713,20 @@ func forEachField(
     in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
     _ body: (Int, RawField) throws -> Void
 ) throws {
+    try forEachField(in: bytes, record: record, file: file, line: line, numberAt: { _ in false }, number: { _, _ in }, body)
+}
+
+/// `forEachField`, except that an unquoted field `k` with `numberAt(k)` is first read as a short
+/// decimal while its end is looked for (`shortDecimalField`): when it is one, `number(k, value)` is
+/// called instead of `body`, and the field's bytes are walked once instead of twice (once for the
+/// comma, once for the digits). Any other field goes to `body` as before, so `body` sees exactly the
+/// fields `parseShortDecimal` would not settle, and the values are the same bits either way.
+@inline(__always)
+func forEachField(
+    in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
+    numberAt: (Int) -> Bool, number: (Int, Double) -> Void,
+    _ body: (Int, RawField) throws -> Void
+) throws {
     var i = record.start
     let end = record.end
     var k = 0
@@ -724,6 +748,9 @@ func forEachField(
             i = j + 1
             // Skip anything between the closing quote and the separator (tolerates trailing spaces).
             while i < end, bytes[i] != 0x2C { i += 1 }
+        } else if numberAt(k), let (value, fieldEnd) = shortDecimalField(bytes, from: i, end: end) {
+            number(k, value)
+            i = fieldEnd
         } else {
             var j = i
             while j < end, bytes[j] != 0x2C { j += 1 }

@@ -75,6 +75,7 @@ extension Array {
     /// `HugePages.parallelFillBytes` on, the copies are written by several threads, each its own
     /// run of whole huge pages: writing fresh memory is mostly the kernel zeroing the pages it
     /// faults in (about 1 GB/s a core on the development VM), which the cores then share.
+    @inlinable
     public init(hugePagesRepeating value: Element, count: Int) where Element: Sendable {
         self.init(hugePagesCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress {
@@ -95,8 +96,10 @@ extension Array {
 }
 
 /// The storage of an array being filled, shared by the threads that fill disjoint pieces of it.
-private struct FillTarget<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
+@usableFromInline
+struct FillTarget<Element>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Element>
+    @usableFromInline init(base: UnsafeMutablePointer<Element>) { self.base = base }
 }
 
 extension HugePages {
@@ -109,6 +112,7 @@ extension HugePages {
     /// bytes at address `start` into pieces of whole huge pages (each cut is the first element that
     /// starts at or after a 2 MiB boundary), at least two pages a piece; just `[0, count]` below
     /// `parallelFillBytes`.
+    @usableFromInline
     static func fillPieces(start: UInt, count: Int, stride: Int) -> [Int] {
         let bytes = count * max(stride, 1)
         guard count > 0, stride > 0, bytes >= parallelFillBytes else { return [0, count] }

@@ -143,7 +143,8 @@ public enum NearestNeighborMatcher {
         // Caliper on the distance scale.
         var caliperWidth: Double? = nil
         if let c = spec.caliper {
-            let kept = (0..<n).filter { !discarded[$0] }.map { distance[$0] }
+            // With nothing discarded the kept distances are all of them (no copy).
+            let kept = discarded.contains(true) ? (0..<n).filter { !discarded[$0] }.map { distance[$0] } : distance
             caliperWidth = c * rStandardDeviation(kept)
         }
 
@@ -190,16 +191,21 @@ public enum NearestNeighborMatcher {
         var runUnits = Array(repeating: [Int](), count: cellCount)
         var runPositions = Array(repeating: [Int](), count: cellCount)
         if cellCount == 1 {
-            var units: [Int] = [], positions: [Int] = []
-            units.reserveCapacity(n - nFocal)
-            positions.reserveCapacity(n - nFocal)
-            for (r, u) in ranked.enumerated() {
-                let i = Int(u)
-                guard usable[i] else { continue }
-                units.append(i)
-                positions.append(r)
+            // Written in place (the arrays are large: huge pages, no growth checks).
+            var found = 0
+            let positions = [Int](hugePagesCapacity: n - nFocal) { positions, initialized in
+                runUnits[0] = [Int](hugePagesCapacity: n - nFocal) { units, unitCount in
+                    for (r, u) in ranked.enumerated() {
+                        let i = Int(u)
+                        guard usable[i] else { continue }
+                        units[found] = i
+                        positions[found] = r
+                        found += 1
+                    }
+                    unitCount = found
+                }
+                initialized = found
             }
-            runUnits[0] = units
             runPositions[0] = positions
         } else {
             for (r, u) in ranked.enumerated() {
@@ -305,7 +311,7 @@ public enum NearestNeighborMatcher {
 
     /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching).
     static func denseCells(_ cells: [Int]?, count n: Int) -> ([Int], Int) {
-        guard let cells else { return (Array(repeating: 0, count: n), 1) }
+        guard let cells else { return ([Int](hugePagesRepeating: 0, count: n), 1) }
         var ids: [Int: Int] = [:]
         let dense = cells.map { c -> Int in
             if let d = ids[c] { return d }

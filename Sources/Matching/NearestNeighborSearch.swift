@@ -1,3 +1,5 @@
+import HugePages
+
 /// The controls of one exact-matching cell, in order of distance, with a skip structure over the
 /// ones still available.
 ///
@@ -20,8 +22,14 @@ struct ControlRun {
     init(units: [Int], positions: [Int]) {
         self.units = units
         self.positions = positions
-        right = (0...units.count).map { Int32($0) }
-        left = (0...units.count).map { Int32($0) }
+        func identity() -> [Int32] {
+            [Int32](hugePagesCapacity: units.count + 1) { out, initialized in
+                for k in 0...units.count { out[k] = Int32(k) }
+                initialized = units.count + 1
+            }
+        }
+        right = identity()
+        left = identity()
     }
 
     var count: Int { units.count }
