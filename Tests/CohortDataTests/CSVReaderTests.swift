@@ -72,6 +72,41 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
+    /// A short decimal read while the field's end is looked for (`shortDecimalField`) is exactly
+    /// `parseShortDecimal` of the field up to the first comma: nil for the same fields, the same
+    /// bits otherwise, and the field's end at the comma (or the end of the record).
+    func testShortDecimalFieldEqualsShortDecimalOfTheField() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        let alphabet = Array("0123456789012345678901234567890123456789..--++eEa ,,,\r\"".utf8)
+        var records: [[UInt8]] = ["", ",", "1,2", "-,", "+", ".", "-.5,", "12345678901234567", "1234567890123456",
+                                  "0.000000000000001,x", "-999999999999999.", "1.5\r"].map { Array($0.utf8) }
+        for _ in 0..<200_000 {
+            records.append((0..<(next(24))).map { _ in alphabet[next(alphabet.count)] })
+        }
+        var settled = 0
+        for record in records {
+            record.withUnsafeBufferPointer { r in
+                let start = record.isEmpty ? 0 : next(min(3, record.count + 1))
+                let comma = r[start...].firstIndex(of: 0x2C) ?? r.count
+                let field = UnsafeBufferPointer(rebasing: r[start..<comma])
+                let text = String(decoding: r, as: UTF8.self)
+                switch (shortDecimalField(r, from: start, end: r.count), parseShortDecimal(field)) {
+                case (nil, nil): break
+                case (let fused?, let plain?):
+                    XCTAssertEqual(fused.0.bitPattern, plain.bitPattern, "'\(text)' from \(start)")
+                    XCTAssertEqual(fused.1, comma, "'\(text)' from \(start)")
+                    settled += 1
+                case (let fused, let plain): XCTFail("'\(text)' from \(start): \(String(describing: fused)) vs \(String(describing: plain))")
+                }
+            }
+        }
+        XCTAssertGreaterThan(settled, 10_000)
+    }
+
     /// The form check that spares text cells a `strtod` call must agree with `strtod` reading the
     /// whole field, on every kind of field (letters of inf/nan, NaN payloads, blanks, stray bytes).
     func testNumberFormCheckAgreesWithStrtod() {
