@@ -43,8 +43,10 @@ let package = Package(
         .target(name: "OutputFiles"),
         // Small C wrappers for system calls Swift cannot reach directly (atomic folder exchange).
         .target(name: "CSystemShims"),
+        // The AVX2 cross-product kernel of LinearAlgebra's fixed-order kernels (chosen at run time).
+        .target(name: "CFixedOrderKernels"),
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
-        .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFixedOrderKernels"]),
         // ReadStat (Debian libreadstat-dev): Stata, SPSS and SAS data files.
         .systemLibrary(name: "CReadStat", path: "Sources/CReadStat", providers: [.apt(["libreadstat-dev"])]),
         // zlib (Debian zlib1g-dev): gzip-compressed CSV.

@@ -1,0 +1,64 @@
+import XCTest
+@testable import LinearAlgebra
+
+/// The AVX2 cross-product kernel gives every sum the portable kernel's bits: random columns with
+/// values of mixed magnitude and sign (so that rounding differs between any two orders of the same
+/// additions), 1-23 columns of u and v, 1-41 rows (odd and even), and running sums continued over
+/// several consecutive pieces of rows, as the propensity model calls it.
+final class CrossProductKernelTests: XCTestCase {
+    func testAVX2KernelEqualsPortableKernelBitForBit() throws {
+        try XCTSkipUnless(FixedOrderKernels.usesAVX2, "this processor has no AVX2; the portable kernel is the only one")
+        var state: UInt64 = 0x0123_4567_89AB_CDEF
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        func value() -> Double {
+            let mantissa = Double(next() % (1 << 52)) / Double(1 << 52) + 1
+            let exponent = Double(Int(next() % 41) - 20)
+            return (next() % 2 == 0 ? 1 : -1) * mantissa * Foundation.pow(2, exponent)
+        }
+        var compared = 0
+        for trial in 0..<400 {
+            let uCount = 1 + Int(next() % 23), vCount = uCount + Int(next() % 5)
+            let pieces = (0..<(1 + trial % 3)).map { _ in 1 + Int(next() % 41) }
+            let rows = pieces.reduce(0, +)
+            // Columns at stable addresses for the length of the trial.
+            func column() -> UnsafeMutablePointer<Double> {
+                let c = UnsafeMutablePointer<Double>.allocate(capacity: rows)
+                for i in 0..<rows { c[i] = value() }
+                return c
+            }
+            let u = (0..<uCount).map { _ in column() }, v = (0..<vCount).map { _ in column() }
+            defer { (u + v).forEach { $0.deallocate() } }
+            let start = (0..<(uCount * vCount)).map { _ in SIMD2(value(), value()) }
+            var portable = start, avx2 = start
+            var first = 0
+            for piece in pieces {
+                let uPointers = u.map { UnsafePointer($0 + first) }, vPointers = v.map { UnsafePointer($0 + first) }
+                uPointers.withUnsafeBufferPointer { up in
+                    vPointers.withUnsafeBufferPointer { vp in
+                        portable.withUnsafeMutableBufferPointer { sums in
+                            FixedOrderKernels.accumulateCrossProductsPortable(
+                                up.baseAddress!, count: uCount, vp.baseAddress!, count: vCount, rows: piece, into: sums.baseAddress!)
+                        }
+                        avx2.withUnsafeMutableBufferPointer { sums in
+                            FixedOrderKernels.accumulateCrossProductsAVX2(
+                                up.baseAddress!, count: uCount, vp.baseAddress!, count: vCount, rows: piece, into: sums.baseAddress!)
+                        }
+                    }
+                }
+                first += piece
+            }
+            for j in 0..<uCount {
+                for k in j..<vCount {
+                    let a = portable[j * vCount + k], b = avx2[j * vCount + k]
+                    XCTAssertEqual(a[0].bitPattern, b[0].bitPattern, "trial \(trial), sum (\(j), \(k)), lane 0")
+                    XCTAssertEqual(a[1].bitPattern, b[1].bitPattern, "trial \(trial), sum (\(j), \(k)), lane 1")
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 20_000)
+    }
+}
