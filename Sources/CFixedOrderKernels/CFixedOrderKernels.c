@@ -73,19 +73,46 @@ CF_TARGET void tile(const double *const *u, int nu, const double *const *v, int 
     }
 }
 
-// One column of u against one column of v (two lanes in a 128-bit register).
-CF_TARGET void tile1x1(const double *u, const double *v, ptrdiff_t rows, double *sum) {
-    __m128d acc = _mm_loadu_pd(sum);
+// `nu` (1-4) columns of u against one column of v. Here a register holds the sums of two u
+// columns, (j, k) in its low half and (j + 1, k) in its high half, against (v[k][2t], v[k][2t + 1])
+// repeated: each running sum is one chain of additions whatever the layout, so packing two sums a
+// register halves the number of chains the processor waits on (a lone odd column uses a 128-bit
+// register).
+CF_TARGET void column(const double *const *u, int nu, const double *v, ptrdiff_t rows, double *sums,
+                      ptrdiff_t v_count) {
+    __m256d acc[2];
+    __m128d last = _mm_setzero_pd();
+    const int pairs = nu / 2;
+    for (int a = 0; a < pairs; a++) {
+        acc[a] = _mm256_loadu2_m128d(sums + 2 * ((2 * a + 1) * v_count), sums + 2 * (2 * a * v_count));
+    }
+    if (nu % 2 == 1) last = _mm_loadu_pd(sums + 2 * ((nu - 1) * v_count));
     const ptrdiff_t half = rows / 2;
     for (ptrdiff_t t = 0; t < half; t++) {
-        acc = _mm_add_pd(acc, _mm_mul_pd(_mm_loadu_pd(u + 2 * t), _mm_loadu_pd(v + 2 * t)));
+        const ptrdiff_t at = 2 * t;
+        const __m128d x2 = _mm_loadu_pd(v + at);
+        const __m256d x = _mm256_set_m128d(x2, x2);
+        for (int a = 0; a < pairs; a++) {
+            const __m256d w = _mm256_loadu2_m128d(u[2 * a + 1] + at, u[2 * a] + at);
+            acc[a] = _mm256_add_pd(acc[a], _mm256_mul_pd(w, x));
+        }
+        if (nu % 2 == 1) last = _mm_add_pd(last, _mm_mul_pd(_mm_loadu_pd(u[nu - 1] + at), x2));
     }
-    _mm_storeu_pd(sum, acc);
+    for (int a = 0; a < pairs; a++) {
+        _mm256_storeu2_m128d(sums + 2 * ((2 * a + 1) * v_count), sums + 2 * (2 * a * v_count), acc[a]);
+    }
+    if (nu % 2 == 1) _mm_storeu_pd(sums + 2 * ((nu - 1) * v_count), last);
     if (rows % 2 == 1) {
-        const double product = u[rows - 1] * v[rows - 1];
-        sum[0] = sum[0] + product;
+        const ptrdiff_t r = rows - 1;
+        for (int a = 0; a < nu; a++) {
+            double *lane0 = sums + 2 * (a * v_count);
+            const double product = u[a][r] * v[r];
+            *lane0 = *lane0 + product;
+        }
     }
 }
+
+#define CF_COLUMN(NU) column(u + j, NU, v[k], rows, sums + 2 * (j * v_count + k), v_count)
 
 #define CF_TILE(NU, NV) tile(u + j, NU, v + k, NV, rows, sums + 2 * (j * v_count + k), v_count)
 
@@ -97,8 +124,8 @@ void cf_fixed_order_cross_products_avx2(const double *const *u, ptrdiff_t u_coun
     for (ptrdiff_t j = 0; j < u_count; j += 4) {
         const ptrdiff_t nu = u_count - j < 4 ? u_count - j : 4;
         ptrdiff_t k = j;
-        // Four columns of v at a time, then two, then one; each tile call is specialised by its
-        // constant sizes once inlined.
+        // Four columns of v at a time, then two, then one; each call is specialised by its constant
+        // sizes once inlined.
         for (; k + 4 <= v_count; k += 4) {
             switch (nu) {
             case 4: CF_TILE(4, 4); break;
@@ -117,8 +144,11 @@ void cf_fixed_order_cross_products_avx2(const double *const *u, ptrdiff_t u_coun
             k += 2;
         }
         if (k < v_count) {
-            for (ptrdiff_t a = 0; a < nu; a++) {
-                tile1x1(u[j + a], v[k], rows, sums + 2 * ((j + a) * v_count + k));
+            switch (nu) {
+            case 4: CF_COLUMN(4); break;
+            case 3: CF_COLUMN(3); break;
+            case 2: CF_COLUMN(2); break;
+            default: CF_COLUMN(1); break;
             }
         }
     }
