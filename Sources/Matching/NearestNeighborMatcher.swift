@@ -150,7 +150,8 @@ public enum NearestNeighborMatcher {
 
         // Eligibility, with exact-cell exclusions.
         var eligible = discarded.map { !$0 }
-        let (cells, cellCount) = denseCells(exactCells, count: n)
+        let (denseCellOfUnit, cellCount) = exactCells == nil ? ([], 1) : denseCells(exactCells, count: n)
+        let cells = UnitCells(dense: denseCellOfUnit)
         var warnings: [String] = []
         if exactCells != nil {
             var hasFocal = Array(repeating: false, count: cellCount), hasControl = Array(repeating: false, count: cellCount)
@@ -395,7 +396,7 @@ struct SearchContext: Sendable {
     /// Each unit's position in the ascending order of `distance`.
     let rank: [Int32]
     let focalUnits: [Int]
-    let cells: [Int]
+    let cells: UnitCells
     let runIndexOfCell: [Int?]
     let caliper: Double?
     let ratio: Int
@@ -453,6 +454,14 @@ struct SearchContext: Sendable {
         }
         return found
     }
+}
+
+/// Each unit's exact-matching cell: `dense[i]`, or 0 for every unit when `dense` is empty (no exact
+/// matching), which spares a large array of zeros (80 MB at ten million units).
+struct UnitCells: Sendable {
+    let dense: [Int]
+    @inline(__always)
+    subscript(i: Int) -> Int { dense.isEmpty ? 0 : dense[i] }
 }
 
 /// Control runs shared read-only by workers (each worker copies the run it mutates).
