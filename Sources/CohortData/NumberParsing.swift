@@ -44,36 +44,16 @@ func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
 func parseShortDecimal(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
     let n = field.count
     guard n > 0, n <= 17 else { return nil }
-    var i = 0
-    var negative = false
-    if field[0] == 0x2D { negative = true; i = 1 } else if field[0] == 0x2B { i = 1 }
-    var mantissa: UInt64 = 0
-    var digits = 0
-    var fraction = -1  // digits after the point; -1 before a point
-    while i < n {
-        let b = field[i]
-        let d = b &- 0x30
-        if d < 10 {
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            digits &+= 1
-            if fraction >= 0 { fraction &+= 1 }
-        } else if b == 0x2E, fraction < 0 {
-            fraction = 0
-        } else {
-            return nil
-        }
-        i &+= 1
-    }
-    guard digits > 0, digits <= 15 else { return nil }
-    let v = fraction > 0 ? Double(mantissa) / exactPowerOfTen(fraction) : Double(mantissa)
-    return negative ? -v : v
+    // A comma ends the walk early: such a field is not a short decimal either.
+    guard let (value, end) = shortDecimalField(field, from: 0, end: n), end == n else { return nil }
+    return value
 }
 
 /// `parseShortDecimal` of the field that starts at `start` and ends at the first comma (or `end`),
 /// found on the way: the value and the field's end (the comma's index, or `end`), or nil when
 /// `parseShortDecimal` would return nil for that field. The same bytes are accepted and the same
 /// arithmetic gives the value, so the result is the same bits.
-@inline(__always)
+@inlinable @inline(__always)
 func shortDecimalField(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> (Double, Int)? {
     var i = start
     var negative = false

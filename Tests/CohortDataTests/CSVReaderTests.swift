@@ -48,11 +48,8 @@ final class CSVReaderTests: XCTestCase {
     /// The short road of `parseNumber` (short decimals, cells starting with a letter that begins
     /// no number) settles a cell exactly as the general way does: same outcome, same bits.
     func testShortRoadEqualsGeneralParsing() {
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next(_ bound: Int) -> Int {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
+        var random = XorShift(state: 0x2545_F491_4F6C_DD1D)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         let alphabet = Array("0123456789012345678901234567890123456789..--++eEaAbiInNxX ,\r".utf8)
         var fields: [[UInt8]] = ["", "NA", "nan", "inf", "-inf", "Infinity", "e5", "E-3", "x1", "male", "12.", ".5", "-.5", "+.",
                                  "-0", "0.0", "999999999999999", "9999999999999999", "0.000000000000001",
@@ -76,11 +73,8 @@ final class CSVReaderTests: XCTestCase {
     /// `parseShortDecimal` of the field up to the first comma: nil for the same fields, the same
     /// bits otherwise, and the field's end at the comma (or the end of the record).
     func testShortDecimalFieldEqualsShortDecimalOfTheField() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
+        var random = XorShift(state: 0x9E37_79B9_7F4A_7C15)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         let alphabet = Array("0123456789012345678901234567890123456789..--++eEa ,,,\r\"".utf8)
         var records: [[UInt8]] = ["", ",", "1,2", "-,", "+", ".", "-.5,", "12345678901234567", "1234567890123456",
                                   "0.000000000000001,x", "-999999999999999.", "1.5\r"].map { Array($0.utf8) }
@@ -360,5 +354,15 @@ final class WideCSVTests: XCTestCase {
                 }
             }
         }
+    }
+}
+
+/// Marsaglia's xorshift64: reproducible test inputs.
+private struct XorShift {
+    var state: UInt64
+    /// A number in 0..<bound.
+    mutating func next(_ bound: Int) -> Int {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Int(state % UInt64(bound))
     }
 }
