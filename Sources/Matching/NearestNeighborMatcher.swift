@@ -150,8 +150,7 @@ public enum NearestNeighborMatcher {
 
         // Eligibility, with exact-cell exclusions.
         var eligible = discarded.map { !$0 }
-        let (denseCellOfUnit, cellCount) = exactCells == nil ? ([], 1) : denseCells(exactCells, count: n)
-        let cells = UnitCells(dense: denseCellOfUnit)
+        let (cells, cellCount) = denseCells(exactCells, count: n)
         var warnings: [String] = []
         if exactCells != nil {
             var hasFocal = Array(repeating: false, count: cellCount), hasControl = Array(repeating: false, count: cellCount)
@@ -310,9 +309,10 @@ public enum NearestNeighborMatcher {
         return result
     }
 
-    /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching).
-    static func denseCells(_ cells: [Int]?, count n: Int) -> ([Int], Int) {
-        guard let cells else { return ([Int](hugePagesRepeating: 0, count: n), 1) }
+    /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching,
+    /// with no array behind them).
+    static func denseCells(_ cells: [Int]?, count n: Int) -> (UnitCells, Int) {
+        guard let cells else { return (UnitCells(dense: []), 1) }
         var ids: [Int: Int] = [:]
         let dense = cells.map { c -> Int in
             if let d = ids[c] { return d }
@@ -320,7 +320,7 @@ public enum NearestNeighborMatcher {
             ids[c] = d
             return d
         }
-        return (dense, max(ids.count, 1))
+        return (UnitCells(dense: dense), max(ids.count, 1))
     }
 
     /// Common support (MatchIt's `discard`): which units fall outside the range of the other group's

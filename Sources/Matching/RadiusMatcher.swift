@@ -55,7 +55,7 @@ struct ControlWindows {
     let discarded: [Bool]
     /// Not discarded, and in a cell with both groups.
     let eligible: [Bool]
-    let cells: [Int]
+    let cells: UnitCells
     /// Per cell: control units ascending by distance (ties in data order), and their distances.
     let unitsByCell: [[Int]]
     let distancesByCell: [[Double]]
