@@ -57,13 +57,13 @@ let package = Package(
         // design matrices (R treatment contrasts).
         .target(name: "CohortData", dependencies: ["Parallel", "CReadStat", "CZlib", "Columns", "HugePages"]),
         // Propensity scores: binomial GLM (logit/probit) by IRLS.
-        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel", "Columns", "HugePages"]),
+        .target(name: "Propensity", dependencies: ["LinearAlgebra", "Distributions", "Parallel", "Columns", "HugePages", "CFixedOrderKernels"]),
         // Sums, means and standard deviations as R computes them (extended-precision accumulation).
         .target(name: "RArithmetic"),
         // Order-preserving parallel map over DispatchQueue.concurrentPerform.
         .target(name: "Parallel"),
         // Stable O(n) ordering of doubles (radix sort), shared by matching and balance.
-        .target(name: "Sorting", dependencies: ["HugePages"]),
+        .target(name: "Sorting", dependencies: ["HugePages", "Parallel"]),
         // Transparent huge pages advised for large arrays (madvise): fewer page faults, same values.
         .target(name: "HugePages", dependencies: ["Parallel"]),
         // Exact minimum-cost flow on sparse networks (successive shortest paths with potentials).
@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
-        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns"]),
+        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns", "LinearAlgebra", "CFixedOrderKernels"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["TestSupport", "NetworkFlow"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel"]),

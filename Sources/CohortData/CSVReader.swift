@@ -270,24 +270,23 @@ public enum CSVReader {
         let blocks = records.count
         let result = ScanResult(numbers: numbers, codes: codes, width: width)
         // Per field of the header, its slot when the slot is numeric (its short decimals are read
-        // while the field's end is found), else -1.
+        // while the field's end is found), else -1; and what the field walk does with it (a field
+        // that is not read is only counted, a field past the header's goes to the closure).
         let numericSlotOfField = slotMap.map { slot in slot >= 0 && !isText[slot] ? slot : -1 }
+        let uses: [FieldUse] = slotMap.indices.map { k in
+            slotMap[k] < 0 ? .skip : numericSlotOfField[k] >= 0 ? .number : .other
+        }
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
             var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
             var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
             var unescaped: [UInt8] = []
             try records.forEachRecord(inBlock: block, of: shared.buffer, file: file) { r, record in
-                var fieldCount = 0
-                try forEachField(
+                let fieldCount = try forEachField(
                     in: shared.buffer, record: record, file: file, line: Int(record.line),
-                    numberAt: { k in k < numericSlotOfField.count && numericSlotOfField[k] >= 0 },
-                    number: { k, value in
-                        fieldCount = k + 1
-                        result.numbers[numericSlotOfField[k]][r] = value
-                    }
+                    use: { k in k < uses.count ? uses[k] : .other },
+                    number: { k, value in result.numbers[numericSlotOfField[k]][r] = value }
                 ) { k, field in
-                    fieldCount = k + 1
                     guard k < slotMap.count else { return }
                     let slot = slotMap[k]
                     guard slot >= 0 else { return }
@@ -518,13 +517,22 @@ func isMissingText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 }
 
 /// Dictionary encoding of byte strings without allocating a `String` per cell: level bytes are
-/// kept in one arena and found through an open-addressing table keyed by an FNV-1a hash.
+/// kept in one arena and found through an open-addressing table. A string of at most 16 bytes (a
+/// category, nearly always) is packed into two words, hashed from them and compared with a level's
+/// packed words, with no call; a longer one is hashed by FNV-1a and compared with `memcmp`. Levels
+/// are numbered in order of first appearance either way.
 struct ByteInterner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
+    /// Per level: its bytes packed (`packed`), or (0, 0) for a level longer than `packedBytes`.
+    private var packedLow: [UInt64] = []
+    private var packedHigh: [UInt64] = []
     private var table: [Int32]
     /// When false every call adds a level (for identifiers, which are nearly always distinct).
     let deduplicating: Bool
+
+    /// The longest string packed into words.
+    static let packedBytes = 16
 
     init(deduplicating: Bool = true) {
         self.deduplicating = deduplicating
@@ -534,8 +542,26 @@ struct ByteInterner {
     /// Number of distinct levels.
     var count: Int { starts.count - 1 }
 
+    /// The bytes of a string of at most `packedBytes` bytes in two words, little-endian, zero-padded.
+    @inline(__always)
+    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var low: UInt64 = 0, high: UInt64 = 0
+        let n = bytes.count
+        for j in 0..<min(n, 8) { low |= UInt64(bytes[j]) << UInt64(8 * j) }
+        if n > 8 { for j in 8..<n { high |= UInt64(bytes[j]) << UInt64(8 * (j - 8)) } }
+        return (low, high)
+    }
+
+    @inline(__always)
+    private static func hash(packed: (UInt64, UInt64), count: Int) -> Int {
+        var h = (packed.0 ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ (h >> 29) ^ packed.1) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
     @inline(__always)
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        if bytes.count <= packedBytes { return hash(packed: packed(bytes), count: bytes.count) }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return Int(truncatingIfNeeded: h ^ (h >> 29))
@@ -549,22 +575,28 @@ struct ByteInterner {
             return Int32(count - 1)
         }
         let mask = table.count - 1
-        var i = Self.hash(bytes) & mask
+        let n = bytes.count
+        let short = n <= Self.packedBytes
+        let words = short ? Self.packed(bytes) : (0, 0)
+        var i = (short ? Self.hash(packed: words, count: n) : Self.hash(bytes)) & mask
         while true {
             let c = table[i]
             if c < 0 { break }
             let s = starts[Int(c)], e = starts[Int(c) + 1]
-            if e - s == bytes.count {
-                let same = arena.withUnsafeBufferPointer { a in
-                    bytes.count == 0 || memcmp(a.baseAddress! + s, bytes.baseAddress!, bytes.count) == 0
+            if e - s == n {
+                if short {
+                    if packedLow[Int(c)] == words.0 && packedHigh[Int(c)] == words.1 { return c }
+                } else if arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + s, bytes.baseAddress!, n) == 0 }) {
+                    return c
                 }
-                if same { return c }
             }
             i = (i + 1) & mask
         }
         let code = Int32(count)
         arena.append(contentsOf: bytes)
         starts.append(arena.count)
+        packedLow.append(words.0)
+        packedHigh.append(words.1)
         table[i] = code
         if count * 2 > table.count { rehash() }
         return code
@@ -713,24 +745,38 @@ func forEachField(
     in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
     _ body: (Int, RawField) throws -> Void
 ) throws {
-    try forEachField(in: bytes, record: record, file: file, line: line, numberAt: { _ in false }, number: { _, _ in }, body)
+    try forEachField(in: bytes, record: record, file: file, line: line, use: { _ in .other }, number: { _, _ in }, body)
 }
 
-/// `forEachField`, except that an unquoted field `k` with `numberAt(k)` is first read as a short
-/// decimal while its end is looked for (`shortDecimalField`): when it is one, `number(k, value)` is
-/// called instead of `body`, and the field's bytes are walked once instead of twice (once for the
-/// comma, once for the digits). Any other field goes to `body` as before, so `body` sees exactly the
-/// fields `parseShortDecimal` would not settle, and the values are the same bits either way.
-@inline(__always)
+/// What `forEachField` does with a field.
+enum FieldUse {
+    /// Nothing: its end is found and it is counted, but no closure sees it.
+    case skip
+    /// Read as a short decimal while its end is looked for (`number`), else given to `body`.
+    case number
+    /// Given to `body`.
+    case other
+}
+
+/// `forEachField`, with each field's use given by `use(k)`. An unquoted field `k` with
+/// `use(k) == .number` is first read as a short decimal while its end is looked for
+/// (`shortDecimalField`): when it is one, `number(k, value)` is called instead of `body`, and the
+/// field's bytes are walked once instead of twice (once for the comma, once for the digits); any
+/// other such field goes to `body` as before, so `body` sees exactly the fields `parseShortDecimal`
+/// would not settle, and the values are the same bits either way. A field with `.skip` is walked
+/// over (a quoted one to its closing quote, so an unterminated quote is still an error) without a
+/// call. Returns the number of fields in the record.
+@inline(__always) @discardableResult
 func forEachField(
     in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
-    numberAt: (Int) -> Bool, number: (Int, Double) -> Void,
+    use: (Int) -> FieldUse, number: (Int, Double) -> Void,
     _ body: (Int, RawField) throws -> Void
-) throws {
+) throws -> Int {
     var i = record.start
     let end = record.end
     var k = 0
     while true {
+        let fieldUse = use(k)
         if i < end, bytes[i] == 0x22 {
             // Quoted field.
             let contentStart = i + 1
@@ -744,22 +790,31 @@ func forEachField(
                 }
                 j += 1
             }
-            try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[contentStart..<j]), hasEscapedQuotes: escaped))
+            if fieldUse != .skip {
+                try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[contentStart..<j]), hasEscapedQuotes: escaped))
+            }
             i = j + 1
             // Skip anything between the closing quote and the separator (tolerates trailing spaces).
             while i < end, bytes[i] != 0x2C { i += 1 }
-        } else if numberAt(k), let (value, fieldEnd) = shortDecimalField(bytes, from: i, end: end) {
+        } else if fieldUse == .number, let (value, fieldEnd) = shortDecimalField(bytes, from: i, end: end) {
             number(k, value)
             i = fieldEnd
         } else {
             var j = i
             while j < end, bytes[j] != 0x2C { j += 1 }
-            try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[i..<j]), hasEscapedQuotes: false))
+            if fieldUse != .skip {
+                try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[i..<j]), hasEscapedQuotes: false))
+            }
             i = j
         }
         k += 1
         if i >= end { break }
         i += 1 // the comma
-        if i == end { try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[end..<end]), hasEscapedQuotes: false)); k += 1; break }
+        if i == end {
+            if use(k) != .skip { try body(k, RawField(bytes: UnsafeBufferPointer(rebasing: bytes[end..<end]), hasEscapedQuotes: false)) }
+            k += 1
+            break
+        }
     }
+    return k
 }

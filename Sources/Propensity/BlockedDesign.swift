@@ -1,3 +1,4 @@
+import CFixedOrderKernels
 import Columns
 import LinearAlgebra
 import Parallel
@@ -167,14 +168,27 @@ enum LogitRows: LinkRows {
     static func derivative(_ eta: Double) -> Double { BinomialLink.logitMeanAndDerivative(eta).derivative }
 
     static func work(on t: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>) {
+        work(on: t, predict: predict, weights: weights, deviance: &deviance, avx2: FixedOrderKernels.usesAVX2)
+    }
+
+    /// `work`, with the AVX2 kernel (`cf_logit_rows_avx2`, four rows at a time) for the rows it
+    /// takes when `avx2` is true; the same bits either way (tests run both).
+    static func work(on t: TileRows, predict: Bool, weights: Bool, deviance: inout SIMD2<Double>, avx2: Bool) {
         guard t.binary, predict else {
             rowByRow(t, from: 0, predict: predict, weights: weights, deviance: &deviance)
             return
         }
+        var first = 0
+        if avx2 {
+            first = withUnsafeMutableBytes(of: &deviance) { lanes in
+                cf_logit_rows_avx2(t.eta, t.y, t.mu, t.w, t.z, t.count, weights ? 1 : 0, BinomialLink.logitThreshold,
+                                   lanes.baseAddress!.assumingMemoryBound(to: Double.self))
+            }
+        }
         let eps = Double.ulpOfOne, threshold = BinomialLink.logitThreshold
         let eta = UnsafeMutableRawPointer(t.eta), mu = UnsafeMutableRawPointer(t.mu), y = UnsafeRawPointer(t.y)
         let w = UnsafeMutableRawPointer(t.w), z = UnsafeMutableRawPointer(t.z)
-        for pair in 0..<(t.count / 2) {
+        for pair in (first / 2)..<(t.count / 2) {
             let at = pair * 16
             let e = eta.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)
             let yy = y.loadUnaligned(fromByteOffset: at, as: SIMD2<Double>.self)

@@ -78,17 +78,13 @@ public enum RadixSort {
     /// bytes, then fits in a core's second-level cache).
     static let fewDistinctMaximum = 1 << 14
 
-    /// The same result as `sort` for keys with at most `fewDistinctMaximum` distinct values (ages,
-    /// counts, amounts with few decimals), or nil (found as soon as one key too many appears).
-    /// One pass gives each key the number of its distinct value (open addressing on the ordered
-    /// bits) and counts them; the distinct values are sorted by a comparison sort; one more pass
-    /// places each key after the keys of smaller values and after the equal keys before it. That
-    /// is a stable sort, and a stable order of given keys is unique, so the result equals the
-    /// radix sort's bit for bit, in two passes over the keys instead of up to five.
-    static func sortFewDistinct(
-        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>?
-    ) -> (order: [Int32], sorted: [Double])? {
-        let n = keys.count
+    /// The distinct values of `keys[range]` numbered in order of first appearance (open addressing
+    /// on the ordered bits): writes each key's number to `codes` (at its position) and returns the
+    /// distinct keys (ordered bits) with how many keys have each; nil as soon as one key too many
+    /// (more than `fewDistinctMaximum`) appears.
+    static func numberDistinct(
+        _ keys: UnsafeBufferPointer<Double>, _ range: Range<Int>, descending: Bool, codes: UnsafeMutablePointer<UInt16>
+    ) -> PieceDistinct? {
         let slotBits = 15, slots = 1 << slotBits, mask = slots - 1
         // Slot -> distinct value number + 1 (0 = empty).
         let slotEntry = UnsafeMutablePointer<UInt16>.allocate(capacity: slots)
@@ -98,11 +94,8 @@ public enum RadixSort {
         defer { distinctKeys.deallocate() }
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: fewDistinctMaximum)
         defer { counts.deallocate() }
-        let codes = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
-        defer { codes.deallocate() }
-        HugePages.advise(codes, count: n)
         var distinct = 0
-        for i in 0..<n {
+        for i in range {
             let k = orderedBits(keys[i], descending: descending)
             var slot = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - slotBits))
             while true {
@@ -124,6 +117,27 @@ public enum RadixSort {
                 slot = (slot + 1) & mask
             }
         }
+        return PieceDistinct(keys: Array(UnsafeBufferPointer(start: distinctKeys, count: distinct)),
+                             counts: Array(UnsafeBufferPointer(start: counts, count: distinct)))
+    }
+
+    /// The same result as `sort` for keys with at most `fewDistinctMaximum` distinct values (ages,
+    /// counts, amounts with few decimals), or nil (found as soon as one key too many appears).
+    /// One pass gives each key the number of its distinct value (open addressing on the ordered
+    /// bits) and counts them; the distinct values are sorted by a comparison sort; one more pass
+    /// places each key after the keys of smaller values and after the equal keys before it. That
+    /// is a stable sort, and a stable order of given keys is unique, so the result equals the
+    /// radix sort's bit for bit, in two passes over the keys instead of up to five.
+    static func sortFewDistinct(
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>?
+    ) -> (order: [Int32], sorted: [Double])? {
+        let n = keys.count
+        let codes = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
+        defer { codes.deallocate() }
+        HugePages.advise(codes, count: n)
+        guard let found = numberDistinct(keys, 0..<n, descending: descending, codes: codes) else { return nil }
+        let distinct = found.keys.count
+        let distinctKeys = found.keys, counts = found.counts
         // The distinct values in ascending order of their keys (no two are equal), and where each
         // one's run of keys starts.
         let byKey = (0..<distinct).sorted { distinctKeys[$0] < distinctKeys[$1] }
@@ -172,13 +186,18 @@ public enum RadixSort {
     }
 
     /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
-    /// `tryFewDistinct: false` always takes the radix passes (for tests that compare the two).
+    /// `tryFewDistinct: false` always takes the radix passes (for tests that compare the two);
+    /// from `parallelFrom` keys on, the sort runs in `pieces` parallel pieces (`parallelSort`).
     static func sort(
         _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil,
-        tryFewDistinct: Bool = true
+        tryFewDistinct: Bool = true, parallelFrom: Int = parallelMinimum, pieces: Int = parallelPieces
     ) -> (order: [Int32], sorted: [Double]) {
         let n = keys.count
         precondition(n < Int(Int32.max), "RadixSort handles fewer than 2^31 keys")
+        if n >= max(parallelFrom, smallSize, pieces), pieces > 1 {
+            return parallelSort(keys, descending: descending, wantValues: wantValues, payload: payload,
+                                tryFewDistinct: tryFewDistinct && n >= fewDistinctMinimum, pieces: pieces)
+        }
         @inline(__always) func carried(_ i: Int) -> Int { payload.map { Int($0[i]) } ?? i }
         if n < smallSize {
             let order = (0..<n).sorted { a, b in

@@ -357,6 +357,58 @@ final class WideCSVTests: XCTestCase {
     }
 }
 
+/// Fields that no column reads are walked over without a call; they still count, so a ragged
+/// record and an unterminated quote are errors whichever columns are read.
+final class SkippedFieldTests: XCTestCase {
+    func testRaggedRecordsAndQuotesInUnreadFieldsAreStillErrors() {
+        let cases: [(String, String)] = [
+            ("a,b,c,d\n1,2,3,4\n5,6,7\n", "too few fields"),
+            ("a,b,c,d\n1,2,3,4\n5,6,7,8,9\n", "too many fields"),
+            ("a,b,c,d\n1,2,3,4\n5,6,7,\"8,9\",10\n", "a quoted comma among too many fields"),
+            ("a,b,c,d\n1,2,3,4\n5,6,\"7,8\n", "an unterminated quote in an unread field"),
+            ("a,b,c,d\n1,2,3,4\n5,6,7,8,\n", "an empty field after the last"),
+        ]
+        for (text, label) in cases {
+            for columns in [["a"], ["b"], ["a", "b"], ["d"]] {
+                XCTAssertThrowsError(try CSVReader.parse(text: text, file: "x.csv", options: CSVReadOptions(columns: columns)),
+                                     "\(label), reading \(columns)") { error in
+                    let message = "\(error)"
+                    XCTAssertTrue(message.contains("x.csv") && message.contains("3"), "\(label): \(message)")
+                }
+            }
+        }
+        // Unread quoted fields (with commas, doubled quotes and line breaks) do not disturb the others.
+        let text = "a,b,c\n\"x,\"\"y\"\"\",1,\"p\nq\"\n\"\",2,z\n"
+        XCTAssertEqual(try CSVReader.parse(text: text, file: "q.csv", options: CSVReadOptions(columns: ["b"])).column("b").text(at: 1), "2")
+        XCTAssertEqual(try CSVReader.parse(text: text, file: "q.csv", options: CSVReadOptions(columns: ["b"])).rowCount, 2)
+    }
+}
+
+/// The interner numbers levels in order of first appearance and tells apart strings that pack to
+/// the same words (a trailing zero byte), short and long ones alike.
+final class ByteInternerTests: XCTestCase {
+    func testCodesEqualFirstAppearanceNumbering() {
+        var random = XorShift(state: 0x0DDB_A11C_AFE5_EED5)
+        let alphabet: [UInt8] = [0, 0x41, 0x42, 0x20, 0xC3, 0xA9, 0x7A]
+        var interner = ByteInterner()
+        var reference: [[UInt8]: Int32] = [:]
+        for _ in 0..<60_000 {
+            let length = random.next(3) == 0 ? random.next(40) : random.next(10)
+            let bytes = (0..<length).map { _ in alphabet[random.next(random.next(2) == 0 ? 2 : alphabet.count)] }
+            let expected = reference[bytes] ?? Int32(reference.count)
+            if reference[bytes] == nil { reference[bytes] = expected }
+            let code = bytes.withUnsafeBufferPointer { interner.code(for: $0) }
+            XCTAssertEqual(code, expected, "\(bytes)")
+            if code != expected { return }
+        }
+        XCTAssertEqual(interner.count, reference.count)
+        for (bytes, code) in reference {
+            XCTAssertEqual(interner.withLevelBytes(Int(code)) { Array($0) }, bytes)
+        }
+        XCTAssertGreaterThan(reference.count, 1_000, "the table grew through several rehashes")
+    }
+}
+
 /// Marsaglia's xorshift64: reproducible test inputs.
 private struct XorShift {
     var state: UInt64

@@ -104,6 +104,70 @@ final class RadixSortTests: XCTestCase {
     }
 }
 
+/// The parallel sorts (`parallelSort`, taken from `RadixSort.parallelMinimum` keys on) must give the
+/// serial sort's order, values and payloads bit for bit, for any number of pieces: on continuous keys
+/// (radix passes), few distinct values (the counting sort), and pieces whose distinct values are few
+/// each but too many together (the counting sort gives up, the radix passes take over).
+final class ParallelRadixSortTests: XCTestCase {
+    func testParallelPiecesEqualSerialSort() {
+        var rng = SplitMix64(seed: 20261127)
+        let n = 30_000
+        let max = RadixSort.fewDistinctMaximum
+        let kinds: [(String, (Int) -> Double)] = [
+            ("continuous", { _ in Double(Int64(bitPattern: rng.next()) >> 11) / 1e6 }),
+            ("few distinct", { _ in Double(rng.below(41)) / 4 - 5 }),
+            ("zeros of both signs", { _ in [0.0, -0.0, 1.5, -2][rng.below(4)] }),
+            ("distinct per piece, too many together", { i in Double(i % (max - 1) + (i * 2 >= n ? max : 0)) }),
+            ("ties in a wide range", { _ in Double(rng.below(3)) * 1e300 - 1e300 + Double(rng.below(2)) * 5e-324 }),
+        ]
+        for (name, draw) in kinds {
+            let keys = (0..<n).map { draw($0) }
+            let payload = (0..<n).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+            keys.withUnsafeBufferPointer { k in
+                payload.withUnsafeBufferPointer { p in
+                    for descending in [false, true] {
+                        for wantValues in [false, true] {
+                            for carried in [nil, p] {
+                                let serial = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried,
+                                                            parallelFrom: Int.max)
+                                for pieces in [2, 3, 8, 13] {
+                                    let label = "\(name) pieces=\(pieces) descending=\(descending) values=\(wantValues) payload=\(carried != nil)"
+                                    let parallel = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried,
+                                                                  parallelFrom: 0, pieces: pieces)
+                                    XCTAssertEqual(parallel.order, serial.order, label)
+                                    XCTAssertEqual(parallel.sorted.map(\.bitPattern), serial.sorted.map(\.bitPattern), label)
+                                }
+                            }
+                        }
+                    }
+                    let radixOnly = RadixSort.sort(k, descending: false, wantValues: true, payload: nil, tryFewDistinct: false,
+                                                   parallelFrom: 0, pieces: 5)
+                    XCTAssertEqual(radixOnly.order, RadixSort.sort(k, descending: false, wantValues: false, parallelFrom: Int.max).order, name)
+                }
+            }
+            XCTAssertEqual(keys.withUnsafeBufferPointer { RadixSort.sort($0, descending: false, wantValues: false, parallelFrom: 0).order },
+                           reference(keys), name)
+        }
+    }
+
+    /// The few-distinct path in pieces says nil exactly when the keys have too many distinct values.
+    func testFewDistinctPiecesGiveUpOnlyWhenTooMany() {
+        let n = 40_000, max = RadixSort.fewDistinctMaximum
+        for distinct in [1, 500, max, max + 1] {
+            let keys = (0..<n).map { Double(($0 * 7919) % distinct) }
+            let gaveUp = keys.withUnsafeBufferPointer { k -> Bool in
+                let buffers = RadixSort.SortBuffers(keys: k, payload: nil, bounds: (0...4).map { n * $0 / 4 })
+                return RadixSort.parallelSortFewDistinct(buffers, descending: false, wantValues: false, pieces: 4) == nil
+            }
+            XCTAssertEqual(gaveUp, distinct > max, "distinct=\(distinct)")
+        }
+    }
+
+    func reference(_ keys: [Double]) -> [Int32] {
+        keys.indices.sorted { a, b in keys[a] == keys[b] ? a < b : keys[a] < keys[b] }.map { Int32($0) }
+    }
+}
+
 /// Both ways of inverting a permutation give `inverse[order[r]] == r`.
 final class InversePermutationTests: XCTestCase {
     func testBucketedEqualsDirect() {
@@ -114,6 +178,10 @@ final class InversePermutationTests: XCTestCase {
             let direct = order.withUnsafeBufferPointer { InversePermutation.of($0, bucketed: false) }
             let bucketed = order.withUnsafeBufferPointer { InversePermutation.of($0, bucketed: true) }
             XCTAssertEqual(bucketed, direct, "n=\(n)")
+            for pieces in [1, 3, 8] {
+                XCTAssertEqual(order.withUnsafeBufferPointer { InversePermutation.inParallel($0, pieces: pieces) }, direct,
+                               "n=\(n) pieces=\(pieces)")
+            }
             for r in 0..<n { XCTAssertEqual(direct[Int(order[r])], Int32(r)) }
             XCTAssertEqual(InversePermutation.of(order), direct)
         }
