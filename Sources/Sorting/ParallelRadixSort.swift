@@ -125,8 +125,8 @@ extension RadixSort {
         return (order, sorted)
     }
 
-    /// What one piece's pass of `parallelSortFewDistinct` found: its distinct keys in order of
-    /// first appearance, and how many of its keys have each.
+    /// What `numberDistinct` found in a range of keys (all of them, or one piece of a parallel
+    /// sort): its distinct keys (ordered bits) in order of first appearance, and how many keys have each.
     struct PieceDistinct: Sendable {
         var keys: [UInt64] = []
         var counts: [Int] = []
