@@ -5,12 +5,12 @@ import Parallel
 ///
 /// Written directly, that is one write per element at a random place; once the array is larger
 /// than the processor's caches (tens of megabytes at ten million units) nearly every write misses
-/// the cache and the address-translation buffer, and the loop runs at memory latency. Above
-/// `bucketedMinimum` elements the writes are instead grouped: a first pass copies each pair
-/// (element, position) into the bucket of the element's high bits (one of `bucketCount` contiguous
-/// ranges of elements, so a permutation fills each bucket exactly and no counting pass is needed),
-/// and a second pass empties one bucket at a time, whose writes then fall in a window that stays
-/// in cache. Both ways give the same array.
+/// the cache and the address-translation buffer, and the loop runs at memory latency. From
+/// `bucketedMinimum` elements on the writes are instead grouped (`inParallel`): pairs (element,
+/// position) are first copied into the bucket of the element's high bits (one of the contiguous
+/// ranges of `1 << bucketShift` elements), then each bucket is emptied on its own, its writes
+/// falling in a window that stays in cache; both passes run in parallel pieces. Both ways give the
+/// same array.
 public enum InversePermutation {
     /// From this many elements on, the writes are grouped by bucket.
     static let bucketedMinimum = 1 << 21
@@ -21,7 +21,7 @@ public enum InversePermutation {
     /// in range and appear once).
     public static func of(_ order: [Int32]) -> [Int32] {
         order.withUnsafeBufferPointer { order in
-            order.count >= bucketedMinimum ? inParallel(order, pieces: parallelPieces) : of(order, bucketed: false)
+            order.count >= bucketedMinimum ? inParallel(order, pieces: parallelPieces) : direct(order)
         }
     }
 
@@ -30,7 +30,7 @@ public enum InversePermutation {
 
     /// The bucketed inverse on every core: each of `pieces` runs of positions counts its elements by
     /// bucket, then copies its pairs into its own share of each bucket; the buckets (disjoint ranges
-    /// of the result) are then emptied in parallel. Checked as `of(_:bucketed:)` is: an element out of
+    /// of the result) are then emptied in parallel. Checked as `direct` is: an element out of
     /// range stops the run, and so does a repeated one (some bucket then gets too many pairs, or holds
     /// an element twice).
     static func inParallel(_ order: UnsafeBufferPointer<Int32>, pieces: Int) -> [Int32] {
@@ -92,48 +92,20 @@ public enum InversePermutation {
         }
     }
 
-    /// `of(_:)` with the method chosen by the caller (tests compare the two).
-    static func of(_ order: UnsafeBufferPointer<Int32>, bucketed: Bool) -> [Int32] {
+    /// The inverse written directly, one element at a time (tests compare `inParallel` with it).
+    static func direct(_ order: UnsafeBufferPointer<Int32>) -> [Int32] {
         let n = order.count
         precondition(n < Int(Int32.max), "InversePermutation handles fewer than 2^31 elements")
         let unset: Int32 = -1
-        let inverse = [Int32](hugePagesCapacity: n) { out, initialized in
+        return [Int32](hugePagesCapacity: n) { out, initialized in
             out.initialize(repeating: unset)
-            if bucketed {
-                // Bucket b holds the elements b << shift ..< (b + 1) << shift, so it starts at
-                // b << shift in the pair array and ends where the next one starts.
-                let pairs = UnsafeMutablePointer<SIMD2<Int32>>.allocate(capacity: n)
-                HugePages.advise(pairs, count: n)
-                defer { pairs.deallocate() }
-                let buckets = (n + (1 << bucketShift) - 1) >> bucketShift
-                var next = (0..<buckets).map { $0 << bucketShift }
-                next.withUnsafeMutableBufferPointer { next in
-                    for r in 0..<n {
-                        let u = Int(order[r])
-                        precondition(u >= 0 && u < n, "InversePermutation: element \(u) out of range")
-                        let b = u >> bucketShift
-                        let at = next[b]
-                        precondition(at < min(n, (b + 1) << bucketShift), "InversePermutation: element repeated")
-                        pairs[at] = SIMD2(Int32(truncatingIfNeeded: u), Int32(truncatingIfNeeded: r))
-                        next[b] = at + 1
-                    }
-                }
-                for k in 0..<n {
-                    let pair = pairs[k], u = Int(pair[0])
-                    precondition(out[u] == unset, "InversePermutation: element repeated")
-                    out[u] = pair[1]
-                }
-            } else {
-                for r in 0..<n {
-                    let u = Int(order[r])
-                    precondition(u >= 0 && u < n, "InversePermutation: element \(u) out of range")
-                    precondition(out[u] == unset, "InversePermutation: element repeated")
-                    out[u] = Int32(truncatingIfNeeded: r)
-                }
+            for r in 0..<n {
+                let u = Int(order[r])
+                precondition(u >= 0 && u < n, "InversePermutation: element \(u) out of range")
+                precondition(out[u] == unset, "InversePermutation: element repeated")
+                out[u] = Int32(truncatingIfNeeded: r)
             }
             initialized = n
         }
-        return inverse
     }
 }
-
