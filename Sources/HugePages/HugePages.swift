@@ -84,22 +84,15 @@ extension Array {
                 if cuts.count <= 2 {
                     base.initialize(repeating: value, count: count)
                 } else {
-                    let target = FillTarget(base: base)
+                    let target = SharedPointer(base)
                     Parallel.forEach(cuts.count - 1) { k in
-                        (target.base + cuts[k]).initialize(repeating: value, count: cuts[k + 1] - cuts[k])
+                        (target.pointer + cuts[k]).initialize(repeating: value, count: cuts[k + 1] - cuts[k])
                     }
                 }
             }
             initialized = count
         }
     }
-}
-
-/// The storage of an array being filled, shared by the threads that fill disjoint pieces of it.
-@usableFromInline
-struct FillTarget<Element>: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<Element>
-    @usableFromInline init(base: UnsafeMutablePointer<Element>) { self.base = base }
 }
 
 extension HugePages {
