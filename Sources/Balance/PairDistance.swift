@@ -12,6 +12,12 @@ struct MatchedSetLayout: Sendable {
     var starts: [Int]
     /// The treatment of each unit of `rows`, in the same order.
     var treatedInOrder: [Bool] = []
+    /// The units of `rows` in ascending row order, and each one's place in `rows`
+    /// (`rows[memberPlaces[i]] == memberRows[i]`). Values are brought into set order by walking a
+    /// column in row order and storing each at its place: the reads stream through the column
+    /// instead of jumping to the rows of the sets, which are scattered over the whole column.
+    var memberRows: [Int32] = []
+    var memberPlaces: [Int32] = []
 
     init(subclass: [Int?]) {
         // Rows are visited in order, so a stable grouping by set id keeps each set's rows in row
@@ -29,10 +35,20 @@ struct MatchedSetLayout: Sendable {
             starts = []
             for k in 0...highest where next[k + 1] > next[k] { starts.append(next[k]) }
             starts.append(members)
+            var inRowOrder = [Int32](repeating: 0, count: members), places = [Int32](repeating: 0, count: members)
+            var i = 0
             for (row, s) in subclass.enumerated() {
-                if let s { grouped[next[s]] = row; next[s] += 1 }
+                if let s {
+                    grouped[next[s]] = row
+                    inRowOrder[i] = Int32(row)
+                    places[i] = Int32(next[s])
+                    i += 1
+                    next[s] += 1
+                }
             }
             rows = grouped
+            memberRows = inRowOrder
+            memberPlaces = places
             return
         }
         var keyed: [(set: Int, row: Int)] = []
@@ -49,12 +65,30 @@ struct MatchedSetLayout: Sendable {
             previous = entry.set
         }
         starts.append(keyed.count)
+        let byRow = rows.indices.sorted { rows[$0] < rows[$1] }
+        memberRows = byRow.map { Int32(rows[$0]) }
+        memberPlaces = byRow.map { Int32($0) }
+    }
+
+    /// `values(row)` of every unit of `rows`, in the order of `rows`, read in row order (see
+    /// `memberRows`).
+    @inline(__always)
+    private func inSetOrder<T>(_ values: (Int) -> T) -> [T] {
+        let m = rows.count
+        return [T](unsafeUninitializedCapacity: m) { out, initialized in
+            memberRows.withUnsafeBufferPointer { rowsInOrder in
+                memberPlaces.withUnsafeBufferPointer { places in
+                    for i in 0..<m { (out.baseAddress! + Int(places[i])).initialize(to: values(Int(rowsInOrder[i]))) }
+                }
+            }
+            initialized = m
+        }
     }
 
     /// The layout with each unit's treatment recorded in visiting order.
     func withTreatment(_ treated: [Bool]) -> MatchedSetLayout {
         var copy = self
-        copy.treatedInOrder = rows.map { treated[$0] }
+        copy.treatedInOrder = treated.withUnsafeBufferPointer { treated in inSetOrder { treated[$0] } }
         return copy
     }
 
@@ -64,17 +98,12 @@ struct MatchedSetLayout: Sendable {
     /// and an indicator column is never expanded to a double per unit.
     func meanPairDistance(_ column: NumericColumn) -> Double {
         precondition(treatedInOrder.count == rows.count, "MatchedSetLayout: treatment not recorded")
-        let m = rows.count
-        let gathered = [Double](unsafeUninitializedCapacity: m) { out, initialized in
-            rows.withUnsafeBufferPointer { rows in
-                switch column {
-                case .dense(let v):
-                    v.withUnsafeBufferPointer { v in for k in 0..<m { out[k] = v[rows[k]] } }
-                case .indicator(let codes, let level):
-                    codes.withUnsafeBufferPointer { c in for k in 0..<m { out[k] = c[rows[k]] == level ? 1 : 0 } }
-                }
-            }
-            initialized = m
+        let gathered: [Double]
+        switch column {
+        case .dense(let v):
+            gathered = v.withUnsafeBufferPointer { v in inSetOrder { v[$0] } }
+        case .indicator(let codes, let level):
+            gathered = codes.withUnsafeBufferPointer { c in inSetOrder { c[$0] == level ? 1.0 : 0.0 } }
         }
         var dist = 0.0
         var k = 0

@@ -551,36 +551,54 @@ func summarizeBalance(
     }
     if let matchMatrix {
         for r in matchMatrix.focalUnits { precondition(r >= 0 && r < n, "summarizeBalance: match matrix row out of range") }
-        for list in matchMatrix.matches {
-            for r in list { precondition(r >= 0 && r < n, "summarizeBalance: match matrix row out of range") }
+        // By index, through a buffer pointer: no reference counting of each unit's list.
+        matchMatrix.matches.withUnsafeBufferPointer { lists in
+            for k in lists.indices {
+                for j in 0..<lists[k].count {
+                    precondition(lists[k][j] >= 0 && lists[k][j] < n, "summarizeBalance: match matrix row out of range")
+                }
+            }
         }
     }
-
-    let context = SummaryContext(
-        treated: treated, weights: weights, estimand: estimand,
-        layout: subclass.map { MatchedSetLayout(subclass: $0).withTreatment(treated) },
-        matchMatrix: subclass == nil ? matchMatrix : nil)
 
     let columns = covariates.count
     let parallel = columns > 1 && n >= parallelRowThreshold
     // Matched-sample moments: four dense columns per pass over the matched units, and the
     // indicators' sums in one more piece.
     let kinds = prepared.kinds
-    var nonzero: [Int32] = []
-    for i in 0..<n where weights[i] != 0 { nonzero.append(Int32(i)) }
-    let matchedRows = nonzero
-    let pieces = kinds.momentPieces
-    let piece: @Sendable (Int) -> [(Int, MatchedMoments)] = { b in
-        if b < kinds.batches {
-            let batch = kinds.batch(b)
-            let m = matchedMoments(of: batch.map { covariates[$0] }, treated: treated, weights: weights, matchedRows: matchedRows)
-            return Array(zip(batch, m))
+    let matchedMomentPieces = { () -> [[(Int, MatchedMoments)]] in
+        var nonzero: [Int32] = []
+        for i in 0..<n where weights[i] != 0 { nonzero.append(Int32(i)) }
+        let matchedRows = nonzero
+        let pieces = kinds.momentPieces
+        let piece: @Sendable (Int) -> [(Int, MatchedMoments)] = { b in
+            if b < kinds.batches {
+                let batch = kinds.batch(b)
+                let m = matchedMoments(of: batch.map { covariates[$0] }, treated: treated, weights: weights, matchedRows: matchedRows)
+                return Array(zip(batch, m))
+            }
+            let m = indicatorMatchedMoments(
+                of: kinds.indicators.map { covariates[$0].column }, treated: treated, weights: weights, matchedRows: matchedRows)
+            return Array(zip(kinds.indicators, m))
         }
-        let m = indicatorMatchedMoments(
-            of: kinds.indicators.map { covariates[$0].column }, treated: treated, weights: weights, matchedRows: matchedRows)
-        return Array(zip(kinds.indicators, m))
+        return parallel ? Parallel.map(pieces, piece) : (0..<pieces).map(piece)
     }
-    let matchedPieces: [[(Int, MatchedMoments)]] = parallel ? Parallel.map(pieces, piece) : (0..<pieces).map(piece)
+    // The matched sets' layout (serial passes over every unit) is formed beside the moments when
+    // running in parallel; it does not depend on them.
+    let layout: MatchedSetLayout?
+    let matchedPieces: [[(Int, MatchedMoments)]]
+    if let subclass, parallel {
+        let (layouts, moments) = Parallel.beside(tasks: 1, { _ in MatchedSetLayout(subclass: subclass).withTreatment(treated) },
+                                                 matchedMomentPieces)
+        layout = layouts[0]
+        matchedPieces = moments
+    } else {
+        layout = subclass.map { MatchedSetLayout(subclass: $0).withTreatment(treated) }
+        matchedPieces = matchedMomentPieces()
+    }
+    let context = SummaryContext(
+        treated: treated, weights: weights, estimand: estimand, layout: layout,
+        matchMatrix: subclass == nil ? matchMatrix : nil)
     var matched = [MatchedMoments](repeating: MatchedMoments(), count: columns)
     for (j, m) in matchedPieces.joined() { matched[j] = m }
     let moments = (0..<columns).map { j in

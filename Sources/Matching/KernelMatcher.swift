@@ -79,7 +79,7 @@ public enum KernelMatcher {
 ///
 /// Each group's total is `rSum` of its positive weights in row order; both totals are accumulated
 /// in one pass (the same additions in the same order as two separate sums).
-func normalizedWithinGroups(_ weights: [Double], treated: [Bool]) -> [Double] {
+func normalizedWithinGroups(_ weights: consuming [Double], treated: [Bool]) -> [Double] {
     precondition(weights.count == treated.count, "one group flag per weight")
     // Index 1: treated; 0: control.
     var total: (ExtendedSum, ExtendedSum) = (0, 0)
@@ -90,11 +90,14 @@ func normalizedWithinGroups(_ weights: [Double], treated: [Bool]) -> [Double] {
     }
     let sum = (Double(total.0), Double(total.1))
     let m = (Double(members.0), Double(members.1))
-    return [Double](hugePagesCapacity: weights.count) { out, initialized in
-        for i in weights.indices {
-            let w = weights[i]
+    // In place: a caller's last use of its array hands it over (`consuming`), so no second array
+    // of a weight per unit is allocated.
+    var scaled = weights
+    scaled.withUnsafeMutableBufferPointer { out in
+        for i in out.indices {
+            let w = out[i]
             out[i] = w > 0 ? (treated[i] ? m.1 * w / sum.1 : m.0 * w / sum.0) : w
         }
-        initialized = weights.count
     }
+    return scaled
 }

@@ -188,18 +188,17 @@ public enum NearestNeighborMatcher {
         // run per cell that has controls to offer). The sweep visits the units in rank order, that
         // is at random; one flag per unit (an eligible control) is one memory access instead of two.
         let usable = (0..<n).map { !focal[$0] && eligible[$0] }
-        var runUnits = Array(repeating: [Int](), count: cellCount)
-        var runPositions = Array(repeating: [Int](), count: cellCount)
+        var runUnits = Array(repeating: [Int32](), count: cellCount)
+        var runPositions = Array(repeating: [Int32](), count: cellCount)
         if cellCount == 1 {
             // Written in place (the arrays are large: huge pages, no growth checks).
             var found = 0
-            let positions = [Int](hugePagesCapacity: n - nFocal) { positions, initialized in
-                runUnits[0] = [Int](hugePagesCapacity: n - nFocal) { units, unitCount in
+            let positions = [Int32](hugePagesCapacity: n - nFocal) { positions, initialized in
+                runUnits[0] = [Int32](hugePagesCapacity: n - nFocal) { units, unitCount in
                     for (r, u) in ranked.enumerated() {
-                        let i = Int(u)
-                        guard usable[i] else { continue }
-                        units[found] = i
-                        positions[found] = r
+                        guard usable[Int(u)] else { continue }
+                        units[found] = u
+                        positions[found] = Int32(r)
                         found += 1
                     }
                     unitCount = found
@@ -211,8 +210,8 @@ public enum NearestNeighborMatcher {
             for (r, u) in ranked.enumerated() {
                 let i = Int(u)
                 guard usable[i] else { continue }
-                runUnits[cells[i]].append(i)
-                runPositions[cells[i]].append(r)
+                runUnits[cells[i]].append(u)
+                runPositions[cells[i]].append(Int32(r))
             }
         }
         let runs = (0..<cellCount).map { ControlRun(units: runUnits[$0], positions: runPositions[$0]) }
@@ -260,18 +259,41 @@ public enum NearestNeighborMatcher {
             }
             for (f, unit) in focalUnits.enumerated() { matches[f] = found[cells[unit]][unit] ?? [] }
         } else if reuseMax < nFocal {
-            // Without replacement: rounds, within each cell, in the global matching order.
+            // Without replacement: rounds, within each cell, in the global matching order. Each
+            // focal unit's run (-1: none) is read off in data order first (sequential reads of the
+            // units' rows), so that the pass in matching order reads 4 bytes a unit at random.
+            let runOfFocal = [Int32](hugePagesCapacity: nFocal) { out, initialized in
+                for (f, unit) in focalUnits.enumerated() {
+                    out[f] = eligible[unit] ? Int32(runIndexOfCell[cells[unit]] ?? -1) : -1
+                }
+                initialized = nFocal
+            }
             var focalByRun = Array(repeating: [Int](), count: runs.count)
-            for f in focalOrder where eligible[focalUnits[f]] {
-                if let r = runIndexOfCell[cells[focalUnits[f]]] { focalByRun[r].append(f) }
+            if runs.count == 1 {
+                focalByRun[0] = focalOrder.filter { runOfFocal[$0] >= 0 }
+            } else {
+                for f in focalOrder where runOfFocal[f] >= 0 { focalByRun[Int(runOfFocal[f])].append(f) }
             }
             let shared = SharedRuns(runs)
             let byRun = focalByRun
             let found = Parallel.map(runs.count) { r in
                 search.matchWithoutReplacement(run: shared.runs[r], focalOrder: byRun[r])
             }
+            // The controls scattered to the focal units' places in data order (stores at random,
+            // which do not wait for memory as loads do), then read off in data order.
+            let ratio = spec.ratio
+            var takenOfFocal = [Int32](hugePagesRepeating: 0, count: nFocal)
+            var controlsOfFocal = [Int32](hugePagesRepeating: -1, count: nFocal * ratio)
             for r in 0..<runs.count {
-                for (k, f) in byRun[r].enumerated() { matches[f] = found[r][k] }
+                let run = found[r]
+                for (k, f) in byRun[r].enumerated() {
+                    let taken = Int(run.taken[k])
+                    takenOfFocal[f] = Int32(taken)
+                    for j in 0..<taken { controlsOfFocal[f * ratio + j] = run.controls[k * ratio + j] }
+                }
+            }
+            matches = (0..<nFocal).map { f in
+                (0..<Int(takenOfFocal[f])).map { Int(controlsOfFocal[f * ratio + $0]) }
             }
         } else {
             // With replacement: every focal unit takes its k nearest at once.
@@ -287,7 +309,7 @@ public enum NearestNeighborMatcher {
                         findNearestControls(
                             run: &run, sortedDistance: sorted, focalDistance: sorted[own],
                             leftStart: own, rightStart: own, minimumDistance: 0,
-                            caliper: search.caliper, ratio: search.ratio, excluded: [])
+                            caliper: search.caliper, ratio: search.ratio, excluded: UnsafeBufferPointer<Int32>(start: nil, count: 0))
                     }
                     return found.map(\.unit)
                 }
@@ -355,21 +377,25 @@ func matchWeights(
 ) throws -> (weights: [Double], subclass: [Int?]) {
     var weights = [Double](hugePagesRepeating: 0, count: n)
     var subclass = [Int?](hugePagesRepeating: nil, count: n)
-    if withReplacement {
-        for (f, set) in matches.enumerated() where !set.isEmpty {
-            let share = 1.0 / Double(set.count)
-            for c in set { weights[c] += share }
-            weights[focalUnits[f]] += 1
-        }
-    } else {
-        var s = 0
-        for (f, set) in matches.enumerated() where !set.isEmpty {
-            s += 1
-            subclass[focalUnits[f]] = s
-            for c in set { subclass[c] = s }
-            weights[focalUnits[f]] = 1
-            let share = 1.0 / Double(set.count)
-            for c in set { weights[c] = share }
+    // The sets are read through a buffer pointer and by index (no iterator): no reference counting
+    // of a million small arrays.
+    matches.withUnsafeBufferPointer { matches in
+        if withReplacement {
+            for f in matches.indices where !matches[f].isEmpty {
+                let share = 1.0 / Double(matches[f].count)
+                for j in 0..<matches[f].count { weights[matches[f][j]] += share }
+                weights[focalUnits[f]] += 1
+            }
+        } else {
+            var s = 0
+            for f in matches.indices where !matches[f].isEmpty {
+                s += 1
+                subclass[focalUnits[f]] = s
+                for j in 0..<matches[f].count { subclass[matches[f][j]] = s }
+                weights[focalUnits[f]] = 1
+                let share = 1.0 / Double(matches[f].count)
+                for j in 0..<matches[f].count { weights[matches[f][j]] = share }
+            }
         }
     }
     // Normalise within each group among matched units: w * m / sum(w).
@@ -408,52 +434,66 @@ struct SearchContext: Sendable {
     /// The focal units' ranks are gathered first, in one tight loop (their rows are at random in
     /// memory, so the loads overlap there instead of stalling the searches one by one); each search
     /// then reads only the run and the sorted distances around its rank, which the previous search
-    /// in the matching order (ordered by distance) has mostly brought into cache.
-    func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int]) -> [[Int]] {
+    /// in the matching order (ordered by distance) has mostly brought into cache. The controls are
+    /// kept in `ratio` slots a focal unit of one flat array (no array per focal unit).
+    func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int]) -> RunMatches {
         var run = initial
         var available = run.count
-        var inPlay = Array(repeating: true, count: focalOrder.count)
-        var found = Array(repeating: [Int](), count: focalOrder.count)
-        let ranks = [Int32](unsafeUninitializedCapacity: focalOrder.count) { out, initialized in
+        let count = focalOrder.count
+        var inPlay = Array(repeating: true, count: count)
+        var taken = [Int32](repeating: 0, count: count)
+        var chosen = [Int32](repeating: -1, count: count * ratio)
+        let ranks = [Int32](unsafeUninitializedCapacity: count) { out, initialized in
             for (k, f) in focalOrder.enumerated() { out[k] = rank[focalUnits[f]] }
-            initialized = focalOrder.count
+            initialized = count
         }
         sortedDistance.withUnsafeBufferPointer { sorted in
-            for round in 1...ratio {
-                for k in focalOrder.indices {
-                    if available == 0 { break }
-                    guard inPlay[k] else { continue }
-                    let own = Int(ranks[k])
-                    var leftStart = own, rightStart = own
-                    var minimum = 0.0
-                    if round > 1, !found[k].isEmpty {
-                        for m in found[k] {
-                            leftStart = min(leftStart, Int(rank[m]))
-                            rightStart = max(rightStart, Int(rank[m]))
+            chosen.withUnsafeMutableBufferPointer { chosen in
+                for round in 1...ratio {
+                    for k in 0..<count {
+                        if available == 0 { break }
+                        guard inPlay[k] else { continue }
+                        let own = Int(ranks[k])
+                        let earlier = UnsafeBufferPointer(rebasing: chosen[(k * ratio)..<(k * ratio + Int(taken[k]))])
+                        var leftStart = own, rightStart = own
+                        var minimum = 0.0
+                        if round > 1, !earlier.isEmpty {
+                            for m in earlier {
+                                leftStart = min(leftStart, Int(rank[Int(m)]))
+                                rightStart = max(rightStart, Int(rank[Int(m)]))
+                            }
+                            let dl = abs(sorted[own] - sorted[leftStart])
+                            let dr = abs(sorted[own] - sorted[rightStart])
+                            if leftStart == own { minimum = dr }
+                            else if rightStart == own { minimum = dl }
+                            else { minimum = max(dl, dr) }
                         }
-                        let dl = abs(sorted[own] - sorted[leftStart])
-                        let dr = abs(sorted[own] - sorted[rightStart])
-                        if leftStart == own { minimum = dr }
-                        else if rightStart == own { minimum = dl }
-                        else { minimum = max(dl, dr) }
+                        let candidates = findNearestControls(
+                            run: &run, sortedDistance: sorted, focalDistance: sorted[own],
+                            leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
+                            caliper: caliper, ratio: 1, excluded: earlier)
+                        guard let best = candidates.first else {
+                            inPlay[k] = false
+                            continue
+                        }
+                        chosen[k * ratio + Int(taken[k])] = Int32(best.unit)
+                        taken[k] += 1
+                        run.remove(best.index)
+                        available -= 1
+                        if Int(taken[k]) >= ratio { inPlay[k] = false }
                     }
-                    let candidates = findNearestControls(
-                        run: &run, sortedDistance: sorted, focalDistance: sorted[own],
-                        leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
-                        caliper: caliper, ratio: 1, excluded: found[k][...])
-                    guard let chosen = candidates.first else {
-                        inPlay[k] = false
-                        continue
-                    }
-                    found[k].append(chosen.unit)
-                    run.remove(chosen.index)
-                    available -= 1
-                    if found[k].count >= ratio { inPlay[k] = false }
                 }
             }
         }
-        return found
+        return RunMatches(controls: chosen, taken: taken)
     }
+}
+
+/// The controls taken by the focal units of one run without replacement: `ratio` slots a focal
+/// unit (in the run's matching order), of which the first `taken[k]` are used, in the order taken.
+struct RunMatches: Sendable {
+    let controls: [Int32]
+    let taken: [Int32]
 }
 
 /// Each unit's exact-matching cell: `dense[i]`, or 0 for every unit when `dense` is empty (no exact

@@ -7,10 +7,11 @@ import HugePages
 /// distances (ties in data order). Controls used up are skipped in amortised O(1) by two
 /// disjoint-set forests with path compression (next available to the right / to the left).
 struct ControlRun {
-    /// Unit indices, ascending by global rank.
-    let units: [Int]
+    /// Unit indices, ascending by global rank (4 bytes each: unit counts are below 2^31, as the
+    /// ranking's `Int32` order already requires).
+    let units: [Int32]
     /// Global rank of each unit in `units`.
-    let positions: [Int]
+    let positions: [Int32]
     /// `right[k]`: an index >= k on the path to the next available control (count = sentinel).
     private var right: [Int32]
     /// `left[k + 1]`: an index <= k on the path to the previous available control, shifted by one
@@ -19,7 +20,7 @@ struct ControlRun {
     /// The last answer of `firstIndex(afterRank:)`, where the next search starts.
     private var finger = 0
 
-    init(units: [Int], positions: [Int]) {
+    init(units: [Int32], positions: [Int32]) {
         self.units = units
         self.positions = positions
         func identity() -> [Int32] {
@@ -68,14 +69,14 @@ struct ControlRun {
         let n = positions.count
         var lo: Int, hi: Int
         let f = min(finger, n)
-        if f > 0 && positions[f - 1] > rank {
+        if f > 0 && Int(positions[f - 1]) > rank {
             // The answer is below f: gallop down.
             hi = f - 1
             var step = 1
             while true {
                 let probe = hi - step
                 if probe <= 0 { lo = 0; break }
-                if positions[probe - 1] <= rank { lo = probe; break }
+                if Int(positions[probe - 1]) <= rank { lo = probe; break }
                 hi = probe - 1
                 step &*= 2
             }
@@ -86,14 +87,14 @@ struct ControlRun {
             while true {
                 let probe = lo + step
                 if probe > n { hi = n; break }
-                if positions[probe - 1] > rank { hi = probe - 1; break }
+                if Int(positions[probe - 1]) > rank { hi = probe - 1; break }
                 lo = probe
                 step &*= 2
             }
         }
         while lo < hi {
             let mid = (lo + hi) / 2
-            if positions[mid] <= rank { lo = mid + 1 } else { hi = mid }
+            if Int(positions[mid]) <= rank { lo = mid + 1 } else { hi = mid }
         }
         finger = lo
         return lo
@@ -129,7 +130,7 @@ struct Candidate {
 func findNearestControls(
     run: inout ControlRun, sortedDistance: UnsafeBufferPointer<Double>, focalDistance: Double,
     leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
-    excluded: ArraySlice<Int>
+    excluded: UnsafeBufferPointer<Int32>
 ) -> [Candidate] {
     var found: [Candidate] = []
     found.reserveCapacity(2 * ratio)
@@ -147,12 +148,12 @@ func findNearestControls(
         // Pick the side whose next candidate is reached in fewer steps (left on ties).
         let goLeft: Bool
         if leftStopped { goLeft = false } else if rightStopped { goLeft = true } else {
-            let leftSteps = leftStart - run.positions[nextLeft]
-            let rightSteps = run.positions[nextRight] - rightStart
+            let leftSteps = leftStart - Int(run.positions[nextLeft])
+            let rightSteps = Int(run.positions[nextRight]) - rightStart
             goLeft = leftSteps <= rightSteps
         }
         let k = goLeft ? nextLeft : nextRight
-        let unit = run.units[k]
+        let code = run.units[k], unit = Int(code)
         // Advance this side before any `continue`.
         if goLeft {
             nextLeft = k > 0 ? run.previousAvailable(from: k - 1) : -1
@@ -163,8 +164,8 @@ func findNearestControls(
             if !goLeft, nextRight >= run.count { rightStopped = true }
             if goLeft, nextLeft < 0 { leftStopped = true }
         }
-        if excluded.contains(unit) { continue }
-        let d = abs(focalDistance - sortedDistance[run.positions[k]])
+        if excluded.contains(code) { continue }
+        let d = abs(focalDistance - sortedDistance[Int(run.positions[k])])
         if let c = caliper, d > c {
             if goLeft { leftStopped = true } else { rightStopped = true }
             continue

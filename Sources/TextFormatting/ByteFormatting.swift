@@ -13,10 +13,13 @@
 /// was written) or `free()`, both of which end the writer. Copies of a writer would share the
 /// buffer, so a writer is one local variable, passed `inout`.
 public struct ByteWriter: TextOutputStream {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+    // Visible to the inlinable writers below, so that another module's formatting loop (matches.csv
+    // in Reporting) inlines them instead of calling across the module boundary for every byte.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
     /// Bytes written so far.
-    public private(set) var count = 0
+    public var count: Int { written }
+    @usableFromInline var written = 0
 
     /// An empty writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
@@ -27,7 +30,7 @@ public struct ByteWriter: TextOutputStream {
     /// The bytes written, as an array; the writer's buffer is released.
     public consuming func takeBytes() -> [UInt8] {
         defer { base.deallocate() }
-        return Array(UnsafeBufferPointer(start: base, count: count))
+        return Array(UnsafeBufferPointer(start: base, count: written))
     }
 
     /// Releases the buffer without reading it.
@@ -36,65 +39,65 @@ public struct ByteWriter: TextOutputStream {
     }
 
     /// Room for `extra` more bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
+        if written + extra > capacity { grow(to: written + extra) }
     }
 
-    @inline(never)
+    @usableFromInline @inline(never)
     mutating func grow(to needed: Int) {
         let larger = max(needed, 2 * capacity)
         let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
-        moved.initialize(from: base, count: count)
+        moved.initialize(from: base, count: written)
         base.deallocate()
         base = moved
         capacity = larger
     }
 
     /// Appends one byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ byte: UInt8) {
         reserve(1)
-        base[count] = byte
-        count += 1
+        base[written] = byte
+        written += 1
     }
 
     /// Appends `bytes`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
-        (base + count).initialize(from: start, count: bytes.count)
-        count += bytes.count
+        (base + written).initialize(from: start, count: bytes.count)
+        written += bytes.count
     }
 
     /// Appends the UTF-8 bytes of a literal (no reference counting: its bytes are constants).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func append(_ literal: StaticString) {
         literal.withUTF8Buffer { append($0) }
     }
 
     /// Appends the decimal digits of `value` (with `-` when negative), as `String(value)` writes them.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func appendDecimal(_ value: Int64) {
         if value >= 0, value < 10 { append(0x30 + UInt8(truncatingIfNeeded: value)); return }
         reserve(20)
-        if value < 0 { base[count] = 0x2D; count += 1 }
+        if value < 0 { base[written] = 0x2D; written += 1 }
         var magnitude = value.magnitude, digits = 0
         var rest = magnitude
         repeat { digits += 1; rest /= 10 } while rest > 0
         // Digits from the last, in place.
-        var at = count + digits
+        var at = written + digits
         repeat {
             at -= 1
             base[at] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
             magnitude /= 10
         } while magnitude > 0
-        count += digits
+        written += digits
     }
 
     /// Appends the decimal digits of `value`, as `String(value)` writes them.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func appendDecimal(_ value: Int) {
         appendDecimal(Int64(value))
     }
@@ -135,6 +138,7 @@ public struct ByteWriter: TextOutputStream {
     }
 
     /// The standard library's fast path for ASCII output (`Double.write(to:)` uses it).
+    @inlinable
     public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
         append(buffer)
     }

@@ -131,7 +131,7 @@ final class NearestNeighborTests: XCTestCase {
             var rank = next(4)
             for _ in 0..<count { positions.append(rank); rank += 1 + next(trial % 3 == 0 ? 2 : 12) }
             func reference(_ r: Int) -> Int { positions.firstIndex { $0 > r } ?? positions.count }
-            var run = ControlRun(units: Array(0..<count), positions: positions)
+            var run = ControlRun(units: (0..<count).map { Int32($0) }, positions: positions.map { Int32($0) })
             let top = rank + 3
             var queries = (0..<200).map { _ in next(top + 4) - 2 }
             switch trial % 3 {
