@@ -105,15 +105,17 @@ public struct BalancePreparation: Sendable {
     private(set) var sorted: [PresortedColumn?]
 
     /// Takes `order`, the stable ascending order of dense column `j` formed elsewhere (the
-    /// matcher ranks every unit by distance), instead of sorting the column again: the values are
-    /// gathered in that order. The order is checked (it must put the values in ascending order with
-    /// ties in row order, which is what `RadixSort` gives and what makes a sort unique), so a wrong
-    /// order stops the run instead of changing the tables.
-    public mutating func adoptOrder(_ order: [Int32], ofColumn j: Int) {
+    /// matcher ranks every unit by distance), instead of sorting the column again, with the values
+    /// in that order when they came with it (`sortedValues`, as `RadixSort` returns them) or else
+    /// gathered. The order is checked (it must put the values in ascending order with ties in row
+    /// order, which is what `RadixSort` gives and what makes a sort unique), so a wrong order stops
+    /// the run instead of changing the tables.
+    public mutating func adoptOrder(_ order: [Int32], sortedValues: [Double]? = nil, ofColumn j: Int) {
         let column = covariates[j].column
         precondition(order.count == column.count, "adoptOrder: \(order.count) positions for \(column.count) rows")
         sorted[j] = column.withDenseValues { dense -> PresortedColumn in
             guard let dense else { preconditionFailure("adoptOrder: column \(covariates[j].name) is an indicator") }
+            if let sortedValues { return PresortedColumn(checkedOrder: order, values: sortedValues, of: dense) }
             return PresortedColumn(checkedOrder: order, of: dense)
         }
     }
@@ -286,6 +288,33 @@ struct PresortedColumn: Sendable {
             }
             initialized = n
         }
+        rows = order
+    }
+
+    /// The column `x` as `values` in the given `order`, both as `RadixSort.ascending` returned them
+    /// elsewhere. Checked in one sequential pass: the values ascend with ties in row order, and
+    /// every 64th value (and the last) is the column's value at its row. (Reading every row's value
+    /// would be a gather from random rows, the cost this spares: 0.3 s of CPU at ten million rows.)
+    init(checkedOrder order: [Int32], values sortedValues: [Double], of x: UnsafeBufferPointer<Double>) {
+        let n = x.count
+        precondition(order.count == n && sortedValues.count == n, "PresortedColumn: \(order.count) positions and \(sortedValues.count) values for \(n) rows")
+        order.withUnsafeBufferPointer { order in
+            sortedValues.withUnsafeBufferPointer { values in
+                for k in 0..<n {
+                    let i = Int(order[k])
+                    precondition(i >= 0 && i < n, "PresortedColumn: position \(i) out of range")
+                    if k > 0 {
+                        let before = values[k - 1], v = values[k]
+                        precondition(before < v || (before == v && Int(order[k - 1]) < i), "PresortedColumn: the order does not sort the column")
+                    }
+                    if k & 63 == 0 || k == n - 1 {
+                        let v = x[i] == 0 ? 0 : x[i]
+                        precondition(values[k].bitPattern == v.bitPattern, "PresortedColumn: the sorted values are not the column's")
+                    }
+                }
+            }
+        }
+        values = sortedValues
         rows = order
     }
 

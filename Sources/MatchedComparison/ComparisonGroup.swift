@@ -159,9 +159,10 @@ public struct ComparisonGroup: Sendable, Codable {
         // Only a method that says it returns the order had column 0 left out of the sorts (CEM's
         // k2k matcher forms one too, for its own purposes; it is not used).
         if method.returnsDistanceOrder, let order = result.distanceOrder {
-            prepared.adoptOrder(order, ofColumn: 0)
+            prepared.adoptOrder(order, sortedValues: result.distanceSorted, ofColumn: 0)
         }
         result.distanceOrder = nil
+        result.distanceSorted = nil
         return (result, prepared)
     }
 

@@ -43,9 +43,12 @@ public struct MatchResult: Sendable, Codable {
     /// take it instead of sorting the distance again. Not part of the match itself: a caller may
     /// drop it once used.
     public var distanceOrder: [Int32]? = nil
+    /// The distances in the order of `distanceOrder` (-0.0 as +0.0, as `RadixSort` returns them),
+    /// when that order is given; likewise a by-product, so the balance tables need not gather them.
+    public var distanceSorted: [Double]? = nil
 
-    /// Every member except `distanceOrder`, which is a by-product of the computation, not part of
-    /// the match (decoding leaves it nil).
+    /// Every member except `distanceOrder` and `distanceSorted`, by-products of the computation, not
+    /// part of the match (decoding leaves them nil).
     enum CodingKeys: String, CodingKey {
         case specification, order, caliperWidth, distance, discarded, focalUnits, matches, weights, subclass, warnings
         case weightBasis, objective, treated
@@ -328,6 +331,7 @@ public enum NearestNeighborMatcher {
                                  discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
                                  subclass: subclass, warnings: warnings, treated: treated)
         result.distanceOrder = ranked
+        result.distanceSorted = sortedDistance
         return result
     }
 

@@ -237,6 +237,16 @@ final class BalancePreparationTests: XCTestCase {
                     let adoptedSummary = summarizeBalance(
                         prepared: adopted, weights: weights, subclass: sets, discarded: discarded, estimand: estimand, matchMatrix: mm)
                     XCTAssertEqual(try bits(adoptedSummary), try bits(reference), "adopted orders, presort \(presort), \(estimand)")
+                    // The same orders adopted with their sorted values (as the matcher hands them on).
+                    var withValues = BalancePreparation(elsewhere, pieces: otherPieces)
+                    for j in [0, 1, 2] {
+                        let x = dense[j]
+                        let order = (0..<n).sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }
+                        withValues.adoptOrder(order.map { Int32($0) }, sortedValues: order.map { x[$0] == 0 ? 0 : x[$0] }, ofColumn: j)
+                    }
+                    let withValuesSummary = summarizeBalance(
+                        prepared: withValues, weights: weights, subclass: sets, discarded: discarded, estimand: estimand, matchMatrix: mm)
+                    XCTAssertEqual(try bits(withValuesSummary), try bits(reference), "adopted orders and values, presort \(presort), \(estimand)")
                 }
             }
         }
@@ -273,6 +283,11 @@ final class BalancePreparationTests: XCTestCase {
         let negative = MatchedSetLayout(subclass: ids.map { $0.map { $0 - 10 } })
         XCTAssertEqual(small.rows, [2, 6, 4, 7, 0, 3, 8, 9])
         XCTAssertEqual(small.starts, [0, 2, 4, 7, 8])
+        // The members in row order, each with its place in `rows` (how columns are read into set order).
+        for layout in [small, large, negative] {
+            XCTAssertEqual(layout.memberRows, [0, 2, 3, 4, 6, 7, 8, 9])
+            XCTAssertEqual(layout.memberPlaces.map { layout.rows[Int($0)] }, layout.memberRows.map { Int($0) })
+        }
         for other in [large, negative] {
             XCTAssertEqual(other.rows, small.rows)
             XCTAssertEqual(other.starts, small.starts)

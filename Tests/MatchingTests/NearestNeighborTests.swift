@@ -115,6 +115,50 @@ final class NearestNeighborTests: XCTestCase {
         XCTAssertEqual(checked, 400)
     }
 
+    /// The ranking the matcher hands on to the balance tables: `distanceOrder` is the stable
+    /// ascending order (ties in row order) and `distanceSorted` the distances in it, -0.0 as +0.0.
+    func testRankingByProducts() throws {
+        let treated = [true, false, false, true, false, false, false, true]
+        let distance = [0.5, -0.0, 0.25, 0.0, 0.5, -0.25, 0.25, 0.75]
+        let r = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init())
+        let order = try XCTUnwrap(r.distanceOrder), sorted = try XCTUnwrap(r.distanceSorted)
+        XCTAssertEqual(order, [5, 1, 3, 2, 6, 0, 4, 7])
+        XCTAssertEqual(sorted.map(\.bitPattern), [-0.25, 0.0, 0.0, 0.25, 0.25, 0.5, 0.5, 0.75].map(\.bitPattern))
+    }
+
+    /// Exact cells never share controls, so matching all cells at once (each cell's focal units
+    /// in the global order, the results collected from every cell's run) gives each focal unit
+    /// the controls it gets when its cell is matched on its own, when no distances tie: 2:1 and
+    /// 3:1, both orders, ATT and ATC, 200 units in 4 cells (one without controls).
+    func testCellsMatchedTogetherAsEachAlone() throws {
+        var state: UInt64 = 11
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        for trial in 0..<12 {
+            let n = 200
+            let cells = (0..<n).map { _ in Int(next() % 4) }
+            let treated = (0..<n).map { i in cells[i] == 3 ? true : next() % 3 == 0 }
+            // Distances without ties: the searches count their steps through the ranking of all
+            // units, so how a tie falls can depend on the other cells' units.
+            let distance = (0..<n).map { _ in Double(next() % 1_000_000_007) / 1e9 }
+            let spec = NearestNeighborSpecification(
+                ratio: 2 + trial % 2, order: trial % 4 < 2 ? .largest : .smallest, estimand: trial % 2 == 0 ? .att : .atc)
+            let together = try NearestNeighborMatcher.match(treated: treated, distance: distance, exactCells: cells, specification: spec)
+            var setOf: [Int: [Int]] = [:]
+            for (f, unit) in together.focalUnits.enumerated() { setOf[unit] = together.matches[f] }
+            for cell in 0..<3 {
+                let units = (0..<n).filter { cells[$0] == cell }
+                let alone = try NearestNeighborMatcher.match(
+                    treated: units.map { treated[$0] }, distance: units.map { distance[$0] }, specification: spec)
+                for (f, local) in alone.focalUnits.enumerated() {
+                    XCTAssertEqual(setOf[units[local]], alone.matches[f].map { units[$0] }, "trial \(trial), cell \(cell)")
+                }
+            }
+            for (f, unit) in together.focalUnits.enumerated() where cells[unit] == 3 {
+                XCTAssertEqual(together.matches[f], [], "trial \(trial): a cell without controls")
+            }
+        }
+    }
+
     /// The finger search of a control run gives the plain binary search's answer for every query,
     /// whatever the previous query was: runs of 0 to 300 controls with gaps in their ranks, queries
     /// below, inside and above the run, in falling, rising and random order.
