@@ -296,7 +296,11 @@ public enum NearestNeighborMatcher {
                 }
             }
             matches = (0..<nFocal).map { f in
-                (0..<Int(takenOfFocal[f])).map { Int(controlsOfFocal[f * ratio + $0]) }
+                let taken = Int(takenOfFocal[f])
+                return [Int](unsafeUninitializedCapacity: taken) { out, initialized in
+                    for j in 0..<taken { out[j] = Int(controlsOfFocal[f * ratio + j]) }
+                    initialized = taken
+                }
             }
         } else {
             // With replacement: every focal unit takes its k nearest at once.
