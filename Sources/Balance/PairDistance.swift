@@ -6,18 +6,22 @@ import RArithmetic
 /// Units grouped into matched sets, in the order MatchIt's `pairdistsubC` visits them: sorted by
 /// set id, and within a set by row. Built once and shared by every column.
 struct MatchedSetLayout: Sendable {
-    /// Rows of units that belong to a set, grouped by set.
-    var rows: [Int]
-    /// Start offsets of each set in `rows`, plus a final end offset.
-    var starts: [Int]
-    /// The treatment of each unit of `rows`, in the same order.
-    var treatedInOrder: [Bool] = []
-    /// The units of `rows` in ascending row order, and each one's place in `rows`
-    /// (`rows[memberPlaces[i]] == memberRows[i]`). Values are brought into set order by walking a
-    /// column in row order and storing each at its place: the reads stream through the column
-    /// instead of jumping to the rows of the sets, which are scattered over the whole column.
+    /// The units that belong to a set, in ascending row order, and each one's place in set order
+    /// (sets one after another, each set's units in row order). Values are brought into set order
+    /// by walking a column in row order and storing each at its place: the reads stream through
+    /// the column instead of jumping to the rows of the sets, which are scattered over it.
     var memberRows: [Int32] = []
     var memberPlaces: [Int32] = []
+    /// Start offsets of each set in set order, plus a final end offset (the number of members).
+    var starts: [Int]
+    /// The treatment of each member, in set order.
+    var treatedInOrder: [Bool] = []
+
+    /// The number of units that belong to a set.
+    var count: Int { memberRows.count }
+
+    /// The members' rows in set order (derived; for tests and diagnostics).
+    var rows: [Int] { inSetOrder { $0 } }
 
     init(subclass: [Int?]) {
         // Rows are visited in order, so a stable grouping by set id keeps each set's rows in row
@@ -31,7 +35,6 @@ struct MatchedSetLayout: Sendable {
             var next = [Int](repeating: 0, count: highest + 2)
             for s in subclass { if let s { next[s + 1] += 1 } }
             for k in 0...highest { next[k + 1] += next[k] }
-            var grouped = [Int](repeating: 0, count: members)
             starts = []
             for k in 0...highest where next[k + 1] > next[k] { starts.append(next[k]) }
             starts.append(members)
@@ -39,14 +42,12 @@ struct MatchedSetLayout: Sendable {
             var i = 0
             for (row, s) in subclass.enumerated() {
                 if let s {
-                    grouped[next[s]] = row
                     inRowOrder[i] = Int32(row)
                     places[i] = Int32(next[s])
                     i += 1
                     next[s] += 1
                 }
             }
-            rows = grouped
             memberRows = inRowOrder
             memberPlaces = places
             return
@@ -57,7 +58,7 @@ struct MatchedSetLayout: Sendable {
             if let s { keyed.append((s, row)) }
         }
         keyed.sort { $0.set < $1.set || ($0.set == $1.set && $0.row < $1.row) }
-        rows = keyed.map(\.row)
+        let rows = keyed.map(\.row)
         starts = []
         var previous: Int? = nil
         for (k, entry) in keyed.enumerated() where entry.set != previous {
@@ -70,11 +71,10 @@ struct MatchedSetLayout: Sendable {
         memberPlaces = byRow.map { Int32($0) }
     }
 
-    /// `values(row)` of every unit of `rows`, in the order of `rows`, read in row order (see
-    /// `memberRows`).
+    /// `values(row)` of every member, in set order, read in row order (see `memberRows`).
     @inline(__always)
     private func inSetOrder<T>(_ values: (Int) -> T) -> [T] {
-        let m = rows.count
+        let m = count
         return [T](unsafeUninitializedCapacity: m) { out, initialized in
             memberRows.withUnsafeBufferPointer { rowsInOrder in
                 memberPlaces.withUnsafeBufferPointer { places in
@@ -97,7 +97,7 @@ struct MatchedSetLayout: Sendable {
     /// The values are first gathered in visiting order, so the pair loop reads contiguous memory
     /// and an indicator column is never expanded to a double per unit.
     func meanPairDistance(_ column: NumericColumn) -> Double {
-        precondition(treatedInOrder.count == rows.count, "MatchedSetLayout: treatment not recorded")
+        precondition(treatedInOrder.count == count, "MatchedSetLayout: treatment not recorded")
         let gathered: [Double]
         switch column {
         case .dense(let v):

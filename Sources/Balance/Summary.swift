@@ -105,18 +105,17 @@ public struct BalancePreparation: Sendable {
     private(set) var sorted: [PresortedColumn?]
 
     /// Takes `order`, the stable ascending order of dense column `j` formed elsewhere (the
-    /// matcher ranks every unit by distance), instead of sorting the column again, with the values
-    /// in that order when they came with it (`sortedValues`, as `RadixSort` returns them) or else
-    /// gathered. The order is checked (it must put the values in ascending order with ties in row
-    /// order, which is what `RadixSort` gives and what makes a sort unique), so a wrong order stops
-    /// the run instead of changing the tables.
-    public mutating func adoptOrder(_ order: [Int32], sortedValues: [Double]? = nil, ofColumn j: Int) {
+    /// matcher ranks every unit by distance), and `sortedValues`, the column's values in that order
+    /// (-0.0 as +0.0, as `RadixSort.ascending` returns them), instead of sorting the column again.
+    /// Both are checked (`PresortedColumn(checkedOrder:values:of:)`: the values must ascend with ties
+    /// in row order, which is what `RadixSort` gives and what makes a sort unique, and be the
+    /// column's), so a wrong ranking stops the run instead of changing the tables.
+    public mutating func adoptOrder(_ order: [Int32], sortedValues: [Double], ofColumn j: Int) {
         let column = covariates[j].column
         precondition(order.count == column.count, "adoptOrder: \(order.count) positions for \(column.count) rows")
         sorted[j] = column.withDenseValues { dense -> PresortedColumn in
             guard let dense else { preconditionFailure("adoptOrder: column \(covariates[j].name) is an indicator") }
-            if let sortedValues { return PresortedColumn(checkedOrder: order, values: sortedValues, of: dense) }
-            return PresortedColumn(checkedOrder: order, of: dense)
+            return PresortedColumn(checkedOrder: order, values: sortedValues, of: dense)
         }
     }
 
@@ -259,38 +258,6 @@ struct PresortedColumn: Sendable {
         (rows, values) = RadixSort.ascending(x)
     }
 
-    /// The column `x` in the given `order`, which must be its stable ascending order (checked in
-    /// one pass); -0.0 is stored as +0.0, as `RadixSort.ascending` returns it.
-    init(checkedOrder order: [Int32], of x: UnsafeBufferPointer<Double>) {
-        let n = x.count
-        // Pieces of positions in parallel (a gather from random rows); each piece also checks
-        // the pair across its first boundary, so every adjacent pair is checked once.
-        let pieces = n < Self.parallelGatherRows ? 1 : 8
-        values = [Double](unsafeUninitializedCapacity: n) { out, initialized in
-            order.withUnsafeBufferPointer { order in
-                let shared = GatherPointers(order: order, x: x, out: out)
-                Parallel.forEach(pieces) { piece in
-                    let order = shared.order, x = shared.x, out = shared.out
-                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
-                    for k in lo..<hi {
-                        let i = Int(order[k])
-                        precondition(i >= 0 && i < n, "PresortedColumn: position \(i) out of range")
-                        let v = x[i]
-                        out[k] = v == 0 ? 0 : v
-                        if k > 0 {
-                            let previous = Int(order[k - 1])
-                            precondition(previous >= 0 && previous < n, "PresortedColumn: position \(previous) out of range")
-                            let before = x[previous] == 0 ? 0 : x[previous]
-                            precondition(before < v || (before == v && previous < i), "PresortedColumn: the order does not sort the column")
-                        }
-                    }
-                }
-            }
-            initialized = n
-        }
-        rows = order
-    }
-
     /// The column `x` as `values` in the given `order`, both as `RadixSort.ascending` returned them
     /// elsewhere. Checked in one sequential pass: the values ascend with ties in row order, and
     /// every 64th value (and the last) is the column's value at its row. (Reading every row's value
@@ -317,9 +284,6 @@ struct PresortedColumn: Sendable {
         values = sortedValues
         rows = order
     }
-
-    /// Rows from which an adopted order is gathered and checked in parallel pieces.
-    static let parallelGatherRows = 1 << 18
 
     /// The column sorted with each unit's row in `weights`' table (the form `ecdfScan` reads).
     func withWeights(_ weights: ECDFWeights) -> SortedColumn {
@@ -793,10 +757,3 @@ struct SummaryContext: Sendable {
     }
 }
 
-/// The arrays of `PresortedColumn(checkedOrder:of:)`, shared by its pieces (each writes its own
-/// positions of `out`).
-private struct GatherPointers: @unchecked Sendable {
-    let order: UnsafeBufferPointer<Int32>
-    let x: UnsafeBufferPointer<Double>
-    let out: UnsafeMutableBufferPointer<Double>
-}

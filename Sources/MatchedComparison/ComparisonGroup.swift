@@ -150,7 +150,7 @@ public struct ComparisonGroup: Sendable, Codable {
         let method = plan.method.implementation
         let work = BalancePreparation.Work(
             covariates: balanceCovariates, treated: treated, presort: treated.count < presortRowLimit,
-            sortedElsewhere: method.returnsDistanceOrder ? [0] : [])
+            sortedElsewhere: method.returnsDistanceRanking ? [0] : [])
         let (pieces, matched) = try Parallel.beside(tasks: work.count, { work.run($0) }, {
             try method.match(input, plan: plan)
         })
@@ -158,11 +158,10 @@ public struct ComparisonGroup: Sendable, Codable {
         var prepared = BalancePreparation(work, pieces: pieces)
         // Only a method that says it returns the order had column 0 left out of the sorts (CEM's
         // k2k matcher forms one too, for its own purposes; it is not used).
-        if method.returnsDistanceOrder, let order = result.distanceOrder {
-            prepared.adoptOrder(order, sortedValues: result.distanceSorted, ofColumn: 0)
+        if method.returnsDistanceRanking, let ranking = result.distanceRanking {
+            prepared.adoptOrder(ranking.order, sortedValues: ranking.values, ofColumn: 0)
         }
-        result.distanceOrder = nil
-        result.distanceSorted = nil
+        result.distanceRanking = nil
         return (result, prepared)
     }
 

@@ -90,14 +90,13 @@ func normalizedWithinGroups(_ weights: consuming [Double], treated: [Bool]) -> [
     }
     let sum = (Double(total.0), Double(total.1))
     let m = (Double(members.0), Double(members.1))
-    // In place: a caller's last use of its array hands it over (`consuming`), so no second array
-    // of a weight per unit is allocated.
-    var scaled = weights
-    scaled.withUnsafeMutableBufferPointer { out in
+    // In place: a caller's last use of its array hands it over (`consuming`; a caller that keeps
+    // using its array writes `consume`), so no second array of a weight per unit is allocated.
+    weights.withUnsafeMutableBufferPointer { out in
         for i in out.indices {
             let w = out[i]
             out[i] = w > 0 ? (treated[i] ? m.1 * w / sum.1 : m.0 * w / sum.0) : w
         }
     }
-    return scaled
+    return weights
 }

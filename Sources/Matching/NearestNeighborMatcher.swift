@@ -6,6 +6,23 @@ import Randomness
 import Sorting
 import HugePages
 
+/// The units in ascending order of distance, ties in row order (R's `order(distance)`), with the
+/// distances in that order (-0.0 as +0.0), as `RadixSort.ascending` returns them: what the
+/// nearest-neighbour matcher searches, handed on so that the balance tables need not sort the
+/// distance again nor gather its values.
+public struct DistanceRanking: Sendable {
+    /// Unit indices, by ascending distance.
+    public var order: [Int32]
+    /// `distance[order[k]]` for each k, -0.0 stored as +0.0.
+    public var values: [Double]
+
+    public init(order: [Int32], values: [Double]) {
+        precondition(order.count == values.count, "DistanceRanking: \(order.count) units and \(values.count) values")
+        self.order = order
+        self.values = values
+    }
+}
+
 /// The outcome of a nearest-neighbour match.
 public struct MatchResult: Sendable, Codable {
     /// The specification used, with the order resolved.
@@ -38,17 +55,13 @@ public struct MatchResult: Sendable, Codable {
     /// Treatment indicator per unit (as given).
     public var treated: [Bool]
 
-    /// The units in ascending order of `distance`, ties in row order (R's `order(distance)`), when
-    /// the method formed that order anyway (nearest neighbour); `nil` otherwise. The balance tables
-    /// take it instead of sorting the distance again. Not part of the match itself: a caller may
-    /// drop it once used.
-    public var distanceOrder: [Int32]? = nil
-    /// The distances in the order of `distanceOrder` (-0.0 as +0.0, as `RadixSort` returns them),
-    /// when that order is given; likewise a by-product, so the balance tables need not gather them.
-    public var distanceSorted: [Double]? = nil
+    /// Every unit ranked by distance (`DistanceRanking`), when the method formed that ranking anyway
+    /// (nearest neighbour); `nil` otherwise. The balance tables take it instead of sorting the
+    /// distance again. Not part of the match itself: a caller may drop it once used.
+    public var distanceRanking: DistanceRanking? = nil
 
-    /// Every member except `distanceOrder` and `distanceSorted`, by-products of the computation, not
-    /// part of the match (decoding leaves them nil).
+    /// Every member except `distanceRanking`, a by-product of the computation, not part of the
+    /// match (decoding leaves it nil).
     enum CodingKeys: String, CodingKey {
         case specification, order, caliperWidth, distance, discarded, focalUnits, matches, weights, subclass, warnings
         case weightBasis, objective, treated
@@ -239,7 +252,7 @@ public enum NearestNeighborMatcher {
 
         // Match. Exact cells never share controls, and with replacement nothing is used up, so the
         // work is split across cores (by cell, or by blocks of focal units) without changing any result.
-        var matches = Array(repeating: [Int](), count: nFocal)
+        let matches: [[Int]]
         let search = SearchContext(sortedDistance: sortedDistance, rank: rank, focalUnits: focalUnits,
                                    cells: cells, runIndexOfCell: runIndexOfCell, caliper: caliperWidth, ratio: spec.ratio)
         if let columns = mahalanobis {
@@ -260,7 +273,7 @@ public enum NearestNeighborMatcher {
                 search.matchCell(units: cellUnits[c], focal: focal, eligible: eligibleUnits, focalOrder: cellOrders[c],
                                  withReplacement: spec.replace)
             }
-            for (f, unit) in focalUnits.enumerated() { matches[f] = found[cells[unit]][unit] ?? [] }
+            matches = focalUnits.map { unit in found[cells[unit]][unit] ?? [] }
         } else if reuseMax < nFocal {
             // Without replacement: rounds, within each cell, in the global matching order. Each
             // focal unit's run (-1: none) is read off in data order first (sequential reads of the
@@ -321,7 +334,9 @@ public enum NearestNeighborMatcher {
                     return found.map(\.unit)
                 }
             }
-            for (k, f) in candidates.enumerated() { matches[f] = found[k / block][k % block] }
+            var matched = Array(repeating: [Int](), count: nFocal)
+            for (k, f) in candidates.enumerated() { matched[f] = found[k / block][k % block] }
+            matches = matched
         }
 
         let (weights, subclass) = try matchWeights(
@@ -334,8 +349,7 @@ public enum NearestNeighborMatcher {
         var result = MatchResult(specification: resolved, order: order, caliperWidth: caliperWidth, distance: distance,
                                  discarded: discarded, focalUnits: focalUnits, matches: matches, weights: weights,
                                  subclass: subclass, warnings: warnings, treated: treated)
-        result.distanceOrder = ranked
-        result.distanceSorted = sortedDistance
+        result.distanceRanking = DistanceRanking(order: ranked, values: sortedDistance)
         return result
     }
 
@@ -407,7 +421,7 @@ func matchWeights(
         }
     }
     // Normalise within each group among matched units: w * m / sum(w).
-    return (normalizedWithinGroups(weights, treated: focal), subclass)
+    return (normalizedWithinGroups(consume weights, treated: focal), subclass)
 }
 
 extension Array {

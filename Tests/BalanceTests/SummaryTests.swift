@@ -223,21 +223,13 @@ final class BalancePreparationTests: XCTestCase {
                         prepared: BalancePreparation(work, pieces: pieces), weights: weights, subclass: sets,
                         discarded: discarded, estimand: estimand, matchMatrix: mm)
                     XCTAssertEqual(try bits(summary), try bits(reference), "beside, presort \(presort), \(estimand)")
-                    // Columns 0 and 1 ordered elsewhere (as the matcher ranks the distance) and
+                    // Columns 0, 1 and 2 ordered elsewhere (as the matcher ranks the distance) and
                     // adopted; the order here is a stable comparison sort, independent of RadixSort.
                     // Column 2 mixes -0.0 and +0.0 (one key for the order).
                     let elsewhere = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort, sortedElsewhere: [0, 1, 2])
                     XCTAssertEqual(elsewhere.count, work.count - (presort ? 3 : 0))
                     let (otherPieces, _) = Parallel.beside(tasks: elsewhere.count, { elsewhere.run($0) }, { usleep(1_000) })
-                    var adopted = BalancePreparation(elsewhere, pieces: otherPieces)
-                    for j in [0, 1, 2] {
-                        let x = dense[j]
-                        adopted.adoptOrder((0..<n).sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }.map { Int32($0) }, ofColumn: j)
-                    }
-                    let adoptedSummary = summarizeBalance(
-                        prepared: adopted, weights: weights, subclass: sets, discarded: discarded, estimand: estimand, matchMatrix: mm)
-                    XCTAssertEqual(try bits(adoptedSummary), try bits(reference), "adopted orders, presort \(presort), \(estimand)")
-                    // The same orders adopted with their sorted values (as the matcher hands them on).
+                    // The orders adopted with their sorted values (as the matcher hands them on).
                     var withValues = BalancePreparation(elsewhere, pieces: otherPieces)
                     for j in [0, 1, 2] {
                         let x = dense[j]
@@ -255,19 +247,22 @@ final class BalancePreparationTests: XCTestCase {
         XCTAssertEqual(prepared.sorted.map { $0 != nil }, [true, true, false, false, false, false, false, false, false])
     }
 
-    /// An adopted order is gathered and checked in parallel pieces above `parallelGatherRows`: the
-    /// column is the radix sort's, value for value (-0.0 as +0.0), for a column with many ties.
-    func testAdoptedOrderGatheredInPiecesEqualsTheSort() {
-        let n = PresortedColumn.parallelGatherRows + 12_345
+    /// An order and values adopted from elsewhere (here a comparison sort, independent of
+    /// `RadixSort`) equal the radix sort's, value for value (-0.0 as +0.0), for a column with many
+    /// ties and both zeros: the checks of `PresortedColumn(checkedOrder:values:of:)` accept them.
+    func testAdoptedRankingEqualsTheSort() {
+        let n = 300_000
         var state: UInt64 = 7
         let x = (0..<n).map { _ -> Double in
             state = state &* 6364136223846793005 &+ 1442695040888963407
             let k = Int(state >> 40) % 5_000
-            return k == 0 ? -0.0 : Double(k - 2_500) / 8
+            return k == 0 ? -0.0 : k == 1 ? 0.0 : Double(k - 2_500) / 8
         }
+        let order = x.indices.sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }
         x.withUnsafeBufferPointer { column in
             let sorted = PresortedColumn(column)
-            let adopted = PresortedColumn(checkedOrder: sorted.rows, of: column)
+            let adopted = PresortedColumn(checkedOrder: order.map { Int32($0) }, values: order.map { x[$0] == 0 ? 0 : x[$0] },
+                                          of: column)
             XCTAssertEqual(adopted.rows, sorted.rows)
             XCTAssertEqual(adopted.values.map(\.bitPattern), sorted.values.map(\.bitPattern))
             XCTAssertTrue(adopted.values.allSatisfy { $0.bitPattern != (-0.0).bitPattern })

@@ -115,13 +115,14 @@ final class NearestNeighborTests: XCTestCase {
         XCTAssertEqual(checked, 400)
     }
 
-    /// The ranking the matcher hands on to the balance tables: `distanceOrder` is the stable
-    /// ascending order (ties in row order) and `distanceSorted` the distances in it, -0.0 as +0.0.
+    /// The ranking the matcher hands on to the balance tables (`distanceRanking`): the stable
+    /// ascending order (ties in row order) and the distances in it, -0.0 as +0.0.
     func testRankingByProducts() throws {
         let treated = [true, false, false, true, false, false, false, true]
         let distance = [0.5, -0.0, 0.25, 0.0, 0.5, -0.25, 0.25, 0.75]
         let r = try NearestNeighborMatcher.match(treated: treated, distance: distance, specification: .init())
-        let order = try XCTUnwrap(r.distanceOrder), sorted = try XCTUnwrap(r.distanceSorted)
+        let ranking = try XCTUnwrap(r.distanceRanking)
+        let order = ranking.order, sorted = ranking.values
         XCTAssertEqual(order, [5, 1, 3, 2, 6, 0, 4, 7])
         XCTAssertEqual(sorted.map(\.bitPattern), [-0.25, 0.0, 0.0, 0.25, 0.25, 0.5, 0.5, 0.75].map(\.bitPattern))
     }

@@ -37,15 +37,15 @@ public protocol MatchingMethod: Sendable {
     var settings: Set<MatchingPlan.Setting> { get }
     /// The estimands the method can target. Default: ATT and ATC.
     var estimands: Set<Estimand> { get }
-    /// Whether a successful match returns `MatchResult.distanceOrder` (so the balance tables need
+    /// Whether a successful match returns `MatchResult.distanceRanking` (so the balance tables need
     /// not sort the distance themselves). Default: false.
-    var returnsDistanceOrder: Bool { get }
+    var returnsDistanceRanking: Bool { get }
 }
 
 extension MatchingMethod {
     public var settings: Set<MatchingPlan.Setting> { [.ratio, .replace, .caliper, .order, .discard, .exact] }
     public var estimands: Set<Estimand> { [.att, .atc] }
-    public var returnsDistanceOrder: Bool { false }
+    public var returnsDistanceRanking: Bool { false }
 }
 
 extension MatchingPlan.Method {

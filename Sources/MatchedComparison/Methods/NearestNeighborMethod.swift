@@ -10,7 +10,7 @@ public struct NearestNeighborMethod: MatchingMethod {
     public var settings: Set<MatchingPlan.Setting> { [.ratio, .replace, .caliper, .order, .discard, .exact, .metric] }
 
     /// `NearestNeighborMatcher` ranks every unit by distance and returns that order.
-    public var returnsDistanceOrder: Bool { true }
+    public var returnsDistanceRanking: Bool { true }
 
     public func match(_ input: MatchingInput, plan: MatchingPlan) throws -> MatchResult {
         try NearestNeighborMatcher.match(treated: input.treated, distance: input.distance, exactCells: input.exactCells,
