@@ -201,31 +201,65 @@ public enum NearestNeighborMatcher {
         let rank = InversePermutation.of(ranked)
 
         // Controls of each cell in rank order, with their ranks, in one sweep along the ranking (one
-        // run per cell that has controls to offer). The sweep visits the units in rank order, that
-        // is at random; one flag per unit (an eligible control) is one memory access instead of two.
+        // run per cell that has controls to offer). One flag per unit (an eligible control) is
+        // first gathered into rank order, the one pass that reads at random, in parallel pieces
+        // (each its own ranks); the sweep then reads the flags in order.
         let usable = (0..<n).map { !focal[$0] && eligible[$0] }
+        let pieces = n >= Self.parallelSweepUnits ? 8 : 1
+        var usableInPiece = [Int](repeating: 0, count: pieces)
+        let usableInRank = [Bool](hugePagesCapacity: n) { out, initialized in
+            if let base = out.baseAddress {
+                let target = SharedPointer(base)
+                usableInPiece = Parallel.map(pieces) { piece in
+                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                    var count = 0
+                    ranked.withUnsafeBufferPointer { ranked in
+                        usable.withUnsafeBufferPointer { usable in
+                            for r in lo..<hi {
+                                let flag = usable[Int(ranked[r])]
+                                (target.pointer + r).initialize(to: flag)
+                                if flag { count += 1 }
+                            }
+                        }
+                    }
+                    return count
+                }
+            }
+            initialized = n
+        }
         var runUnits = Array(repeating: [Int32](), count: cellCount)
         var runPositions = Array(repeating: [Int32](), count: cellCount)
         if cellCount == 1 {
-            // Written in place (the arrays are large: huge pages, no growth checks).
-            var found = 0
-            let positions = [Int32](hugePagesCapacity: n - nFocal) { positions, initialized in
-                runUnits[0] = [Int32](hugePagesCapacity: n - nFocal) { units, unitCount in
-                    for (r, u) in ranked.enumerated() {
-                        guard usable[Int(u)] else { continue }
-                        units[found] = u
-                        positions[found] = Int32(r)
-                        found += 1
+            // Each piece of ranks writes its controls at its own offset, in place (the arrays are
+            // large: huge pages, no growth checks).
+            var offsets = [0]
+            for count in usableInPiece { offsets.append(offsets[offsets.count - 1] + count) }
+            let found = offsets[pieces], starts = offsets
+            if found > 0 {
+                runPositions[0] = [Int32](hugePagesCapacity: found) { positions, positionCount in
+                    runUnits[0] = [Int32](hugePagesCapacity: found) { units, unitCount in
+                        let unitsOut = SharedPointer(units.baseAddress!), positionsOut = SharedPointer(positions.baseAddress!)
+                        Parallel.forEach(pieces) { piece in
+                            let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                            var k = starts[piece]
+                            ranked.withUnsafeBufferPointer { ranked in
+                                usableInRank.withUnsafeBufferPointer { flags in
+                                    for r in lo..<hi where flags[r] {
+                                        (unitsOut.pointer + k).initialize(to: ranked[r])
+                                        (positionsOut.pointer + k).initialize(to: Int32(r))
+                                        k += 1
+                                    }
+                                }
+                            }
+                        }
+                        unitCount = found
                     }
-                    unitCount = found
+                    positionCount = found
                 }
-                initialized = found
             }
-            runPositions[0] = positions
         } else {
-            for (r, u) in ranked.enumerated() {
+            for (r, u) in ranked.enumerated() where usableInRank[r] {
                 let i = Int(u)
-                guard usable[i] else { continue }
                 runUnits[cells[i]].append(u)
                 runPositions[cells[i]].append(Int32(r))
             }
@@ -300,12 +334,21 @@ public enum NearestNeighborMatcher {
             let ratio = spec.ratio
             var takenOfFocal = [Int32](hugePagesRepeating: 0, count: nFocal)
             var controlsOfFocal = [Int32](hugePagesRepeating: -1, count: nFocal * ratio)
-            for r in 0..<runs.count {
-                let run = found[r]
-                for (k, f) in byRun[r].enumerated() {
-                    let taken = Int(run.taken[k])
-                    takenOfFocal[f] = Int32(taken)
-                    for j in 0..<taken { controlsOfFocal[f * ratio + j] = run.controls[k * ratio + j] }
+            // Through buffer pointers: element assignment to the arrays would check their
+            // uniqueness on every store.
+            takenOfFocal.withUnsafeMutableBufferPointer { takenOfFocal in
+                controlsOfFocal.withUnsafeMutableBufferPointer { controlsOfFocal in
+                    for r in 0..<runs.count {
+                        found[r].taken.withUnsafeBufferPointer { taken in
+                            found[r].controls.withUnsafeBufferPointer { controls in
+                                for (k, f) in byRun[r].enumerated() {
+                                    let count = Int(taken[k])
+                                    takenOfFocal[f] = Int32(count)
+                                    for j in 0..<count { controlsOfFocal[f * ratio + j] = controls[k * ratio + j] }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             matches = (0..<nFocal).map { f in
@@ -352,6 +395,10 @@ public enum NearestNeighborMatcher {
         result.distanceRanking = DistanceRanking(order: ranked, values: sortedDistance)
         return result
     }
+
+    /// From this many units on, the flags of the ranking sweep are gathered and the runs filled in
+    /// parallel pieces.
+    static let parallelSweepUnits = 1 << 18
 
     /// Cell ids renumbered densely 0..<k in order of first appearance (all 0 without exact matching,
     /// with no array behind them).
@@ -469,6 +516,7 @@ struct SearchContext: Sendable {
             for (k, f) in focalOrder.enumerated() { out[k] = rank[focalUnits[f]] }
             initialized = count
         }
+        var scratch = SearchScratch()
         sortedDistance.withUnsafeBufferPointer { sorted in
             chosen.withUnsafeMutableBufferPointer { chosen in
                 for round in 1...ratio {
@@ -490,11 +538,11 @@ struct SearchContext: Sendable {
                             else if rightStart == own { minimum = dl }
                             else { minimum = max(dl, dr) }
                         }
-                        let candidates = findNearestControls(
+                        findNearestControls(
                             run: &run, sortedDistance: sorted, focalDistance: sorted[own],
                             leftStart: leftStart, rightStart: rightStart, minimumDistance: minimum,
-                            caliper: caliper, ratio: 1, excluded: earlier)
-                        guard let best = candidates.first else {
+                            caliper: caliper, ratio: 1, excluded: earlier, into: &scratch)
+                        guard let best = scratch.found.first else {
                             inPlay[k] = false
                             continue
                         }

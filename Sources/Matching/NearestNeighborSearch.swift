@@ -132,8 +132,29 @@ func findNearestControls(
     leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
     excluded: UnsafeBufferPointer<Int32>
 ) -> [Candidate] {
+    var scratch = SearchScratch()
+    findNearestControls(run: &run, sortedDistance: sortedDistance, focalDistance: focalDistance,
+                        leftStart: leftStart, rightStart: rightStart, minimumDistance: minimumDistance,
+                        caliper: caliper, ratio: ratio, excluded: excluded, into: &scratch)
+    return scratch.found
+}
+
+/// Storage for `findNearestControls(...into:)`, kept from one search to the next so that a run of
+/// searches (a million focal units, one after another) allocates nothing per search.
+struct SearchScratch {
+    /// After a search: the controls chosen, closest first (as `selectClosest` orders them).
     var found: [Candidate] = []
-    found.reserveCapacity(2 * ratio)
+    var order: [Int] = []
+    var picked: [Candidate] = []
+}
+
+/// `findNearestControls`, leaving the chosen controls in `scratch.found`.
+func findNearestControls(
+    run: inout ControlRun, sortedDistance: UnsafeBufferPointer<Double>, focalDistance: Double,
+    leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
+    excluded: UnsafeBufferPointer<Int32>, into scratch: inout SearchScratch
+) {
+    scratch.found.removeAll(keepingCapacity: true)
     var leftStopped = false, rightStopped = false
     var leftMatches = 0, rightMatches = 0
     // Next candidate index on each side (through the skip structure).
@@ -171,9 +192,9 @@ func findNearestControls(
             continue
         }
         if d < minimumDistance { continue }
-        if found.count >= ratio {
+        if scratch.found.count >= ratio {
             var closer = 0
-            for f in found where f.distance < d {
+            for f in scratch.found where f.distance < d {
                 closer += 1
                 if closer == ratio { break }
             }
@@ -182,7 +203,7 @@ func findNearestControls(
                 continue
             }
         }
-        found.append(Candidate(unit: unit, index: k, distance: d))
+        scratch.found.append(Candidate(unit: unit, index: k, distance: d))
         if goLeft {
             leftMatches += 1
             if leftMatches == ratio { leftStopped = true }
@@ -191,39 +212,44 @@ func findNearestControls(
             if rightMatches == ratio { rightStopped = true }
         }
     }
-    return selectClosest(found, ratio: ratio)
+    selectClosest(&scratch.found, ratio: ratio, order: &scratch.order, picked: &scratch.picked)
 }
 
 /// Chooses the `ratio` closest candidates the way MatchIt does, including how ties fall:
 /// candidates already in ascending order (and no more than wanted) are kept as found; more than
 /// `ratio` are reduced with a heap selection followed by a heap sort (the GNU C++ library's
 /// `std::partial_sort`, which MatchIt's compiled code uses); otherwise a stable insertion sort
-/// (what `std::sort` does for up to 16 elements).
-func selectClosest(_ found: [Candidate], ratio: Int) -> [Candidate] {
+/// (what `std::sort` does for up to 16 elements). In place: `found` becomes the chosen candidates;
+/// `order` and `picked` are working storage (their contents are replaced, their capacity kept for
+/// the next call).
+func selectClosest(_ found: inout [Candidate], ratio: Int, order: inout [Int], picked: inout [Candidate]) {
     let n = found.count
-    if n <= 1 { return found }
+    if n <= 1 { return }
     if n <= ratio {
-        var sorted = true
-        for i in 1..<n where found[i].distance < found[i - 1].distance { sorted = false; break }
-        if sorted { return found }
-        return insertionSorted(found)
+        for i in 1..<n where found[i].distance < found[i - 1].distance {
+            insertionSort(&found)
+            return
+        }
+        return
     }
-    var order = Array(0..<n)
-    let less: (Int, Int) -> Bool = { found[$0].distance < found[$1].distance }
-    partialSort(&order, middle: ratio, by: less)
-    return order[0..<ratio].map { found[$0] }
+    order.removeAll(keepingCapacity: true)
+    order.append(contentsOf: 0..<n)
+    found.withUnsafeBufferPointer { candidates in
+        partialSort(&order, middle: ratio, by: { candidates[$0].distance < candidates[$1].distance })
+        picked.removeAll(keepingCapacity: true)
+        for k in 0..<ratio { picked.append(candidates[order[k]]) }
+    }
+    swap(&found, &picked)
 }
 
-/// Stable insertion sort by distance.
-func insertionSorted(_ xs: [Candidate]) -> [Candidate] {
-    var a = xs
+/// Stable insertion sort by distance, in place.
+func insertionSort(_ a: inout [Candidate]) {
     for i in 1..<max(a.count, 1) {
         let v = a[i]
         var j = i
         while j > 0, v.distance < a[j - 1].distance { a[j] = a[j - 1]; j -= 1 }
         a[j] = v
     }
-    return a
 }
 
 // MARK: - Heap selection with the GNU C++ library's tie behaviour
