@@ -447,23 +447,28 @@ func matchWeights(
     var weights = [Double](hugePagesRepeating: 0, count: n)
     var subclass = [Int?](hugePagesRepeating: nil, count: n)
     // The sets are read through a buffer pointer and by index (no iterator): no reference counting
-    // of a million small arrays.
+    // of a million small arrays; the weights and sets are written through buffer pointers (element
+    // assignment would check the arrays' uniqueness on every store).
     matches.withUnsafeBufferPointer { matches in
-        if withReplacement {
-            for f in matches.indices where !matches[f].isEmpty {
-                let share = 1.0 / Double(matches[f].count)
-                for j in 0..<matches[f].count { weights[matches[f][j]] += share }
-                weights[focalUnits[f]] += 1
-            }
-        } else {
-            var s = 0
-            for f in matches.indices where !matches[f].isEmpty {
-                s += 1
-                subclass[focalUnits[f]] = s
-                for j in 0..<matches[f].count { subclass[matches[f][j]] = s }
-                weights[focalUnits[f]] = 1
-                let share = 1.0 / Double(matches[f].count)
-                for j in 0..<matches[f].count { weights[matches[f][j]] = share }
+        weights.withUnsafeMutableBufferPointer { weights in
+            subclass.withUnsafeMutableBufferPointer { subclass in
+                if withReplacement {
+                    for f in matches.indices where !matches[f].isEmpty {
+                        let share = 1.0 / Double(matches[f].count)
+                        for j in 0..<matches[f].count { weights[matches[f][j]] += share }
+                        weights[focalUnits[f]] += 1
+                    }
+                } else {
+                    var s = 0
+                    for f in matches.indices where !matches[f].isEmpty {
+                        s += 1
+                        subclass[focalUnits[f]] = s
+                        for j in 0..<matches[f].count { subclass[matches[f][j]] = s }
+                        weights[focalUnits[f]] = 1
+                        let share = 1.0 / Double(matches[f].count)
+                        for j in 0..<matches[f].count { weights[matches[f][j]] = share }
+                    }
+                }
             }
         }
     }

@@ -232,6 +232,15 @@ func selectClosest(_ found: inout [Candidate], ratio: Int, order: inout [Int], p
         }
         return
     }
+    if ratio == 1 {
+        // `std::partial_sort` with a heap of one: a later candidate takes the top only when strictly
+        // closer, so the first of the closest is kept.
+        var best = 0
+        for i in 1..<n where found[i].distance < found[best].distance { best = i }
+        found[0] = found[best]
+        found.removeLast(n - 1)
+        return
+    }
     order.removeAll(keepingCapacity: true)
     order.append(contentsOf: 0..<n)
     found.withUnsafeBufferPointer { candidates in

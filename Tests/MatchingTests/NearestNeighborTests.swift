@@ -115,6 +115,35 @@ final class NearestNeighborTests: XCTestCase {
         XCTAssertEqual(checked, 400)
     }
 
+    /// The selection of one candidate (1:1 matching) keeps what `std::partial_sort` keeps: the
+    /// libstdc++ reference's first element for every case with k = 1, and the heap selection's for
+    /// every prefix of the other cases' tie-heavy keys.
+    func testSelectionOfOneIsTheHeapSelection() throws {
+        let text = try String(contentsOf: Fixtures.file("cxx/partial_sort.csv"), encoding: .utf8)
+        var withReference = 0, checked = 0
+        var order: [Int] = [], picked: [Candidate] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: ";", omittingEmptySubsequences: false)
+            let keys = parts[2].split(separator: " ").map { Double($0)! }
+            if Int(parts[1])! == 1 {
+                var found = keys.indices.map { Candidate(unit: $0, index: $0, distance: keys[$0]) }
+                selectClosest(&found, ratio: 1, order: &order, picked: &picked)
+                XCTAssertEqual(found.map(\.unit), [Int(parts[3])!], "keys \(keys)")
+                withReference += 1
+            }
+            for count in 2...keys.count {
+                var found = (0..<count).map { Candidate(unit: $0, index: $0, distance: keys[$0]) }
+                var heap = Array(0..<count)
+                partialSort(&heap, middle: 1, by: { keys[$0] < keys[$1] })
+                selectClosest(&found, ratio: 1, order: &order, picked: &picked)
+                XCTAssertEqual(found.map(\.unit), [heap[0]], "keys \(keys[0..<count])")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(withReference, 75)
+        XCTAssertGreaterThan(checked, 1_000)
+    }
+
     /// The ranking the matcher hands on to the balance tables (`distanceRanking`): the stable
     /// ascending order (ties in row order) and the distances in it, -0.0 as +0.0.
     func testRankingByProducts() throws {
