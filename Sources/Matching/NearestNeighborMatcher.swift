@@ -200,70 +200,12 @@ public enum NearestNeighborMatcher {
         let (ranked, sortedDistance) = distance.withUnsafeBufferPointer { RadixSort.ascending($0) }
         let rank = InversePermutation.of(ranked)
 
-        // Controls of each cell in rank order, with their ranks, in one sweep along the ranking (one
-        // run per cell that has controls to offer). One flag per unit (an eligible control) is
-        // first gathered into rank order, the one pass that reads at random, in parallel pieces
-        // (each its own ranks); the sweep then reads the flags in order.
+        // Controls of each cell in rank order, with their ranks (one run per cell that has controls
+        // to offer).
         let usable = (0..<n).map { !focal[$0] && eligible[$0] }
-        let pieces = n >= Self.parallelSweepUnits ? 8 : 1
-        var usableInPiece = [Int](repeating: 0, count: pieces)
-        let usableInRank = [Bool](hugePagesCapacity: n) { out, initialized in
-            if let base = out.baseAddress {
-                let target = SharedPointer(base)
-                usableInPiece = Parallel.map(pieces) { piece in
-                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
-                    var count = 0
-                    ranked.withUnsafeBufferPointer { ranked in
-                        usable.withUnsafeBufferPointer { usable in
-                            for r in lo..<hi {
-                                let flag = usable[Int(ranked[r])]
-                                (target.pointer + r).initialize(to: flag)
-                                if flag { count += 1 }
-                            }
-                        }
-                    }
-                    return count
-                }
-            }
-            initialized = n
-        }
-        var runUnits = Array(repeating: [Int32](), count: cellCount)
-        var runPositions = Array(repeating: [Int32](), count: cellCount)
-        if cellCount == 1 {
-            // Each piece of ranks writes its controls at its own offset, in place (the arrays are
-            // large: huge pages, no growth checks).
-            var offsets = [0]
-            for count in usableInPiece { offsets.append(offsets[offsets.count - 1] + count) }
-            let found = offsets[pieces], starts = offsets
-            if found > 0 {
-                runPositions[0] = [Int32](hugePagesCapacity: found) { positions, positionCount in
-                    runUnits[0] = [Int32](hugePagesCapacity: found) { units, unitCount in
-                        let unitsOut = SharedPointer(units.baseAddress!), positionsOut = SharedPointer(positions.baseAddress!)
-                        Parallel.forEach(pieces) { piece in
-                            let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
-                            var k = starts[piece]
-                            ranked.withUnsafeBufferPointer { ranked in
-                                usableInRank.withUnsafeBufferPointer { flags in
-                                    for r in lo..<hi where flags[r] {
-                                        (unitsOut.pointer + k).initialize(to: ranked[r])
-                                        (positionsOut.pointer + k).initialize(to: Int32(r))
-                                        k += 1
-                                    }
-                                }
-                            }
-                        }
-                        unitCount = found
-                    }
-                    positionCount = found
-                }
-            }
-        } else {
-            for (r, u) in ranked.enumerated() where usableInRank[r] {
-                let i = Int(u)
-                runUnits[cells[i]].append(u)
-                runPositions[cells[i]].append(Int32(r))
-            }
-        }
+        let (runUnits, runPositions) = Self.controlsInRankOrder(
+            ranked: ranked, usable: usable, cells: cells, cellCount: cellCount,
+            pieces: n >= Self.parallelSweepUnits ? 8 : 1)
         let runs = (0..<cellCount).map { ControlRun(units: runUnits[$0], positions: runPositions[$0]) }
         let runIndexOfCell: [Int?] = runs.indices.map { runs[$0].count > 0 ? $0 : nil }
 
@@ -394,6 +336,80 @@ public enum NearestNeighborMatcher {
                                  subclass: subclass, warnings: warnings, treated: treated)
         result.distanceRanking = DistanceRanking(order: ranked, values: sortedDistance)
         return result
+    }
+
+    /// The controls of each exact-matching cell in rank order, with their ranks: the units of
+    /// `ranked` (every unit, by ascending distance) whose `usable` flag is set (an eligible
+    /// control), split by `cells`. The ranks are worked in `pieces` runs in parallel (with one cell,
+    /// each piece also writes its controls at its own offset); the result is the same for any
+    /// number of pieces.
+    static func controlsInRankOrder(
+        ranked: [Int32], usable: [Bool], cells: UnitCells, cellCount: Int, pieces: Int
+    ) -> (units: [[Int32]], positions: [[Int32]]) {
+        // One flag per unit is first gathered into rank order, the one pass that reads at random,
+        // in parallel pieces (each its own ranks); the sweep then reads the flags in order.
+        let n = ranked.count
+        precondition(usable.count == n, "controlsInRankOrder: \(usable.count) flags for \(n) units")
+        precondition(pieces >= 1, "controlsInRankOrder: \(pieces) pieces")
+        var usableInPiece = [Int](repeating: 0, count: pieces)
+        let usableInRank = [Bool](hugePagesCapacity: n) { out, initialized in
+            if let base = out.baseAddress {
+                let target = SharedPointer(base)
+                usableInPiece = Parallel.map(pieces) { piece in
+                    let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                    var count = 0
+                    ranked.withUnsafeBufferPointer { ranked in
+                        usable.withUnsafeBufferPointer { usable in
+                            for r in lo..<hi {
+                                let flag = usable[Int(ranked[r])]
+                                (target.pointer + r).initialize(to: flag)
+                                if flag { count += 1 }
+                            }
+                        }
+                    }
+                    return count
+                }
+            }
+            initialized = n
+        }
+        var runUnits = Array(repeating: [Int32](), count: cellCount)
+        var runPositions = Array(repeating: [Int32](), count: cellCount)
+        if cellCount == 1 {
+            // Each piece of ranks writes its controls at its own offset, in place (the arrays are
+            // large: huge pages, no growth checks).
+            var offsets = [0]
+            for count in usableInPiece { offsets.append(offsets[offsets.count - 1] + count) }
+            let found = offsets[pieces], starts = offsets
+            if found > 0 {
+                runPositions[0] = [Int32](hugePagesCapacity: found) { positions, positionCount in
+                    runUnits[0] = [Int32](hugePagesCapacity: found) { units, unitCount in
+                        let unitsOut = SharedPointer(units.baseAddress!), positionsOut = SharedPointer(positions.baseAddress!)
+                        Parallel.forEach(pieces) { piece in
+                            let lo = n * piece / pieces, hi = n * (piece + 1) / pieces
+                            var k = starts[piece]
+                            ranked.withUnsafeBufferPointer { ranked in
+                                usableInRank.withUnsafeBufferPointer { flags in
+                                    for r in lo..<hi where flags[r] {
+                                        (unitsOut.pointer + k).initialize(to: ranked[r])
+                                        (positionsOut.pointer + k).initialize(to: Int32(r))
+                                        k += 1
+                                    }
+                                }
+                            }
+                        }
+                        unitCount = found
+                    }
+                    positionCount = found
+                }
+            }
+        } else {
+            for (r, u) in ranked.enumerated() where usableInRank[r] {
+                let i = Int(u)
+                runUnits[cells[i]].append(u)
+                runPositions[cells[i]].append(Int32(r))
+            }
+        }
+        return (runUnits, runPositions)
     }
 
     /// From this many units on, the flags of the ranking sweep are gathered and the runs filled in

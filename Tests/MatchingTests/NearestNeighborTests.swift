@@ -115,6 +115,35 @@ final class NearestNeighborTests: XCTestCase {
         XCTAssertEqual(checked, 400)
     }
 
+    /// The controls of each cell listed in rank order are the same however many pieces the ranks are
+    /// cut into (the pipeline uses eight from 2^18 units on, one below): equal to a plain filter of
+    /// the ranking, for one cell and for four, with pieces that are empty or hold no control.
+    func testControlsInRankOrderForAnyNumberOfPieces() {
+        var state: UInt64 = 5
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        for n in [0, 1, 7, 3_001] {
+            var ranked = (0..<n).map { Int32($0) }
+            for i in stride(from: n - 1, to: 0, by: -1) { ranked.swapAt(i, Int(next() % UInt64(i + 1))) }
+            let usable = (0..<n).map { _ in next() % 3 != 0 }
+            for cellCount in [1, 4] {
+                let dense = cellCount == 1 ? [] : (0..<n).map { _ in Int(next() % UInt64(cellCount)) }
+                let cells = UnitCells(dense: dense)
+                var expectedUnits = Array(repeating: [Int32](), count: cellCount)
+                var expectedPositions = Array(repeating: [Int32](), count: cellCount)
+                for (r, u) in ranked.enumerated() where usable[Int(u)] {
+                    expectedUnits[cells[Int(u)]].append(u)
+                    expectedPositions[cells[Int(u)]].append(Int32(r))
+                }
+                for pieces in [1, 2, 5, 8, 64] {
+                    let (units, positions) = NearestNeighborMatcher.controlsInRankOrder(
+                        ranked: ranked, usable: usable, cells: cells, cellCount: cellCount, pieces: pieces)
+                    XCTAssertEqual(units, expectedUnits, "n \(n), \(cellCount) cells, \(pieces) pieces")
+                    XCTAssertEqual(positions, expectedPositions, "n \(n), \(cellCount) cells, \(pieces) pieces")
+                }
+            }
+        }
+    }
+
     /// The selection of one candidate (1:1 matching) keeps what `std::partial_sort` keeps: the
     /// libstdc++ reference's first element for every case with k = 1, and the heap selection's for
     /// every prefix of the other cases' tie-heavy keys.
