@@ -306,17 +306,20 @@ public enum NearestNeighborMatcher {
             let shared = SharedRuns(runs)
             let block = 2048
             let found = Parallel.map((candidates.count + block - 1) / block) { b -> [[Int]] in
-                candidates[(b * block)..<min(candidates.count, (b + 1) * block)].map { f -> [Int] in
+                // One scratch storage for the block's searches (no allocation per search).
+                var scratch = SearchScratch()
+                return candidates[(b * block)..<min(candidates.count, (b + 1) * block)].map { f -> [Int] in
                     let unit = search.focalUnits[f]
                     var run = shared.runs[search.runIndexOfCell[search.cells[unit]]!]
                     let own = Int(search.rank[unit])
-                    let found = search.sortedDistance.withUnsafeBufferPointer { sorted in
+                    search.sortedDistance.withUnsafeBufferPointer { sorted in
                         findNearestControls(
                             run: &run, sortedDistance: sorted, focalDistance: sorted[own],
                             leftStart: own, rightStart: own, minimumDistance: 0,
-                            caliper: search.caliper, ratio: search.ratio, excluded: UnsafeBufferPointer<Int32>(start: nil, count: 0))
+                            caliper: search.caliper, ratio: search.ratio, excluded: UnsafeBufferPointer<Int32>(start: nil, count: 0),
+                            into: &scratch)
                     }
-                    return found.map(\.unit)
+                    return scratch.found.map(\.unit)
                 }
             }
             var matched = Array(repeating: [Int](), count: nFocal)

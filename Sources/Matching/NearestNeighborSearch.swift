@@ -108,6 +108,15 @@ struct Candidate {
     var distance: Double
 }
 
+/// Storage for `findNearestControls(...into:)`, kept from one search to the next so that a run of
+/// searches (a million focal units, one after another) allocates nothing per search.
+struct SearchScratch {
+    /// After a search: the controls chosen, closest first (as `selectClosest` orders them).
+    var found: [Candidate] = []
+    var order: [Int] = []
+    var picked: [Candidate] = []
+}
+
 /// Searches outward from a focal unit for its nearest available controls, exactly as MatchIt 4.7's
 /// `find_control_vec` does.
 ///
@@ -127,28 +136,8 @@ struct Candidate {
 ///   - caliper: maximum |distance difference|, or `nil`.
 ///   - ratio: how many controls are wanted.
 ///   - excluded: units that may not be chosen (earlier matches of this focal unit).
-func findNearestControls(
-    run: inout ControlRun, sortedDistance: UnsafeBufferPointer<Double>, focalDistance: Double,
-    leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
-    excluded: UnsafeBufferPointer<Int32>
-) -> [Candidate] {
-    var scratch = SearchScratch()
-    findNearestControls(run: &run, sortedDistance: sortedDistance, focalDistance: focalDistance,
-                        leftStart: leftStart, rightStart: rightStart, minimumDistance: minimumDistance,
-                        caliper: caliper, ratio: ratio, excluded: excluded, into: &scratch)
-    return scratch.found
-}
-
-/// Storage for `findNearestControls(...into:)`, kept from one search to the next so that a run of
-/// searches (a million focal units, one after another) allocates nothing per search.
-struct SearchScratch {
-    /// After a search: the controls chosen, closest first (as `selectClosest` orders them).
-    var found: [Candidate] = []
-    var order: [Int] = []
-    var picked: [Candidate] = []
-}
-
-/// `findNearestControls`, leaving the chosen controls in `scratch.found`.
+///   - scratch: working storage, reused from one search to the next; the chosen controls are left
+///     in `scratch.found`, closest first.
 func findNearestControls(
     run: inout ControlRun, sortedDistance: UnsafeBufferPointer<Double>, focalDistance: Double,
     leftStart: Int, rightStart: Int, minimumDistance: Double, caliper: Double?, ratio: Int,
