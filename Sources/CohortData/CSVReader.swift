@@ -274,7 +274,11 @@ public enum CSVReader {
         // that is not read is only counted, a field past the header's goes to the closure).
         let numericSlotOfField = slotMap.map { slot in slot >= 0 && !isText[slot] ? slot : -1 }
         let uses: [FieldUse] = slotMap.indices.map { k in
-            slotMap[k] < 0 ? .skip : numericSlotOfField[k] >= 0 ? .number : .other
+            let slot = slotMap[k]
+            if slot < 0 { return .skip }
+            if numericSlotOfField[k] >= 0 { return .number }
+            // Categories (text that is not an identifier) are read from packed words when short.
+            return isText[slot] && !isIdentifier[slot] ? .shortText : .other
         }
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
@@ -285,7 +289,20 @@ public enum CSVReader {
                 let fieldCount = try forEachField(
                     in: shared.buffer, record: record, file: file, line: Int(record.line),
                     use: { k in k < uses.count ? uses[k] : .other },
-                    number: { k, value in result.numbers[numericSlotOfField[k]][r] = value }
+                    number: { k, value in result.numbers[numericSlotOfField[k]][r] = value },
+                    shortText: { k, field, words in
+                        // A present, ASCII (so valid UTF-8) category needs only its code, once the
+                        // column's first non-number is known (and its numbers are not counted);
+                        // anything else goes the general way below, which settles it the same.
+                        // A cell starting with a letter that begins no number is not one
+                        // (`parseNumber`'s first test), so a column whose numbers are counted
+                        // counts none here.
+                        let slot = slotMap[k]
+                        guard words.isASCII, words.isPlainlyPresent, findings[slot].firstNonNumeric != nil,
+                              !countNumbers[slot] || words.beginsWithNonNumberLetter else { return false }
+                        result.codes[slot][r] = interners[slot].code(for: field, words: words)
+                        return true
+                    }
                 ) { k, field in
                     guard k < slotMap.count else { return }
                     let slot = slotMap[k]
@@ -544,7 +561,7 @@ struct ByteInterner {
 
     /// The bytes of a string of at most `packedBytes` bytes in two words, little-endian, zero-padded.
     @inline(__always)
-    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+    static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
         var low: UInt64 = 0, high: UInt64 = 0
         let n = bytes.count
         for j in 0..<min(n, 8) { low |= UInt64(bytes[j]) << UInt64(8 * j) }
@@ -574,10 +591,26 @@ struct ByteInterner {
             starts.append(arena.count)
             return Int32(count - 1)
         }
+        let n = bytes.count
+        let short = n <= Self.packedBytes
+        return code(for: bytes, packed: short ? Self.packed(bytes) : (0, 0))
+    }
+
+    /// `code(for: bytes)` of a field whose bytes are already packed (`ShortTextWords`, the same
+    /// words `packed(bytes)` gives): the same hash, the same comparisons, the same code. (A call of
+    /// its own: inlined, its probe loop would make the CSV scan too large for `forEachField` to be
+    /// inlined into it.)
+    @inline(never)
+    mutating func code(for bytes: UnsafeBufferPointer<UInt8>, words: ShortTextWords) -> Int32 {
+        guard deduplicating else { return code(for: bytes) }
+        return code(for: bytes, packed: (words.low, words.high))
+    }
+
+    @inline(__always)
+    private mutating func code(for bytes: UnsafeBufferPointer<UInt8>, packed words: (UInt64, UInt64)) -> Int32 {
         let mask = table.count - 1
         let n = bytes.count
         let short = n <= Self.packedBytes
-        let words = short ? Self.packed(bytes) : (0, 0)
         var i = (short ? Self.hash(packed: words, count: n) : Self.hash(bytes)) & mask
         while true {
             let c = table[i]
@@ -733,6 +766,76 @@ struct RawField {
 
 }
 
+/// An unquoted field of at most 16 bytes found with two 8-byte reads: its length (the first comma,
+/// or the record's end, within the 16 bytes from its start) and its bytes packed little-endian into
+/// two words with zeros after the field (`ByteInterner`'s packed form). Instead of a walk a byte at
+/// a time for the comma, then again for the packing, the UTF-8 check and the blank check, a few word
+/// operations: the comma is the lowest zero byte of `word ^ 0x2C2C...` (the classic zero-byte test,
+/// exact for the lowest such byte). nil when fewer than 16 bytes are readable from `start` within
+/// `bytes` (the reads may go past the field and the record, never past the buffer; whatever they read
+/// there is masked off) or when neither a comma nor the record's end comes within the 16 bytes.
+struct ShortTextWords {
+    let low: UInt64
+    let high: UInt64
+    let count: Int
+
+    @inline(never)
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) {
+        guard start <= bytes.count &- 16, let base = bytes.baseAddress else { return nil }
+        let w0 = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+        let w1 = UInt64(littleEndian: UnsafeRawPointer(base + start + 8).loadUnaligned(as: UInt64.self))
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let c0 = w0 ^ (0x2C &* ones), c1 = w1 ^ (0x2C &* ones)
+        var stops0 = (c0 &- ones) & ~c0 & highs
+        var stops1 = (c1 &- ones) & ~c1 & highs
+        // The record's end is a stop too (the bytes from there on are not the field's).
+        let available = end &- start
+        if available < 8 {
+            stops0 |= highs &<< UInt64(8 &* available)
+            stops1 = highs
+        } else if available < 16 {
+            stops1 |= highs &<< UInt64(8 &* (available &- 8))
+        }
+        if stops0 != 0 {
+            let n = stops0.trailingZeroBitCount &>> 3
+            low = n == 0 ? 0 : w0 & (UInt64.max &>> UInt64(64 &- 8 &* n))
+            high = 0
+            count = n
+        } else if stops1 != 0 {
+            let n = stops1.trailingZeroBitCount &>> 3
+            low = w0
+            high = n == 0 ? 0 : w1 & (UInt64.max &>> UInt64(64 &- 8 &* n))
+            count = 8 &+ n
+        } else {
+            return nil
+        }
+    }
+
+    /// Whether every byte is ASCII (then the field is valid UTF-8).
+    @inline(__always)
+    var isASCII: Bool { (low | high) & 0x8080_8080_8080_8080 == 0 }
+
+    /// Whether the first byte is a letter other than i/I (inf) and n/N (nan, NA): then the field is
+    /// no number (`parseNumber` says `.notANumber` from this byte alone).
+    @inline(__always)
+    var beginsWithNonNumberLetter: Bool {
+        let b = UInt8(truncatingIfNeeded: low) | 0x20
+        return count > 0 && b >= 0x61 && b <= 0x7A && b != 0x69 && b != 0x6E
+    }
+
+    /// Whether the field is a present text cell as `isMissingText` sees it with nothing to trim: not
+    /// empty, no blank (space, tab) first and no blank or carriage return last, and not `NA`.
+    @inline(__always)
+    var isPlainlyPresent: Bool {
+        guard count > 0 else { return false }
+        let first = UInt8(truncatingIfNeeded: low)
+        let last = count <= 8 ? UInt8(truncatingIfNeeded: low &>> UInt64(8 &* (count &- 1)))
+                              : UInt8(truncatingIfNeeded: high &>> UInt64(8 &* (count &- 9)))
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || last == 0x0D { return false }
+        return !(count == 2 && low == 0x414E)
+    }
+}
+
 /// The field's text, with doubled quotes collapsed.
 func unquotedString(_ field: RawField) -> String {
     let s = String(decoding: field.bytes, as: UTF8.self)
@@ -745,7 +848,8 @@ func forEachField(
     in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
     _ body: (Int, RawField) throws -> Void
 ) throws {
-    try forEachField(in: bytes, record: record, file: file, line: line, use: { _ in .other }, number: { _, _ in }, body)
+    try forEachField(in: bytes, record: record, file: file, line: line, use: { _ in .other }, number: { _, _ in },
+                     shortText: { _, _, _ in false }, body)
 }
 
 /// What `forEachField` does with a field.
@@ -756,6 +860,10 @@ enum FieldUse {
     case number
     /// Given to `body`.
     case other
+    /// An unquoted field of at most 16 bytes whose end is found within one 16-byte read is given to
+    /// `shortText` with its bytes packed into two words; when `shortText` declines it (returns
+    /// false), and for any other field, as `.other`.
+    case shortText
 }
 
 /// `forEachField`, with each field's use given by `use(k)`. An unquoted field `k` with
@@ -770,6 +878,7 @@ enum FieldUse {
 func forEachField(
     in bytes: UnsafeBufferPointer<UInt8>, record: RecordLayout.Record, file: String, line: Int,
     use: (Int) -> FieldUse, number: (Int, Double) -> Void,
+    shortText: (Int, UnsafeBufferPointer<UInt8>, ShortTextWords) -> Bool,
     _ body: (Int, RawField) throws -> Void
 ) throws -> Int {
     var i = record.start
@@ -777,7 +886,14 @@ func forEachField(
     var k = 0
     while true {
         let fieldUse = use(k)
-        if i < end, bytes[i] == 0x22 {
+        if fieldUse == .shortText, i < end, bytes[i] != 0x22, let words = ShortTextWords(bytes, from: i, end: end) {
+            let fieldEnd = i &+ words.count
+            let field = UnsafeBufferPointer(rebasing: bytes[i..<fieldEnd])
+            if !shortText(k, field, words) {
+                try body(k, RawField(bytes: field, hasEscapedQuotes: false))
+            }
+            i = fieldEnd
+        } else if i < end, bytes[i] == 0x22 {
             // Quoted field.
             let contentStart = i + 1
             var j = contentStart

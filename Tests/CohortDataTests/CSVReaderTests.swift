@@ -387,6 +387,91 @@ final class SkippedFieldTests: XCTestCase {
 /// The interner numbers levels in order of first appearance and tells apart strings that pack to
 /// the same words (a trailing zero byte), short and long ones alike.
 final class ByteInternerTests: XCTestCase {
+    /// `ShortTextWords` finds an unquoted field's end (its first comma, or the record's end) when it
+    /// comes within 16 bytes and 16 bytes are readable, whatever the buffer holds after the record
+    /// (commas there are not the field's), and packs exactly the field's bytes as `ByteInterner`
+    /// does; its tests agree with `isMissingText`, the UTF-8 check and `parseNumber`.
+    func testShortTextWordsFindTheFieldAndPackItsBytes() {
+        var random = XorShift(state: 0x51ED_2701_9A3C_44B1)
+        let alphabet = Array("abcNAmale,,, \t\r\"0.5-iInx".utf8) + [0xC3, 0xA9]
+        var cases: [(record: [UInt8], tail: [UInt8])] = [
+            ("male", ",,,,,,,,,,,,,,,,"), ("NA", "aaaaaaaaaaaaaaaaaa"), ("", "xxxxxxxxxxxxxxxxx"), ("abcdefghijklmno", "p"),
+            ("abcdefghijklmnop", ",,,,"), ("abcdefgh", ",xxxxxxxx"), ("abcdefg", "h,xxxxxxxxx"), (" male", "xxxxxxxxxxxxxxxx"),
+        ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        for _ in 0..<200_000 {
+            let long = random.next(4) == 0
+            cases.append(((0..<random.next(long ? 40 : 18)).map { _ in alphabet[random.next(alphabet.count)] },
+                          (0..<random.next(20)).map { _ in alphabet[random.next(alphabet.count)] }))
+        }
+        var found = 0
+        for (record, tail) in cases {
+            let buffer = record + tail
+            buffer.withUnsafeBufferPointer { b in
+                let start = random.next(record.count + 1)
+                let fieldEnd = record[start...].firstIndex(of: 0x2C) ?? record.count
+                let field = UnsafeBufferPointer(rebasing: b[start..<fieldEnd])
+                let text = String(decoding: record, as: UTF8.self) + " | " + String(decoding: tail, as: UTF8.self)
+                let words = ShortTextWords(b, from: start, end: record.count)
+                let expected = fieldEnd - start <= 15 && start + 16 <= buffer.count
+                XCTAssertEqual(words != nil, expected, "'\(text)' from \(start)")
+                guard let words else { return }
+                found += 1
+                XCTAssertEqual(words.count, fieldEnd - start, "'\(text)' from \(start)")
+                let packed = ByteInterner.packed(field)
+                XCTAssertEqual(words.low, packed.0, "'\(text)' from \(start)")
+                XCTAssertEqual(words.high, packed.1, "'\(text)' from \(start)")
+                XCTAssertEqual(words.isASCII, !field.contains { $0 >= 0x80 })
+                if words.isASCII { XCTAssertNil(firstInvalidUTF8(field)) }
+                let blankEnds = field.first.map { $0 == 0x20 || $0 == 0x09 } == true
+                    || field.last.map { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } == true
+                XCTAssertEqual(words.isPlainlyPresent, !blankEnds && !isMissingText(field), "'\(text)' from \(start)")
+                if words.beginsWithNonNumberLetter {
+                    if case .notANumber = parseNumber(field) {} else { XCTFail("'\(text)' from \(start) is a number") }
+                }
+            }
+        }
+        XCTAssertGreaterThan(found, 50_000)
+    }
+
+    /// Categories read through packed words (`FieldUse.shortText`) are read exactly as the general
+    /// walk reads them: the same table as the same file with every such cell quoted (a quoted cell
+    /// never takes the packed path, and quotes change no cell without a quote, comma or line break
+    /// inside), for columns declared as text and for undeclared ones whose numbers are counted
+    /// (type detection), with missing cells, blanks, long and non-ASCII cells, and any thread count.
+    func testPackedCategoriesReadAsTheGeneralWalk() throws {
+        var random = XorShift(state: 0x6A09_E667_F3BC_C908)
+        let levels = ["male", "female", "NA", "", " white", "black ", "asian\r", "mixed", "other", "caf\u{E9}",
+                      "a-very-long-category-name", "exactly15bytes!", "exactly16bytes!!", "7", "1.5", "inf", "nan", "N",
+                      "Infinity", "x"]
+        for threads in [1, 3] {
+            var plain = "id,a,b,c,x\n", quoted = plain
+            for i in 0..<4_000 {
+                let cells = (0..<3).map { _ in levels[random.next(random.next(3) == 0 ? levels.count : 6)] }
+                let x = "\(i % 13).\(i % 7)"
+                plain += "P\(i),\(cells.joined(separator: ",")),\(x)\n"
+                quoted += "P\(i),\(cells.map { "\"\($0)\"" }.joined(separator: ",")),\(x)\n"
+            }
+            for options in [CSVReadOptions(threads: threads), CSVReadOptions(textColumns: ["a", "c"], threads: threads)] {
+                let fromWords = try CSVReader.parse(text: plain, options: options)
+                let general = try CSVReader.parse(text: quoted, options: options)
+                XCTAssertEqual(fromWords.columns, general.columns, "threads \(threads)")
+            }
+        }
+        // An undeclared column guessed as text (its first cell is a word) whose cells are mostly
+        // numbers is an error either way: the packed path leaves its numbers to be counted.
+        var plain = "id,a\nP0,male\n", quoted = "id,a\nP0,\"male\"\n"
+        for i in 1..<3_000 {
+            let cell = i % 3 == 0 ? "female" : i % 3 == 1 ? "7" : "2.5"
+            plain += "P\(i),\(cell)\n"
+            quoted += "P\(i),\"\(cell)\"\n"
+        }
+        for text in [plain, quoted] {
+            XCTAssertThrowsError(try CSVReader.parse(text: text)) { error in
+                XCTAssertEqual(error as? CohortDataError, .nonNumeric(file: "<memory>", line: 2, column: "a", value: "male"))
+            }
+        }
+    }
+
     func testCodesEqualFirstAppearanceNumbering() {
         var random = XorShift(state: 0x0DDB_A11C_AFE5_EED5)
         let alphabet: [UInt8] = [0, 0x41, 0x42, 0x20, 0xC3, 0xA9, 0x7A]
