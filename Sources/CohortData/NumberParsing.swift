@@ -61,33 +61,44 @@ func shortDecimalField(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, end
     if i < end {
         if bytes[i] == 0x2D { negative = true; i &+= 1 } else if bytes[i] == 0x2B { i &+= 1 }
     }
+    // The digits before the point, then (after one point) the digits after it: two tight loops,
+    // each ending at its first non-digit, instead of one loop that tests for the point and the
+    // fraction on every byte.
+    let digitsStart = i
     var mantissa: UInt64 = 0
-    var digits = 0
-    var fraction = -1  // digits after the point; -1 before a point
-    // 10^fraction, formed as the digits are read (exact: at most 15 fraction digits are accepted,
-    // and 10^k is exact for k <= 22), so equal to `exactPowerOfTen(fraction)`. (That switch inlined
-    // here makes `forEachField` too large for the compiler to inline into the CSV scan.)
-    var power = 1.0
     while i < end {
-        let b = bytes[i]
-        let d = b &- 0x30
-        if d < 10 {
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            digits &+= 1
-            if fraction >= 0 { fraction &+= 1; power *= 10 }
-        } else if b == 0x2E, fraction < 0 {
-            fraction = 0
-        } else if b == 0x2C {
-            break
-        } else {
-            return nil
-        }
+        let d = bytes[i] &- 0x30
+        if d >= 10 { break }
+        mantissa = mantissa &* 10 &+ UInt64(d)
         i &+= 1
     }
+    var digits = i &- digitsStart
+    var fraction = 0
+    if i < end, bytes[i] == 0x2E {
+        i &+= 1
+        let fractionStart = i
+        while i < end {
+            let d = bytes[i] &- 0x30
+            if d >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            i &+= 1
+        }
+        fraction = i &- fractionStart
+        digits &+= fraction
+    }
+    // The field ends here: at its comma or at the record's end; any other byte (a second point, an
+    // exponent, a blank, a letter) makes it no short decimal.
+    if i < end, bytes[i] != 0x2C { return nil }
     guard i - start <= 17, digits > 0, digits <= 15 else { return nil }
     // The mantissa is below 10^15 < 2^53: as a signed integer it converts exactly, in one instruction.
     let whole = Double(Int64(truncatingIfNeeded: mantissa))
-    let v = fraction > 0 ? whole / power : whole
+    guard fraction > 0 else { return (negative ? -whole : whole, i) }
+    // 10^fraction by repeated multiplication, exact (at most 15 fraction digits; 10^k is exact for
+    // k <= 22), so equal to `exactPowerOfTen(fraction)`. (That switch inlined here makes
+    // `forEachField` too large for the compiler to inline into the CSV scan.)
+    var power = 10.0
+    for _ in 1..<fraction { power *= 10 }
+    let v = whole / power
     return (negative ? -v : v, i)
 }
 
