@@ -291,12 +291,11 @@ public enum CSVReader {
                     use: { k in k < uses.count ? uses[k] : .other },
                     number: { k, value in result.numbers[numericSlotOfField[k]][r] = value },
                     shortText: { k, field, words in
-                        // A present, ASCII (so valid UTF-8) category needs only its code, once the
-                        // column's first non-number is known (and its numbers are not counted);
-                        // anything else goes the general way below, which settles it the same.
-                        // A cell starting with a letter that begins no number is not one
-                        // (`parseNumber`'s first test), so a column whose numbers are counted
-                        // counts none here.
+                        // A present, ASCII (so valid UTF-8) category needs only its code once its
+                        // column's first non-number is known, provided the general way would count
+                        // no number here: the column's numbers are not counted, or the cell starts
+                        // with a letter that begins no number (`parseNumber`'s first test). Any
+                        // other cell goes the general way below, which settles it the same.
                         let slot = slotMap[k]
                         guard words.isASCII, words.isPlainlyPresent, findings[slot].firstNonNumeric != nil,
                               !countNumbers[slot] || words.beginsWithNonNumberLetter else { return false }
@@ -774,6 +773,8 @@ struct RawField {
 /// exact for the lowest such byte). nil when fewer than 16 bytes are readable from `start` within
 /// `bytes` (the reads may go past the field and the record, never past the buffer; whatever they read
 /// there is masked off) or when neither a comma nor the record's end comes within the 16 bytes.
+/// (The initialiser is a call of its own: inlined, it made the CSV scan too large for the compiler to
+/// inline `forEachField` into it, which cost more than the call.)
 struct ShortTextWords {
     let low: UInt64
     let high: UInt64
