@@ -527,10 +527,18 @@ func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
 @inline(__always)
 func isMissingText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     var start = 0, end = bytes.count
-    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
+    while start < end, isLeadingBlank(bytes[start]) { start += 1 }
+    while end > start, isTrailingBlank(bytes[end - 1]) { end -= 1 }
     return start == end || (end - start == 2 && bytes[start] == 0x4E && bytes[start + 1] == 0x41)
 }
+
+/// The blanks `isMissingText` trims before a text cell (space, tab) ...
+@inline(__always)
+func isLeadingBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+/// ... and after it (space, tab, carriage return).
+@inline(__always)
+func isTrailingBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
 
 /// Dictionary encoding of byte strings without allocating a `String` per cell: level bytes are
 /// kept in one arena and found through an open-addressing table. A string of at most 16 bytes (a
@@ -817,22 +825,19 @@ struct ShortTextWords {
     var isASCII: Bool { (low | high) & 0x8080_8080_8080_8080 == 0 }
 
     /// Whether the first byte is a letter other than i/I (inf) and n/N (nan, NA): then the field is
-    /// no number (`parseNumber` says `.notANumber` from this byte alone).
+    /// no number (`parseNumber` says `.notANumber` from this byte alone, `beginsNoNumber`).
     @inline(__always)
-    var beginsWithNonNumberLetter: Bool {
-        let b = UInt8(truncatingIfNeeded: low) | 0x20
-        return count > 0 && b >= 0x61 && b <= 0x7A && b != 0x69 && b != 0x6E
-    }
+    var beginsWithNonNumberLetter: Bool { count > 0 && beginsNoNumber(UInt8(truncatingIfNeeded: low)) }
 
     /// Whether the field is a present text cell as `isMissingText` sees it with nothing to trim: not
-    /// empty, no blank (space, tab) first and no blank or carriage return last, and not `NA`.
+    /// empty, no blank first or last (`isLeadingBlank`, `isTrailingBlank`), and not `NA`.
     @inline(__always)
     var isPlainlyPresent: Bool {
         guard count > 0 else { return false }
         let first = UInt8(truncatingIfNeeded: low)
         let last = count <= 8 ? UInt8(truncatingIfNeeded: low &>> UInt64(8 &* (count &- 1)))
                               : UInt8(truncatingIfNeeded: high &>> UInt64(8 &* (count &- 9)))
-        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || last == 0x0D { return false }
+        if isLeadingBlank(first) || isTrailingBlank(last) { return false }
         return !(count == 2 && low == 0x414E)
     }
 }

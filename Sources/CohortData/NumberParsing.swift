@@ -27,14 +27,20 @@ enum ParsedNumber {
 /// (`parseNumberGeneral`), and on the cells it settles both give the same result.
 @inlinable
 func parseNumber(_ field: UnsafeBufferPointer<UInt8>) -> ParsedNumber {
-    // A letter other than i/I (inf, infinity) or n/N (nan, NA) cannot begin a number or a missing
-    // cell: the general way would find no digit and no number form (hasStrtodDecimalForm), and the
-    // short road takes only a sign, a digit or a point first. Text cells are settled here first.
-    if let b = field.first, (b | 0x20) >= 0x61, (b | 0x20) <= 0x7A, (b | 0x20) != 0x69, (b | 0x20) != 0x6E {
-        return .notANumber
-    }
+    // Text cells are settled here first (`beginsNoNumber`).
+    if let b = field.first, beginsNoNumber(b) { return .notANumber }
     if let v = parseShortDecimal(field) { return .value(v) }
     return parseNumberGeneral(field)
+}
+
+/// Whether a cell starting with `b` is no number and not missing: a letter other than i/I (inf,
+/// infinity) and n/N (nan, NA). The general way would find no digit and no number form
+/// (hasStrtodDecimalForm) in such a cell, and the short road takes only a sign, a digit or a point
+/// first.
+@inlinable @inline(__always)
+func beginsNoNumber(_ b: UInt8) -> Bool {
+    let lower = b | 0x20
+    return lower >= 0x61 && lower <= 0x7A && lower != 0x69 && lower != 0x6E
 }
 
 /// `[+-]? digits [. digits]` (or `[+-]? . digits`) with at most 15 digits in all and nothing else:
