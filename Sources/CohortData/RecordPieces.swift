@@ -177,10 +177,21 @@ struct RecordPieces: @unchecked Sendable {
         return nil
     }
 
-    /// The physical line of every row, in parallel by piece: counted on for a piece without blank
-    /// lines, read off its walk otherwise (which writes only inside the piece's rows, and fails
-    /// if the piece no longer holds them).
-    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
+    /// The physical line of every row: consecutive lines when no piece has a blank line (each
+    /// piece's rows are then on consecutive lines, and each piece starts where the rows before it
+    /// end); otherwise listed, in parallel by piece: counted on for a piece without blank lines,
+    /// read off its walk otherwise (which writes only inside the piece's rows, and fails if the
+    /// piece no longer holds them).
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> RowLines {
+        if let first = pieces.first?.firstLine,
+           pieces.allSatisfy({ !$0.hasBlankLines && Int($0.firstLine) == Int(first) + $0.firstRow }) {
+            return .consecutive(first: first, count: rows)
+        }
+        return .listed(try listedRowLines(of: bytes, file: file))
+    }
+
+    /// Every row's line (`rowLines`), listed.
+    func listedRowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
         let shared = SharedBytes(buffer: bytes)
         let pieces = self.pieces
         return try [Int32](unsafeUninitializedCapacity: rows) { buffer, initialized in
@@ -273,9 +284,9 @@ enum RecordBlocks: @unchecked Sendable {
     }
 
     /// The physical line of every row.
-    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [Int32] {
+    func rowLines(of bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> RowLines {
         switch self {
-        case .layout(let layout, _): return layout.records.map(\.line)
+        case .layout(let layout, _): return .listed(layout.records.map(\.line))
         case .pieces(let pieces): return try pieces.rowLines(of: bytes, file: file)
         }
     }

@@ -222,7 +222,7 @@ final class ReadState {
         }
         // Columns in header order (the selection is already in file order: variables come in order).
         return CohortTable(file: file, header: header, columns: columns, rowCount: rows,
-                           rowLines: (0..<rows).map { Int32($0 + 1) })
+                           rowLines: .consecutive(first: 1, count: rows))
     }
 
     /// A dictionary-encoded text column; blank cells and `NA` are missing, as in CSV.

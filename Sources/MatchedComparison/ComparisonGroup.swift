@@ -7,6 +7,8 @@ import Propensity
 /// How the matching distance was obtained.
 public enum DistanceSource: Sendable, Codable {
     /// A binomial GLM of the treatment on the covariates, and the link that turns it into a distance.
+    /// The fit's per-row arrays are empty (`GLMFit.withoutRowValues()`): the distances are the
+    /// match result's.
     case model(GLMFit, DistanceLink)
     /// A column of the input supplied by the user.
     case column(String)
@@ -102,7 +104,9 @@ public struct ComparisonGroup: Sendable, Codable {
                 response: frame.treatment, link: plan.link.binomialLink, tolerance: plan.tolerance,
                 maxIterations: plan.maxIterations)
             distance = plan.link.distance(from: fit)
-            source = .model(fit, plan.link)
+            // The model's table only: the distances are kept once (in the result), and the other
+            // per-row array is freed before the match and balance need memory.
+            source = .model(fit.withoutRowValues(), plan.link)
         }
         stage(.distance)
 

@@ -40,6 +40,15 @@ public struct GLMFit: Sendable, Codable {
     public var linearPredictor: [Double]
     /// Fitted probabilities `mu = g^{-1}(eta)` per row.
     public var fitted: [Double]
+
+    /// The fit with `linearPredictor` and `fitted` empty: the model's table, for keeping beside
+    /// the distances taken from it (at ten million rows each array is 80 MB).
+    public func withoutRowValues() -> GLMFit {
+        var fit = self
+        fit.linearPredictor = []
+        fit.fitted = []
+        return fit
+    }
 }
 
 /// Why a propensity model could not be fitted.

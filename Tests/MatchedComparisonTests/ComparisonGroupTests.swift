@@ -66,7 +66,16 @@ final class ComparisonGroupParityTests: XCTestCase {
             XCTAssertEqual(group.balance.sampleSizes.matched.control, sizes.number(matched, "control"), "\(c.name)")
             switch group.distanceSource {
             case .column(let name): XCTAssertEqual(name, "ps")
-            case .model(_, let link): XCTAssertEqual(link, c.plan.link)
+            case .model(let fit, let link):
+                XCTAssertEqual(link, c.plan.link)
+                // The model's table is kept; its per-row arrays are not (the distances are the
+                // result's), and the distances are the fit's own values, bit for bit.
+                XCTAssertTrue(fit.linearPredictor.isEmpty && fit.fitted.isEmpty, c.name)
+                let frame = try ModelFrame(table: table, treatment: "treat", covariates: Self.covariates)
+                let full = try BinomialGLM.fit(design: frame.modelColumns.map(\.column), names: frame.modelColumns.map(\.name),
+                                               response: frame.treatment, link: c.plan.link.binomialLink)
+                XCTAssertEqual(fit.coefficients.map(\.estimate.bitPattern), full.coefficients.map(\.estimate.bitPattern), c.name)
+                XCTAssertEqual(group.result.distance.map(\.bitPattern), c.plan.link.distance(from: full).map(\.bitPattern), c.name)
             }
             XCTAssertEqual(group.frameIndexOfRow.compactMap { $0 }, Array(0..<table.rowCount), c.name)
         }
