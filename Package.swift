@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns", "LinearAlgebra", "CFixedOrderKernels"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["TestSupport", "NetworkFlow"]),
-        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel"]),
+        .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel", "RArithmetic"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),

@@ -363,34 +363,72 @@ private func fullSampleMoments(of batch: [BalanceCovariate], treated: [Bool]) ->
     return Array([m0, m1, m2, m3].prefix(batch.count))
 }
 
-/// The full-sample moments of indicator columns, each from one counting pass: the number of
-/// ones in each group. An indicator is binary (MatchIt's rule), and for a binary column the tables
-/// read only each group's count and sum (`wvar()` is p(1 - p); the pooled SD uses the sums), so
-/// West's running mean and squared deviations are not formed (`UnitMoments(count:ones:)`). The
-/// extended-precision sum of zeros and ones that the dense path forms is exact, so it is the same
-/// number as the count of ones.
+/// The full-sample moments of indicator columns: the number of ones in each group. An indicator is
+/// binary (MatchIt's rule), and for a binary column the tables read only each group's count and sum
+/// (`wvar()` is p(1 - p); the pooled SD uses the sums), so West's running mean and squared
+/// deviations are not formed (`UnitMoments(count:ones:)`). The extended-precision sum of zeros and
+/// ones that the dense path forms is exact, so it is the same number as the count of ones. The
+/// indicators of one categorical covariate share its codes, and are counted together in one pass
+/// over them (`IndicatorGroup`): a count per level and group.
 func indicatorMoments(_ columns: [NumericColumn], treated: [Bool]) -> [FullSampleMoments] {
     let n = treated.count
     let treatedCount = treated.reduce(0) { $0 + ($1 ? 1 : 0) }
-    return treated.withUnsafeBufferPointer { t in
-        columns.map { column in
-            guard case .indicator(let codes, let level) = column else {
-                preconditionFailure("indicatorMoments: a dense column")
-            }
-            var ones = 0, onesTreated = 0
-            codes.withUnsafeBufferPointer { c in
-                for i in 0..<n {
-                    let one = c[i] == level
-                    ones &+= one ? 1 : 0
-                    onesTreated &+= one && t[i] ? 1 : 0
+    var moments = [FullSampleMoments](repeating: FullSampleMoments(), count: columns.count)
+    treated.withUnsafeBufferPointer { t in
+        for group in IndicatorGroup.groups(of: columns) {
+            // counts[2 * code + (treated ? 1 : 0)], for the codes the group's columns test.
+            var counts = [Int](repeating: 0, count: 2 * group.codeLimit)
+            group.codes.withUnsafeBufferPointer { c in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    let limit = UInt32(group.codeLimit)
+                    for i in 0..<n where UInt32(bitPattern: c[i]) < limit {
+                        counts[2 * Int(c[i]) + (t[i] ? 1 : 0)] &+= 1
+                    }
                 }
             }
-            var m = FullSampleMoments()
-            m.treated = UnitMoments(count: treatedCount, ones: onesTreated)
-            m.control = UnitMoments(count: n - treatedCount, ones: ones - onesTreated)
-            m.binary = true
-            return m
+            for (k, level) in group.members {
+                let onesTreated = counts[2 * Int(level) + 1], ones = counts[2 * Int(level)] + onesTreated
+                var m = FullSampleMoments()
+                m.treated = UnitMoments(count: treatedCount, ones: onesTreated)
+                m.control = UnitMoments(count: n - treatedCount, ones: ones - onesTreated)
+                m.binary = true
+                moments[k] = m
+            }
         }
+    }
+    return moments
+}
+
+/// Indicator columns that test the same codes (the levels of one categorical covariate), counted in
+/// one pass over the codes instead of one pass per level.
+struct IndicatorGroup {
+    /// The codes.
+    let codes: [Int32]
+    /// The group's columns: their index in the list given to `groups(of:)` and the level each tests.
+    var members: [(index: Int, level: Int32)]
+    /// One more than the largest level tested (codes at or above it, and negative ones, match no column).
+    var codeLimit: Int
+
+    /// The indicator columns of `columns` grouped by their codes array (the same storage), in order of
+    /// first appearance. Every column must be an indicator with a non-negative level.
+    static func groups(of columns: [NumericColumn]) -> [IndicatorGroup] {
+        var groups: [IndicatorGroup] = []
+        var groupOfStorage: [UnsafeRawPointer?: Int] = [:]
+        for (k, column) in columns.enumerated() {
+            guard case .indicator(let codes, let level) = column else {
+                preconditionFailure("IndicatorGroup: a dense column")
+            }
+            precondition(level >= 0, "IndicatorGroup: negative level \(level)")
+            let storage = codes.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            if let g = groupOfStorage[storage], groups[g].codes.count == codes.count {
+                groups[g].members.append((k, level))
+                groups[g].codeLimit = max(groups[g].codeLimit, Int(level) + 1)
+            } else {
+                groupOfStorage[storage] = groups.count
+                groups.append(IndicatorGroup(codes: codes, members: [(k, level)], codeLimit: Int(level) + 1))
+            }
+        }
+        return groups
     }
 }
 
@@ -460,7 +498,7 @@ private func matchedMoments(
 /// whose value is 1 (a unit whose value is 0 adds an exact zero to a non-negative-zero sum, which
 /// changes nothing). West's running quantities are not formed: binary formulas do not read them
 /// (see `indicatorMoments`).
-private func indicatorMatchedMoments(
+func indicatorMatchedMoments(
     of columns: [NumericColumn], treated: [Bool], weights: [Double], matchedRows: [Int32]
 ) -> [MatchedMoments] {
     var count = (t: 0, c: 0)
@@ -477,23 +515,31 @@ private func indicatorMatchedMoments(
                         count.c &+= 1; sumW.c += ExtendedSum(wi); sumW2.c += ExtendedSum(wi * wi)
                     }
                 }
-                return columns.map { column in
-                    guard case .indicator(let codes, let level) = column else {
-                        preconditionFailure("indicatorMatchedMoments: a dense column")
-                    }
-                    var sumWX: (t: ExtendedSum, c: ExtendedSum) = (0, 0)
-                    codes.withUnsafeBufferPointer { c in
-                        for r in rows {
-                            let i = Int(r)
-                            if c[i] != level { continue }
-                            if t[i] { sumWX.t += ExtendedSum(w[i]) } else { sumWX.c += ExtendedSum(w[i]) }
+                // Σw·x of every column of a group in one pass over the matched units: for each
+                // level tested and each group of units, the sum in row order of the weights of the
+                // units holding that level (each column's sum is the same sequence of additions as
+                // a pass of its own).
+                var moments = [MatchedMoments](repeating: MatchedMoments(), count: columns.count)
+                for group in IndicatorGroup.groups(of: columns) {
+                    var sums = [ExtendedSum](repeating: 0, count: 2 * group.codeLimit)
+                    group.codes.withUnsafeBufferPointer { c in
+                        sums.withUnsafeMutableBufferPointer { sums in
+                            let limit = UInt32(group.codeLimit)
+                            for r in rows {
+                                let i = Int(r)
+                                guard UInt32(bitPattern: c[i]) < limit else { continue }
+                                sums[2 * Int(c[i]) + (t[i] ? 1 : 0)] += ExtendedSum(w[i])
+                            }
                         }
                     }
-                    var m = MatchedMoments()
-                    m.treated = WeightedMoments(binaryCount: count.t, sumW: sumW.t, sumW2: sumW2.t, sumWX: sumWX.t)
-                    m.control = WeightedMoments(binaryCount: count.c, sumW: sumW.c, sumW2: sumW2.c, sumWX: sumWX.c)
-                    return m
+                    for (k, level) in group.members {
+                        var m = MatchedMoments()
+                        m.treated = WeightedMoments(binaryCount: count.t, sumW: sumW.t, sumW2: sumW2.t, sumWX: sums[2 * Int(level) + 1])
+                        m.control = WeightedMoments(binaryCount: count.c, sumW: sumW.c, sumW2: sumW2.c, sumWX: sums[2 * Int(level)])
+                        moments[k] = m
+                    }
                 }
+                return moments
             }
         }
     }

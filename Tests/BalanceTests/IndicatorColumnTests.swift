@@ -1,5 +1,6 @@
 import XCTest
 import Columns
+import RArithmetic
 @testable import Balance
 
 /// Balance tables of level indicators held as category codes equal those of the same indicators
@@ -41,6 +42,88 @@ final class BalanceIndicatorColumnTests: XCTestCase {
             XCTAssertEqual(a.all, b.all, "threshold \(threshold)")
             XCTAssertEqual(a.matched, b.matched, "threshold \(threshold)")
             XCTAssertNotNil(b.matched[1].standardizedPairDistance)
+        }
+    }
+
+    /// The indicators of two covariates, listed interleaved, one of them also through a copy of its
+    /// codes (other storage), with weights whose sums round (1/3, 0.7, ...) and codes above the
+    /// largest level tested: the levels of each codes array are counted and summed in one pass, and
+    /// every number equals that of the indicators as doubles, bit for bit.
+    func testIndicatorsOfSeveralCovariatesCountedTogetherGiveTheSameTables() {
+        var state: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 9_000
+        var treated = [Bool](), weights = [Double](), g = [Int32](), h = [Int32](), x = [Double]()
+        let steps = [0, 1.0 / 3, 0.7, 1, 2.0 / 7, 0.1]
+        for _ in 0..<n {
+            let isTreated = next(4) == 0
+            treated.append(isTreated)
+            weights.append(isTreated ? 1 : steps[next(steps.count)])
+            g.append(Int32(next(isTreated ? 3 : 5)))
+            h.append(Int32(next(7)))
+            x.append(Double(next(1000)) / 8)
+        }
+        let hCopy = h.map { $0 }  // the same codes in storage of its own
+        func dense(_ name: String, _ codes: [Int32], _ level: Int32) -> BalanceCovariate {
+            BalanceCovariate(name: name, values: codes.map { $0 == level ? 1 : 0 })
+        }
+        func indicator(_ name: String, _ codes: [Int32], _ level: Int32) -> BalanceCovariate {
+            BalanceCovariate(name: name, column: .indicator(codes: codes, level: level))
+        }
+        // g's levels 0-3 (4 is never tested), h's 1, 5 and 2, interleaved; h's level 6 through the copy.
+        let spec: [(String, [Int32], Int32)] = [("g0", g, 0), ("h1", h, 1), ("g2", g, 2), ("h5", h, 5), ("g1", g, 1),
+                                                ("h6", hCopy, 6), ("h2", h, 2), ("g3", g, 3)]
+        let a = [BalanceCovariate(name: "x", values: x)] + spec.map { dense($0.0, $0.1, $0.2) }
+        let b = [BalanceCovariate(name: "x", values: x)] + spec.map { indicator($0.0, $0.1, $0.2) }
+        XCTAssertEqual(IndicatorGroup.groups(of: b.dropFirst().map(\.column)).map { $0.members.map(\.index) },
+                       [[0, 2, 4, 7], [1, 3, 6], [5]])
+        for threshold in [0, Int.max] {
+            let one = summarizeBalance(covariates: a, treated: treated, weights: weights, subclass: nil,
+                                       discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
+                                       parallelRowThreshold: threshold)
+            let two = summarizeBalance(covariates: b, treated: treated, weights: weights, subclass: nil,
+                                       discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
+                                       parallelRowThreshold: threshold)
+            XCTAssertEqual(one.all, two.all, "threshold \(threshold)")
+            XCTAssertEqual(one.matched, two.matched, "threshold \(threshold)")
+        }
+    }
+
+    /// The sums counted together are each column's own sequence of additions: every group's Σw·x
+    /// (in extended precision) equals the sum of a pass of its own over the matched units in row
+    /// order, and every count of ones the count of a pass of its own.
+    func testSumsCountedTogetherAreEachColumnsOwnSums() {
+        var state: UInt64 = 11
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 20_000
+        let treated = (0..<n).map { _ in next(3) == 0 }
+        let weights = (0..<n).map { _ in [0, 1.0 / 3, 0.7, 1, 2.0 / 7, 0.1, 1e-3][next(7)] }
+        let g = (0..<n).map { _ in Int32(next(6)) }, h = (0..<n).map { _ in Int32(next(3)) }
+        let columns: [NumericColumn] = [.indicator(codes: g, level: 4), .indicator(codes: h, level: 0),
+                                        .indicator(codes: g, level: 1), .indicator(codes: h, level: 2)]
+        let matchedRows = (0..<n).filter { weights[$0] != 0 }.map(Int32.init)
+        let matched = indicatorMatchedMoments(of: columns, treated: treated, weights: weights, matchedRows: matchedRows)
+        let full = indicatorMoments(columns, treated: treated)
+        for (k, column) in columns.enumerated() {
+            guard case .indicator(let codes, let level) = column else { return XCTFail("not an indicator") }
+            var sum: (t: ExtendedSum, c: ExtendedSum) = (0, 0)
+            var ones = (t: 0, c: 0)
+            for r in matchedRows where codes[Int(r)] == level {
+                if treated[Int(r)] { sum.t += ExtendedSum(weights[Int(r)]) } else { sum.c += ExtendedSum(weights[Int(r)]) }
+            }
+            for i in 0..<n where codes[i] == level {
+                if treated[i] { ones.t += 1 } else { ones.c += 1 }
+            }
+            XCTAssertEqual(matched[k].treated.sumWX, sum.t, "column \(k)")
+            XCTAssertEqual(matched[k].control.sumWX, sum.c, "column \(k)")
+            XCTAssertEqual(full[k].treated.sumX, ExtendedSum(ones.t), "column \(k)")
+            XCTAssertEqual(full[k].control.sumX, ExtendedSum(ones.c), "column \(k)")
         }
     }
 
