@@ -339,28 +339,68 @@ private func forEachTile(
     }
 }
 
-/// The full-sample moments of the one to four columns of `batch`, in one pass over the rows.
+/// The full-sample moments of the one to four columns of `batch`, in one pass over the rows. Each
+/// tile's rows are taken group by group (each group's rows in row order, as one pass would add them:
+/// the groups' sums are independent), with the accumulators in local variables, and the binary
+/// rule (every value 0 or 1) checked on the tile's values apart from the sums.
 private func fullSampleMoments(of batch: [BalanceCovariate], treated: [Bool]) -> [FullSampleMoments] {
     var m0 = FullSampleMoments(), m1 = FullSampleMoments(), m2 = FullSampleMoments(), m3 = FullSampleMoments()
     // Every column of the batch has the same group counts so far.
     var treatedCount = 0.0, controlCount = 0.0
+    let rowsOf = UnsafeMutablePointer<Int>.allocate(capacity: 2 * momentTileRows)
+    defer { rowsOf.deallocate() }
     treated.withUnsafeBufferPointer { t in
         forEachTile(of: batch, rows: t.count) { range, x0, x1, x2, x3 in
+            // The tile's treated rows from the front of `rowsOf` and its control rows from the
+            // middle, each in row order.
+            let treatedRows = rowsOf, controlRows = rowsOf + momentTileRows
+            var nt = 0, nc = 0
             for i in range {
                 let k = i - range.lowerBound
-                if t[i] {
-                    treatedCount += 1
-                    let r = 1 / treatedCount
-                    m0.addTreated(x0[k], r); m1.addTreated(x1[k], r); m2.addTreated(x2[k], r); m3.addTreated(x3[k], r)
-                } else {
-                    controlCount += 1
-                    let r = 1 / controlCount
-                    m0.addControl(x0[k], r); m1.addControl(x1[k], r); m2.addControl(x2[k], r); m3.addControl(x3[k], r)
-                }
+                treatedRows[nt] = k
+                controlRows[nc] = k
+                let isTreated = t[i] ? 1 : 0
+                nt &+= isTreated
+                nc &+= 1 &- isTreated
             }
+            var a0 = m0.treated, a1 = m1.treated, a2 = m2.treated, a3 = m3.treated
+            var count = treatedCount
+            for j in 0..<nt {
+                let k = treatedRows[j]
+                count += 1
+                let r = 1 / count
+                a0.add(x0[k], reciprocalOfNewCount: r); a1.add(x1[k], reciprocalOfNewCount: r)
+                a2.add(x2[k], reciprocalOfNewCount: r); a3.add(x3[k], reciprocalOfNewCount: r)
+            }
+            m0.treated = a0; m1.treated = a1; m2.treated = a2; m3.treated = a3
+            treatedCount = count
+            a0 = m0.control; a1 = m1.control; a2 = m2.control; a3 = m3.control
+            count = controlCount
+            for j in 0..<nc {
+                let k = controlRows[j]
+                count += 1
+                let r = 1 / count
+                a0.add(x0[k], reciprocalOfNewCount: r); a1.add(x1[k], reciprocalOfNewCount: r)
+                a2.add(x2[k], reciprocalOfNewCount: r); a3.add(x3[k], reciprocalOfNewCount: r)
+            }
+            m0.control = a0; m1.control = a1; m2.control = a2; m3.control = a3
+            controlCount = count
+            let rows = range.count
+            if m0.binary { m0.binary = allZeroOrOne(x0, rows) }
+            if m1.binary { m1.binary = allZeroOrOne(x1, rows) }
+            if m2.binary { m2.binary = allZeroOrOne(x2, rows) }
+            if m3.binary { m3.binary = allZeroOrOne(x3, rows) }
         }
     }
     return Array([m0, m1, m2, m3].prefix(batch.count))
+}
+
+/// Whether each of the `count` values at `x` is 0 or 1 (`isZeroOrOne`).
+@inline(__always)
+private func allZeroOrOne(_ x: UnsafePointer<Double>, _ count: Int) -> Bool {
+    var others = 0
+    for k in 0..<count { others &+= isZeroOrOne(x[k]) ? 0 : 1 }
+    return others == 0
 }
 
 /// The full-sample moments of indicator columns: the number of ones in each group. An indicator is
@@ -429,20 +469,6 @@ struct IndicatorGroup {
             }
         }
         return groups
-    }
-}
-
-extension FullSampleMoments {
-    @inline(__always)
-    mutating func addTreated(_ x: Double, _ reciprocal: Double) {
-        if binary && !isZeroOrOne(x) { binary = false }
-        treated.add(x, reciprocalOfNewCount: reciprocal)
-    }
-
-    @inline(__always)
-    mutating func addControl(_ x: Double, _ reciprocal: Double) {
-        if binary && !isZeroOrOne(x) { binary = false }
-        control.add(x, reciprocalOfNewCount: reciprocal)
     }
 }
 

@@ -127,6 +127,53 @@ final class BalanceIndicatorColumnTests: XCTestCase {
         }
     }
 
+    /// The full-sample moments formed tile by tile and group by group are those of one pass over the
+    /// rows in row order (`UnitMoments.add` per unit, the binary rule per value), bit for bit: six
+    /// columns (a full batch and a short one), over tiles and a partial last tile, a 0/1 column, and
+    /// two columns that are 0/1 except in the last row.
+    func testFullSampleMomentsAreThoseOfOnePassInRowOrder() {
+        var state: UInt64 = 5
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 3 * momentTileRows + 123
+        let treated = (0..<n).map { _ in next(7) == 0 }
+        var columns: [[Double]] = [
+            (0..<n).map { _ in Double(next(90)) },
+            (0..<n).map { _ in Double(next(100_000)) / 3 },
+            (0..<n).map { _ in Double(next(2)) },
+            (0..<n).map { _ in Double(next(2)) },
+            (0..<n).map { _ in Double(next(2)) },
+            (0..<n).map { _ in 1e6 + Double(next(7)) / 7 },
+        ]
+        // 0/1 except in the file's last row: the fourth column of the first batch and the first of the second.
+        columns[3][n - 1] = 0.5
+        columns[4][n - 1] = -1
+        let prepared = BalancePreparation(
+            covariates: columns.enumerated().map { BalanceCovariate(name: "c\($0.offset)", values: $0.element) },
+            treated: treated, parallel: false, presort: false)
+        for (j, x) in columns.enumerated() {
+            var t = UnitMoments(), c = UnitMoments()
+            var binary = true
+            for i in 0..<n {
+                if !(x[i] == 0 || x[i] == 1) { binary = false }
+                if treated[i] { t.add(x[i], reciprocalOfNewCount: 1 / Double(t.count + 1)) } else {
+                    c.add(x[i], reciprocalOfNewCount: 1 / Double(c.count + 1))
+                }
+            }
+            let m = prepared.full[j]
+            XCTAssertEqual(m.binary, binary, "column \(j)")
+            for (got, want, group) in [(m.treated, t, "treated"), (m.control, c, "control")] {
+                XCTAssertEqual(got.count, want.count, "column \(j) \(group)")
+                XCTAssertEqual(got.sumX, want.sumX, "column \(j) \(group)")
+                XCTAssertEqual(got.runMean.bitPattern, want.runMean.bitPattern, "column \(j) \(group)")
+                XCTAssertEqual(got.m2.bitPattern, want.m2.bitPattern, "column \(j) \(group)")
+            }
+        }
+        XCTAssertEqual(prepared.full.map(\.binary), [false, false, true, false, false, false])
+    }
+
     func testWeightTableFormedUnitByUnitEqualsTheArrayForm() {
         let treated = [true, false, false, true, false, true, false]
         let weights = [1, 0.5, 0, 1, 0.25, 1, 2.0]
