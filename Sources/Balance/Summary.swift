@@ -475,47 +475,104 @@ struct IndicatorGroup {
 /// The matched-sample moments of both groups of one column.
 struct MatchedMoments: Sendable {
     var treated = WeightedMoments(), control = WeightedMoments()
-
-    @inline(__always)
-    mutating func add(_ x: Double, treated t: Bool, weight w: Double) {
-        if t { treated.add(x, weight: w) } else { control.add(x, weight: w) }
-    }
 }
 
 /// The matched-sample moments of the one to four columns of `batch`, in one pass over the
 /// matched units (`matchedRows`: the units of non-zero weight, in row order; a unit of zero weight
-/// changes no sum, so leaving it out gives the same bits as passing over every row).
-private func matchedMoments(
+/// changes no sum, so leaving it out gives the same bits as passing over every row). Each tile's
+/// units are taken group by group (each group's in row order, as one pass would add them: the
+/// groups' sums are independent), with the accumulators in local variables (`BatchMoments`).
+func matchedMoments(
     of batch: [BalanceCovariate], treated: [Bool], weights: [Double], matchedRows: [Int32]
 ) -> [MatchedMoments] {
     precondition((1...batchWidth).contains(batch.count), "matchedMoments: \(batch.count) columns")
     let pick = (0..<batchWidth).map { batch[$0 < batch.count ? $0 : 0].column }
-    var m0 = MatchedMoments(), m1 = MatchedMoments(), m2 = MatchedMoments(), m3 = MatchedMoments()
     let tile = momentTileRows
     let buffers = UnsafeMutablePointer<Double>.allocate(capacity: batchWidth * tile)
-    defer { buffers.deallocate() }
+    let positions = UnsafeMutablePointer<Int>.allocate(capacity: 2 * tile)
+    defer { buffers.deallocate(); positions.deallocate() }
+    var treatedMoments = BatchMoments(), controlMoments = BatchMoments()
     treated.withUnsafeBufferPointer { t in
         weights.withUnsafeBufferPointer { w in
             matchedRows.withUnsafeBufferPointer { rows in
+                var inTreated = BatchMoments(), inControl = BatchMoments()
                 var lo = 0
                 while lo < rows.count {
                     let hi = min(rows.count, lo + tile)
                     let part = UnsafeBufferPointer(rebasing: rows[lo..<hi])
                     for k in 0..<batchWidth { pick[k].gather(rows: part, into: buffers + k * tile) }
-                    let x0 = buffers, x1 = buffers + tile, x2 = buffers + 2 * tile, x3 = buffers + 3 * tile
+                    let x = (buffers, buffers + tile, buffers + 2 * tile, buffers + 3 * tile)
+                    // The tile's treated units from the front of `positions`, its control units
+                    // from the middle, each in row order.
+                    let treatedAt = positions, controlAt = positions + tile
+                    var nt = 0, nc = 0
                     for k in 0..<part.count {
-                        let i = Int(part[k]), ti = t[i], wi = w[i]
-                        m0.add(x0[k], treated: ti, weight: wi)
-                        m1.add(x1[k], treated: ti, weight: wi)
-                        m2.add(x2[k], treated: ti, weight: wi)
-                        m3.add(x3[k], treated: ti, weight: wi)
+                        treatedAt[nt] = k
+                        controlAt[nc] = k
+                        let isTreated = t[Int(part[k])] ? 1 : 0
+                        nt &+= isTreated
+                        nc &+= 1 &- isTreated
                     }
+                    inTreated.add(x, weights: w, rows: part, at: treatedAt, count: nt)
+                    inControl.add(x, weights: w, rows: part, at: controlAt, count: nc)
                     lo = hi
                 }
+                treatedMoments = inTreated
+                controlMoments = inControl
             }
         }
     }
-    return Array([m0, m1, m2, m3].prefix(batch.count))
+    return (0..<batch.count).map { j in
+        var m = MatchedMoments()
+        m.treated = treatedMoments.column(j)
+        m.control = controlMoments.column(j)
+        return m
+    }
+}
+
+/// One group's weighted moments of four columns, as `WeightedMoments.add` forms them column by
+/// column: the numbers that do not depend on the column (the count, Σw, Σw², the running weight
+/// total and w / total) once a unit, each column's Σw·x and West's running mean and squared
+/// deviations in a lane of a vector. Every operation is the one `add` performs, on the same
+/// operands, so every number is the same.
+struct BatchMoments {
+    var count = 0
+    var sumW: ExtendedSum = 0, sumW2: ExtendedSum = 0
+    var sumWX: (ExtendedSum, ExtendedSum, ExtendedSum, ExtendedSum) = (0, 0, 0, 0)
+    var runW: Double = 0
+    var runMean = SIMD4<Double>(repeating: 0), m2 = SIMD4<Double>(repeating: 0)
+
+    /// Adds the units at tile positions `at[0..<count]` (rows `rows[at[j]]`, values `x.k[at[j]]`).
+    @inline(__always)
+    mutating func add(
+        _ x: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+        weights: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int32>, at: UnsafeMutablePointer<Int>, count units: Int
+    ) {
+        var a = self
+        for j in 0..<units {
+            let k = at[j]
+            let w = weights[Int(rows[k])]
+            if w == 0 { continue }
+            let v = SIMD4(x.0[k], x.1[k], x.2[k], x.3[k])
+            a.count &+= 1
+            a.sumW += ExtendedSum(w)
+            a.sumW2 += ExtendedSum(w * w)
+            let vw = v * w
+            a.sumWX.0 += ExtendedSum(vw[0]); a.sumWX.1 += ExtendedSum(vw[1])
+            a.sumWX.2 += ExtendedSum(vw[2]); a.sumWX.3 += ExtendedSum(vw[3])
+            a.runW += w
+            let delta = v - a.runMean
+            a.runMean += delta * (w / a.runW)
+            a.m2 += w * delta * (v - a.runMean)
+        }
+        self = a
+    }
+
+    /// Column `j`'s moments.
+    func column(_ j: Int) -> WeightedMoments {
+        let wx = [sumWX.0, sumWX.1, sumWX.2, sumWX.3][j]
+        return WeightedMoments(count: count, sumW: sumW, sumW2: sumW2, sumWX: wx, runW: runW, runMean: runMean[j], m2: m2[j])
+    }
 }
 
 /// The matched-sample moments of indicator columns. Each group's count of units, Σw and Σw² do

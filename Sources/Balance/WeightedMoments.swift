@@ -23,9 +23,9 @@ struct WeightedMoments: Sendable {
     /// Σw·x (each product rounded to double first, as in R's `sum(x * w)`).
     var sumWX: ExtendedSum = 0
     /// West's running weight total, mean and weighted sum of squared deviations.
-    private var runW: Double = 0
-    private var runMean: Double = 0
-    private var m2: Double = 0
+    private(set) var runW: Double = 0
+    private(set) var runMean: Double = 0
+    private(set) var m2: Double = 0
 
     init() {}
 

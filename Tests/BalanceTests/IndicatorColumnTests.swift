@@ -174,6 +174,50 @@ final class BalanceIndicatorColumnTests: XCTestCase {
         XCTAssertEqual(prepared.full.map(\.binary), [false, false, true, false, false, false])
     }
 
+    /// The matched-sample moments formed tile by tile, group by group and four columns a vector are
+    /// those of `WeightedMoments.add` column by column over the matched units in row order, bit for
+    /// bit: a batch of four and a short batch, weights whose sums round, over tiles and a partial one,
+    /// few matched units (so that a step rounded differently shows in the running numbers).
+    func testMatchedMomentsAreThoseOfAddInRowOrder() {
+        var state: UInt64 = 3
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 2 * momentTileRows + 777
+        let treated = (0..<n).map { _ in next(4) == 0 }
+        let steps: [Double] = [1.0 / 3, 0.7, 1, 2.0 / 7, 3, 1e-3]
+        let weights = (0..<n).map { _ -> Double in next(20) == 0 ? steps[next(steps.count)] : 0 }
+        let columns: [[Double]] = [
+            (0..<n).map { _ in Double(next(90)) },
+            (0..<n).map { _ in Double(next(100_000)) / 3 },
+            (0..<n).map { _ in Double(next(2)) },
+            (0..<n).map { _ in 1e6 + Double(next(7)) / 7 },
+            (0..<n).map { _ in Double(next(1000)) / 10 - 50 },
+            (0..<n).map { _ in Double(next(5)) * 0.1 },
+        ]
+        let covariates = columns.enumerated().map { BalanceCovariate(name: "c\($0.offset)", values: $0.element) }
+        let matchedRows = (0..<n).filter { weights[$0] != 0 }.map(Int32.init)
+        let got = matchedMoments(of: Array(covariates[0..<4]), treated: treated, weights: weights, matchedRows: matchedRows)
+            + matchedMoments(of: Array(covariates[4...]), treated: treated, weights: weights, matchedRows: matchedRows)
+        for (j, x) in columns.enumerated() {
+            var t = WeightedMoments(), c = WeightedMoments()
+            for r in matchedRows {
+                let i = Int(r)
+                if treated[i] { t.add(x[i], weight: weights[i]) } else { c.add(x[i], weight: weights[i]) }
+            }
+            for (a, b, group) in [(got[j].treated, t, "treated"), (got[j].control, c, "control")] {
+                XCTAssertEqual(a.count, b.count, "column \(j) \(group)")
+                XCTAssertEqual(a.sumW, b.sumW, "column \(j) \(group)")
+                XCTAssertEqual(a.sumW2, b.sumW2, "column \(j) \(group)")
+                XCTAssertEqual(a.sumWX, b.sumWX, "column \(j) \(group)")
+                XCTAssertEqual(a.runW.bitPattern, b.runW.bitPattern, "column \(j) \(group)")
+                XCTAssertEqual(a.runMean.bitPattern, b.runMean.bitPattern, "column \(j) \(group)")
+                XCTAssertEqual(a.m2.bitPattern, b.m2.bitPattern, "column \(j) \(group)")
+            }
+        }
+    }
+
     func testWeightTableFormedUnitByUnitEqualsTheArrayForm() {
         let treated = [true, false, false, true, false, true, false]
         let weights = [1, 0.5, 0, 1, 0.25, 1, 2.0]
