@@ -1,3 +1,4 @@
+import Parallel
 import RArithmetic
 import Sorting
 // Weighted eCDF differences, as MatchIt's `qqsum(..., standardize = TRUE)` computes them.
@@ -124,6 +125,43 @@ func signedGroupWeight(_ w: Double, treated: Bool, totals: (treated: Double, con
 /// accumulating each lane's signed normalised weights (in extended precision, as R's `cumsum()`
 /// does) and summarising the absolute running sums at the end of each run of ties. Each lane's
 /// arithmetic is exactly that of a scan of its own.
+func ecdfScan(_ column: SortedColumn, weights: ECDFWeights, lanesInParallel: Bool) -> (ECDFStatistics, ECDFStatistics) {
+    guard lanesInParallel else { return ecdfScan(column, weights: weights) }
+    let lanes = Parallel.map(2) { lane in ecdfScan(column, weights: weights, lane: lane) }
+    return (lanes[0], lanes[1])
+}
+
+/// The statistics of one lane of `ecdfScan(_:weights:)`, the same arithmetic on that lane's weights:
+/// each lane's scan is a sequence of its own, so the two lanes can be scanned on two threads (when
+/// one column is scanned at a time, at ten million rows).
+func ecdfScan(_ column: SortedColumn, weights: ECDFWeights, lane: Int) -> ECDFStatistics {
+    precondition(lane == 0 || lane == 1, "ecdfScan: lane \(lane)")
+    let n = column.values.count
+    guard n > 0 else { return ECDFStatistics(mean: .nan, max: .nan) }
+    var running: ExtendedSum = 0, total: ExtendedSum = 0
+    var largest = -Double.infinity
+    var sawNaN = false
+    var runs = 0
+    column.values.withUnsafeBufferPointer { v in
+        column.weightIndex.withUnsafeBufferPointer { index in
+            weights.table.withUnsafeBufferPointer { table in
+                for k in 0..<n {
+                    running += ExtendedSum(table[Int(index[k])][lane])
+                    if k == n - 1 || v[k] != v[k + 1] {
+                        let d = abs(Double(running))
+                        if d.isNaN { sawNaN = true }
+                        total += ExtendedSum(d)
+                        if d > largest { largest = d }
+                        runs += 1
+                    }
+                }
+            }
+        }
+    }
+    return sawNaN ? ECDFStatistics(mean: .nan, max: .nan) : ECDFStatistics(mean: Double(total / ExtendedSum(runs)), max: largest)
+}
+
+/// Both lanes in one scan (see `ecdfScan(_:weights:lanesInParallel:)`).
 func ecdfScan(_ column: SortedColumn, weights: ECDFWeights) -> (ECDFStatistics, ECDFStatistics) {
     let n = column.values.count
     guard n > 0 else { return (ECDFStatistics(mean: .nan, max: .nan), ECDFStatistics(mean: .nan, max: .nan)) }

@@ -737,7 +737,8 @@ func summarizeBalance(
         let pairDistances: [Double?]? = parallel
             ? Parallel.map(columns) { j in context.rawPairDistance(covariates[j].column) } : nil
         rows = (0..<columns).map { j in
-            context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j], rawPairDistance: pairDistances.map { $0[j] })
+            context.rows(for: covariates[j], moments: moments[j], presorted: sorted[j], rawPairDistance: pairDistances.map { $0[j] },
+                         lanesInParallel: parallel)
         }
     }
 
@@ -835,9 +836,11 @@ struct SummaryContext: Sendable {
     /// Both table rows for one column (MatchIt's `bal1var` for `ww = NULL` and `ww = weights`).
     /// - Parameter precomputed: the column's `rawPairDistance`, when it was formed already (nil:
     ///   form it here).
+    /// - Parameter lanesInParallel: scan the full and the matched sample's eCDFs on two threads
+    ///   (when the columns are taken one at a time).
     func rows(
         for covariate: BalanceCovariate, moments m: ColumnMoments, presorted: PresortedColumn?,
-        rawPairDistance precomputed: Double?? = nil
+        rawPairDistance precomputed: Double?? = nil, lanesInParallel: Bool = false
     ) -> ColumnRows {
         let column = covariate.column
         let allT = m.allTreated.weighted, allC = m.allControl.weighted
@@ -860,7 +863,7 @@ struct SummaryContext: Sendable {
                 dense.map { SortedColumn($0, weights: signedWeights) }
                     ?? column.values.withUnsafeBufferPointer { SortedColumn($0, weights: signedWeights) }
             }
-            let e = ecdfScan(sorted, weights: signedWeights)
+            let e = ecdfScan(sorted, weights: signedWeights, lanesInParallel: lanesInParallel)
             cachedECDF = e
             return e
         }

@@ -315,6 +315,13 @@ final class ECDFWeightTableTests: XCTestCase {
             // Each lane equals the one-weighting formula.
             XCTAssertEqual(a, ecdfStatistics(x, treated: treated, weights: [Double](repeating: 1, count: n)))
             XCTAssertEqual(m, ecdfStatistics(x, treated: treated, weights: weights))
+            // Each lane scanned alone, and both on two threads, give the same numbers.
+            let sorted = x.withUnsafeBufferPointer { SortedColumn($0, weights: table) }
+            XCTAssertEqual(ecdfScan(sorted, weights: table, lane: 0), a)
+            XCTAssertEqual(ecdfScan(sorted, weights: table, lane: 1), m)
+            let both = ecdfScan(sorted, weights: table, lanesInParallel: true)
+            XCTAssertEqual(both.0, a)
+            XCTAssertEqual(both.1, m)
         }
     }
 }
