@@ -363,28 +363,13 @@ private func fullSampleMoments(of batch: [BalanceCovariate], treated: [Bool]) ->
                 nt &+= isTreated
                 nc &+= 1 &- isTreated
             }
-            var a0 = m0.treated, a1 = m1.treated, a2 = m2.treated, a3 = m3.treated
-            var count = treatedCount
-            for j in 0..<nt {
-                let k = treatedRows[j]
-                count += 1
-                let r = 1 / count
-                a0.add(x0[k], reciprocalOfNewCount: r); a1.add(x1[k], reciprocalOfNewCount: r)
-                a2.add(x2[k], reciprocalOfNewCount: r); a3.add(x3[k], reciprocalOfNewCount: r)
-            }
-            m0.treated = a0; m1.treated = a1; m2.treated = a2; m3.treated = a3
-            treatedCount = count
-            a0 = m0.control; a1 = m1.control; a2 = m2.control; a3 = m3.control
-            count = controlCount
-            for j in 0..<nc {
-                let k = controlRows[j]
-                count += 1
-                let r = 1 / count
-                a0.add(x0[k], reciprocalOfNewCount: r); a1.add(x1[k], reciprocalOfNewCount: r)
-                a2.add(x2[k], reciprocalOfNewCount: r); a3.add(x3[k], reciprocalOfNewCount: r)
-            }
-            m0.control = a0; m1.control = a1; m2.control = a2; m3.control = a3
-            controlCount = count
+            let x = (x0, x1, x2, x3)
+            var group = (m0.treated, m1.treated, m2.treated, m3.treated)
+            addUnits(to: &group, count: &treatedCount, x, at: treatedRows, units: nt)
+            (m0.treated, m1.treated, m2.treated, m3.treated) = group
+            group = (m0.control, m1.control, m2.control, m3.control)
+            addUnits(to: &group, count: &controlCount, x, at: controlRows, units: nc)
+            (m0.control, m1.control, m2.control, m3.control) = group
             let rows = range.count
             if m0.binary { m0.binary = allZeroOrOne(x0, rows) }
             if m1.binary { m1.binary = allZeroOrOne(x1, rows) }
@@ -393,6 +378,28 @@ private func fullSampleMoments(of batch: [BalanceCovariate], treated: [Bool]) ->
         }
     }
     return Array([m0, m1, m2, m3].prefix(batch.count))
+}
+
+/// Adds the tile's rows at positions `at[0..<units]`, in order, to one group's moments of four
+/// columns (`UnitMoments.add` each), `count` being the group's count so far. The accumulators are
+/// local variables for the whole run.
+@inline(__always)
+private func addUnits(
+    to moments: inout (UnitMoments, UnitMoments, UnitMoments, UnitMoments), count: inout Double,
+    _ x: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+    at: UnsafeMutablePointer<Int>, units: Int
+) {
+    var (a0, a1, a2, a3) = moments
+    var n = count
+    for j in 0..<units {
+        let k = at[j]
+        n += 1
+        let r = 1 / n
+        a0.add(x.0[k], reciprocalOfNewCount: r); a1.add(x.1[k], reciprocalOfNewCount: r)
+        a2.add(x.2[k], reciprocalOfNewCount: r); a3.add(x.3[k], reciprocalOfNewCount: r)
+    }
+    moments = (a0, a1, a2, a3)
+    count = n
 }
 
 /// Whether each of the `count` values at `x` is 0 or 1 (`isZeroOrOne`).

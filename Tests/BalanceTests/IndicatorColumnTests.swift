@@ -1,6 +1,7 @@
 import XCTest
 import Columns
 import RArithmetic
+import TestSupport
 @testable import Balance
 
 /// Balance tables of level indicators held as category codes equal those of the same indicators
@@ -32,16 +33,26 @@ final class BalanceIndicatorColumnTests: XCTestCase {
             + levels.map { l in BalanceCovariate(name: "f\(l)", values: codes.map { $0 == l ? 1 : 0 }) }
         let compact = [BalanceCovariate(name: "x", values: x)]
             + levels.map { BalanceCovariate(name: "f\($0)", column: .indicator(codes: codes, level: $0)) }
-        for threshold in [0, Int.max] {
-            let a = summarizeBalance(covariates: dense, treated: treated, weights: weights, subclass: subclass,
-                                     discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
-                                     parallelRowThreshold: threshold)
-            let b = summarizeBalance(covariates: compact, treated: treated, weights: weights, subclass: subclass,
-                                     discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
-                                     parallelRowThreshold: threshold)
-            XCTAssertEqual(a.all, b.all, "threshold \(threshold)")
-            XCTAssertEqual(a.matched, b.matched, "threshold \(threshold)")
+        for b in assertSameTables(dense, compact, treated: treated, weights: weights, subclass: subclass) {
             XCTAssertNotNil(b.matched[1].standardizedPairDistance)
+        }
+    }
+
+    /// The balance tables of `a` and `b` (ATT) are equal, serial and parallel; returns `b`'s.
+    @discardableResult
+    func assertSameTables(
+        _ a: [BalanceCovariate], _ b: [BalanceCovariate], treated: [Bool], weights: [Double], subclass: [Int?]?,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> [BalanceSummary] {
+        [0, Int.max].map { threshold in
+            let tables = [a, b].map { covariates in
+                summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: subclass,
+                                 discarded: Array(repeating: false, count: treated.count), estimand: .att, matchMatrix: nil,
+                                 parallelRowThreshold: threshold)
+            }
+            XCTAssertEqual(tables[0].all, tables[1].all, "threshold \(threshold)", file: file, line: line)
+            XCTAssertEqual(tables[0].matched, tables[1].matched, "threshold \(threshold)", file: file, line: line)
+            return tables[1]
         }
     }
 
@@ -50,11 +61,8 @@ final class BalanceIndicatorColumnTests: XCTestCase {
     /// largest level tested: the levels of each codes array are counted and summed in one pass, and
     /// every number equals that of the indicators as doubles, bit for bit.
     func testIndicatorsOfSeveralCovariatesCountedTogetherGiveTheSameTables() {
-        var state: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SplitMix64(seed: 7)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let n = 9_000
         var treated = [Bool](), weights = [Double](), g = [Int32](), h = [Int32](), x = [Double]()
         let steps = [0, 1.0 / 3, 0.7, 1, 2.0 / 7, 0.1]
@@ -80,27 +88,15 @@ final class BalanceIndicatorColumnTests: XCTestCase {
         let b = [BalanceCovariate(name: "x", values: x)] + spec.map { indicator($0.0, $0.1, $0.2) }
         XCTAssertEqual(IndicatorGroup.groups(of: b.dropFirst().map(\.column)).map { $0.members.map(\.index) },
                        [[0, 2, 4, 7], [1, 3, 6], [5]])
-        for threshold in [0, Int.max] {
-            let one = summarizeBalance(covariates: a, treated: treated, weights: weights, subclass: nil,
-                                       discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
-                                       parallelRowThreshold: threshold)
-            let two = summarizeBalance(covariates: b, treated: treated, weights: weights, subclass: nil,
-                                       discarded: Array(repeating: false, count: n), estimand: .att, matchMatrix: nil,
-                                       parallelRowThreshold: threshold)
-            XCTAssertEqual(one.all, two.all, "threshold \(threshold)")
-            XCTAssertEqual(one.matched, two.matched, "threshold \(threshold)")
-        }
+        assertSameTables(a, b, treated: treated, weights: weights, subclass: nil)
     }
 
     /// The sums counted together are each column's own sequence of additions: every group's Σw·x
     /// (in extended precision) equals the sum of a pass of its own over the matched units in row
     /// order, and every count of ones the count of a pass of its own.
     func testSumsCountedTogetherAreEachColumnsOwnSums() {
-        var state: UInt64 = 11
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SplitMix64(seed: 11)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let n = 20_000
         let treated = (0..<n).map { _ in next(3) == 0 }
         let weights = (0..<n).map { _ in [0, 1.0 / 3, 0.7, 1, 2.0 / 7, 0.1, 1e-3][next(7)] }
@@ -132,11 +128,8 @@ final class BalanceIndicatorColumnTests: XCTestCase {
     /// columns (a full batch and a short one), over tiles and a partial last tile, a 0/1 column, and
     /// two columns that are 0/1 except in the last row.
     func testFullSampleMomentsAreThoseOfOnePassInRowOrder() {
-        var state: UInt64 = 5
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SplitMix64(seed: 5)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let n = 3 * momentTileRows + 123
         let treated = (0..<n).map { _ in next(7) == 0 }
         var columns: [[Double]] = [
@@ -179,11 +172,8 @@ final class BalanceIndicatorColumnTests: XCTestCase {
     /// bit: a batch of four and a short batch, weights whose sums round, over tiles and a partial one,
     /// few matched units (so that a step rounded differently shows in the running numbers).
     func testMatchedMomentsAreThoseOfAddInRowOrder() {
-        var state: UInt64 = 3
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SplitMix64(seed: 3)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let n = 2 * momentTileRows + 777
         let treated = (0..<n).map { _ in next(4) == 0 }
         let steps: [Double] = [1.0 / 3, 0.7, 1, 2.0 / 7, 3, 1e-3]
