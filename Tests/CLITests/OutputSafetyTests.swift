@@ -91,4 +91,36 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: csv), small)
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.contains(".partial-") })
     }
+
+    /// A replaced output is removed once the new one is in place: a small one by the run itself
+    /// (nothing is left beside the destination when it exits), one of 32 MiB or more by a process of
+    /// its own, which also removes what an earlier such removal left (a hidden `.NAME.previous-*`).
+    func testReplacedOutputsAreRemoved() throws {
+        let dir = try folder()
+        let out = dir.appendingPathComponent("out")
+        let data = Fixtures.dataset("lalonde.csv").path
+        let arguments = ["match", data, "--treatment", "treat", "--covariates", "age,educ,race,married,nodegree,re74,re75",
+                         "--quiet", "--out", out.path]
+        XCTAssertEqual(try tool.run(arguments).status, 0)
+        let matches = try Data(contentsOf: out.appendingPathComponent("matches.csv"))
+        let leftovers = { try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".out.") }.sorted() }
+        // A small previous output: removed before the run returns.
+        XCTAssertEqual(try tool.run(arguments).status, 0)
+        XCTAssertEqual(try leftovers(), [])
+        // A large one (matches.csv extended to 40 MiB, without writing its bytes), and what an
+        // interrupted removal left.
+        let handle = try FileHandle(forWritingTo: out.appendingPathComponent("matches.csv"))
+        try handle.truncate(atOffset: 40 << 20)
+        try handle.close()
+        let stale = dir.appendingPathComponent(".out.previous-1-0000CAFE")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: false)
+        try "old".write(to: stale.appendingPathComponent("summary.json"), atomically: false, encoding: .utf8)
+        let r = try tool.run(arguments)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("matches.csv")), matches)
+        XCTAssertEqual(try tool.run(["verify", out.path]).status, 0)
+        let deadline = Date().addingTimeInterval(30)
+        while try !leftovers().isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(try leftovers(), [], "the replaced output and the stale one are removed")
+    }
 }
