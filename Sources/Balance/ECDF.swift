@@ -10,21 +10,48 @@ import Sorting
 // absolute value are reported. Each column is sorted once (radix sort, O(n)) and scanned once for
 // the full and the matched sample together.
 
-/// A column sorted once: the values in ascending order, each with the index of its unit's signed
-/// weights in a weight table (see `ECDFWeights`), carried through the sort so that the scan reads the
-/// table, not the units, at random. Ties keep row order, as R's stable `order(x)`.
+/// A column sorted once: where its runs of equal values end, and the units in ascending order of
+/// value, each as the index of its signed weights in a weight table (see `ECDFWeights`), carried
+/// through the sort so that the scan reads the table, not the units, at random. Ties keep row order,
+/// as R's stable `order(x)`. The values themselves are not kept: the scan needs only where each run
+/// ends (`tieRunLengths`), and a column with few distinct values has few runs.
 struct SortedColumn {
-    var values: [Double]
+    /// The lengths of the runs of equal values, in ascending order of value (`tieRunLengths`).
+    var runs: [Int32]
     var weightIndex: [UInt32]
 
     init(_ x: UnsafeBufferPointer<Double>, weights: ECDFWeights) {
-        (values, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
+        let (values, index) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
+        runs = values.withUnsafeBufferPointer(tieRunLengths)
+        weightIndex = index
     }
 
+    /// The column whose sorted values are `values`.
     init(values: [Double], weightIndex: [UInt32]) {
-        self.values = values
+        precondition(values.count == weightIndex.count, "SortedColumn: \(values.count) values and \(weightIndex.count) units")
+        runs = values.withUnsafeBufferPointer(tieRunLengths)
         self.weightIndex = weightIndex
     }
+
+    init(runs: [Int32], weightIndex: [UInt32]) {
+        self.runs = runs
+        self.weightIndex = weightIndex
+    }
+}
+
+/// The lengths of the runs of equal values of `values` (in ascending order), first to last: a run
+/// ends at position k when k is the last or `values[k] != values[k + 1]`, exactly where the eCDF
+/// scan reads its running sum (so -0.0 and +0.0 are one run, and each NaN a run of its own).
+/// Four bytes a run, at most one run a value; a column of a few distinct values has a few runs.
+func tieRunLengths(_ values: UnsafeBufferPointer<Double>) -> [Int32] {
+    let n = values.count
+    var runs: [Int32] = []
+    var start = 0
+    for k in 0..<n where k == n - 1 || values[k] != values[k + 1] {
+        runs.append(Int32(truncatingIfNeeded: k + 1 - start))
+        start = k + 1
+    }
+    return runs
 }
 
 /// The signed, normalised weights of every unit for two weightings (lane 0 and lane 1), stored as a
@@ -136,61 +163,65 @@ func ecdfScan(_ column: SortedColumn, weights: ECDFWeights, lanesInParallel: Boo
 /// one column is scanned at a time, at ten million rows).
 func ecdfScan(_ column: SortedColumn, weights: ECDFWeights, lane: Int) -> ECDFStatistics {
     precondition(lane == 0 || lane == 1, "ecdfScan: lane \(lane)")
-    let n = column.values.count
-    guard n > 0 else { return ECDFStatistics(mean: .nan, max: .nan) }
+    guard !column.weightIndex.isEmpty else { return ECDFStatistics(mean: .nan, max: .nan) }
     var running: ExtendedSum = 0, total: ExtendedSum = 0
     var largest = -Double.infinity
     var sawNaN = false
-    var runs = 0
-    column.values.withUnsafeBufferPointer { v in
+    column.runs.withUnsafeBufferPointer { runs in
         column.weightIndex.withUnsafeBufferPointer { index in
             weights.table.withUnsafeBufferPointer { table in
-                for k in 0..<n {
-                    running += ExtendedSum(table[Int(index[k])][lane])
-                    if k == n - 1 || v[k] != v[k + 1] {
-                        let d = abs(Double(running))
-                        if d.isNaN { sawNaN = true }
-                        total += ExtendedSum(d)
-                        if d > largest { largest = d }
-                        runs += 1
+                var k = 0
+                for length in runs {
+                    let end = k + Int(length)
+                    while k < end {
+                        running += ExtendedSum(table[Int(index[k])][lane])
+                        k += 1
                     }
+                    let d = abs(Double(running))
+                    if d.isNaN { sawNaN = true }
+                    total += ExtendedSum(d)
+                    if d > largest { largest = d }
                 }
+                precondition(k == index.count, "ecdfScan: runs cover \(k) of \(index.count) units")
             }
         }
     }
+    let runs = column.runs.count
     return sawNaN ? ECDFStatistics(mean: .nan, max: .nan) : ECDFStatistics(mean: Double(total / ExtendedSum(runs)), max: largest)
 }
 
 /// Both lanes in one scan (see `ecdfScan(_:weights:lanesInParallel:)`).
 func ecdfScan(_ column: SortedColumn, weights: ECDFWeights) -> (ECDFStatistics, ECDFStatistics) {
-    let n = column.values.count
-    guard n > 0 else { return (ECDFStatistics(mean: .nan, max: .nan), ECDFStatistics(mean: .nan, max: .nan)) }
+    guard !column.weightIndex.isEmpty else { return (ECDFStatistics(mean: .nan, max: .nan), ECDFStatistics(mean: .nan, max: .nan)) }
     var running0: ExtendedSum = 0, running1: ExtendedSum = 0
     var total0: ExtendedSum = 0, total1: ExtendedSum = 0
     var largest0 = -Double.infinity, largest1 = -Double.infinity
     var sawNaN0 = false, sawNaN1 = false
-    var runs = 0
-    column.values.withUnsafeBufferPointer { v in
+    column.runs.withUnsafeBufferPointer { runs in
         column.weightIndex.withUnsafeBufferPointer { index in
           weights.table.withUnsafeBufferPointer { table in
-            for k in 0..<n {
-                let weights = table[Int(index[k])]
-                running0 += ExtendedSum(weights[0])
-                running1 += ExtendedSum(weights[1])
-                if k == n - 1 || v[k] != v[k + 1] {
-                    let d0 = abs(Double(running0)), d1 = abs(Double(running1))
-                    if d0.isNaN { sawNaN0 = true }
-                    if d1.isNaN { sawNaN1 = true }
-                    total0 += ExtendedSum(d0)
-                    total1 += ExtendedSum(d1)
-                    if d0 > largest0 { largest0 = d0 }
-                    if d1 > largest1 { largest1 = d1 }
-                    runs += 1
+            var k = 0
+            for length in runs {
+                let end = k + Int(length)
+                while k < end {
+                    let weights = table[Int(index[k])]
+                    running0 += ExtendedSum(weights[0])
+                    running1 += ExtendedSum(weights[1])
+                    k += 1
                 }
+                let d0 = abs(Double(running0)), d1 = abs(Double(running1))
+                if d0.isNaN { sawNaN0 = true }
+                if d1.isNaN { sawNaN1 = true }
+                total0 += ExtendedSum(d0)
+                total1 += ExtendedSum(d1)
+                if d0 > largest0 { largest0 = d0 }
+                if d1 > largest1 { largest1 = d1 }
             }
+            precondition(k == index.count, "ecdfScan: runs cover \(k) of \(index.count) units")
           }
         }
     }
+    let runs = column.runs.count
     func statistics(_ sawNaN: Bool, _ total: ExtendedSum, _ largest: Double) -> ECDFStatistics {
         sawNaN ? ECDFStatistics(mean: .nan, max: .nan) : ECDFStatistics(mean: Double(total / ExtendedSum(runs)), max: largest)
     }

@@ -124,8 +124,8 @@ public struct BalancePreparation: Sendable {
     /// - Parameters:
     ///   - parallel: spread the pieces of work over the cores (`Parallel.map`); false runs them one
     ///     after another on the calling thread.
-    ///   - presort: sort the non-binary columns now and keep them (8 + 4 bytes a row each) until
-    ///     the tables are built.
+    ///   - presort: sort the non-binary columns now and keep them (4 bytes a row and 4 a run of
+    ///     equal values each) until the tables are built.
     public init(covariates: [BalanceCovariate], treated: [Bool], parallel: Bool, presort: Bool) {
         let work = Work(covariates: covariates, treated: treated, presort: presort)
         let pieces = parallel ? Parallel.map(work.count) { work.run($0) } : (0..<work.count).map { work.run($0) }
@@ -249,13 +249,19 @@ struct FullSampleMoments: Sendable {
     var binary = true
 }
 
-/// A column's values in ascending order (stable: ties in row order) with the row of each.
+/// A column's rows in ascending order of value (stable: ties in row order), and where its runs of
+/// equal values end.
 struct PresortedColumn: Sendable {
-    let values: [Double]
+    /// The lengths of the runs of equal values (`tieRunLengths`): all the eCDF scan needs of the
+    /// values, kept instead of them from the sort (in the match stage) to the tables (4 bytes a run
+    /// instead of 8 a row: at a million rows, about 56 MB less at the run's memory peak).
+    let runs: [Int32]
     let rows: [Int32]
 
     init(_ x: UnsafeBufferPointer<Double>) {
-        (rows, values) = RadixSort.ascending(x)
+        let (rows, values) = RadixSort.ascending(x)
+        self.rows = rows
+        runs = values.withUnsafeBufferPointer(tieRunLengths)
     }
 
     /// The column `x` as `values` in the given `order`, both as `RadixSort.ascending` returned them
@@ -281,7 +287,7 @@ struct PresortedColumn: Sendable {
                 }
             }
         }
-        values = sortedValues
+        runs = sortedValues.withUnsafeBufferPointer(tieRunLengths)
         rows = order
     }
 
@@ -296,7 +302,7 @@ struct PresortedColumn: Sendable {
             }
             initialized = rows.count
         }
-        return SortedColumn(values: values, weightIndex: carried)
+        return SortedColumn(runs: runs, weightIndex: carried)
     }
 }
 

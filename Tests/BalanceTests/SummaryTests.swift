@@ -264,8 +264,16 @@ final class BalancePreparationTests: XCTestCase {
             let adopted = PresortedColumn(checkedOrder: order.map { Int32($0) }, values: order.map { x[$0] == 0 ? 0 : x[$0] },
                                           of: column)
             XCTAssertEqual(adopted.rows, sorted.rows)
-            XCTAssertEqual(adopted.values.map(\.bitPattern), sorted.values.map(\.bitPattern))
-            XCTAssertTrue(adopted.values.allSatisfy { $0.bitPattern != (-0.0).bitPattern })
+            XCTAssertEqual(adopted.runs, sorted.runs)
+            // The runs are the comparison sort's runs of equal values (both zeros one run).
+            var runs: [Int32] = []
+            var start = 0
+            for k in 0..<n where k == n - 1 || x[order[k]] != x[order[k + 1]] {
+                runs.append(Int32(k + 1 - start))
+                start = k + 1
+            }
+            XCTAssertEqual(sorted.runs, runs)
+            XCTAssertEqual(runs.count, Set(x.map { $0 == 0 ? 0 : $0 }).count)
         }
     }
 
@@ -290,6 +298,16 @@ final class BalancePreparationTests: XCTestCase {
         let none = MatchedSetLayout(subclass: [nil, nil])
         XCTAssertEqual(none.rows, [])
         XCTAssertEqual(none.starts, [0])
+    }
+}
+
+/// Where the eCDF scan reads its running sum: the runs of equal values.
+final class TieRunTests: XCTestCase {
+    func testRunsEndWhereNeighboursDiffer() {
+        let values: [Double] = [-1, -0.0, 0.0, 0.0, 2, 2, .nan, .nan, 3]
+        XCTAssertEqual(values.withUnsafeBufferPointer(tieRunLengths), [1, 3, 2, 1, 1, 1])
+        XCTAssertEqual([Double]().withUnsafeBufferPointer(tieRunLengths), [])
+        XCTAssertEqual([5.0].withUnsafeBufferPointer(tieRunLengths), [1])
     }
 }
 
