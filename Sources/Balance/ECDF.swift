@@ -14,22 +14,20 @@ import Sorting
 /// value, each as the index of its signed weights in a weight table (see `ECDFWeights`), carried
 /// through the sort so that the scan reads the table, not the units, at random. Ties keep row order,
 /// as R's stable `order(x)`. The values themselves are not kept: the scan needs only where each run
-/// ends (`tieRunLengths`), and a column with few distinct values has few runs.
+/// ends (`RadixSort.runLengths(ofSorted:)`), and a column with few distinct values has few runs.
 struct SortedColumn {
-    /// The lengths of the runs of equal values, in ascending order of value (`tieRunLengths`).
+    /// The lengths of the runs of equal values, in ascending order of value.
     var runs: [Int32]
     var weightIndex: [UInt32]
 
     init(_ x: UnsafeBufferPointer<Double>, weights: ECDFWeights) {
-        let (values, index) = weights.index.withUnsafeBufferPointer { RadixSort.ascending(x, carrying: $0) }
-        runs = values.withUnsafeBufferPointer(tieRunLengths)
-        weightIndex = index
+        (runs, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascendingRuns(x, carrying: $0) }
     }
 
     /// The column whose sorted values are `values`.
     init(values: [Double], weightIndex: [UInt32]) {
         precondition(values.count == weightIndex.count, "SortedColumn: \(values.count) values and \(weightIndex.count) units")
-        runs = values.withUnsafeBufferPointer(tieRunLengths)
+        runs = values.withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:))
         self.weightIndex = weightIndex
     }
 
@@ -37,21 +35,6 @@ struct SortedColumn {
         self.runs = runs
         self.weightIndex = weightIndex
     }
-}
-
-/// The lengths of the runs of equal values of `values` (in ascending order), first to last: a run
-/// ends at position k when k is the last or `values[k] != values[k + 1]`, exactly where the eCDF
-/// scan reads its running sum (so -0.0 and +0.0 are one run, and each NaN a run of its own).
-/// Four bytes a run, at most one run a value; a column of a few distinct values has a few runs.
-func tieRunLengths(_ values: UnsafeBufferPointer<Double>) -> [Int32] {
-    let n = values.count
-    var runs: [Int32] = []
-    var start = 0
-    for k in 0..<n where k == n - 1 || values[k] != values[k + 1] {
-        runs.append(Int32(truncatingIfNeeded: k + 1 - start))
-        start = k + 1
-    }
-    return runs
 }
 
 /// The signed, normalised weights of every unit for two weightings (lane 0 and lane 1), stored as a

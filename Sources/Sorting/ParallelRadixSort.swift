@@ -29,13 +29,14 @@ extension RadixSort {
 
     /// `sort` for `n >= pieces` keys (no NaN), in `pieces` parallel pieces.
     static func parallelSort(
-        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>?,
-        tryFewDistinct: Bool, pieces: Int
-    ) -> (order: [Int32], sorted: [Double]) {
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, wantRuns: Bool = false,
+        payload: UnsafeBufferPointer<UInt32>?, tryFewDistinct: Bool, pieces: Int
+    ) -> (order: [Int32], sorted: [Double], runs: [Int32]) {
         let n = keys.count
         let buffers = SortBuffers(keys: keys, payload: payload, bounds: (0...pieces).map { n * $0 / pieces })
         if tryFewDistinct,
-           let result = parallelSortFewDistinct(buffers, descending: descending, wantValues: wantValues, pieces: pieces) {
+           let result = parallelSortFewDistinct(buffers, descending: descending, wantValues: wantValues, wantRuns: wantRuns,
+                                                pieces: pieces) {
             return result
         }
         var keysFrom = SharedPointer<UInt64>(capacity: n), carryFrom = SharedPointer<UInt32>(capacity: n)
@@ -111,7 +112,8 @@ extension RadixSort {
             }
             count = n
         }
-        guard wantValues else { return (order, []) }
+        let runs = wantRuns ? runLengths(sortedKeys: finalKeys.pointer, count: n) : []
+        guard wantValues else { return (order, [], runs) }
         let sorted = [Double](hugePagesCapacity: n) { out, count in
             let target = SharedPointer(out.baseAddress!)
             Parallel.forEach(pieces) { p in
@@ -122,7 +124,7 @@ extension RadixSort {
             }
             count = n
         }
-        return (order, sorted)
+        return (order, sorted, runs)
     }
 
     /// What `numberDistinct` found in a range of keys (all of them, or one piece of a parallel
@@ -136,8 +138,8 @@ extension RadixSort {
     /// table of its own; the pieces' values are merged and sorted; each piece then places its keys.
     /// Nil when the keys have more than `fewDistinctMaximum` distinct values.
     static func parallelSortFewDistinct(
-        _ buffers: SortBuffers, descending: Bool, wantValues: Bool, pieces: Int
-    ) -> (order: [Int32], sorted: [Double])? {
+        _ buffers: SortBuffers, descending: Bool, wantValues: Bool, wantRuns: Bool = false, pieces: Int
+    ) -> (order: [Int32], sorted: [Double], runs: [Int32])? {
         let n = buffers.keys.count
         let codes = SharedPointer<UInt16>(capacity: n)
         defer { codes.pointer.deallocate() }
@@ -216,6 +218,7 @@ extension RadixSort {
             }
             count = n
         }
-        return (order, sorted)
+        // Each distinct value is one run (no NaN), in key order.
+        return (order, sorted, wantRuns ? totals.map { Int32(truncatingIfNeeded: $0) } : [])
     }
 }

@@ -57,6 +57,54 @@ public enum RadixSort {
         return (result.sorted, result.order.map { UInt32(bitPattern: $0) })
     }
 
+    /// The ascending permutation and where its runs of equal keys end (`runLengths(ofSorted:)` of
+    /// the sorted keys), without forming the sorted keys: for a scan that needs only where each
+    /// value's run ends (the eCDF statistics), 4 bytes a run instead of 8 a key.
+    public static func ascendingRuns(_ keys: UnsafeBufferPointer<Double>) -> (order: [Int32], runs: [Int32]) {
+        let result = sort(keys, descending: false, wantValues: false, wantRuns: true)
+        return (result.order, result.runs)
+    }
+
+    /// `ascending(_:carrying:)` with the runs of equal keys instead of the sorted keys.
+    public static func ascendingRuns(
+        _ keys: UnsafeBufferPointer<Double>, carrying payload: UnsafeBufferPointer<UInt32>
+    ) -> (runs: [Int32], carried: [UInt32]) {
+        precondition(payload.count == keys.count, "RadixSort: one payload per key")
+        let result = sort(keys, descending: false, wantValues: false, wantRuns: true, payload: payload)
+        return (result.runs, result.order.map { UInt32(bitPattern: $0) })
+    }
+
+    /// The lengths of the runs of equal values of `values` (sorted), first to last: a run ends at
+    /// position k when k is the last or `values[k] != values[k + 1]` (so -0.0 and +0.0 are one run,
+    /// and each NaN a run of its own). At most one run a value, 4 bytes each.
+    public static func runLengths(ofSorted values: UnsafeBufferPointer<Double>) -> [Int32] {
+        let n = values.count
+        return runLengths(count: n) { k in k == n - 1 || values[k] != values[k + 1] }
+    }
+
+    /// The runs of `n` positions that end where `endsRun` says, in an array of exactly their number
+    /// (counted first: an array grown by appending can hold twice the memory it uses).
+    @inline(__always)
+    static func runLengths(count n: Int, _ endsRun: (Int) -> Bool) -> [Int32] {
+        var count = 0
+        for k in 0..<n where endsRun(k) { count += 1 }
+        return [Int32](unsafeUninitializedCapacity: count) { out, initialized in
+            var start = 0, r = 0
+            for k in 0..<n where endsRun(k) {
+                out[r] = Int32(truncatingIfNeeded: k + 1 - start)
+                r += 1
+                start = k + 1
+            }
+            initialized = r
+        }
+    }
+
+    /// The runs of equal keys among `n` sorted ordered bits (the same runs as `runLengths(ofSorted:)`
+    /// of their values: NaN keys are not allowed, and -0.0 and +0.0 have one key).
+    static func runLengths(sortedKeys keys: UnsafePointer<UInt64>, count n: Int) -> [Int32] {
+        runLengths(count: n) { k in k == n - 1 || keys[k] != keys[k + 1] }
+    }
+
     /// Maps a double to an unsigned integer with the same order (-0.0 treated as +0.0).
     @inline(__always)
     static func orderedBits(_ x: Double, descending: Bool) -> UInt64 {
@@ -129,8 +177,9 @@ public enum RadixSort {
     /// is a stable sort, and a stable order of given keys is unique, so the result equals the
     /// radix sort's bit for bit, in two passes over the keys instead of up to five.
     static func sortFewDistinct(
-        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>?
-    ) -> (order: [Int32], sorted: [Double])? {
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, wantRuns: Bool = false,
+        payload: UnsafeBufferPointer<UInt32>?
+    ) -> (order: [Int32], sorted: [Double], runs: [Int32])? {
         let n = keys.count
         let codes = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
         defer { codes.deallocate() }
@@ -182,20 +231,24 @@ public enum RadixSort {
             }
             count = n
         }
-        return (order, sorted)
+        // Each distinct value is one run (no NaN), in the order of its key.
+        return (order, sorted, wantRuns ? byKey.map { Int32(truncatingIfNeeded: counts[$0]) } : [])
     }
 
     /// Sorts; `order` holds the input positions, or (with `payload`) the payloads, bit for bit.
     /// `tryFewDistinct: false` always takes the radix passes (for tests that compare the two);
     /// from `parallelFrom` keys on, the sort runs in `pieces` parallel pieces (`parallelSort`).
+    /// With `wantRuns`, `runs` holds the lengths of the runs of equal keys in sorted order
+    /// (`runLengths(ofSorted: sorted)`), found from the sort's own keys or distinct values.
     static func sort(
-        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, payload: UnsafeBufferPointer<UInt32>? = nil,
+        _ keys: UnsafeBufferPointer<Double>, descending: Bool, wantValues: Bool, wantRuns: Bool = false,
+        payload: UnsafeBufferPointer<UInt32>? = nil,
         tryFewDistinct: Bool = true, parallelFrom: Int = parallelMinimum, pieces: Int = parallelPieces
-    ) -> (order: [Int32], sorted: [Double]) {
+    ) -> (order: [Int32], sorted: [Double], runs: [Int32]) {
         let n = keys.count
         precondition(n < Int(Int32.max), "RadixSort handles fewer than 2^31 keys")
         if n >= max(parallelFrom, smallSize, pieces), pieces > 1 {
-            return parallelSort(keys, descending: descending, wantValues: wantValues, payload: payload,
+            return parallelSort(keys, descending: descending, wantValues: wantValues, wantRuns: wantRuns, payload: payload,
                                 tryFewDistinct: tryFewDistinct && n >= fewDistinctMinimum, pieces: pieces)
         }
         @inline(__always) func carried(_ i: Int) -> Int { payload.map { Int($0[i]) } ?? i }
@@ -204,10 +257,12 @@ public enum RadixSort {
                 let ka = orderedBits(keys[a], descending: descending), kb = orderedBits(keys[b], descending: descending)
                 return ka < kb || (ka == kb && a < b)
             }
-            return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : [])
+            let sorted = wantValues || wantRuns ? order.map { keys[$0] == 0 ? 0 : keys[$0] } : []
+            return (order.map { Int32(truncatingIfNeeded: carried($0)) }, wantValues ? sorted : [],
+                    wantRuns ? sorted.withUnsafeBufferPointer(runLengths(ofSorted:)) : [])
         }
         if tryFewDistinct, n >= fewDistinctMinimum,
-           let result = sortFewDistinct(keys, descending: descending, wantValues: wantValues, payload: payload) {
+           let result = sortFewDistinct(keys, descending: descending, wantValues: wantValues, wantRuns: wantRuns, payload: payload) {
             return result
         }
         // Keys and the positions (or payloads) they carry, as two arrays moved together through the
@@ -268,11 +323,12 @@ public enum RadixSort {
             for k in 0..<n { out[k] = Int32(bitPattern: carryFrom[k]) }
             count = n
         }
-        guard wantValues else { return (order, []) }
+        let runs = wantRuns ? runLengths(sortedKeys: keysFrom, count: n) : []
+        guard wantValues else { return (order, [], runs) }
         let sorted = [Double](hugePagesCapacity: n) { out, count in
             for k in 0..<n { out[k] = value(ofAscendingBits: descending ? ~keysFrom[k] : keysFrom[k]) }
             count = n
         }
-        return (order, sorted)
+        return (order, sorted, runs)
     }
 }

@@ -301,16 +301,6 @@ final class BalancePreparationTests: XCTestCase {
     }
 }
 
-/// Where the eCDF scan reads its running sum: the runs of equal values.
-final class TieRunTests: XCTestCase {
-    func testRunsEndWhereNeighboursDiffer() {
-        let values: [Double] = [-1, -0.0, 0.0, 0.0, 2, 2, .nan, .nan, 3]
-        XCTAssertEqual(values.withUnsafeBufferPointer(tieRunLengths), [1, 3, 2, 1, 1, 1])
-        XCTAssertEqual([Double]().withUnsafeBufferPointer(tieRunLengths), [])
-        XCTAssertEqual([5.0].withUnsafeBufferPointer(tieRunLengths), [1])
-    }
-}
-
 /// The eCDF weight table: distinct weight pairs shared by units, or one entry per unit when there are
 /// too many; the statistics are the same either way.
 final class ECDFWeightTableTests: XCTestCase {

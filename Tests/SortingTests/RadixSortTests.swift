@@ -80,16 +80,28 @@ final class RadixSortTests: XCTestCase {
                     let few = RadixSort.sortFewDistinct(k, descending: false, wantValues: true, payload: nil)
                     XCTAssertEqual(few == nil, seen > RadixSort.fewDistinctMaximum, "distinct=\(seen): taken only up to the maximum")
                     for descending in [false, true] {
+                        // The runs of equal keys, from the radix passes' sorted values.
+                        let values = RadixSort.sort(k, descending: descending, wantValues: true, tryFewDistinct: false).sorted
+                        let runs = values.withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:))
+                        XCTAssertEqual(runs.count, seen)
                         for wantValues in [false, true] {
                             for carried in [nil, p] {
                                 let label = "distinct=\(seen) descending=\(descending) values=\(wantValues) payload=\(carried != nil)"
                                 let radix = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried, tryFewDistinct: false)
-                                let either = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried)
+                                let either = RadixSort.sort(k, descending: descending, wantValues: wantValues, wantRuns: true, payload: carried)
                                 XCTAssertEqual(either.order, radix.order, label)
                                 XCTAssertEqual(either.sorted.map(\.bitPattern), radix.sorted.map(\.bitPattern), label)
-                                if let direct = RadixSort.sortFewDistinct(k, descending: descending, wantValues: wantValues, payload: carried) {
+                                XCTAssertEqual(either.runs, runs, label)
+                                XCTAssertEqual(radix.runs, [], label)
+                                let radixRuns = RadixSort.sort(k, descending: descending, wantValues: wantValues, wantRuns: true,
+                                                               payload: carried, tryFewDistinct: false)
+                                XCTAssertEqual(radixRuns.order, radix.order, label)
+                                XCTAssertEqual(radixRuns.runs, runs, label)
+                                if let direct = RadixSort.sortFewDistinct(k, descending: descending, wantValues: wantValues, wantRuns: true,
+                                                                          payload: carried) {
                                     XCTAssertEqual(direct.order, radix.order, label)
                                     XCTAssertEqual(direct.sorted.map(\.bitPattern), radix.sorted.map(\.bitPattern), label)
+                                    XCTAssertEqual(direct.runs, runs, label)
                                 }
                             }
                         }
@@ -130,12 +142,15 @@ final class ParallelRadixSortTests: XCTestCase {
                             for carried in [nil, p] {
                                 let serial = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried,
                                                             parallelFrom: Int.max)
+                                let runs = RadixSort.sort(k, descending: descending, wantValues: true, parallelFrom: Int.max)
+                                    .sorted.withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:))
                                 for pieces in [2, 3, 8, 13] {
                                     let label = "\(name) pieces=\(pieces) descending=\(descending) values=\(wantValues) payload=\(carried != nil)"
-                                    let parallel = RadixSort.sort(k, descending: descending, wantValues: wantValues, payload: carried,
-                                                                  parallelFrom: 0, pieces: pieces)
+                                    let parallel = RadixSort.sort(k, descending: descending, wantValues: wantValues, wantRuns: pieces != 3,
+                                                                  payload: carried, parallelFrom: 0, pieces: pieces)
                                     XCTAssertEqual(parallel.order, serial.order, label)
                                     XCTAssertEqual(parallel.sorted.map(\.bitPattern), serial.sorted.map(\.bitPattern), label)
+                                    XCTAssertEqual(parallel.runs, pieces != 3 ? runs : [], label)
                                 }
                             }
                         }
@@ -183,6 +198,26 @@ final class InversePermutationTests: XCTestCase {
             }
             for r in 0..<n { XCTAssertEqual(direct[Int(order[r])], Int32(r)) }
             XCTAssertEqual(InversePermutation.of(order), direct)
+        }
+    }
+}
+
+/// Where the eCDF scan reads its running sum: the runs of equal values.
+final class RunLengthTests: XCTestCase {
+    func testRunsEndWhereNeighboursDiffer() {
+        let values: [Double] = [-1, -0.0, 0.0, 0.0, 2, 2, .nan, .nan, 3]
+        XCTAssertEqual(values.withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:)), [1, 3, 2, 1, 1, 1])
+        XCTAssertEqual([Double]().withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:)), [])
+        XCTAssertEqual([5.0].withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:)), [1])
+        // Small inputs (a comparison sort), ascending and with a payload.
+        let keys: [Double] = [3, -0.0, 1, 0, 3, 3, -2]
+        keys.withUnsafeBufferPointer { k in
+            XCTAssertEqual(RadixSort.ascendingRuns(k).order, [6, 1, 3, 2, 0, 4, 5])
+            XCTAssertEqual(RadixSort.ascendingRuns(k).runs, [1, 2, 1, 3])
+            let payload: [UInt32] = [10, 11, 12, 13, 14, 15, 16]
+            let carried = payload.withUnsafeBufferPointer { RadixSort.ascendingRuns(k, carrying: $0) }
+            XCTAssertEqual(carried.carried, [16, 11, 13, 12, 10, 14, 15])
+            XCTAssertEqual(carried.runs, [1, 2, 1, 3])
         }
     }
 }
