@@ -206,7 +206,8 @@ public enum NearestNeighborMatcher {
         let (runUnits, runPositions) = Self.controlsInRankOrder(
             ranked: ranked, usable: usable, cells: cells, cellCount: cellCount,
             pieces: n >= Self.parallelSweepUnits ? 8 : 1)
-        let runs = (0..<cellCount).map { ControlRun(units: runUnits[$0], positions: runPositions[$0]) }
+        // Matched in rounds (below), each run is copied by the worker that uses it up, and linked there.
+        let runs = (0..<cellCount).map { ControlRun(units: runUnits[$0], positions: runPositions[$0], linked: reuseMax >= nFocal) }
         let runIndexOfCell: [Int?] = runs.indices.map { runs[$0].count > 0 ? $0 : nil }
 
         // Focal order.
@@ -531,6 +532,7 @@ struct SearchContext: Sendable {
     /// kept in `ratio` slots a focal unit of one flat array (no array per focal unit).
     func matchWithoutReplacement(run initial: ControlRun, focalOrder: [Int]) -> RunMatches {
         var run = initial
+        run.link()
         var available = run.count
         let count = focalOrder.count
         var inPlay = Array(repeating: true, count: count)

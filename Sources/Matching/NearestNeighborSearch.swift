@@ -20,13 +20,27 @@ struct ControlRun {
     /// The last answer of `firstIndex(afterRank:)`, where the next search starts.
     private var finger = 0
 
-    init(units: [Int32], positions: [Int32]) {
+    /// - Parameter linked: form the skip structure now; without it, `link()` must be called
+    ///   before the first search. A run that a worker copies and then mutates (matching without
+    ///   replacement) is formed unlinked and linked by the worker: linked first, the copy's first
+    ///   removal would copy both arrays (8 bytes a control: 72 MB at ten million rows), not only
+    ///   form them.
+    init(units: [Int32], positions: [Int32], linked: Bool = true) {
         self.units = units
         self.positions = positions
+        right = []
+        left = []
+        if linked { link() }
+    }
+
+    /// Forms the skip structure (every control available), unless it is formed.
+    mutating func link() {
+        guard right.isEmpty else { return }
+        let count = units.count
         func identity() -> [Int32] {
-            [Int32](hugePagesCapacity: units.count + 1) { out, initialized in
-                for k in 0...units.count { out[k] = Int32(k) }
-                initialized = units.count + 1
+            [Int32](hugePagesCapacity: count + 1) { out, initialized in
+                for k in 0...count { out[k] = Int32(k) }
+                initialized = count + 1
             }
         }
         right = identity()

@@ -126,22 +126,23 @@ public struct MatchReport: Sendable {
         return digest.hexDigest()
     }
 
-    /// Calls `body` with the header and then each formatted chunk of lines, in order.
-    func forEachMatchesChunk(_ body: ([UInt8]) -> Void) {
+    /// Calls `body` with the header and then each formatted chunk of lines, in order (each chunk's
+    /// bytes are valid during the call only: they stay in the buffer they were formatted into).
+    func forEachMatchesChunk(_ body: (UnsafeRawBufferPointer) -> Void) {
         var header = "row"
         if idColumn != nil { header += ",id" }
         header += ",treat,distance,weight,subclass,status"
         for name in inputColumnHeaders { header += "," + csvField(name) }
-        body(Array((header + "\n").utf8))
+        Array((header + "\n").utf8).withUnsafeBytes(body)
         let rows = frameIndexOfRow.count
         let chunk = matchesChunkRows
         let chunks = (rows + chunk - 1) / chunk
         let batch = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let report = self
-        let format: @Sendable (Int) -> [UInt8] = { c in
+        let format: @Sendable (Int) -> WrittenBytes = { c in
             var out = ByteWriter(capacity: chunk * 48)
             report.appendMatchLines((c * chunk)..<min(rows, (c + 1) * chunk), to: &out)
-            return out.takeBytes()
+            return out.takeWritten()
         }
         // Batches of chunks formatted in parallel (every core); while one batch is handed to
         // `body` (written and hashed, in order), the next is formatted beside it.
@@ -151,7 +152,7 @@ public struct MatchReport: Sendable {
             let start = first, count = min(batch, chunks - first)
             let parts = ready
             let (next, _) = Parallel.beside(tasks: 1, { _ in Parallel.map(count) { format(start + $0) } }) {
-                for part in parts { body(part) }
+                for part in parts { part.withUnsafeBytes(body) }
             }
             ready = next[0]
             first += count

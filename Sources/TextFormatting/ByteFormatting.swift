@@ -4,13 +4,34 @@
 
 // MARK: - Bytes
 
+/// Bytes a `ByteWriter` wrote, in its own buffer (released with the last reference): a chunk of a
+/// large file handed from the thread that formatted it to the one that writes it, without copying.
+public final class WrittenBytes: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// Bytes written.
+    public let count: Int
+
+    fileprivate init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { base.deallocate() }
+
+    /// Calls `body` with the bytes (valid only during the call).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+}
+
 /// A growable byte buffer written through a pointer. Appending to an `[UInt8]` checks that the
 /// array is uniquely referenced on every call, and appending another array retains it (an atomic
 /// increment, contended when several threads format lines at once); a line of matches.csv made
 /// about a dozen such calls. Here a write is a capacity check and a store.
 ///
-/// The buffer is owned by the writer and is released once, by `takeBytes()` (which returns what
-/// was written) or `free()`, both of which end the writer. Copies of a writer would share the
+/// The buffer is owned by the writer and is released once, by `takeBytes()` (which returns a copy
+/// of what was written), `takeWritten()` (which hands the buffer over) or `free()`, each of which
+/// ends the writer. Copies of a writer would share the
 /// buffer, so a writer is one local variable, passed `inout`.
 public struct ByteWriter: TextOutputStream {
     // Visible to the inlinable writers below, so that another module's formatting loop (matches.csv
@@ -31,6 +52,11 @@ public struct ByteWriter: TextOutputStream {
     public consuming func takeBytes() -> [UInt8] {
         defer { base.deallocate() }
         return Array(UnsafeBufferPointer(start: base, count: written))
+    }
+
+    /// The bytes written, handed over with the writer's buffer (no copy); the writer ends.
+    public consuming func takeWritten() -> WrittenBytes {
+        WrittenBytes(base: base, count: written)
     }
 
     /// Releases the buffer without reading it.
