@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "NetworkFlow"),
         // Nearest-neighbour matching (MatchIt 4.7 algorithm), common support, calipers, weights;
         // optimal pair and full matching (optmatch's network formulation) on NetworkFlow.
-        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow", "HugePages"]),
+        .target(name: "Matching", dependencies: ["Sorting", "Randomness", "Parallel", "RArithmetic", "NetworkFlow", "HugePages", "Columns"]),
         // Balance diagnostics (MatchIt summary(): SMD, variance ratio, eCDF statistics).
         .target(name: "Balance", dependencies: ["Sorting", "Parallel", "RArithmetic", "Columns"]),
         // The one matching pipeline (MatchIt's matchit()): MatchingPlan -> model frame -> propensity
@@ -112,7 +112,7 @@ let package = Package(
         // Result documents (summary.json, evaluation.json, ledger.json, manifest.json) as Codable
         // types with an ordered, deterministic JSON encoding; matches.csv; the HTML/Markdown report.
         .target(name: "Reporting", dependencies: [
-            "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
+            "CohortData", "Columns", "Propensity", "Matching", "Balance", "MatchedComparison", "Outcomes", "Contracts", "PaymentRules",
             "RateCards", "Parallel", "TextFormatting", "OutputFiles", "Spreadsheets", "Distributions", "Sensitivity",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -121,7 +121,7 @@ let package = Package(
             dependencies: [
                 "CohortData", "Propensity", "Matching", "Balance", "MatchedComparison", "Reporting", "Synthesis", "Contracts",
                 "PaymentRules", "Design", "RateCards", "PlanFiles", "CSystemShims", "TextFormatting", "OutputFiles", "Spreadsheets",
-                "Parallel",
+                "Parallel", "Outcomes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,24 +134,24 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
-        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns", "LinearAlgebra", "CFixedOrderKernels"]),
-        .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow"]),
+        .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns", "LinearAlgebra", "CFixedOrderKernels", "Distributions", "Parallel"]),
+        .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow", "Columns"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["TestSupport", "NetworkFlow"]),
         .testTarget(name: "BalanceTests", dependencies: ["TestSupport", "Balance", "Columns", "Parallel", "RArithmetic"]),
         .testTarget(name: "MatchedComparisonTests", dependencies: ["TestSupport", "MatchedComparison", "Matching", "Propensity", "CohortData", "PlanFiles"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "CohortData"]),
         .testTarget(name: "DistributionsTests", dependencies: ["TestSupport", "Distributions"]),
         .testTarget(name: "SensitivityTests", dependencies: ["TestSupport", "Sensitivity"]),
-        .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions"]),
+        .testTarget(name: "OutcomesTests", dependencies: ["TestSupport", "Outcomes", "Distributions", "CohortData", "Parallel"]),
         .testTarget(name: "PlanFilesTests", dependencies: ["PlanFiles", "CohortData"]),
         .testTarget(name: "PaymentRulesTests", dependencies: ["PaymentRules"]),
-        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "PaymentRules", "CohortData", "MatchedComparison"]),
+        .testTarget(name: "ContractsTests", dependencies: ["TestSupport", "Contracts", "PaymentRules", "CohortData", "MatchedComparison", "Matching"]),
         .testTarget(name: "DesignTests", dependencies: ["TestSupport", "Design", "PaymentRules", "Distributions", "Randomness"]),
         .testTarget(name: "RateCardsTests", dependencies: ["TestSupport", "RateCards", "PaymentRules", "CohortData"]),
         .testTarget(name: "TextFormattingTests", dependencies: ["TextFormatting"]),
-        .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "RateCards"]),
-        .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting"]),
+        .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "RateCards", "CohortData", "Contracts", "MatchedComparison", "Sensitivity", "TextFormatting"]),
+        .testTarget(name: "SpreadsheetsTests", dependencies: ["Spreadsheets", "OutputFiles"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "CounterfactualCLI", "Reporting", "Outcomes"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -158,7 +158,7 @@ public func ecdfStatistics(_ x: [Double], treated: [Bool], weights: [Double]) ->
 /// treated and k controls contributes k pairs. Returns 0 when there are no pairs.
 public func meanPairDistance(_ x: [Double], treated: [Bool], subclass: [Int?]) -> Double {
     precondition(x.count == treated.count && x.count == subclass.count, "x, treated and subclass must have equal lengths")
-    return MatchedSetLayout(subclass: subclass).withTreatment(treated).meanPairDistance(.dense(x))
+    return MatchedSetLayout(subclass: SubclassNumbers(subclass)).withTreatment(treated).meanPairDistance(.dense(x))
 }
 
 /// MatchIt's raw pair distance from a match matrix (used after matching with replacement): the

@@ -23,29 +23,43 @@ struct MatchedSetLayout: Sendable {
     /// The members' rows in set order (derived; for tests and diagnostics).
     var rows: [Int] { inSetOrder { $0 } }
 
-    init(subclass: [Int?]) {
+    init(subclass: SubclassNumbers) {
         // Rows are visited in order, so a stable grouping by set id keeps each set's rows in row
         // order: a counting sort when the ids are small non-negative numbers (as every matcher
-        // numbers its sets), a comparison sort otherwise.
+        // numbers its sets), a comparison sort otherwise. The ids are read as stored (4 bytes a row).
+        let n = subclass.count
+        let noSet = SubclassNumbers.noSet
         var lowest = Int.max, highest = Int.min, members = 0
-        for s in subclass {
-            if let s { lowest = min(lowest, s); highest = max(highest, s); members += 1 }
+        subclass.withUnsafeCodes { codes in
+            for k in 0..<n where codes[k] != noSet {
+                let s = Int(codes[k])
+                lowest = min(lowest, s); highest = max(highest, s); members += 1
+            }
         }
-        if members > 0, lowest >= 0, highest < 4 * subclass.count + 16 {
+        if members > 0, lowest >= 0, highest < 4 * n + 16 {
             var next = [Int](repeating: 0, count: highest + 2)
-            for s in subclass { if let s { next[s + 1] += 1 } }
+            subclass.withUnsafeCodes { codes in
+                for k in 0..<n where codes[k] != noSet { next[Int(codes[k]) + 1] += 1 }
+            }
             for k in 0...highest { next[k + 1] += next[k] }
             starts = []
             for k in 0...highest where next[k + 1] > next[k] { starts.append(next[k]) }
             starts.append(members)
             var inRowOrder = [Int32](repeating: 0, count: members), places = [Int32](repeating: 0, count: members)
-            var i = 0
-            for (row, s) in subclass.enumerated() {
-                if let s {
-                    inRowOrder[i] = Int32(row)
-                    places[i] = Int32(next[s])
-                    i += 1
-                    next[s] += 1
+            subclass.withUnsafeCodes { codes in
+                next.withUnsafeMutableBufferPointer { next in
+                    inRowOrder.withUnsafeMutableBufferPointer { inRowOrder in
+                        places.withUnsafeMutableBufferPointer { places in
+                            var i = 0
+                            for row in 0..<n where codes[row] != noSet {
+                                let s = Int(codes[row])
+                                inRowOrder[i] = Int32(row)
+                                places[i] = Int32(next[s])
+                                i += 1
+                                next[s] += 1
+                            }
+                        }
+                    }
                 }
             }
             memberRows = inRowOrder
@@ -53,7 +67,7 @@ struct MatchedSetLayout: Sendable {
             return
         }
         var keyed: [(set: Int, row: Int)] = []
-        keyed.reserveCapacity(subclass.count)
+        keyed.reserveCapacity(n)
         for (row, s) in subclass.enumerated() {
             if let s { keyed.append((s, row)) }
         }

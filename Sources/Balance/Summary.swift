@@ -45,7 +45,7 @@ public func summarizeBalance(
     covariates: [BalanceCovariate],
     treated: [Bool],
     weights: [Double],
-    subclass: [Int?]?,
+    subclass: SubclassNumbers?,
     discarded: [Bool],
     estimand: BalanceEstimand = .att,
     matchMatrix: MatchMatrix? = nil
@@ -72,7 +72,7 @@ func summarizeBalance(
     covariates: [BalanceCovariate],
     treated: [Bool],
     weights: [Double],
-    subclass: [Int?]?,
+    subclass: SubclassNumbers?,
     discarded: [Bool],
     estimand: BalanceEstimand,
     matchMatrix: MatchMatrix?,
@@ -656,7 +656,7 @@ extension NumericColumn {
 public func summarizeBalance(
     prepared: BalancePreparation,
     weights: [Double],
-    subclass: [Int?]?,
+    subclass: SubclassNumbers?,
     discarded: [Bool],
     estimand: BalanceEstimand = .att,
     matchMatrix: MatchMatrix? = nil
@@ -668,7 +668,7 @@ public func summarizeBalance(
 func summarizeBalance(
     prepared: BalancePreparation,
     weights: [Double],
-    subclass: [Int?]?,
+    subclass: SubclassNumbers?,
     discarded: [Bool],
     estimand: BalanceEstimand,
     matchMatrix: MatchMatrix?,

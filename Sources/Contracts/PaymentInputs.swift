@@ -127,7 +127,7 @@ extension ExactGroupTotals {
         case .matchedSets:
             try self.init(outcome: outcome, treated: match.treated, focalUnits: match.focalUnits, matches: match.matches)
         case .subclassCounts:
-            try self.init(outcome: outcome, treated: match.treated, subclass: match.subclass, weights: match.weights,
+            try self.init(outcome: outcome, treated: match.treated, subclass: match.subclass.array, weights: match.weights,
                           focal: { switch match.specification.estimand {
                               case .att: return .treated
                               case .atc: return .control

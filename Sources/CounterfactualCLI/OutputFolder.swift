@@ -15,8 +15,8 @@ import OutputFiles
 /// folder takes the destination's place in one step (Linux `renameat2(RENAME_EXCHANGE)`; where that
 /// is unavailable, two renames with the previous output kept aside until the new one is in place),
 /// and the previous output is removed (one of 32 MiB or more by a process of its own, so the run
-/// need not wait for the filesystem to free it: `discard`). On any error, or SIGINT/SIGTERM, the staging folder is
-/// removed and the destination is untouched.
+/// need not wait for the filesystem to free it: `discard`). On any error, or SIGINT/SIGTERM, the
+/// staging folder is removed and the destination is untouched.
 ///
 /// Because the whole folder is replaced, the destination must be new, empty, or a folder this
 /// program wrote (every file in it listed by its `manifest.json`, or a report); and no input may lie

@@ -1,3 +1,4 @@
+import Columns
 import Foundation
 import RArithmetic
 
@@ -72,7 +73,7 @@ public enum FullMatcher {
             specification: NearestNeighborSpecification(ratio: 1, replace: false, caliper: spec.caliper, order: .data,
                                                         discard: spec.discard, estimand: spec.estimand),
             order: .data, caliperWidth: setup.caliperWidth, distance: distance, discarded: setup.discarded,
-            focalUnits: [], matches: [], weights: weights, subclass: subclass, warnings: [], treated: treated)
+            focalUnits: [], matches: [], weights: weights, subclass: SubclassNumbers(subclass), warnings: [], treated: treated)
         result.weightBasis = .subclassCounts
         result.objective = objective
         return result

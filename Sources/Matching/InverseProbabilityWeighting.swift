@@ -1,3 +1,4 @@
+import Columns
 /// Inverse-probability weighting from a propensity score, as R's WeightIt 1.5
 /// (`weightit(..., method = "glm")`, `get_w_from_ps()`, `trim()`), with the weights then scaled
 /// as MatchIt scales matching weights.
@@ -34,7 +35,7 @@ public enum InverseProbabilityWeighting {
         return MatchResult(specification: resolved, order: .data, caliperWidth: nil, distance: p,
                            discarded: Array(repeating: false, count: n), focalUnits: [], matches: [],
                            weights: normalizedWithinGroups(trimmed, treated: treated),
-                           subclass: Array(repeating: nil, count: n), warnings: [],
+                           subclass: SubclassNumbers(repeating: nil, count: n), warnings: [],
                            weightBasis: .realNumbers, treated: treated)
     }
 

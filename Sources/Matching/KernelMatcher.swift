@@ -1,3 +1,4 @@
+import Columns
 import Foundation
 import RArithmetic
 import HugePages
@@ -69,7 +70,7 @@ public enum KernelMatcher {
         return MatchResult(specification: resolved, order: .data, caliperWidth: nil, distance: distance,
                            discarded: window.discarded, focalUnits: [], matches: [],
                            weights: normalizedWithinGroups(raw, treated: treated),
-                           subclass: Array(repeating: nil, count: n), warnings: [],
+                           subclass: SubclassNumbers(repeating: nil, count: n), warnings: [],
                            weightBasis: .realNumbers, treated: treated)
     }
 }

@@ -4,6 +4,7 @@ import Parallel
 import RArithmetic
 import Randomness
 import Sorting
+import Columns
 import HugePages
 
 /// The units in ascending order of distance, ties in row order (R's `order(distance)`), with the
@@ -43,7 +44,7 @@ public struct MatchResult: Sendable, Codable {
     public var weights: [Double]
     /// Matched-set number (1-based, numbered by focal units in data order) per unit; `nil` for
     /// unmatched units and whenever matching is with replacement (sets then overlap).
-    public var subclass: [Int?]
+    public var subclass: SubclassNumbers
     /// Warnings of the kind MatchIt gives (e.g. not enough controls for every focal unit).
     public var warnings: [String]
     /// How `weights` arise, so that payment totals can be recomputed in exact rational arithmetic
@@ -76,7 +77,7 @@ public struct MatchResult: Sendable, Codable {
     /// otherwise, meaning each unit is its own cluster.
     public var clusters: [Int?]? {
         guard !setsOverlap, subclass.contains(where: { $0 != nil }) else { return nil }
-        return subclass
+        return subclass.array
     }
 
     /// Number of matched units (weight > 0) in each group.
@@ -463,9 +464,9 @@ public enum NearestNeighborMatcher {
 /// to sum to the number of matched units within each group, as MatchIt's `normalize = TRUE`.
 func matchWeights(
     n: Int, focal: [Bool], focalUnits: [Int], matches: [[Int]], withReplacement: Bool
-) throws -> (weights: [Double], subclass: [Int?]) {
+) throws -> (weights: [Double], subclass: SubclassNumbers) {
     var weights = [Double](hugePagesRepeating: 0, count: n)
-    var subclass = [Int?](hugePagesRepeating: nil, count: n)
+    var subclass = [Int32](hugePagesRepeating: SubclassNumbers.noSet, count: n)
     // The sets are read through a buffer pointer and by index (no iterator): no reference counting
     // of a million small arrays; the weights and sets are written through buffer pointers (element
     // assignment would check the arrays' uniqueness on every store).
@@ -479,7 +480,7 @@ func matchWeights(
                         weights[focalUnits[f]] += 1
                     }
                 } else {
-                    var s = 0
+                    var s: Int32 = 0
                     for f in matches.indices where !matches[f].isEmpty {
                         s += 1
                         subclass[focalUnits[f]] = s
@@ -493,7 +494,7 @@ func matchWeights(
         }
     }
     // Normalise within each group among matched units: w * m / sum(w).
-    return (normalizedWithinGroups(consume weights, treated: focal), subclass)
+    return (normalizedWithinGroups(consume weights, treated: focal), SubclassNumbers(codes: subclass))
 }
 
 extension Array {

@@ -1,3 +1,4 @@
+import Columns
 import RArithmetic
 import Sorting
 
@@ -42,7 +43,7 @@ public enum RadiusMatcher {
         resolved.order = .data
         return MatchResult(specification: resolved, order: .data, caliperWidth: radius, distance: distance,
                            discarded: window.discarded, focalUnits: window.focalUnits, matches: matches,
-                           weights: weights, subclass: Array(repeating: nil, count: treated.count), warnings: [],
+                           weights: weights, subclass: SubclassNumbers(repeating: nil, count: treated.count), warnings: [],
                            weightBasis: .matchedSets, treated: treated)
     }
 }

@@ -1,3 +1,4 @@
+import Columns
 import RArithmetic
 
 /// Stratification: units grouped into subclasses (exact cells, coarsened cells or propensity-score
@@ -73,7 +74,7 @@ public enum Strata {
         let raw = try subclassWeights(subclass: subclass, treated: treated, estimand: estimand)
         return MatchResult(
             specification: specification, order: .data, caliperWidth: nil, distance: distance, discarded: discarded,
-            focalUnits: [], matches: [], weights: normalized(raw, treated: treated), subclass: subclass,
+            focalUnits: [], matches: [], weights: normalized(raw, treated: treated), subclass: SubclassNumbers(subclass),
             warnings: warnings, weightBasis: .subclassCounts, treated: treated)
     }
 }

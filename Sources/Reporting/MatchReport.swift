@@ -1,4 +1,5 @@
 import Balance
+import Columns
 import Dispatch
 import Foundation
 import Parallel
@@ -171,7 +172,7 @@ public struct MatchReport: Sendable {
             result.distance.withUnsafeBufferPointer { distance in
               result.weights.withUnsafeBufferPointer { weights in
                 result.discarded.withUnsafeBufferPointer { discarded in
-                  result.subclass.withUnsafeBufferPointer { subclass in
+                  result.subclass.withUnsafeCodes { subclass in
                     frameIndexOfRow.withUnsafeBufferPointer { frameIndexOfRow in
                         for row in rows {
                             out.appendDecimal(row + 1)
@@ -182,7 +183,7 @@ public struct MatchReport: Sendable {
                                 let w = weights[i]
                                 out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
                                 out.append(0x2C); JSONValue.appendFormatted(w, to: &out)
-                                out.append(0x2C); if let s = subclass[i] { out.appendDecimal(s) }
+                                out.append(0x2C); if subclass[i] != SubclassNumbers.noSet { out.appendDecimal(Int(subclass[i])) }
                                 out.append(0x2C)
                                 if w > 0 { out.append("matched") } else if discarded[i] { out.append("discarded") } else { out.append("unmatched") }
                             } else {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Columns
 import TestSupport
 import Balance
 
@@ -20,7 +21,7 @@ final class FullMatchingSummaryTests: XCTestCase {
                 + MatchItParityTests.covariates(data)
             let summary = summarizeBalance(
                 covariates: covariates, treated: units.integers("treat").map { $0 == 1 },
-                weights: units.doubles("weight").map { $0! }, subclass: units.integers("subclass"),
+                weights: units.doubles("weight").map { $0! }, subclass: SubclassNumbers(units.integers("subclass")),
                 discarded: Array(repeating: false, count: units.rows.count), estimand: estimand)
             for (table, rows) in [("all", summary.all), ("matched", summary.matched)] {
                 let expected = try FixtureTable(contentsOf: Fixtures.file("flow/summary_full_\(tag)_\(table).csv"))

@@ -46,7 +46,7 @@ final class BalanceIndicatorColumnTests: XCTestCase {
     ) -> [BalanceSummary] {
         [0, Int.max].map { threshold in
             let tables = [a, b].map { covariates in
-                summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: subclass,
+                summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: subclass.map { SubclassNumbers($0) },
                                  discarded: Array(repeating: false, count: treated.count), estimand: .att, matchMatrix: nil,
                                  parallelRowThreshold: threshold)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Columns
 import TestSupport
 import Balance
 
@@ -84,11 +85,11 @@ final class MatchItParityTests: XCTestCase {
         // As the CLI calls it: no subclass after matching with replacement.
         let plain = summarizeBalance(
             covariates: covariates, treated: treated, weights: weights,
-            subclass: setting.replace ? nil : subclass, discarded: discarded, estimand: setting.estimand)
+            subclass: setting.replace ? nil : SubclassNumbers(subclass), discarded: discarded, estimand: setting.estimand)
         // With the match matrix too, MatchIt's source of pair distances after matching with replacement.
         let full = summarizeBalance(
             covariates: covariates, treated: treated, weights: weights,
-            subclass: setting.replace ? nil : subclass, discarded: discarded, estimand: setting.estimand,
+            subclass: setting.replace ? nil : SubclassNumbers(subclass), discarded: discarded, estimand: setting.estimand,
             matchMatrix: try Self.matchMatrix(name))
 
         try compare(full.all, folder + "balance_all.csv", case: name, table: "all", worst: &worst)

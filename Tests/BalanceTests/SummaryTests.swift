@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Columns
 @testable import Balance
 import Parallel
 
@@ -17,7 +18,7 @@ final class SummaryTests: XCTestCase {
     let discarded = [false, false, false, false, false, false, true]
 
     func summary(subclass: [Int?]?, matchMatrix: MatchMatrix? = nil) -> BalanceSummary {
-        summarizeBalance(covariates: [x, b], treated: treated, weights: weights, subclass: subclass,
+        summarizeBalance(covariates: [x, b], treated: treated, weights: weights, subclass: subclass.map { SubclassNumbers($0) },
                          discarded: discarded, estimand: .att, matchMatrix: matchMatrix)
     }
 
@@ -133,7 +134,7 @@ final class SummaryTests: XCTestCase {
             BalanceCovariate(name: "c3", values: c3), BalanceCovariate(name: "c4", values: c4),
         ]
         func run(_ threshold: Int) -> BalanceSummary {
-            summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: subclass,
+            summarizeBalance(covariates: covariates, treated: treated, weights: weights, subclass: SubclassNumbers(subclass),
                              discarded: discarded, estimand: .att, matchMatrix: nil, parallelRowThreshold: threshold)
         }
         let serial = run(Int.max), parallel = run(0)
@@ -142,7 +143,7 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(serial.sampleSizes, parallel.sampleSizes)
         // The public entry point (which goes parallel at this size) agrees too.
         let publicRun = summarizeBalance(covariates: covariates, treated: treated, weights: weights,
-                                         subclass: subclass, discarded: discarded)
+                                         subclass: SubclassNumbers(subclass), discarded: discarded)
         XCTAssertEqual(publicRun.matched, serial.matched)
         // And the fused kernels agree with the stand-alone formulas.
         XCTAssertEqual(serial.matched[0].varianceRatio, varianceRatio(c1, treated: treated, weights: weights))
@@ -194,25 +195,25 @@ final class BalancePreparationTests: XCTestCase {
         for (sets, mm) in [(subclass, nil), (nil, matrix)] as [([Int?]?, MatchMatrix?)] {
             for estimand in [BalanceEstimand.att, .atc, .ate] {
                 let reference = summarizeBalance(
-                    covariates: covariates, treated: treated, weights: weights, subclass: sets, discarded: discarded,
+                    covariates: covariates, treated: treated, weights: weights, subclass: sets.map { SubclassNumbers($0) }, discarded: discarded,
                     estimand: estimand, matchMatrix: mm, parallelRowThreshold: Int.max)
                 // Indicators (counted) give the tables of the same 0/1 values stored as doubles
                 // (the dense path: West's running moments, four columns per pass).
                 let asDoubles = covariates.map { BalanceCovariate(name: $0.name, values: $0.column.values) }
                 let denseReference = summarizeBalance(
-                    covariates: asDoubles, treated: treated, weights: weights, subclass: sets, discarded: discarded,
+                    covariates: asDoubles, treated: treated, weights: weights, subclass: sets.map { SubclassNumbers($0) }, discarded: discarded,
                     estimand: estimand, matchMatrix: mm, parallelRowThreshold: Int.max)
                 XCTAssertEqual(try bits(reference), try bits(denseReference), "indicators as doubles, \(estimand)")
                 for presort in [false, true] {
                     for parallel in [false, true] {
                         let prepared = BalancePreparation(covariates: covariates, treated: treated, parallel: parallel, presort: presort)
                         let summary = summarizeBalance(
-                            prepared: prepared, weights: weights, subclass: sets, discarded: discarded, estimand: estimand,
+                            prepared: prepared, weights: weights, subclass: sets.map { SubclassNumbers($0) }, discarded: discarded, estimand: estimand,
                             matchMatrix: mm, parallelRowThreshold: parallel ? 0 : Int.max)
                         XCTAssertEqual(try bits(summary), try bits(reference), "presort \(presort), parallel \(parallel), \(estimand)")
                         // The national-scale form: rows one column at a time, pair distances in parallel first.
                         let serialRows = summarizeBalance(
-                            prepared: prepared, weights: weights, subclass: sets, discarded: discarded, estimand: estimand,
+                            prepared: prepared, weights: weights, subclass: sets.map { SubclassNumbers($0) }, discarded: discarded, estimand: estimand,
                             matchMatrix: mm, parallelRowThreshold: parallel ? 0 : Int.max, serialRowThreshold: 0)
                         XCTAssertEqual(try bits(serialRows), try bits(reference), "rows serial, presort \(presort), parallel \(parallel), \(estimand)")
                     }
@@ -220,7 +221,7 @@ final class BalancePreparationTests: XCTestCase {
                     let work = BalancePreparation.Work(covariates: covariates, treated: treated, presort: presort)
                     let (pieces, _) = Parallel.beside(tasks: work.count, { work.run($0) }, { usleep(1_000) })
                     let summary = summarizeBalance(
-                        prepared: BalancePreparation(work, pieces: pieces), weights: weights, subclass: sets,
+                        prepared: BalancePreparation(work, pieces: pieces), weights: weights, subclass: sets.map { SubclassNumbers($0) },
                         discarded: discarded, estimand: estimand, matchMatrix: mm)
                     XCTAssertEqual(try bits(summary), try bits(reference), "beside, presort \(presort), \(estimand)")
                     // Columns 0, 1 and 2 ordered elsewhere (as the matcher ranks the distance) and
@@ -237,7 +238,7 @@ final class BalancePreparationTests: XCTestCase {
                         withValues.adoptOrder(order.map { Int32($0) }, sortedValues: order.map { x[$0] == 0 ? 0 : x[$0] }, ofColumn: j)
                     }
                     let withValuesSummary = summarizeBalance(
-                        prepared: withValues, weights: weights, subclass: sets, discarded: discarded, estimand: estimand, matchMatrix: mm)
+                        prepared: withValues, weights: weights, subclass: sets.map { SubclassNumbers($0) }, discarded: discarded, estimand: estimand, matchMatrix: mm)
                     XCTAssertEqual(try bits(withValuesSummary), try bits(reference), "adopted orders and values, presort \(presort), \(estimand)")
                 }
             }
@@ -281,9 +282,9 @@ final class BalancePreparationTests: XCTestCase {
     /// visit the same rows in the same order.
     func testMatchedSetLayoutIsTheSameForAnyNumbering() {
         let ids: [Int?] = [3, nil, 1, 3, 2, nil, 1, 2, 3, 7]
-        let small = MatchedSetLayout(subclass: ids)
-        let large = MatchedSetLayout(subclass: ids.map { $0.map { $0 * 1_000_000 - 5 } })
-        let negative = MatchedSetLayout(subclass: ids.map { $0.map { $0 - 10 } })
+        let small = MatchedSetLayout(subclass: SubclassNumbers(ids))
+        let large = MatchedSetLayout(subclass: SubclassNumbers(ids.map { $0.map { $0 * 1_000_000 - 5 } }))
+        let negative = MatchedSetLayout(subclass: SubclassNumbers(ids.map { $0.map { $0 - 10 } }))
         XCTAssertEqual(small.rows, [2, 6, 4, 7, 0, 3, 8, 9])
         XCTAssertEqual(small.starts, [0, 2, 4, 7, 8])
         // The members in row order, each with its place in `rows` (how columns are read into set order).

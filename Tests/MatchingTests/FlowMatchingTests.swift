@@ -113,7 +113,7 @@ final class FlowMatchingTests: XCTestCase {
                     if e == 0 { XCTAssertEqual(w, 0, c.name) } else { XCTAssertLessThanOrEqual(relativeDifference(w, e), 1e-12, "\(c.name): weights") }
                 }
             }
-            let ourSets = sets(result.subclass), theirSets = sets(units.integers("subclass"))
+            let ourSets = sets(result.subclass.array), theirSets = sets(units.integers("subclass"))
             print("[flow parity] \(c.name): \(ourSets.intersection(theirSets).count) of \(theirSets.count) subclasses identical to R's")
             compared += 1
         }
@@ -159,7 +159,7 @@ final class FlowMatchingTests: XCTestCase {
             // treated units cost the same in either set), so the weights are compared this way.
             let focal = treated
             let fromR = FullMatcher.subclassWeights(subclass: units.integers("subclass"), focal: focal, estimand: .att)
-            let fromOurs = FullMatcher.subclassWeights(subclass: result.subclass, focal: focal, estimand: .att)
+            let fromOurs = FullMatcher.subclassWeights(subclass: result.subclass.array, focal: focal, estimand: .att)
             for (label, pairs) in [("R", zip(fromR, expected).map { $0 }), ("ours", zip(fromOurs, result.weights).map { $0 })] {
                 for (i, (w, e)) in pairs.enumerated() {
                     if e == 0 { XCTAssertEqual(w, 0, "\(c.name) \(label): row \(i + 1)") } else {

@@ -81,7 +81,7 @@ final class MatchItParityTests: XCTestCase {
         XCTAssertEqual(result.weights.count, weights.count, "\(c.name): fixture and result lengths")
         guard result.weights.count == weights.count else { return }
         XCTAssertEqual(result.discarded, discarded, "\(c.name): discarded")
-        XCTAssertEqual(result.subclass, c.specification.replace ? Array(repeating: nil, count: weights.count) : subclass,
+        XCTAssertEqual(result.subclass.array, c.specification.replace ? Array(repeating: nil, count: weights.count) : subclass,
                        "\(c.name): subclass")
         for i in weights.indices {
             XCTAssertLessThanOrEqual(relativeDifference(result.weights[i], weights[i]), 1e-12,
