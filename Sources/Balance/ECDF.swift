@@ -24,13 +24,6 @@ struct SortedColumn {
         (runs, weightIndex) = weights.index.withUnsafeBufferPointer { RadixSort.ascendingRuns(x, carrying: $0) }
     }
 
-    /// The column whose sorted values are `values`.
-    init(values: [Double], weightIndex: [UInt32]) {
-        precondition(values.count == weightIndex.count, "SortedColumn: \(values.count) values and \(weightIndex.count) units")
-        runs = values.withUnsafeBufferPointer(RadixSort.runLengths(ofSorted:))
-        self.weightIndex = weightIndex
-    }
-
     init(runs: [Int32], weightIndex: [UInt32]) {
         self.runs = runs
         self.weightIndex = weightIndex

@@ -46,17 +46,6 @@ public enum RadixSort {
         return (result.order, result.sorted)
     }
 
-    /// The keys in ascending order (stable, -0.0 as +0.0), each with the `payload` of its position:
-    /// `(sorted[k], carried[k]) == (keys[i], payload[i])` for `i = order[k]`. What a caller would
-    /// otherwise look up by position afterwards (at random) travels with the keys instead.
-    public static func ascending(
-        _ keys: UnsafeBufferPointer<Double>, carrying payload: UnsafeBufferPointer<UInt32>
-    ) -> (sorted: [Double], carried: [UInt32]) {
-        precondition(payload.count == keys.count, "RadixSort: one payload per key")
-        let result = sort(keys, descending: false, wantValues: true, payload: payload)
-        return (result.sorted, result.order.map { UInt32(bitPattern: $0) })
-    }
-
     /// The ascending permutation and where its runs of equal keys end (`runLengths(ofSorted:)` of
     /// the sorted keys), without forming the sorted keys: for a scan that needs only where each
     /// value's run ends (the eCDF statistics), 4 bytes a run instead of 8 a key.
@@ -65,7 +54,10 @@ public enum RadixSort {
         return (result.order, result.runs)
     }
 
-    /// `ascending(_:carrying:)` with the runs of equal keys instead of the sorted keys.
+    /// The runs of equal keys in ascending order (`runLengths(ofSorted:)` of the sorted keys), each
+    /// key's `payload` in that order: `carried[k] == payload[order[k]]` for the ascending
+    /// permutation `order`. What a caller would otherwise look up by position afterwards (at random)
+    /// travels with the keys instead.
     public static func ascendingRuns(
         _ keys: UnsafeBufferPointer<Double>, carrying payload: UnsafeBufferPointer<UInt32>
     ) -> (runs: [Int32], carried: [UInt32]) {

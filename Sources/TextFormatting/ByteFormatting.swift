@@ -29,9 +29,8 @@ public final class WrittenBytes: @unchecked Sendable {
 /// increment, contended when several threads format lines at once); a line of matches.csv made
 /// about a dozen such calls. Here a write is a capacity check and a store.
 ///
-/// The buffer is owned by the writer and is released once, by `takeBytes()` (which returns a copy
-/// of what was written), `takeWritten()` (which hands the buffer over) or `free()`, each of which
-/// ends the writer. Copies of a writer would share the
+/// The buffer is owned by the writer and is released once, by `takeWritten()` (which hands the
+/// buffer over with what was written) or `free()`, either of which ends the writer. Copies of a writer would share the
 /// buffer, so a writer is one local variable, passed `inout`.
 public struct ByteWriter: TextOutputStream {
     // Visible to the inlinable writers below, so that another module's formatting loop (matches.csv
@@ -46,12 +45,6 @@ public struct ByteWriter: TextOutputStream {
     public init(capacity: Int = 256) {
         self.capacity = max(capacity, 32)
         base = .allocate(capacity: self.capacity)
-    }
-
-    /// The bytes written, as an array; the writer's buffer is released.
-    public consuming func takeBytes() -> [UInt8] {
-        defer { base.deallocate() }
-        return Array(UnsafeBufferPointer(start: base, count: written))
     }
 
     /// The bytes written, handed over with the writer's buffer (no copy); the writer ends.

@@ -22,17 +22,17 @@ final class TextFormattingTests: XCTestCase {
             var out = ByteWriter(capacity: 1)
             out.append(0x41)
             out.appendDecimal(v)
-            XCTAssertEqual(out.takeBytes(), [0x41] + Array(String(v).utf8), "\(v)")
+            XCTAssertEqual(out.takeWritten().withUnsafeBytes { Array($0) }, [0x41] + Array(String(v).utf8), "\(v)")
         }
         var out = ByteWriter()
         out.appendDecimal(42)
         out.append(",literal")
-        XCTAssertEqual(out.takeBytes(), Array("42,literal".utf8))
+        XCTAssertEqual(out.takeWritten().withUnsafeBytes { Array($0) }, Array("42,literal".utf8))
         for s in ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", "", "é,ü", "\"\""] {
             var bytes = ByteWriter(capacity: 1)
             bytes.append(0x2C)
             bytes.appendCSVField(s)
-            XCTAssertEqual(bytes.takeBytes(), [0x2C] + Array(csvField(s).utf8), s)
+            XCTAssertEqual(bytes.takeWritten().withUnsafeBytes { Array($0) }, [0x2C] + Array(csvField(s).utf8), s)
         }
     }
 
@@ -49,7 +49,7 @@ final class TextFormattingTests: XCTestCase {
             }
         }
         XCTAssertEqual(out.count, expected.count)
-        XCTAssertEqual(out.takeBytes(), expected)
+        XCTAssertEqual(out.takeWritten().withUnsafeBytes { Array($0) }, expected)
         ByteWriter(capacity: 0).free()
     }
 
@@ -69,7 +69,7 @@ final class TextFormattingTests: XCTestCase {
             var out = ByteWriter(capacity: 1)
             out.append(0x2C)
             out.appendShortest(x)
-            XCTAssertEqual(out.takeBytes(), [0x2C] + Array(x.description.utf8), "\(x)")
+            XCTAssertEqual(out.takeWritten().withUnsafeBytes { Array($0) }, [0x2C] + Array(x.description.utf8), "\(x)")
         }
     }
 
