@@ -1,7 +1,7 @@
 /// The matched set (subclass) of each unit: a whole number, or nil for a unit in no set. Four bytes
 /// a unit, where an `[Int?]` takes sixteen (at ten million units, 38 MB instead of 153 MB, held from
-/// the match to the last byte written). A collection of `Int?`, read and written as an array of
-/// them is, and encoded as one (`[1, null, 2]`).
+/// the match to the last byte written). A collection of `Int?`: read and written as an array of
+/// them would be, and encoded as one (`[1, null, 2]`).
 public struct SubclassNumbers: RandomAccessCollection, MutableCollection, Sendable, Equatable, Codable,
     ExpressibleByArrayLiteral, CustomStringConvertible
 {

@@ -1,10 +1,10 @@
+import Columns
 import Dispatch
 import Foundation
 import Parallel
 import RArithmetic
 import Randomness
 import Sorting
-import Columns
 import HugePages
 
 /// The units in ascending order of distance, ties in row order (R's `order(distance)`), with the
