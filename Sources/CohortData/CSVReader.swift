@@ -282,79 +282,26 @@ public enum CSVReader {
         }
         // Blocks in parallel; a structural error throws, and the first block's error wins.
         let perBlock = try Parallel.map(blocks) { block -> BlockScan in
-            var findings = [ColumnFindings](repeating: ColumnFindings(), count: width)
-            var interners = (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) }
-            var unescaped: [UInt8] = []
+            var fields = ScanFields(slotMap: slotMap, numericSlotOfField: numericSlotOfField, isText: isText,
+                                    countNumbers: countNumbers, numbers: result.numbers, codes: result.codes, file: file,
+                                    header: header, fileStart: fileStart, buffer: shared.buffer,
+                                    findings: [ColumnFindings](repeating: ColumnFindings(), count: width),
+                                    interners: (0..<width).map { ByteInterner(deduplicating: !isIdentifier[$0]) })
             try records.forEachRecord(inBlock: block, of: shared.buffer, file: file) { r, record in
+                fields.row = r
+                fields.line = record.line
                 let fieldCount = try forEachField(
                     in: shared.buffer, record: record, file: file, line: Int(record.line),
                     use: { k in k < uses.count ? uses[k] : .other },
-                    number: { k, value in result.numbers[numericSlotOfField[k]][r] = value },
-                    shortText: { k, field, words in
-                        // A present, ASCII (so valid UTF-8) category needs only its code once its
-                        // column's first non-number is known, provided the general way would count
-                        // no number here: the column's numbers are not counted, or the cell starts
-                        // with a letter that begins no number (`parseNumber`'s first test). Any
-                        // other cell goes the general way below, which settles it the same.
-                        let slot = slotMap[k]
-                        guard words.isASCII, words.isPlainlyPresent, findings[slot].firstNonNumeric != nil,
-                              !countNumbers[slot] || words.beginsWithNonNumberLetter else { return false }
-                        result.codes[slot][r] = interners[slot].code(for: field, words: words)
-                        return true
-                    }
-                ) { k, field in
-                    guard k < slotMap.count else { return }
-                    let slot = slotMap[k]
-                    guard slot >= 0 else { return }
-                    if isText[slot] {
-                        if isMissingText(field.bytes) {
-                            findings[slot].missing += 1
-                            result.codes[slot][r] = -1
-                            return
-                        }
-                        if let bad = firstInvalidUTF8(field.bytes) {
-                            throw CohortDataError.invalidUTF8(file: file, line: Int(record.line), column: header[k],
-                                                              byteOffset: fileStart + offset(of: field.bytes, in: shared.buffer) + bad)
-                        }
-                        if countNumbers[slot] || findings[slot].firstNonNumeric == nil {
-                            if case .notANumber = parseNumber(field.bytes) {
-                                if findings[slot].firstNonNumeric == nil { findings[slot].firstNonNumeric = (r, unquotedString(field)) }
-                            } else {
-                                findings[slot].numericCells += 1
-                            }
-                        }
-                        if field.hasEscapedQuotes {
-                            unescaped.removeAll(keepingCapacity: true)
-                            unescaped.append(contentsOf: Array(unquotedString(field).utf8))
-                            result.codes[slot][r] = unescaped.withUnsafeBufferPointer { interners[slot].code(for: $0) }
-                        } else {
-                            result.codes[slot][r] = interners[slot].code(for: field.bytes)
-                        }
-                        return
-                    }
-                    switch parseNumber(field.bytes) {
-                    case .value(let v):
-                        if !v.isFinite, findings[slot].firstNonFinite == nil {
-                            findings[slot].firstNonFinite = (r, unquotedString(field))
-                        }
-                        result.numbers[slot][r] = v.isFinite ? v : .nan
-                    case .missing:
-                        findings[slot].missing += 1
-                        result.numbers[slot][r] = .nan
-                    case .notANumber:
-                        result.numbers[slot][r] = .nan
-                        findings[slot].nonNumericCells += 1
-                        if findings[slot].firstNonNumeric == nil {
-                            findings[slot].firstNonNumeric = (r, unquotedString(field))
-                        }
-                    }
-                }
+                    number: { k, value in fields.number(k, value) },
+                    shortText: { k, field, words in fields.shortText(k, field, words) }
+                ) { k, field in try fields.other(k, field) }
                 if fieldCount != headerCount {
                     throw CohortDataError.raggedRow(file: file, line: Int(record.line), expected: headerCount, found: fieldCount)
                 }
             }
             if let release = shared.release, let range = records.bytes(ofBlock: block) { release(range) }
-            return BlockScan(findings: findings, interners: interners)
+            return BlockScan(findings: fields.findings, interners: fields.interners)
         }
 
         // Combine blocks in block order (deterministic whatever the thread count).
@@ -386,6 +333,97 @@ public enum CSVReader {
             }
         }
         return result
+    }
+}
+
+/// What the scan does with each field of a record, for one block of records: a numeric field's value
+/// and a text field's code go to the column buffers (row `row`), what the block finds (missing cells,
+/// first non-numbers) to `findings`, its levels to `interners`. Methods of one value rather than
+/// closures over the block's variables: the scan executes about a tenth fewer instructions so.
+struct ScanFields {
+    let slotMap: [Int]
+    let numericSlotOfField: [Int]
+    let isText: [Bool]
+    let countNumbers: [Bool]
+    let numbers: [UnsafeMutableBufferPointer<Double>]
+    let codes: [UnsafeMutableBufferPointer<Int32>]
+    let file: String
+    let header: [String]
+    let fileStart: Int
+    let buffer: UnsafeBufferPointer<UInt8>
+    var findings: [ColumnFindings]
+    var interners: [ByteInterner]
+    var unescaped: [UInt8] = []
+    /// The record being walked: its row and line.
+    var row = 0
+    var line: Int32 = 0
+
+    /// Field `k`, a numeric column's, read as a short decimal.
+    @inline(__always)
+    func number(_ k: Int, _ value: Double) { numbers[numericSlotOfField[k]][row] = value }
+
+    /// Field `k`, a category's, unquoted and packed: true when its code is settled from the words alone.
+    @inline(__always)
+    mutating func shortText(_ k: Int, _ field: UnsafeBufferPointer<UInt8>, _ words: ShortTextWords) -> Bool {
+        // A present, ASCII (so valid UTF-8) category needs only its code once its
+        // column's first non-number is known, provided the general way would count
+        // no number here: the column's numbers are not counted, or the cell starts
+        // with a letter that begins no number (`parseNumber`'s first test). Any
+        // other cell goes the general way (`other`), which settles it the same.
+        let slot = slotMap[k]
+        guard words.isASCII, words.isPlainlyPresent, findings[slot].firstNonNumeric != nil,
+              !countNumbers[slot] || words.beginsWithNonNumberLetter else { return false }
+        codes[slot][row] = interners[slot].code(for: field, words: words)
+        return true
+    }
+
+    /// Any other field that is not skipped (the general way).
+    mutating func other(_ k: Int, _ field: RawField) throws {
+        guard k < slotMap.count else { return }
+        let slot = slotMap[k]
+        guard slot >= 0 else { return }
+        if isText[slot] {
+            if isMissingText(field.bytes) {
+                findings[slot].missing += 1
+                codes[slot][row] = -1
+                return
+            }
+            if let bad = firstInvalidUTF8(field.bytes) {
+                throw CohortDataError.invalidUTF8(file: file, line: Int(line), column: header[k],
+                                                  byteOffset: fileStart + offset(of: field.bytes, in: buffer) + bad)
+            }
+            if countNumbers[slot] || findings[slot].firstNonNumeric == nil {
+                if case .notANumber = parseNumber(field.bytes) {
+                    if findings[slot].firstNonNumeric == nil { findings[slot].firstNonNumeric = (row, unquotedString(field)) }
+                } else {
+                    findings[slot].numericCells += 1
+                }
+            }
+            if field.hasEscapedQuotes {
+                unescaped.removeAll(keepingCapacity: true)
+                unescaped.append(contentsOf: Array(unquotedString(field).utf8))
+                codes[slot][row] = unescaped.withUnsafeBufferPointer { interners[slot].code(for: $0) }
+            } else {
+                codes[slot][row] = interners[slot].code(for: field.bytes)
+            }
+            return
+        }
+        switch parseNumber(field.bytes) {
+        case .value(let v):
+            if !v.isFinite, findings[slot].firstNonFinite == nil {
+                findings[slot].firstNonFinite = (row, unquotedString(field))
+            }
+            numbers[slot][row] = v.isFinite ? v : .nan
+        case .missing:
+            findings[slot].missing += 1
+            numbers[slot][row] = .nan
+        case .notANumber:
+            numbers[slot][row] = .nan
+            findings[slot].nonNumericCells += 1
+            if findings[slot].firstNonNumeric == nil {
+                findings[slot].firstNonNumeric = (row, unquotedString(field))
+            }
+        }
     }
 }
 
