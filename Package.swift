@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "RArithmeticTests", dependencies: ["TestSupport", "RArithmetic"]),
         .testTarget(name: "RandomnessTests", dependencies: ["TestSupport", "Randomness"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData"]),
+        .testTarget(name: "CohortDataTests", dependencies: ["TestSupport", "CohortData", "Columns"]),
         .testTarget(name: "PropensityTests", dependencies: ["TestSupport", "Propensity", "CohortData", "Columns", "LinearAlgebra", "CFixedOrderKernels", "Distributions", "Parallel"]),
         .testTarget(name: "MatchingTests", dependencies: ["TestSupport", "Matching", "Propensity", "CohortData", "NetworkFlow", "Columns"]),
         .testTarget(name: "NetworkFlowTests", dependencies: ["TestSupport", "NetworkFlow"]),

@@ -65,8 +65,9 @@ public struct ExclusionReport: Sendable, Equatable, Codable {
 public struct ModelFrame: Sendable {
     /// The source file.
     public let file: String
-    /// Indices (0-based) into the source table of the rows used.
-    public let rows: [Int]
+    /// Indices (0-based) into the source table of the rows used (every row, with nothing stored, when
+    /// none is excluded).
+    public let rows: RowSelection
     /// Treatment indicator (0 or 1) per row used.
     public let treatment: [Double]
     /// Covariates in the order given.
@@ -119,18 +120,18 @@ public struct ModelFrame: Sendable {
             if keep == nil { keep = Array(repeating: true, count: table.rowCount) }
             for r in 0..<table.rowCount where column.isMissing(r) { keep![r] = false }
         }
-        // Every row when nothing is missing; otherwise counted first, so the row list is allocated
-        // once at its final size.
-        let usedCount = keep?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? table.rowCount
-        let used = [Int](hugePagesCapacity: usedCount) { buffer, initialized in
-            var k = 0
-            if let keep {
+        // Every row when nothing is missing (no list); otherwise counted first, so the row list is
+        // allocated once at its final size.
+        let used: RowSelection
+        if let keep {
+            let usedCount = keep.reduce(0) { $0 + ($1 ? 1 : 0) }
+            used = RowSelection([Int](hugePagesCapacity: usedCount) { buffer, initialized in
+                var k = 0
                 for r in 0..<table.rowCount where keep[r] { buffer[k] = r; k += 1 }
-            } else {
-                for r in 0..<usedCount { buffer[r] = r }
-                k = usedCount
-            }
-            initialized = k
+                initialized = k
+            })
+        } else {
+            used = RowSelection(everyRowOf: table.rowCount)
         }
         rows = used
         exclusions = ExclusionReport(rowsRead: table.rowCount, rowsUsed: used.count,
@@ -186,7 +187,11 @@ public struct ModelFrame: Sendable {
                 balance.append(d)
             case .text(let codes, let levels):
                 var present = Array(repeating: false, count: levels.count)
-                for r in used { present[Int(codes[r])] = true }
+                if used.isEveryRow {
+                    for code in codes { present[Int(code)] = true }
+                } else {
+                    for r in used { present[Int(codes[r])] = true }
+                }
                 let sortedLevels = levels.indices.filter { present[$0] }.map { levels[$0] }
                     .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
                 if sortedLevels.count < 2 {

@@ -1,4 +1,5 @@
 import Balance
+import Columns
 import CohortData
 import Matching
 import Parallel
@@ -41,7 +42,7 @@ public struct ComparisonGroup: Sendable, Codable {
 
     public var plan: MatchingPlan
     /// The input rows used (indices into the table given to `match`), in order; frame row `k` is input row `rows[k]`.
-    public var rows: [Int]
+    public var rows: RowSelection
     /// Rows read, used and excluded for missing values (by column).
     public var exclusions: ExclusionReport
     /// Rows of the input table.
@@ -59,12 +60,10 @@ public struct ComparisonGroup: Sendable, Codable {
         return index
     }
 
-    /// `frameIndexOfRow` in 4 bytes a row: the frame index, or -1 for an excluded row.
-    public var compactFrameIndexOfRow: [Int32] {
-        precondition(rows.count < Int(Int32.max), "ComparisonGroup: too many rows for 32-bit indices")
-        var index = [Int32](repeating: -1, count: inputRowCount)
-        for (k, r) in rows.enumerated() { index[r] = Int32(k) }
-        return index
+    /// `frameIndexOfRow` in 4 bytes a row (the frame index, or -1 for an excluded row), or nothing
+    /// stored when every input row is used.
+    public var compactFrameIndexOfRow: RowSelection.Positions {
+        rows.positions(inTableOf: inputRowCount)
     }
 
     /// The propensity model, when the distance came from one.
@@ -183,7 +182,7 @@ public struct ComparisonGroup: Sendable, Codable {
 
     /// The covariates' values on the frame rows, numbers as numbers and text columns as categories
     /// (what `exact` and `cem` match on).
-    static func stratumVariables(table: CohortTable, rows: [Int], columns names: [String]) throws -> [StratumVariable] {
+    static func stratumVariables(table: CohortTable, rows: RowSelection, columns names: [String]) throws -> [StratumVariable] {
         try names.map { name in
             switch try table.column(name).values {
             case .numeric(let v):
@@ -196,7 +195,7 @@ public struct ComparisonGroup: Sendable, Codable {
 
     /// One cell number per frame row: rows with equal text in every exact column share a cell;
     /// cells are numbered by first appearance. `nil` without exact columns.
-    static func exactCells(table: CohortTable, rows: [Int], columns names: [String]) throws -> [Int]? {
+    static func exactCells(table: CohortTable, rows: RowSelection, columns names: [String]) throws -> [Int]? {
         guard !names.isEmpty else { return nil }
         let columns = try names.map { try table.column($0) }
         var cellOfKey: [[String]: Int] = [:]

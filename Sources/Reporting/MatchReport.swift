@@ -29,9 +29,9 @@ public struct MatchReport: Sendable {
     public var distanceSource: DistanceSource
     public var result: MatchResult
     public var balance: BalanceSummary
-    /// For each input row: its index in the frame, or -1 when it was excluded (4 bytes a row:
-    /// at ten million rows an `[Int?]` would take 160 MB at the run's memory peak).
-    public var frameIndexOfRow: [Int32]
+    /// For each input row: its index in the frame, or -1 when it was excluded (4 bytes a row, where
+    /// an `[Int?]` would take 16; nothing stored when every input row is used).
+    public var frameIndexOfRow: RowSelection.Positions
     /// The id column, if any (its text is copied into matches.csv).
     public var ids: Column?
     /// The treatment column as read (for excluded rows too).
@@ -47,7 +47,7 @@ public struct MatchReport: Sendable {
     public init(
         programVersion: String, file: String, treatment: String, covariates: [String], idColumn: String?,
         exactColumns: [String], exclusions: ExclusionReport, distanceSource: DistanceSource,
-        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: [Int32], ids: Column?,
+        result: MatchResult, balance: BalanceSummary, frameIndexOfRow: RowSelection.Positions, ids: Column?,
         treatmentColumn: Column, extraSettings: [(String, JSONValue)] = []
     ) {
         self.programVersion = programVersion
@@ -90,8 +90,8 @@ public struct MatchReport: Sendable {
     public func pairsCSV() -> String? {
         guard result.setsOverlap else { return nil }
         var rowOfFrameIndex = [Int](repeating: -1, count: result.weights.count)
-        for (row, index) in frameIndexOfRow.enumerated() where index >= 0 {
-            rowOfFrameIndex[Int(index)] = row
+        for row in 0..<frameIndexOfRow.count where frameIndexOfRow[row] >= 0 {
+            rowOfFrameIndex[frameIndexOfRow[row]] = row
         }
         var out = "subclass,focal_row,match_row\n"
         var set = 0
@@ -173,12 +173,12 @@ public struct MatchReport: Sendable {
               result.weights.withUnsafeBufferPointer { weights in
                 result.discarded.withUnsafeBufferPointer { discarded in
                   result.subclass.withUnsafeCodes { subclass in
-                    frameIndexOfRow.withUnsafeBufferPointer { frameIndexOfRow in
+                    frameIndexOfRow.withUnsafePositions { frameIndexOfRow in
                         for row in rows {
                             out.appendDecimal(row + 1)
                             if let id { out.append(0x2C); id.append(row, to: &out) }
                             out.append(0x2C); treatment?.append(row, to: &out)
-                            let i = Int(frameIndexOfRow[row])
+                            let i = frameIndexOfRow.map { Int($0[row]) } ?? row
                             if i >= 0 {
                                 let w = weights[i]
                                 out.append(0x2C); JSONValue.appendFormatted(distance[i], to: &out)
