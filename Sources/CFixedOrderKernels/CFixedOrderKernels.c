@@ -316,6 +316,47 @@ ptrdiff_t cf_logit_rows_avx2(const double *eta, const double *y, double *mu, dou
     return done;
 }
 
+// out[i] = constant, then out[i] = out[i] + c[j] * x[j][i] for j = 0, 1, ... in order: four rows in a
+// register while every column's term is added, so `out` is written once (the portable kernel adds
+// four columns per sweep over `out`; each element receives the same operations in the same order).
+__attribute__((target("avx2")))
+void cf_linear_combination_avx2(const double *const *x, ptrdiff_t count, const double *c, double constant,
+                                ptrdiff_t rows, double *out) {
+    const __m256d start = _mm256_set1_pd(constant);
+    ptrdiff_t i = 0;
+    for (; i + 8 <= rows; i += 8) {
+        __m256d a = start, b = start;
+        for (ptrdiff_t j = 0; j < count; j++) {
+            const __m256d cj = _mm256_set1_pd(c[j]);
+            a = _mm256_add_pd(a, _mm256_mul_pd(cj, _mm256_loadu_pd(x[j] + i)));
+            b = _mm256_add_pd(b, _mm256_mul_pd(cj, _mm256_loadu_pd(x[j] + i + 4)));
+        }
+        _mm256_storeu_pd(out + i, a);
+        _mm256_storeu_pd(out + i + 4, b);
+    }
+    for (; i < rows; i++) {
+        double sum = constant;
+        for (ptrdiff_t j = 0; j < count; j++) sum = cf_add(sum, cf_mul(c[j], x[j][i]));
+        out[i] = sum;
+    }
+}
+
+// out[j][i] = w[i] * x[j][i]: one rounded product per element, four rows an instruction.
+__attribute__((target("avx2")))
+void cf_scale_columns_avx2(const double *w, const double *const *x, ptrdiff_t count, ptrdiff_t rows,
+                           double *const *out) {
+    for (ptrdiff_t j = 0; j < count; j++) {
+        const double *xj = x[j];
+        double *o = out[j];
+        ptrdiff_t i = 0;
+        for (; i + 8 <= rows; i += 8) {
+            _mm256_storeu_pd(o + i, _mm256_mul_pd(_mm256_loadu_pd(w + i), _mm256_loadu_pd(xj + i)));
+            _mm256_storeu_pd(o + i + 4, _mm256_mul_pd(_mm256_loadu_pd(w + i + 4), _mm256_loadu_pd(xj + i + 4)));
+        }
+        for (; i < rows; i++) o[i] = cf_mul(w[i], xj[i]);
+    }
+}
+
 #else
 
 int cf_fixed_order_avx2_available(void) { return 0; }
@@ -336,6 +377,16 @@ ptrdiff_t cf_logit_rows_avx2(const double *eta, const double *y, double *mu, dou
                              ptrdiff_t count, int weights, double threshold, double *deviance) {
     (void)eta; (void)y; (void)mu; (void)w; (void)z; (void)count; (void)weights; (void)threshold; (void)deviance;
     return 0;
+}
+
+void cf_linear_combination_avx2(const double *const *x, ptrdiff_t count, const double *c, double constant,
+                                ptrdiff_t rows, double *out) {
+    (void)x; (void)count; (void)c; (void)constant; (void)rows; (void)out;
+}
+
+void cf_scale_columns_avx2(const double *w, const double *const *x, ptrdiff_t count, ptrdiff_t rows,
+                           double *const *out) {
+    (void)w; (void)x; (void)count; (void)rows; (void)out;
 }
 
 #endif

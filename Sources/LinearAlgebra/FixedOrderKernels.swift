@@ -100,7 +100,51 @@ public enum FixedOrderKernels {
 
     /// `out[i] = ((constant + c_0 x_0[i]) + c_1 x_1[i]) + ...` for rows `i` in `0..<rows`, the terms
     /// added in column order (the linear predictor `eta = X beta` with the intercept first).
+    /// Where `usesAVX2`, the AVX2 kernel of `CFixedOrderKernels` does it: every element the same
+    /// operations in the same order, four rows an instruction and `out` written once (tested bit for
+    /// bit against `linearCombinationPortable`).
     public static func linearCombination(
+        _ x: UnsafePointer<UnsafePointer<Double>>, count: Int, coefficients c: UnsafePointer<Double>,
+        constant: Double, rows: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        if usesAVX2 {
+            linearCombinationAVX2(x, count: count, coefficients: c, constant: constant, rows: rows, into: out)
+        } else {
+            linearCombinationPortable(x, count: count, coefficients: c, constant: constant, rows: rows, into: out)
+        }
+    }
+
+    /// `out[j][i] = w[i] * x[j][i]` for columns `j < count` and rows `i < rows`: one rounded product
+    /// per element, so the same bits however many rows an instruction takes (four with AVX2).
+    public static func scaleColumns(
+        _ w: UnsafePointer<Double>, _ x: UnsafePointer<UnsafePointer<Double>>, count: Int, rows: Int,
+        into out: UnsafePointer<UnsafeMutablePointer<Double>>
+    ) {
+        if usesAVX2 {
+            cf_scale_columns_avx2(
+                w, UnsafeRawPointer(x).assumingMemoryBound(to: UnsafePointer<Double>?.self), count, rows,
+                UnsafeRawPointer(out).assumingMemoryBound(to: UnsafeMutablePointer<Double>?.self))
+        } else {
+            for j in 0..<count {
+                let xj = x[j], o = out[j]
+                for i in 0..<rows { o[i] = w[i] * xj[i] }
+            }
+        }
+    }
+
+    /// `linearCombination` by the AVX2 kernel; only where `usesAVX2`.
+    static func linearCombinationAVX2(
+        _ x: UnsafePointer<UnsafePointer<Double>>, count: Int, coefficients c: UnsafePointer<Double>,
+        constant: Double, rows: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        precondition(usesAVX2, "linearCombinationAVX2 on a processor without AVX2")
+        cf_linear_combination_avx2(
+            UnsafeRawPointer(x).assumingMemoryBound(to: UnsafePointer<Double>?.self), count, c, constant, rows, out)
+    }
+
+    /// `linearCombination` in portable Swift (SSE2 on x86-64): the reference the AVX2 kernel is
+    /// tested against, and the kernel on processors without AVX2.
+    static func linearCombinationPortable(
         _ x: UnsafePointer<UnsafePointer<Double>>, count: Int, coefficients c: UnsafePointer<Double>,
         constant: Double, rows: Int, into out: UnsafeMutablePointer<Double>
     ) {

@@ -44,21 +44,44 @@ struct BlockedDesign: @unchecked Sendable {
     func rootMeanSquares() -> [Double] {
         let n = rows
         let cols = columns
-        return Parallel.map(cols.count) { j in
-            let s: Double
-            switch cols[j] {
-            case .dense(let values):
-                s = values.withUnsafeBufferPointer { c in
-                    var s = 0.0
-                    for v in c { s += v * v }
-                    return s
-                }
-            case .indicator(let codes, let level):
-                s = Double(codes.reduce(0) { $0 + ($1 == level ? 1 : 0) })
+        // Dense columns four to a task, summed side by side in one sweep (each column's sum still
+        // adds its squares one by one in row order: the same bits, four independent chains).
+        let dense = cols.indices.filter { !cols[$0].isIndicator }
+        let groups = stride(from: 0, to: dense.count, by: 4).map { Array(dense[$0..<min($0 + 4, dense.count)]) }
+        let indicators = cols.indices.filter { cols[$0].isIndicator }
+        let sums = Parallel.map(groups.count + indicators.count) { t -> [Double] in
+            if t >= groups.count {
+                guard case .indicator(let codes, let level) = cols[indicators[t - groups.count]] else { return [] }
+                return [Double(codes.reduce(0) { $0 + ($1 == level ? 1 : 0) })]
             }
+            let group = groups[t]
+            return Self.sumsOfSquares(group.map { j -> [Double] in
+                guard case .dense(let values) = cols[j] else { return [] }
+                return values
+            }, rows: n)
+        }
+        var sumOfSquares = [Double](repeating: 0, count: cols.count)
+        for (t, group) in groups.enumerated() { for (g, j) in group.enumerated() { sumOfSquares[j] = sums[t][g] } }
+        for (t, j) in indicators.enumerated() { sumOfSquares[j] = sums[groups.count + t][0] }
+        return sumOfSquares.map { s in
             let rms = (s / Double(max(n, 1))).squareRoot()
             return rms > 0 ? rms : 1
         }
+    }
+
+    /// `sum_i x[i] * x[i]` of each of up to four columns, each in row order.
+    private static func sumsOfSquares(_ columns: [[Double]], rows n: Int) -> [Double] {
+        // A group of fewer than four repeats its first column (no copy; the extra sums are dropped).
+        let c = columns + Array(repeating: columns[0], count: 4 - columns.count)
+        return c[0].withUnsafeBufferPointer { a in c[1].withUnsafeBufferPointer { b in
+            c[2].withUnsafeBufferPointer { d in c[3].withUnsafeBufferPointer { e in
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                for i in 0..<n {
+                    s0 += a[i] * a[i]; s1 += b[i] * b[i]; s2 += d[i] * d[i]; s3 += e[i] * e[i]
+                }
+                return Array([s0, s1, s2, s3].prefix(columns.count))
+            } }
+        } }
     }
 
     /// Calls `body` with, for every column (the intercept excluded), a pointer to row 0 of its
@@ -311,6 +334,7 @@ extension BlockedDesign {
         for j in 1..<max(p, 1) { u[j] = UnsafePointer(scratch + (j + 1) * tileRows) }
         v[p] = UnsafePointer(z)
         var tileColumns = [UnsafePointer<Double>](repeating: onesTile, count: x.count)
+        let weightedTiles = (0..<x.count).map { scratch + ($0 + 2) * tileRows }
 
         var lo = range.lowerBound
         while lo < range.upperBound {
@@ -343,11 +367,13 @@ extension BlockedDesign {
                 L.work(on: tile, predict: beta != nil, weights: normalEquations, deviance: &deviance)
             }
             if normalEquations {
-                for j in 1..<max(p, 1) {
-                    let xj = tileColumns[j - 1], wx = scratch + (j + 1) * tileRows
-                    for i in 0..<m { wx[i] = w[i] * xj[i] }
-                    v[j] = xj
-                }
+                // u_j = w * x_j (tile j + 1 of the scratch), v_j = x_j.
+                if !x.isEmpty { tileColumns.withUnsafeBufferPointer { c in
+                    weightedTiles.withUnsafeBufferPointer { o in
+                        FixedOrderKernels.scaleColumns(w, c.baseAddress!, count: p - 1, rows: m, into: o.baseAddress!)
+                    }
+                } }
+                for j in 1..<max(p, 1) { v[j] = tileColumns[j - 1] }
                 u.withUnsafeBufferPointer { up in
                     v.withUnsafeBufferPointer { vp in
                         FixedOrderKernels.accumulateCrossProducts(

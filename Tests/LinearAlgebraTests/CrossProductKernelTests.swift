@@ -61,4 +61,62 @@ final class CrossProductKernelTests: XCTestCase {
         }
         XCTAssertGreaterThan(compared, 20_000)
     }
+
+    /// The AVX2 linear predictor gives every row the portable kernel's bits: 0-23 columns, 0-45 rows
+    /// (every remainder of the eight-row and four-column steps), values of mixed magnitude and sign.
+    func testAVX2LinearCombinationEqualsPortableBitForBit() throws {
+        try XCTSkipUnless(FixedOrderKernels.usesAVX2, "this processor has no AVX2; the portable kernel is the only one")
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        func value() -> Double {
+            let mantissa = Double(next() % (1 << 52)) / Double(1 << 52) + 1
+            let exponent = Double(Int(next() % 41) - 20)
+            return (next() % 2 == 0 ? 1 : -1) * mantissa * Foundation.pow(2, exponent)
+        }
+        var compared = 0, differentFromOtherOrder = 0
+        for _ in 0..<600 {
+            let count = Int(next() % 24), rows = Int(next() % 46)
+            let x = (0..<count).map { _ -> UnsafeMutablePointer<Double> in
+                let c = UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1))
+                for i in 0..<rows { c[i] = next() % 5 == 0 ? Double(next() % 2) : value() }
+                return c
+            }
+            defer { x.forEach { $0.deallocate() } }
+            let c = (0..<count).map { _ in value() }, constant = value()
+            var portable = [Double](repeating: .nan, count: rows), avx2 = [Double](repeating: .nan, count: rows)
+            let pointers = x.map { UnsafePointer($0) }
+            pointers.withUnsafeBufferPointer { xp in
+                c.withUnsafeBufferPointer { cp in
+                    let xBase = xp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                    let cBase = cp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                    portable.withUnsafeMutableBufferPointer { o in
+                        if let out = o.baseAddress {
+                            FixedOrderKernels.linearCombinationPortable(xBase, count: count, coefficients: cBase,
+                                                                        constant: constant, rows: rows, into: out)
+                        }
+                    }
+                    avx2.withUnsafeMutableBufferPointer { o in
+                        if let out = o.baseAddress {
+                            FixedOrderKernels.linearCombinationAVX2(xBase, count: count, coefficients: cBase,
+                                                                    constant: constant, rows: rows, into: out)
+                        }
+                    }
+                }
+            }
+            for i in 0..<rows {
+                XCTAssertEqual(portable[i].bitPattern, avx2[i].bitPattern, "\(count) columns, \(rows) rows, row \(i)")
+                // The same terms added from the last column first: a different order must give other
+                // bits often enough for the comparison above to mean something.
+                var reversed = 0.0
+                for j in (0..<count).reversed() { reversed = reversed + c[j] * x[j][i] }
+                if (reversed + constant).bitPattern != portable[i].bitPattern { differentFromOtherOrder += 1 }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 10_000)
+        XCTAssertGreaterThan(differentFromOtherOrder, compared / 10)
+    }
 }

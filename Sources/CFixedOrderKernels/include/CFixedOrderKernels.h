@@ -37,4 +37,17 @@ void cf_fixed_order_exp_log_avx2(const double *x, double *exp_out, double *log_o
 ptrdiff_t cf_logit_rows_avx2(const double *eta, const double *y, double *mu, double *w, double *z,
                              ptrdiff_t count, int weights, double threshold, double *deviance);
 
+/// LinearAlgebra.FixedOrderKernels.linearCombination: `out[i]` = `constant`, then `+ c[j] * x[j][i]` for
+/// `j` in `0 ..< count` in order, each product and sum rounded (no fused multiply-add), for every row
+/// `i < rows`: the same bits as the portable Swift code. Call only when
+/// `cf_fixed_order_avx2_available()` is 1.
+void cf_linear_combination_avx2(const double *const *x, ptrdiff_t count, const double *c, double constant,
+                                ptrdiff_t rows, double *out);
+
+/// `out[j][i] = w[i] * x[j][i]` for `j < count`, `i < rows` (the weighted design columns of an IRLS
+/// pass; one rounded product each, so the same bits as any other loop). Call only when
+/// `cf_fixed_order_avx2_available()` is 1.
+void cf_scale_columns_avx2(const double *w, const double *const *x, ptrdiff_t count, ptrdiff_t rows,
+                           double *const *out);
+
 #endif
