@@ -119,4 +119,37 @@ final class CrossProductKernelTests: XCTestCase {
         XCTAssertGreaterThan(compared, 10_000)
         XCTAssertGreaterThan(differentFromOtherOrder, compared / 10)
     }
+
+    /// `scaleColumns` writes `w[i] * x[j][i]` to every element of every column, and nothing beyond
+    /// each column's rows (0-21 rows: every remainder of the eight-row step).
+    func testScaleColumnsWritesEachProduct() {
+        for rows in 0...21 {
+            for count in 1...3 {
+                let w = (0..<rows).map { Double($0) * 0.75 - 3.1 }
+                let x = (0..<count).map { j in (0..<rows).map { Double($0 * (j + 2)) / 7 + 0.1 } }
+                let out = (0..<count).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: rows + 1) }
+                defer { out.forEach { $0.deallocate() } }
+                for o in out { o.initialize(repeating: .nan, count: rows + 1) }
+                let inputs = x.map { column -> UnsafeMutablePointer<Double> in
+                    let p = UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1))
+                    p.initialize(from: column, count: rows)
+                    return p
+                }
+                defer { inputs.forEach { $0.deallocate() } }
+                let xp = inputs.map { UnsafePointer($0) }
+                w.withUnsafeBufferPointer { wp in
+                    xp.withUnsafeBufferPointer { xb in
+                        out.withUnsafeBufferPointer { ob in
+                            FixedOrderKernels.scaleColumns(wp.baseAddress ?? UnsafePointer(bitPattern: 8)!, xb.baseAddress!,
+                                                           count: count, rows: rows, into: ob.baseAddress!)
+                        }
+                    }
+                }
+                for j in 0..<count {
+                    for i in 0..<rows { XCTAssertEqual(out[j][i].bitPattern, (w[i] * x[j][i]).bitPattern, "rows \(rows), column \(j), row \(i)") }
+                    XCTAssertTrue(out[j][rows].isNaN, "rows \(rows): wrote past the column")
+                }
+            }
+        }
+    }
 }

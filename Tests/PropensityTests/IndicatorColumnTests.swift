@@ -54,3 +54,33 @@ final class IndicatorColumnTests: XCTestCase {
         XCTAssertEqual(part, [0, 0, 0, 1, 0])
     }
 }
+
+/// The root mean squares of the design's columns (the scale of the fit's checks) are each column's
+/// squares added in row order, whether the column is summed alone or side by side with others, for
+/// groups of one to four dense columns and for indicators.
+final class RootMeanSquareTests: XCTestCase {
+    func testEachColumnSummedInRowOrder() {
+        var state: UInt64 = 0xDEAD_BEEF
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (Double(state >> 11) / Double(1 << 53) - 0.3) * Double(1 << Int(state >> 60))
+        }
+        let rows = 1_003
+        let codes: [Int32] = (0..<rows).map { i in Int32(i * 7 % 3) }
+        for denseCount in 0...9 {
+            let dense = (0..<denseCount).map { _ in (0..<rows).map { _ in next() } }
+            // Indicators between the dense columns, so that groups are formed across them.
+            var columns = dense.map(NumericColumn.dense)
+            columns.insert(.indicator(codes: codes, level: 1), at: min(2, columns.count))
+            columns.append(.indicator(codes: codes, level: 2))
+            let rms = BlockedDesign(columns: columns, rows: rows).rootMeanSquares()
+            XCTAssertEqual(rms.count, columns.count)
+            for (j, column) in columns.enumerated() {
+                var s = 0.0
+                for i in 0..<rows { s += column[i] * column[i] }
+                let expected = (s / Double(rows)).squareRoot()
+                XCTAssertEqual(rms[j].bitPattern, (expected > 0 ? expected : 1).bitPattern, "\(denseCount) dense, column \(j)")
+            }
+        }
+    }
+}
