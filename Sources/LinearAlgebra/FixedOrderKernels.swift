@@ -125,10 +125,18 @@ public enum FixedOrderKernels {
                 w, UnsafeRawPointer(x).assumingMemoryBound(to: UnsafePointer<Double>?.self), count, rows,
                 UnsafeRawPointer(out).assumingMemoryBound(to: UnsafeMutablePointer<Double>?.self))
         } else {
-            for j in 0..<count {
-                let xj = x[j], o = out[j]
-                for i in 0..<rows { o[i] = w[i] * xj[i] }
-            }
+            scaleColumnsPortable(w, x, count: count, rows: rows, into: out)
+        }
+    }
+
+    /// `scaleColumns` in portable Swift: the kernel on processors without AVX2.
+    static func scaleColumnsPortable(
+        _ w: UnsafePointer<Double>, _ x: UnsafePointer<UnsafePointer<Double>>, count: Int, rows: Int,
+        into out: UnsafePointer<UnsafeMutablePointer<Double>>
+    ) {
+        for j in 0..<count {
+            let xj = x[j], o = out[j]
+            for i in 0..<rows { o[i] = w[i] * xj[i] }
         }
     }
 

@@ -120,10 +120,11 @@ final class CrossProductKernelTests: XCTestCase {
         XCTAssertGreaterThan(differentFromOtherOrder, compared / 10)
     }
 
-    /// `scaleColumns` writes `w[i] * x[j][i]` to every element of every column, and nothing beyond
-    /// each column's rows (0-21 rows: every remainder of the eight-row step).
+    /// `scaleColumns` (the AVX2 kernel where the processor has it) and its portable code write
+    /// `w[i] * x[j][i]` to every element of every column, and nothing beyond each column's rows (0-21
+    /// rows: every remainder of the eight-row step).
     func testScaleColumnsWritesEachProduct() {
-        for rows in 0...21 {
+        for portable in [false, true] { for rows in 0...21 {
             for count in 1...3 {
                 let w = (0..<rows).map { Double($0) * 0.75 - 3.1 }
                 let x = (0..<count).map { j in (0..<rows).map { Double($0 * (j + 2)) / 7 + 0.1 } }
@@ -140,8 +141,14 @@ final class CrossProductKernelTests: XCTestCase {
                 w.withUnsafeBufferPointer { wp in
                     xp.withUnsafeBufferPointer { xb in
                         out.withUnsafeBufferPointer { ob in
-                            FixedOrderKernels.scaleColumns(wp.baseAddress ?? UnsafePointer(bitPattern: 8)!, xb.baseAddress!,
-                                                           count: count, rows: rows, into: ob.baseAddress!)
+                            let wBase = wp.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                            if portable {
+                                FixedOrderKernels.scaleColumnsPortable(wBase, xb.baseAddress!, count: count, rows: rows,
+                                                                       into: ob.baseAddress!)
+                            } else {
+                                FixedOrderKernels.scaleColumns(wBase, xb.baseAddress!, count: count, rows: rows,
+                                                               into: ob.baseAddress!)
+                            }
                         }
                     }
                 }
@@ -150,6 +157,6 @@ final class CrossProductKernelTests: XCTestCase {
                     XCTAssertTrue(out[j][rows].isNaN, "rows \(rows): wrote past the column")
                 }
             }
-        }
+        } }
     }
 }
