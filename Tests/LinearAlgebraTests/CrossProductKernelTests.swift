@@ -8,30 +8,21 @@ import XCTest
 final class CrossProductKernelTests: XCTestCase {
     func testAVX2KernelEqualsPortableKernelBitForBit() throws {
         try XCTSkipUnless(FixedOrderKernels.usesAVX2, "this processor has no AVX2; the portable kernel is the only one")
-        var state: UInt64 = 0x0123_4567_89AB_CDEF
-        func next() -> UInt64 {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return state
-        }
-        func value() -> Double {
-            let mantissa = Double(next() % (1 << 52)) / Double(1 << 52) + 1
-            let exponent = Double(Int(next() % 41) - 20)
-            return (next() % 2 == 0 ? 1 : -1) * mantissa * Foundation.pow(2, exponent)
-        }
+        var random = MixedMagnitudes(seed: 0x0123_4567_89AB_CDEF)
         var compared = 0
         for trial in 0..<400 {
-            let uCount = 1 + Int(next() % 23), vCount = uCount + Int(next() % 5)
-            let pieces = (0..<(1 + trial % 3)).map { _ in 1 + Int(next() % 41) }
+            let uCount = 1 + Int(random.next() % 23), vCount = uCount + Int(random.next() % 5)
+            let pieces = (0..<(1 + trial % 3)).map { _ in 1 + Int(random.next() % 41) }
             let rows = pieces.reduce(0, +)
             // Columns at stable addresses for the length of the trial.
             func column() -> UnsafeMutablePointer<Double> {
                 let c = UnsafeMutablePointer<Double>.allocate(capacity: rows)
-                for i in 0..<rows { c[i] = value() }
+                for i in 0..<rows { c[i] = random.value() }
                 return c
             }
             let u = (0..<uCount).map { _ in column() }, v = (0..<vCount).map { _ in column() }
             defer { (u + v).forEach { $0.deallocate() } }
-            let start = (0..<(uCount * vCount)).map { _ in SIMD2(value(), value()) }
+            let start = (0..<(uCount * vCount)).map { _ in SIMD2(random.value(), random.value()) }
             var portable = start, avx2 = start
             var first = 0
             for piece in pieces {
@@ -66,26 +57,17 @@ final class CrossProductKernelTests: XCTestCase {
     /// (every remainder of the eight-row and four-column steps), values of mixed magnitude and sign.
     func testAVX2LinearCombinationEqualsPortableBitForBit() throws {
         try XCTSkipUnless(FixedOrderKernels.usesAVX2, "this processor has no AVX2; the portable kernel is the only one")
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return state
-        }
-        func value() -> Double {
-            let mantissa = Double(next() % (1 << 52)) / Double(1 << 52) + 1
-            let exponent = Double(Int(next() % 41) - 20)
-            return (next() % 2 == 0 ? 1 : -1) * mantissa * Foundation.pow(2, exponent)
-        }
+        var random = MixedMagnitudes(seed: 0x9E37_79B9_7F4A_7C15)
         var compared = 0, differentFromOtherOrder = 0
         for _ in 0..<600 {
-            let count = Int(next() % 24), rows = Int(next() % 46)
+            let count = Int(random.next() % 24), rows = Int(random.next() % 46)
             let x = (0..<count).map { _ -> UnsafeMutablePointer<Double> in
                 let c = UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1))
-                for i in 0..<rows { c[i] = next() % 5 == 0 ? Double(next() % 2) : value() }
+                for i in 0..<rows { c[i] = random.next() % 5 == 0 ? Double(random.next() % 2) : random.value() }
                 return c
             }
             defer { x.forEach { $0.deallocate() } }
-            let c = (0..<count).map { _ in value() }, constant = value()
+            let c = (0..<count).map { _ in random.value() }, constant = random.value()
             var portable = [Double](repeating: .nan, count: rows), avx2 = [Double](repeating: .nan, count: rows)
             let pointers = x.map { UnsafePointer($0) }
             pointers.withUnsafeBufferPointer { xp in
@@ -158,5 +140,23 @@ final class CrossProductKernelTests: XCTestCase {
                 }
             }
         } }
+    }
+}
+
+/// Random test values: a xorshift stream, and doubles of either sign with a random 52-bit mantissa
+/// and an exponent in -20...20 (so that rounding differs between any two orders of the same sums).
+private struct MixedMagnitudes {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return state
+    }
+
+    mutating func value() -> Double {
+        let mantissa = Double(next() % (1 << 52)) / Double(1 << 52) + 1
+        let exponent = Double(Int(next() % 41) - 20)
+        return (next() % 2 == 0 ? 1 : -1) * mantissa * Foundation.pow(2, exponent)
     }
 }
