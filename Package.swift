@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "OutputFiles"),
         // Small C wrappers for system calls Swift cannot reach directly (atomic folder exchange).
         .target(name: "CSystemShims"),
-        // The AVX2 cross-product kernel of LinearAlgebra's fixed-order kernels (chosen at run time).
+        // The AVX2 kernels of LinearAlgebra's fixed-order kernels and of the logit link's rows
+        // (chosen at run time; the same bits as the portable Swift code).
         .target(name: "CFixedOrderKernels"),
         // Thin, documented Swift wrappers over the BLAS/LAPACK routines we use.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFixedOrderKernels"]),

@@ -1,9 +1,10 @@
 /* How fast the propensity model's cross-product kernel runs on one core when its rows are already in
  * cache: CFixedOrderKernels' AVX2 kernel (compiled here from the package's own source) on tiles of
  * 512 rows, u = 20 columns and v = 21 (the intercept and 19 design columns of the issue-10 run, and
- * the working response), i.e. the 230 sums an IRLS pass forms per row. Compare with one streaming
- * read of the design (Benchmarks/memory-floor) and with the propensity stage of `match --timings`
- * divided by its passes. Built and run by Benchmarks/kernel-rates; not part of the package. */
+ * the working response): the 230 sums a row an IRLS pass needs (the kernel forms 260). Compare with
+ * one streaming pass over the model's memory (Benchmarks/memory-floor) and with the propensity stage
+ * of `match --timings` divided by its passes. Built and run by Benchmarks/kernel-rates; not part of
+ * the package. */
 #include "CFixedOrderKernels.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,11 @@ int main(int argc, char **argv) {
         v[k] = c;
     }
     double *sums = calloc((size_t)(2 * u_count * v_count), sizeof(double));
+    // The sums a row the model uses (j <= k), and those the kernel forms: it takes u in blocks of four
+    // columns and each block from its first column's k on, so some below the diagonal too.
     const long sum_count = (long)u_count * v_count - (long)u_count * (u_count - 1) / 2;
+    long formed = 0;
+    for (int j = 0; j < u_count; j += 4) formed += (long)(u_count - j < 4 ? u_count - j : 4) * (v_count - j);
     double best = 1e30;
     for (int round = 0; round < 5; round++) {
         double start = now();
@@ -40,7 +45,8 @@ int main(int argc, char **argv) {
         double ns = (now() - start) / ((double)repeats * tile) * 1e9;
         if (ns < best) best = ns;
     }
-    printf("cross products, %d x %d columns (%ld sums a row), rows in cache, one core: best of 5 %.2f ns a row "
-           "(%.2f G multiply-add pairs a second)\n", u_count, v_count, sum_count, best, (double)sum_count / best);
+    printf("cross products, %d x %d columns (%ld sums a row used, %ld formed), rows in cache, one core: best of 5 "
+           "%.2f ns a row (%.2f G multiply-add pairs a second formed)\n", u_count, v_count, sum_count, formed, best,
+           (double)formed / best);
     return sums[0] == -1.0;
 }

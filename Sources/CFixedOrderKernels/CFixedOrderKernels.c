@@ -1,8 +1,12 @@
-// See include/CFixedOrderKernels.h. The only instructions are 128- and 256-bit loads, 128-bit
-// insertions, multiplications and additions of doubles: no fused multiply-add (the FMA feature is
-// not enabled for these functions, so the compiler cannot contract `a * b + c`, and contraction is
-// switched off besides), no reassociation (the C compiler never reassociates floating-point
-// arithmetic unless told to).
+// See include/CFixedOrderKernels.h. The arithmetic is IEEE double multiplication, addition,
+// subtraction and division, each rounded on its own (besides loads, stores, broadcasts, insertions,
+// blends and comparisons): no fused multiply-add (the FMA feature is not enabled for these functions,
+// so the compiler cannot contract `a * b + c`, and contraction is switched off besides, before any
+// header, so the intrinsics' own bodies are covered too), no reassociation (the C compiler never
+// reassociates floating-point arithmetic unless told to). SwiftPM compiles this file with clang.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
 #include "CFixedOrderKernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -12,8 +16,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#pragma clang fp contract(off)
 
 int cf_fixed_order_avx2_available(void) {
     unsigned a, b, c, d;

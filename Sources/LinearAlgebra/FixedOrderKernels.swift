@@ -1,5 +1,6 @@
-// Dense kernels written out in Swift, whose floating-point operations and their order are fixed by
-// this source alone: no BLAS, no LAPACK, no fused multiply-add (Swift never contracts `a * b + c`),
+// Dense kernels written out in Swift (with AVX2 twins in the C target `CFixedOrderKernels`, chosen at
+// run time, that give every number the same operations), whose floating-point operations and their
+// order are fixed by this source alone: no BLAS, no LAPACK, no fused multiply-add (Swift never contracts `a * b + c`),
 // no dependence on the thread count. Their results are therefore the same bits whatever BLAS/LAPACK
 // library is installed, on every run. The propensity model uses them for everything it computes
 // (Propensity's `BinomialGLM`); BLAS/LAPACK stay for the rest of the dense algebra (`Outcomes`).
@@ -12,10 +13,11 @@ import CFixedOrderKernels
 
 /// Kernels over column blocks with a fixed order of operations.
 public enum FixedOrderKernels {
-    /// Whether `accumulateCrossProducts` runs the AVX2 kernel (`CFixedOrderKernels`): four doubles an
-    /// instruction where the processor has them. That kernel gives every sum the same operations in
-    /// the same order as the portable one below, so the choice changes speed only, never a bit
-    /// (tested on random inputs against `accumulateCrossProductsPortable`).
+    /// Whether `accumulateCrossProducts`, `linearCombination` and `scaleColumns` run their AVX2
+    /// kernels (`CFixedOrderKernels`): four doubles an instruction where the processor has them. Those
+    /// kernels give every number the same operations in the same order as the portable code below, so
+    /// the choice changes speed only, never a bit (tested on random inputs against
+    /// `accumulateCrossProductsPortable`, `linearCombinationPortable` and `scaleColumnsPortable`).
     public static let usesAVX2 = cf_fixed_order_avx2_available() == 1
 
     /// Adds the cross products `sum_i u_j[i] * v_k[i]` over rows `i` in `0..<rows` to

@@ -1,8 +1,9 @@
-// The cross-product kernel of LinearAlgebra.FixedOrderKernels, and the logit link's rows of
-// Propensity's IRLS passes, written for AVX2 (x86-64 processors from 2013 on), chosen at run time.
-// Each number receives exactly the operations of the portable Swift code, in the same order (see
-// FixedOrderKernels.accumulateCrossProducts and LogitRows.work): only more numbers are advanced by
-// one instruction, so the results are the same bits on every machine.
+// The kernels of LinearAlgebra.FixedOrderKernels (cross products, linear predictor, weighted
+// columns) and the logit link's rows of Propensity's IRLS passes, written for AVX2 (x86-64 processors
+// from 2013 on), chosen at run time. Each number receives exactly the operations of the portable
+// Swift code, in the same order (see FixedOrderKernels.accumulateCrossProducts, .linearCombination,
+// .scaleColumns and LogitRows.work): only more numbers are advanced by one instruction, so the
+// results are the same bits on every machine.
 #ifndef CFIXEDORDERKERNELS_H
 #define CFIXEDORDERKERNELS_H
 
