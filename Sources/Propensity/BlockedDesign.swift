@@ -46,23 +46,23 @@ struct BlockedDesign: @unchecked Sendable {
         let cols = columns
         // Dense columns four to a task, summed side by side in one sweep (each column's sum still
         // adds its squares one by one in row order: the same bits, four independent chains).
-        let dense = cols.indices.filter { !cols[$0].isIndicator }
+        let dense: [(j: Int, values: [Double])] = cols.indices.compactMap { j in
+            if case .dense(let values) = cols[j] { return (j, values) }
+            return nil
+        }
+        let indicators: [(j: Int, codes: [Int32], level: Int32)] = cols.indices.compactMap { j in
+            if case .indicator(let codes, let level) = cols[j] { return (j, codes, level) }
+            return nil
+        }
         let groups = stride(from: 0, to: dense.count, by: 4).map { Array(dense[$0..<min($0 + 4, dense.count)]) }
-        let indicators = cols.indices.filter { cols[$0].isIndicator }
         let sums = Parallel.map(groups.count + indicators.count) { t -> [Double] in
-            if t >= groups.count {
-                guard case .indicator(let codes, let level) = cols[indicators[t - groups.count]] else { return [] }
-                return [Double(codes.reduce(0) { $0 + ($1 == level ? 1 : 0) })]
-            }
-            let group = groups[t]
-            return Self.sumsOfSquares(group.map { j -> [Double] in
-                guard case .dense(let values) = cols[j] else { return [] }
-                return values
-            }, rows: n)
+            if t < groups.count { return Self.sumsOfSquares(groups[t].map(\.values), rows: n) }
+            let indicator = indicators[t - groups.count]
+            return [Double(indicator.codes.reduce(0) { $0 + ($1 == indicator.level ? 1 : 0) })]
         }
         var sumOfSquares = [Double](repeating: 0, count: cols.count)
-        for (t, group) in groups.enumerated() { for (g, j) in group.enumerated() { sumOfSquares[j] = sums[t][g] } }
-        for (t, j) in indicators.enumerated() { sumOfSquares[j] = sums[groups.count + t][0] }
+        for (t, group) in groups.enumerated() { for (g, column) in group.enumerated() { sumOfSquares[column.j] = sums[t][g] } }
+        for (t, indicator) in indicators.enumerated() { sumOfSquares[indicator.j] = sums[groups.count + t][0] }
         return sumOfSquares.map { s in
             let rms = (s / Double(max(n, 1))).squareRoot()
             return rms > 0 ? rms : 1
