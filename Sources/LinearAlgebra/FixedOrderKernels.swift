@@ -1,7 +1,7 @@
 // Dense kernels written out in Swift (with AVX2 twins in the C target `CFixedOrderKernels`, chosen at
 // run time, that give every number the same operations), whose floating-point operations and their
-// order are fixed by this source alone: no BLAS, no LAPACK, no fused multiply-add (Swift never contracts `a * b + c`),
-// no dependence on the thread count. Their results are therefore the same bits whatever BLAS/LAPACK
+// order are fixed by this source alone: no BLAS, no LAPACK, no fused multiply-add (Swift never
+// contracts `a * b + c`), no dependence on the thread count. Their results are therefore the same bits whatever BLAS/LAPACK
 // library is installed, on every run. The propensity model uses them for everything it computes
 // (Propensity's `BinomialGLM`); BLAS/LAPACK stay for the rest of the dense algebra (`Outcomes`).
 //

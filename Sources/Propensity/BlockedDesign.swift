@@ -331,10 +331,11 @@ extension BlockedDesign {
         var deviance = SIMD2<Double>.zero
         var u = [UnsafePointer<Double>](repeating: UnsafePointer(w), count: p)
         var v = [UnsafePointer<Double>](repeating: onesTile, count: q)
-        for j in 1..<max(p, 1) { u[j] = UnsafePointer(scratch + (j + 1) * tileRows) }
+        // u_j = w * x_j is written to scratch tile j + 1 (column x_{j-1} of `x`).
+        let weightedTiles = (0..<x.count).map { scratch + ($0 + 2) * tileRows }
+        for j in 1..<max(p, 1) { u[j] = UnsafePointer(weightedTiles[j - 1]) }
         v[p] = UnsafePointer(z)
         var tileColumns = [UnsafePointer<Double>](repeating: onesTile, count: x.count)
-        let weightedTiles = (0..<x.count).map { scratch + ($0 + 2) * tileRows }
 
         var lo = range.lowerBound
         while lo < range.upperBound {
@@ -367,7 +368,7 @@ extension BlockedDesign {
                 L.work(on: tile, predict: beta != nil, weights: normalEquations, deviance: &deviance)
             }
             if normalEquations {
-                // u_j = w * x_j (tile j + 1 of the scratch), v_j = x_j.
+                // u_j = w * x_j (into `weightedTiles`), v_j = x_j.
                 if !x.isEmpty { tileColumns.withUnsafeBufferPointer { c in
                     weightedTiles.withUnsafeBufferPointer { o in
                         FixedOrderKernels.scaleColumns(w, c.baseAddress!, count: p - 1, rows: m, into: o.baseAddress!)
